@@ -1,0 +1,250 @@
+"""Reading source files row by row without ever losing one.
+
+A file is read as bytes, line by line, so that one bad line (undecodable bytes,
+an unterminated quote, a 10 MB field) costs that line only and never the rest of
+the file. Each yielded :class:`RawRow` carries its 1-based starting line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FIELD_CHARS = 65_536
+MAX_QUOTED_LINES = 200  # a quoted field may span lines, but not more than this
+_SNIFF_BYTES = 64 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\r\n"} | {"\x7f"}
+_CONTROL_TABLE = str.maketrans({c: None for c in _CONTROL})
+
+csv.field_size_limit(2**31 - 1)
+
+
+class InputError(Exception):
+    """The file as a whole cannot be read; nothing is stored. The message names the file."""
+
+
+@dataclass(slots=True)
+class RawRow:
+    line: int
+    fields: list[str] | None  # CSV: the values in header order; JSONL: None
+    obj: dict | None  # JSONL: the decoded object
+    problem: tuple[str | None, str] | None  # (field, message) when the row cannot be read
+    raw: str
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    sha256: str
+    size: int
+    gzipped: bool
+    kind: str  # "csv" or "jsonl"
+    header: list[str]  # lower-cased, stripped; for JSONL the keys of the first object
+    approx_lines: int = 0  # newline count of a plain file, 0 when unknown (gzip)
+
+    def open_binary(self):
+        raw = open(self.path, "rb")  # noqa: SIM115 - closed by caller
+        return gzip.GzipFile(fileobj=raw, mode="rb") if self.gzipped else raw
+
+
+def _hash_file(path: Path) -> tuple[str, int, int]:
+    """sha256, size in bytes and number of newlines (a progress estimate)."""
+    h = hashlib.sha256()
+    size = lines = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    return h.hexdigest(), size, lines
+
+
+def _decode(b: bytes) -> str | None:
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def open_source(path: str | Path) -> SourceFile:
+    """Check that ``path`` is a readable CSV or JSON Lines file and read its header.
+
+    Raises :class:`InputError` (naming the file) for a missing file, binary or
+    undecodable content, or a file that is neither CSV nor JSON Lines.
+    """
+    p = Path(path)
+    name = p.name
+    if not p.is_file():
+        raise InputError(f"{name}: no such file")
+    sha, size, lines = _hash_file(p)
+    with open(p, "rb") as fh:
+        gz = fh.read(2) == _GZIP_MAGIC
+    src = SourceFile(p, sha, size, gz, "csv", [], 0 if gz else lines)
+    try:
+        with src.open_binary() as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{name}: cannot be read as gzip ({exc})") from None
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if not head.strip():
+        raise InputError(f"{name}: the file is empty")
+    lines = head.split(b"\n")
+    if len(head) == _SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut mid-character
+    first = lines[0]
+    first_text = _decode(first)
+    if first_text is None or "\x00" in first_text:
+        raise InputError(
+            f"{name}: not UTF-8 text (binary data or another encoding); expected CSV or JSON Lines"
+        )
+    bad = sum(1 for ln in lines[:200] if _decode(ln) is None or b"\x00" in ln)
+    if bad * 2 > min(len(lines), 200):
+        raise InputError(f"{name}: mostly undecodable or binary content; expected UTF-8 CSV or JSON Lines")
+    stripped = first_text.strip()
+    if stripped.startswith("{"):
+        src.kind = "jsonl"
+        try:
+            obj = json.loads(stripped)
+        except json.JSONDecodeError:
+            raise InputError(f"{name}: line 1 is not valid JSON; expected JSON Lines") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{name}: line 1 is not a JSON object; expected JSON Lines")
+        src.header = [str(k).strip().lower() for k in obj]
+        return src
+    if stripped.startswith("[") or stripped.startswith("<") or stripped.startswith("%PDF"):
+        raise InputError(f"{name}: not CSV or JSON Lines (looks like a JSON array, XML/HTML or PDF)")
+    header = next(csv.reader([first_text.lstrip("\ufeff")]))
+    if len(header) == 1:
+        for delim, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if delim in header[0]:
+                raise InputError(
+                    f"{name}: the header is separated by {label}; expected comma-separated values"
+                )
+    src.header = [h.strip().lower() for h in header]
+    if len(set(src.header)) != len(src.header):
+        dupes = sorted({h for h in src.header if src.header.count(h) > 1})
+        raise InputError(f"{name}: duplicate column(s) in header: {', '.join(dupes)}")
+    return src
+
+
+def _bad_text(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains binary data (NUL bytes)"
+    if len(text.translate(_CONTROL_TABLE)) != len(text):
+        return "contains control characters (binary data?)"
+    return None
+
+
+def iter_lines(src: SourceFile) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes without the line ending) for every physical line after the header."""
+    with src.open_binary() as fh:
+        for n, b in enumerate(fh, start=1):
+            if n == 1:
+                continue
+            yield n, b.rstrip(b"\r\n")
+
+
+def iter_rows(src: SourceFile) -> Iterator[RawRow]:
+    """Every data row of the file, good or bad, with its line number. Blank lines are skipped."""
+    if src.kind == "jsonl":
+        yield from _iter_jsonl(src)
+    else:
+        yield from _iter_csv(src)
+
+
+def _iter_jsonl(src: SourceFile) -> Iterator[RawRow]:
+    # The first line is data too in JSON Lines.
+    with src.open_binary() as fh:
+        for n, b in enumerate(fh, start=1):
+            b = b.rstrip(b"\r\n")
+            if n == 1 and b.startswith(b"\xef\xbb\xbf"):
+                b = b[3:]
+            if not b.strip():
+                continue
+            text = _decode(b)
+            if text is None:
+                yield RawRow(n, None, None, (None, "not valid UTF-8 text"), b.decode("utf-8", "replace"))
+                continue
+            problem = _bad_text(text)
+            if problem:
+                yield RawRow(n, None, None, (None, problem), text)
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield RawRow(n, None, None, (None, f"not valid JSON ({exc.msg} at column {exc.colno})"), text)
+                continue
+            if not isinstance(obj, dict):
+                yield RawRow(n, None, None, (None, "not a JSON object"), text)
+                continue
+            yield RawRow(n, None, {str(k).strip().lower(): v for k, v in obj.items()}, None, text)
+
+
+def _iter_csv(src: SourceFile) -> Iterator[RawRow]:
+    width = len(src.header)
+    pending: list[tuple[int, bytes]] = []
+    lines = iter_lines(src)
+    for n, b in lines:
+        if not pending and b'"' not in b:
+            yield _csv_row(n, b, width)
+            continue
+        pending.append((n, b))
+        joined = b"\n".join(x for _, x in pending)
+        if joined.count(b'"') % 2 == 0:
+            yield _csv_row(pending[0][0], joined, width)
+            pending = []
+        elif len(pending) >= MAX_QUOTED_LINES or len(joined) > 4 * MAX_FIELD_CHARS * width:
+            # An unterminated quote: quarantine its first line and re-read the rest.
+            first_n, first_b = pending[0]
+            yield RawRow(first_n, None, None, (None, "unterminated quoted field"),
+                         first_b.decode("utf-8", "replace")[:2000])
+            rest = pending[1:]
+            pending = []
+            for item in _requeue(rest, width):
+                yield item
+    if pending:
+        first_n, first_b = pending[0]
+        yield RawRow(first_n, None, None, (None, "unterminated quoted field at end of file"),
+                     first_b.decode("utf-8", "replace")[:2000])
+        for item in _requeue(pending[1:], width):
+            yield item
+
+
+def _requeue(items: list[tuple[int, bytes]], width: int) -> Iterator[RawRow]:
+    """Re-read lines that an unterminated quote had swallowed, each on its own."""
+    for n, b in items:
+        if b.count(b'"') % 2:
+            yield RawRow(n, None, None, (None, "unterminated quoted field"), b.decode("utf-8", "replace")[:2000])
+        else:
+            yield _csv_row(n, b, width)
+
+
+def _csv_row(n: int, b: bytes, width: int) -> RawRow:
+    text = _decode(b)
+    if text is None:
+        return RawRow(n, None, None, (None, "not valid UTF-8 text"), b.decode("utf-8", "replace")[:2000])
+    if not text.strip():
+        return RawRow(n, [], None, None, "")  # blank line, dropped by the caller
+    problem = _bad_text(text)
+    if problem:
+        return RawRow(n, None, None, (None, problem), text[:2000])
+    try:
+        fields = next(csv.reader([text], strict=True))
+    except csv.Error as exc:
+        return RawRow(n, None, None, (None, f"malformed CSV ({exc})"), text[:2000])
+    if len(fields) != width:
+        hint = ""
+        if len(fields) == 1 and any(d in text for d in (";", "\t", "|")):
+            hint = " (wrong delimiter?)"
+        elif len(fields) < width:
+            hint = " (truncated line?)"
+        return RawRow(n, None, None,
+                      (None, f"expected {width} fields, found {len(fields)}{hint}"), text[:2000])
+    return RawRow(n, fields, None, None, text if len(text) <= 2000 else text[:2000])

@@ -1,0 +1,8 @@
+"""Storage layer: the SQLite store, through sqlite-utils.
+
+Nothing in this package may import Textual (see tests/test_layers.py).
+"""
+
+from clearterm.storage.store import Store, StoreError, open_store, resolve_db_path
+
+__all__ = ["Store", "StoreError", "open_store", "resolve_db_path"]
