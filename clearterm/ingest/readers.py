@@ -11,6 +11,7 @@ import csv
 import gzip
 import hashlib
 import json
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,42 +189,44 @@ def _iter_jsonl(src: SourceFile) -> Iterator[RawRow]:
 
 
 def _iter_csv(src: SourceFile) -> Iterator[RawRow]:
+    """CSV rows; a quoted field may span lines.
+
+    A line with an odd number of quotes opens a multi-line record. If the joined
+    record does not parse to the header's width (an unterminated quote swallowed
+    the lines after it), only its first line is quarantined and the following
+    lines are read again on their own, so one stray quote costs one row.
+    """
     width = len(src.header)
-    pending: list[tuple[int, bytes]] = []
     lines = iter_lines(src)
-    for n, b in lines:
-        if not pending and b'"' not in b:
+    pushed: deque[tuple[int, bytes]] = deque()
+
+    def next_line() -> tuple[int, bytes] | None:
+        if pushed:
+            return pushed.popleft()
+        return next(lines, None)
+
+    while (item := next_line()) is not None:
+        n, b = item
+        if b.count(b'"') % 2 == 0:
             yield _csv_row(n, b, width)
             continue
-        pending.append((n, b))
-        joined = b"\n".join(x for _, x in pending)
-        if joined.count(b'"') % 2 == 0:
-            yield _csv_row(pending[0][0], joined, width)
-            pending = []
-        elif len(pending) >= MAX_QUOTED_LINES or len(joined) > 4 * MAX_FIELD_CHARS * width:
-            # An unterminated quote: quarantine its first line and re-read the rest.
-            first_n, first_b = pending[0]
-            yield RawRow(first_n, None, None, (None, "unterminated quoted field"),
-                         first_b.decode("utf-8", "replace")[:2000])
-            rest = pending[1:]
-            pending = []
-            for item in _requeue(rest, width):
-                yield item
-    if pending:
-        first_n, first_b = pending[0]
-        yield RawRow(first_n, None, None, (None, "unterminated quoted field at end of file"),
-                     first_b.decode("utf-8", "replace")[:2000])
-        for item in _requeue(pending[1:], width):
-            yield item
-
-
-def _requeue(items: list[tuple[int, bytes]], width: int) -> Iterator[RawRow]:
-    """Re-read lines that an unterminated quote had swallowed, each on its own."""
-    for n, b in items:
-        if b.count(b'"') % 2:
-            yield RawRow(n, None, None, (None, "unterminated quoted field"), b.decode("utf-8", "replace")[:2000])
-        else:
-            yield _csv_row(n, b, width)
+        acc = [item]
+        quotes = b.count(b'"')
+        size = len(b)
+        while quotes % 2 and len(acc) < MAX_QUOTED_LINES and size <= 4 * MAX_FIELD_CHARS * width:
+            more = next_line()
+            if more is None:
+                break
+            acc.append(more)
+            quotes += more[1].count(b'"')
+            size += len(more[1])
+        if quotes % 2 == 0:
+            row = _csv_row(n, b"\n".join(x for _, x in acc), width)
+            if row.problem is None or not row.problem[1].startswith(("expected ", "malformed CSV")):
+                yield row
+                continue
+        yield RawRow(n, None, None, (None, "unterminated quoted field"), b.decode("utf-8", "replace")[:2000])
+        pushed.extendleft(reversed(acc[1:]))
 
 
 def _csv_row(n: int, b: bytes, width: int) -> RawRow:
