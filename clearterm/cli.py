@@ -169,6 +169,158 @@ def status() -> None:
         out.print(s)
 
 
+# -- evaluation ---------------------------------------------------------------------------------
+def _as_of(value: str | None) -> date:
+    from clearterm.domain.dates import DateError, parse_date
+
+    if not value:
+        return date.today()
+    try:
+        d = parse_date(value)
+    except DateError as exc:
+        raise fail(f"--as-of {exc}") from None
+    assert d is not None
+    return d
+
+
+def _policy(path: Path | None):
+    from clearterm.domain.policy import PolicyError, load_policy
+
+    try:
+        return load_policy(path)
+    except (PolicyError, OSError) as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def evaluate(
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="The as-of date recorded with every decision (default: today).")] = None,
+    policy_file: Annotated[Optional[Path], typer.Option("--policy", help="Policy settings (TOML); default: the spec's defaults.")] = None,
+) -> None:
+    """Evaluate every record against the CRTA rules; decisions are appended, never overwritten."""
+    from clearterm.evaluate import evaluate_store
+
+    policy = _policy(policy_file)
+    day = _as_of(as_of)
+    store = store_for_command(create=False, synchronous="NORMAL")
+    with store:
+        if show_progress():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(TextColumn("evaluate"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=err, transient=True) as bar:
+                task = bar.add_task("evaluate", total=None)
+                res = evaluate_store(store, policy, day,
+                                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+        else:
+            res = evaluate_store(store, policy, day)
+    cats = ", ".join(f"{k} {v:,}" for k, v in sorted(res.categories.items()))
+    out.print(f"evaluated {res.records:,} records as of {day.isoformat()} (rules v{_rules_version()}, policy "
+              f"{policy.hash[:12]}): {res.new_decisions:,} new decisions; {cats}", markup=False, soft_wrap=True)
+
+
+def _rules_version() -> str:
+    from clearterm.domain.decision import RULES_VERSION
+
+    return RULES_VERSION
+
+
+export_app = typer.Typer(help="Export decisions and reviews.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+EXPORT_COLUMNS = ("record_id", "person_id", "case_number", "statute", "offense_class", "category", "reasons",
+                  "explanation", "tranche", "rules_version", "as_of")
+
+
+@export_app.command("decisions")
+def export_decisions(
+    out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+) -> None:
+    """One row per record: its decision in force (reasons joined by ';', deciding reason first)."""
+    import csv
+    import json
+
+    if fmt not in ("csv", "jsonl"):
+        raise fail("--format must be csv or jsonl")
+    store = store_for_command(create=False)
+    n = 0
+    with store, open(out_file, "w", newline="", encoding="utf-8") as fh:
+        cur = store.conn.execute(
+            "SELECT r.record_id, r.person_id, r.case_number, r.statute, r.offense_class, d.category, d.reasons,"
+            " d.explanation, d.tranche, d.rules_version, d.as_of FROM records r"
+            " JOIN decision_current c ON c.record_id = r.record_id JOIN decisions d ON d.id = c.decision_id"
+            " ORDER BY r.id")
+        if fmt == "csv":
+            w = csv.writer(fh)
+            w.writerow(EXPORT_COLUMNS)
+            for row in cur:
+                w.writerow(["" if v is None else v for v in row])
+                n += 1
+        else:
+            for row in cur:
+                fh.write(json.dumps(dict(zip(EXPORT_COLUMNS, row)), ensure_ascii=False) + "\n")
+                n += 1
+    out.print(f"wrote {n:,} decisions to {out_file}", markup=False)
+
+
+@app.command()
+def explain(record_id: Annotated[str, typer.Argument(help="The record's record_id.")]) -> None:
+    """The decision trail of one record, step by step, with statute citations."""
+    from clearterm.domain.rules import explain_lines
+    from clearterm.storage.decisions import current_decision, decision_history
+    from clearterm.storage.records import load_record
+
+    store = store_for_command(create=False)
+    with store:
+        rec = load_record(store.conn, record_id)
+        if rec is None:
+            raise fail(f"no record with record_id {record_id}")
+        dec = current_decision(store.conn, record_id)
+        if dec is None:
+            raise fail(f"record {record_id} has not been evaluated; run 'clearterm evaluate'")
+        out.print(f"[bold]{record_id}[/bold]  case {rec.case_number}  {dec.statute_cite or rec.statute}")
+        out.print(f"[bold]{dec.category}[/bold]: {dec.explanation}", soft_wrap=True)
+        out.print(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
+                  f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
+        out.print("")
+        for line in explain_lines(rec, dec):
+            out.print(line, markup=False, soft_wrap=True)
+        history = decision_history(store.conn, record_id)
+        if len(history) > 1:
+            out.print("\nEarlier decisions:")
+            for h in history[:-1]:
+                out.print(f"  {h.as_of.isoformat()} rules v{h.rules_version} policy {h.policy_hash[:12]}: "
+                          f"{h.category} ({';'.join(h.reasons)})", markup=False)
+
+
+@app.command()
+def stats() -> None:
+    """Counts of decisions in force by category, deciding reason and tranche."""
+    store = store_for_command(create=False)
+    with store:
+        base = (" FROM decision_current c JOIN decisions d ON d.id = c.decision_id")
+        total = int(store.scalar("SELECT count(*)" + base) or 0)
+        if not total:
+            raise fail("no decisions yet; run 'clearterm evaluate'")
+        t = Table("category", "records", "share", title=f"Decisions in force ({total:,} records)")
+        for cat, n in store.conn.execute(f"SELECT d.category, count(*) {base} GROUP BY 1 ORDER BY 2 DESC"):
+            t.add_row(cat, f"{n:,}", f"{100 * n / total:.1f}%")
+        out.print(t)
+        r = Table("deciding reason", "category", "records", title="By deciding reason")
+        for reason, cat, n in store.conn.execute(
+            "SELECT CASE WHEN instr(d.reasons, ';') THEN substr(d.reasons, 1, instr(d.reasons, ';') - 1)"
+            f" ELSE d.reasons END, d.category, count(*) {base} GROUP BY 1, 2 ORDER BY 3 DESC"):
+            r.add_row(reason, cat, f"{n:,}")
+        out.print(r)
+        tr = Table("tranche", "automatic", "petition", "review", "all", title="By tranche")
+        for row in store.conn.execute(
+            "SELECT coalesce(d.tranche, 'none'), sum(d.category = 'automatic'), sum(d.category = 'petition'),"
+            f" sum(d.category = 'review'), count(*) {base} GROUP BY 1 ORDER BY 1"):
+            tr.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+        out.print(tr)
+
+
 # -- synthetic data -----------------------------------------------------------------------------
 @app.command()
 def synth(

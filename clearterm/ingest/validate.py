@@ -29,19 +29,22 @@ def _show(field: str, value: str) -> str:
     return f"{field} {shown!r}" if shown != value.strip() or " " in shown else f"{field} {shown}"
 
 
+_DATE_CACHE: dict[str, str | DateError] = {}
+
+
 def _iso(field: str, s: str, today_iso: str) -> str:
-    if len(s) == 10 and s[4] == "-" and s[7] == "-":
+    """ISO form of a date value; real extracts repeat the same few thousand days, so memoize."""
+    iso = _DATE_CACHE.get(s)
+    if iso is None:
         try:
-            date.fromisoformat(s)
-            iso = s
-        except ValueError:
-            raise RowProblem(field, f"{_show(field, s)} is not a valid calendar date") from None
-    else:
-        try:
-            d = parse_date(s)
+            iso = _to_iso(s)
         except DateError as exc:
-            raise RowProblem(field, f"{_show(field, s)} {exc}") from None
-        iso = d.isoformat()  # type: ignore[union-attr]
+            iso = exc
+        if len(_DATE_CACHE) > 200_000:
+            _DATE_CACHE.clear()
+        _DATE_CACHE[s] = iso
+    if isinstance(iso, DateError):
+        raise RowProblem(field, f"{_show(field, s)} {iso}")
     if iso > today_iso:
         raise RowProblem(field, f"{_show(field, s)} is in the future")
     if iso < EARLIEST:
@@ -49,16 +52,23 @@ def _iso(field: str, s: str, today_iso: str) -> str:
     return iso
 
 
+def _to_iso(s: str) -> str:
+    if len(s) == 10 and s[4] == "-" and s[7] == "-":
+        try:
+            date.fromisoformat(s)
+        except ValueError:
+            raise DateError("is not a valid calendar date") from None
+        return s
+    return parse_date(s).isoformat()  # type: ignore[union-attr]
+
+
 def validate(values: list[str | None], today_iso: str) -> list:
     """Return typed values (aligned with COLUMNS) or raise :class:`RowProblem`."""
-    out: list = [None] * len(values)
-    for i, v in enumerate(values):
-        if v is None:
-            continue
-        if len(v) > MAX_FIELD_CHARS:
-            raise RowProblem(COLUMNS[i], f"{COLUMNS[i]} is {len(v):,} characters long (limit {MAX_FIELD_CHARS:,})")
-        v = v.strip()
-        out[i] = v if v else None
+    if sum(map(len, filter(None, values))) > MAX_FIELD_CHARS:
+        for i, v in enumerate(values):
+            if v is not None and len(v) > MAX_FIELD_CHARS:
+                raise RowProblem(COLUMNS[i], f"{COLUMNS[i]} is {len(v):,} characters long (limit {MAX_FIELD_CHARS:,})")
+    out: list = [(v.strip() or None) if v else None for v in values]
     for i in _REQ_POS:
         if not out[i]:
             raise RowProblem(COLUMNS[i], f"{COLUMNS[i]} is empty (required)")
