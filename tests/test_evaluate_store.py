@@ -1,0 +1,157 @@
+"""Evaluating a store: append-only decisions, export, explain, stats (through the CLI)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from datetime import date
+
+import pytest
+from typer.testing import CliRunner
+
+from clearterm.cli import EXPORT_COLUMNS, app
+from clearterm.domain.policy import Policy
+from clearterm.domain.record import CANONICAL_FIELDS
+from clearterm.evaluate import evaluate_store
+from clearterm.ingest import ingest_file
+from conftest import TODAY
+
+runner = CliRunner()
+
+ROWS = [
+    # an MCO conviction: automatic
+    dict(record_id="A1", case_number="10CR1", person_id="P1", statute="720 ILCS 550/4(c)", disposition="Plea Of Guilty",
+         offense_date="2010-05-01", offense_class="A", county="Cook"),
+    # same case, a dismissed non-violent co-charge: no change
+    dict(record_id="A2", case_number="10CR1", person_id="P1", statute="720 ILCS 570/402(c)", disposition="Nolle Prosecution",
+         offense_date="2010-05-01", offense_class="4", county="Cook"),
+    # >30 g conviction: petition
+    dict(record_id="B1", case_number="12CR2", person_id="P2", statute="720 ILCS 550/4(d)", disposition="Finding Guilty",
+         offense_date="2012-01-01", offense_class="4", county="Cook"),
+    # automatic, but a violent co-charge in the case: petition (C1)
+    dict(record_id="C1", case_number="14CR3", person_id="P3", statute="720 ILCS 550/4(b)", disposition="Plea Of Guilty",
+         offense_date="2014-03-03", offense_class="B", county="Cook"),
+    dict(record_id="C2", case_number="14CR3", person_id="P3", statute="720 ILCS 5/12-3.2(a)(1)", disposition="Nolle Prosecution",
+         offense_date="2014-03-03", offense_class="A", county="Cook"),
+    # not cannabis
+    dict(record_id="D1", case_number="15CR4", person_id="P4", statute="720 ILCS 5/16A-3(a)", disposition="Plea Of Guilty",
+         offense_date="2015-03-03", offense_class="A", county="Cook"),
+]
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=CANONICAL_FIELDS)
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+
+
+@pytest.fixture
+def loaded(store, tmp_path):
+    p = tmp_path / "rows.csv"
+    write_csv(p, ROWS)
+    ingest_file(store, p, today=TODAY)
+    return store
+
+
+def current(store):
+    return {rid: (cat, reasons) for rid, cat, reasons in store.conn.execute(
+        "SELECT c.record_id, d.category, d.reasons FROM decision_current c JOIN decisions d ON d.id = c.decision_id")}
+
+
+def test_categories_and_case_rules(loaded):
+    res = evaluate_store(loaded, Policy(), date(2026, 11, 21))
+    assert res.records == 6 and res.new_decisions == 6
+    cur = current(loaded)
+    assert cur["A1"] == ("automatic", "MINOR_CANNABIS_OFFENSE")
+    assert cur["A2"][0] == "ineligible" and cur["A2"][1].startswith("NOT_CANNABIS")
+    assert cur["B1"] == ("petition", "MOTION_ELIGIBLE")
+    assert cur["C1"][0] == "petition" and cur["C1"][1].startswith("VIOLENT_ASSOCIATION")
+    assert cur["D1"][0] == "ineligible"
+    tracks = dict(((c, p), t) for c, p, t in loaded.conn.execute("SELECT case_number, person_id, track FROM cases"))
+    assert tracks == {("10CR1", "P1"): "automatic", ("12CR2", "P2"): "petition", ("14CR3", "P3"): "petition",
+                      ("15CR4", "P4"): None}
+
+
+def test_rerun_adds_nothing_new_policy_adds_and_keeps(loaded):
+    evaluate_store(loaded, Policy(), date(2026, 11, 21))
+    n = loaded.scalar("SELECT count(*) FROM decisions")
+    again = evaluate_store(loaded, Policy(), date(2026, 11, 21))
+    assert again.new_decisions == 0
+    assert loaded.scalar("SELECT count(*) FROM decisions") == n
+    # a new policy (another county) adds decisions and keeps the old ones
+    other = Policy(office_county="DuPage")
+    res = evaluate_store(loaded, other, date(2026, 11, 21))
+    assert res.new_decisions == 6
+    assert loaded.scalar("SELECT count(*) FROM decisions") == 2 * n
+    assert current(loaded)["A1"][1].startswith("OUT_OF_COUNTY")
+    hashes = {h for (h,) in loaded.conn.execute("SELECT DISTINCT policy_hash FROM decisions")}
+    assert hashes == {Policy().hash, other.hash}
+    stored = dict(loaded.conn.execute("SELECT hash, json FROM policies"))
+    assert json.loads(stored[other.hash])["office_county"] == "DuPage"
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        loaded.conn.execute("UPDATE decisions SET category = 'automatic'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        loaded.conn.execute("DELETE FROM decisions")
+
+
+def test_cli_evaluate_export_explain_stats(tmp_path):
+    src = tmp_path / "rows.csv"
+    write_csv(src, ROWS)
+    db = str(tmp_path / "cli.db")
+    r = runner.invoke(app, ["--db", db, "ingest", str(src)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--db", db, "evaluate", "--as-of", "2026-11-21"])
+    assert r.exit_code == 0, r.output
+    assert "6 new decisions" in r.output
+    out_csv = tmp_path / "d.csv"
+    r = runner.invoke(app, ["--db", db, "export", "decisions", "--out", str(out_csv)])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(open(out_csv, encoding="utf-8")))
+    assert tuple(rows[0]) == EXPORT_COLUMNS
+    by_id = {row["record_id"]: row for row in rows}
+    assert by_id["C1"]["category"] == "petition"
+    assert by_id["C1"]["reasons"].split(";")[0] == "VIOLENT_ASSOCIATION"
+    assert by_id["A1"]["tranche"] == "2" and by_id["A1"]["as_of"] == "2026-11-21"
+    assert "720 ILCS 550/4(c)" in by_id["A1"]["explanation"]
+    out_jsonl = tmp_path / "d.jsonl"
+    r = runner.invoke(app, ["--db", db, "export", "decisions", "--out", str(out_jsonl), "--format", "jsonl"])
+    assert [json.loads(x)["record_id"] for x in open(out_jsonl)] == [row["record_id"] for row in rows]
+    r = runner.invoke(app, ["--db", db, "explain", "A1"])
+    assert r.exit_code == 0, r.output
+    assert "Step 24" in r.output and "MINOR_CANNABIS_OFFENSE" in r.output and "720 ILCS 550/4(c)" in r.output
+    r = runner.invoke(app, ["--db", db, "explain", "NOPE"])
+    assert r.exit_code == 2 and "no record with record_id NOPE" in r.output
+    r = runner.invoke(app, ["--db", db, "stats"])
+    assert r.exit_code == 0 and "MOTION_ELIGIBLE" in r.output and "By tranche" in r.output
+
+
+def test_cli_bad_policy_and_missing_store(tmp_path):
+    bad = tmp_path / "p.toml"
+    bad.write_text("office_county = 'Cook'\ncutoff = 2019-01-01\n")
+    r = runner.invoke(app, ["--db", str(tmp_path / "x.db"), "evaluate", "--policy", str(bad)])
+    assert r.exit_code == 2 and "unknown key 'cutoff'" in r.output
+    r = runner.invoke(app, ["--db", str(tmp_path / "none.db"), "status"])
+    assert r.exit_code == 2 and "no store at" in r.output
+
+
+def test_cli_refuses_world_readable_store(tmp_path):
+    import os
+
+    db = tmp_path / "s.db"
+    r = runner.invoke(app, ["--db", str(db), "ingest", str(_tiny(tmp_path))])
+    assert r.exit_code == 0
+    os.chmod(db, 0o644)
+    r = runner.invoke(app, ["--db", str(db), "status"])
+    assert r.exit_code == 2 and "--fix-permissions" in r.output
+    r = runner.invoke(app, ["--db", str(db), "--fix-permissions", "status"])
+    assert r.exit_code == 0
+    assert os.stat(db).st_mode & 0o777 == 0o600
+
+
+def _tiny(tmp_path):
+    p = tmp_path / "tiny.csv"
+    write_csv(p, ROWS[:1])
+    return p
