@@ -1,0 +1,65 @@
+"""Shared helpers for the benchmarks: synthetic input, a timed subprocess with peak memory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / ".data"
+
+
+def synthetic_csv(records: int, seed: int = 42) -> Path:
+    """A cached synthetic canonical CSV (clean rows) of ``records`` rows."""
+    from clearterm.synth import generate
+
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"synth_{records}_{seed}.csv"
+    if not path.exists():
+        generate(path, records, seed, 0.0)
+    return path
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                todo += [int(x) for x in fh.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def run_timed(args: list[str]) -> tuple[float, int, str]:
+    """Run ``clearterm ARGS``; return (seconds, peak RSS of the process tree in MiB, stdout)."""
+    env = dict(os.environ, CI="1")
+    cmd = [sys.executable, "-m", "clearterm.cli", *args]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid))
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {err.strip()}")
+    return seconds, peak // 1024, out
+
+
+def fresh_db(name: str) -> Path:
+    DATA.mkdir(exist_ok=True)
+    db = DATA / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    return db

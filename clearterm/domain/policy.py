@@ -1,0 +1,115 @@
+"""Office policy settings the rules read (CRTA-RULES.md, "Open questions").
+
+The dates of steps 15 to 17 are settings, because the law is unsettled there;
+the defaults are the spec's. Every decision records the hash of the policy it
+was made under, so a changed setting is visible in the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from pathlib import Path
+
+__all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_PATH"]
+
+DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
+
+_DATE_KEYS = ("legalization_date", "crta_cutoff_date", "possession_schedule_date", "delivery_schedule_date")
+
+
+class PolicyError(ValueError):
+    """A policy file or value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    office_county: str = "Cook"
+    legalization_date: date = date(2020, 1, 1)         # step 15
+    crta_cutoff_date: date = date(2019, 6, 25)         # step 16
+    possession_schedule_date: date = date(1997, 8, 15)  # step 17, section 4
+    delivery_schedule_date: date = date(1983, 9, 24)    # step 17, section 5
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.office_county, str) or not self.office_county.strip():
+            raise PolicyError("office_county must be a non-empty text")
+        for k in _DATE_KEYS:
+            v = getattr(self, k)
+            if not isinstance(v, date) or isinstance(v, datetime):
+                raise PolicyError(f"{k} must be a date")
+        if self.crta_cutoff_date > self.legalization_date:
+            raise PolicyError("crta_cutoff_date must not be after legalization_date")
+
+    def to_dict(self) -> dict:
+        out: dict = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = v.isoformat() if isinstance(v, date) else v
+        return out
+
+    def canonical_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    @property
+    def hash(self) -> str:
+        """sha256 (hex) of :meth:`canonical_json`; cached on the instance."""
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+            object.__setattr__(self, "_hash", h)
+        return h
+
+
+_KEYS = tuple(f.name for f in fields(Policy))
+
+
+def _coerce_date(value, *, where: str, key: str) -> date:
+    if isinstance(value, datetime):
+        raise PolicyError(f"{where}: {key} must be a date (YYYY-MM-DD), not a date-time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PolicyError(f"{where}: {key} must be a date written YYYY-MM-DD")
+
+
+def load_policy(path: str | Path | None) -> Policy:
+    """Read a policy TOML file; ``None`` gives the defaults.
+
+    Keys: ``office_county`` and the four ``*_date`` settings, all optional (missing
+    keys keep their defaults). Unknown keys, unreadable TOML and bad dates raise
+    :class:`PolicyError` naming the file and the key.
+    """
+    if path is None:
+        return Policy()
+    p = Path(path)
+    where = str(p)
+    try:
+        with p.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise PolicyError(f"{where}: policy file not found") from None
+    except OSError as e:
+        raise PolicyError(f"{where}: cannot read policy file ({e.strerror})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(f"{where}: not valid TOML ({e})") from None
+    kwargs: dict = {}
+    for key, value in data.items():
+        if key not in _KEYS:
+            raise PolicyError(f"{where}: unknown key {key!r} (allowed: {', '.join(_KEYS)})")
+        if key in _DATE_KEYS:
+            kwargs[key] = _coerce_date(value, where=where, key=key)
+        else:
+            if not isinstance(value, str) or not value.strip():
+                raise PolicyError(f"{where}: {key} must be a non-empty text")
+            kwargs[key] = value.strip()
+    try:
+        return Policy(**kwargs)
+    except PolicyError as e:
+        raise PolicyError(f"{where}: {e}") from None
