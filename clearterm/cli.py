@@ -386,6 +386,23 @@ def demo(
     out.print(f"\nDemo store: {state.db}  (try: clearterm --db {state.db} explain RECORD_ID)", markup=False)
 
 
+def _register_extensions() -> None:
+    """Commands that live in their own modules register themselves here."""
+    import importlib
+
+    for name in ("clearterm.cli_review",):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(app, state=state, store_for_command=store_for_command, fail=fail, out=out, err=err)
+
+
+_register_extensions()
+
+
 def main() -> None:
     """Entry point: run the app; a store error anywhere becomes one line, exit 2."""
     try:

@@ -2,30 +2,39 @@
 
 Records are streamed in case order (case number, person) from a read-only
 connection, evaluated a case at a time by the domain rules, and written in
-chunked immediate transactions: a decision is appended only when it differs
-from the record's decision in force, so rerunning with the same inputs adds no
-decision; a new rules version, policy or as-of date adds new decisions and keeps
-the old ones.
+chunked immediate transactions. A decision is appended only when it differs
+from the record's decision in force (compared by a key over its content, the
+record version, the rules version, the policy and the as-of date), so rerunning
+with the same inputs adds no decision; a new rules version, policy or as-of date
+adds new decisions and keeps the old ones.
+
+On large stores both cores are used: a forked producer process reads records,
+runs the rules and computes keys, while this process writes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import queue
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from clearterm.domain.decision import RULES_VERSION, Decision
+from clearterm.domain.decision import RULES_VERSION
 from clearterm.domain.policy import Policy
 from clearterm.domain.rules import evaluate_records
+from clearterm.ingest.pipeline import bulk_gc_pause
 from clearterm.storage.records import SELECT_COLUMNS, record_from_row
 from clearterm.storage.store import Store
 
 TRACK_ORDER = {"review": 3, "petition": 2, "automatic": 1}
 CHUNK_RECORDS = 20_000
+PARALLEL_MIN_RECORDS = 50_000
 
 
 @dataclass
@@ -45,12 +54,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def decision_key(d: Decision, record_version: int) -> str:
-    text = "|".join((d.rules_version, d.policy_hash, d.as_of.isoformat(), str(record_version), str(d.category),
-                     ";".join(d.reasons), ",".join(d.steps), str(d.tranche), d.explanation, d.statute_cite or ""))
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-
-
 _INSERT_DECISION = (
     "INSERT INTO decisions (id, evaluation_id, record_id, record_version, case_number, person_id, category,"
     " reasons, steps, explanation, tranche, statute_cite, rules_version, policy_hash, as_of, dkey)"
@@ -65,26 +68,51 @@ _UPSERT_CASE = (
     " OR cases.charges != excluded.charges OR cases.flagged != excluded.flagged"
 )
 
+# A chunk as produced: (records evaluated, category counts, new decision rows, case rows)
+Chunk = tuple[int, Counter, list[tuple], list[tuple]]
 
-def evaluate_store(
-    store: Store,
-    policy: Policy,
-    as_of: date,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-    chunk_records: int = CHUNK_RECORDS,
-) -> EvaluationResult:
-    """Evaluate every stored record under ``policy`` as of ``as_of``."""
-    started = time.perf_counter()
-    total = int(store.scalar("SELECT count(*) FROM records"))
-    with store.write() as conn:
-        conn.execute("INSERT OR IGNORE INTO policies (hash, json, first_used_at) VALUES (?, ?, ?)",
-                     (policy.hash, policy.canonical_json(), _now()))
-        eid = conn.execute(
-            "INSERT INTO evaluations (rules_version, policy_hash, as_of, status, started_at)"
-            " VALUES (?, ?, ?, 'running', ?)", (RULES_VERSION, policy.hash, as_of.isoformat(), _now())).lastrowid
-    result = EvaluationResult(eid)
-    reader = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, timeout=15)
+
+def _evaluate_rows(rows: list[tuple], policy: Policy, as_of: date, eid: int) -> Chunk:
+    """Run the rules over one chunk of stored rows (whole cases); keep only changed decisions."""
+    records = [record_from_row(r) for r in rows]
+    decisions = evaluate_records(records, policy, as_of)
+    as_of_iso = as_of.isoformat()
+    prefix = f"{RULES_VERSION}|{policy.hash}|{as_of_iso}|"
+    blake = hashlib.blake2b
+    counts: Counter = Counter()
+    new_rows: list[tuple] = []
+    cases: dict[tuple[str, str], list] = {}
+    for rec, dec, row in zip(records, decisions, rows):
+        cat = dec.category.value
+        counts[cat] += 1
+        case = cases.get(rec.case_key)
+        if case is None:
+            case = cases[rec.case_key] = [None, None, 0, 0]
+        case[2] += 1
+        order = TRACK_ORDER.get(cat)
+        if order is not None:
+            case[3] += 1
+            if case[0] is None or order > TRACK_ORDER[case[0]]:
+                case[0] = cat
+            if dec.tranche is not None and (case[1] is None or dec.tranche < case[1]):
+                case[1] = dec.tranche
+        reasons = ";".join(dec.reasons)
+        steps = ",".join(dec.steps)
+        version = row[-2]
+        dkey = blake(f"{prefix}{version}|{cat}|{reasons}|{steps}|{dec.tranche}|{dec.explanation}|"
+                     f"{dec.statute_cite}".encode(), digest_size=12).hexdigest()
+        if dkey == row[-1]:
+            continue
+        new_rows.append((eid, rec.record_id, version, rec.case_number, rec.person_id or "", cat, reasons, steps,
+                         dec.explanation, dec.tranche, dec.statute_cite, dec.rules_version, dec.policy_hash,
+                         as_of_iso, dkey))
+    case_rows = [(k[1], k[0], v[0], v[1], v[2], v[3], eid) for k, v in cases.items()]
+    return len(records), counts, new_rows, case_rows
+
+
+def _produce(path, policy: Policy, as_of: date, eid: int, chunk_records: int) -> Iterator[Chunk]:
+    reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
+    reader.execute("PRAGMA cache_size=-131072")
     try:
         cursor = reader.execute(
             f"SELECT {SELECT_COLUMNS}, r.version, c.dkey FROM records r"
@@ -93,60 +121,114 @@ def evaluate_store(
         )
         chunk: list[tuple] = []
         last_key = None
-        for row in cursor:
-            key = (row[1], row[4] or "")  # case_number, person_id
-            if len(chunk) >= chunk_records and key != last_key:
-                _write_chunk(store, chunk, policy, as_of, result)
-                chunk = []
-                if progress:
-                    progress(result.records, total)
-            chunk.append(row)
-            last_key = key
+        while True:
+            batch = cursor.fetchmany(2000)
+            if not batch:
+                break
+            for row in batch:
+                key = (row[1], row[4])  # case_number, person_id
+                if len(chunk) >= chunk_records and key != last_key:
+                    yield _evaluate_rows(chunk, policy, as_of, eid)
+                    chunk = []
+                chunk.append(row)
+                last_key = key
         if chunk:
-            _write_chunk(store, chunk, policy, as_of, result)
+            yield _evaluate_rows(chunk, policy, as_of, eid)
     finally:
         reader.close()
+
+
+def _producer_main(q, parent_pid: int, path, policy, as_of, eid, chunk_records) -> None:
+    import gc
+
+    gc.disable()
+
+    def put(msg) -> None:
+        while True:
+            try:
+                q.put(msg, timeout=1.0)
+                return
+            except queue.Full:
+                if os.getppid() != parent_pid:
+                    os._exit(0)
+
+    try:
+        for chunk in _produce(path, policy, as_of, eid, chunk_records):
+            put(("chunk", chunk))
+        put(("done", None))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which re-raises
+        put(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        q.close()
+        q.join_thread()
+
+
+def _chunks(path, policy, as_of, eid, chunk_records, parallel: bool) -> Iterator[Chunk]:
+    if not parallel:
+        yield from _produce(path, policy, as_of, eid, chunk_records)
+        return
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue(maxsize=3)
+    proc = ctx.Process(target=_producer_main, daemon=True,
+                       args=(q, os.getpid(), path, policy, as_of, eid, chunk_records))
+    proc.start()
+    try:
+        while True:
+            try:
+                kind, payload = q.get(timeout=5.0)
+            except queue.Empty:
+                if not proc.is_alive():
+                    raise RuntimeError("the evaluation reader process stopped unexpectedly") from None
+                continue
+            if kind == "done":
+                return
+            if kind == "error":
+                raise RuntimeError(f"evaluation failed: {payload}")
+            yield payload
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=5)
+
+
+def evaluate_store(
+    store: Store,
+    policy: Policy,
+    as_of: date,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_records: int = CHUNK_RECORDS,
+    parallel: bool | None = None,
+) -> EvaluationResult:
+    """Evaluate every stored record under ``policy`` as of ``as_of``."""
+    started = time.perf_counter()
+    total = int(store.scalar("SELECT count(*) FROM records"))
+    if parallel is None:
+        parallel = total >= PARALLEL_MIN_RECORDS
+    with store.write() as conn:
+        conn.execute("INSERT OR IGNORE INTO policies (hash, json, first_used_at) VALUES (?, ?, ?)",
+                     (policy.hash, policy.canonical_json(), _now()))
+        eid = conn.execute(
+            "INSERT INTO evaluations (rules_version, policy_hash, as_of, status, started_at)"
+            " VALUES (?, ?, ?, 'running', ?)", (RULES_VERSION, policy.hash, as_of.isoformat(), _now())).lastrowid
+    result = EvaluationResult(eid)
+    with bulk_gc_pause():
+        for n, counts, new_rows, case_rows in _chunks(store.path, policy, as_of, eid, chunk_records, parallel):
+            with store.write() as conn:
+                if new_rows:
+                    first = int(conn.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]) + 1
+                    conn.executemany(_INSERT_DECISION, [(first + i, *r) for i, r in enumerate(new_rows)])
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO decision_current (record_id, decision_id, dkey) VALUES (?, ?, ?)",
+                        [(r[1], first + i, r[-1]) for i, r in enumerate(new_rows)])
+                conn.executemany(_UPSERT_CASE, case_rows)
+            result.records += n
+            result.new_decisions += len(new_rows)
+            result.categories.update(counts)
+            if progress:
+                progress(result.records, total)
     with store.write() as conn:
         conn.execute("UPDATE evaluations SET status = 'complete', finished_at = ?, records = ?, new_decisions = ?"
                      " WHERE id = ?", (_now(), result.records, result.new_decisions, eid))
-    if progress:
-        progress(result.records, total)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _write_chunk(store: Store, rows: list[tuple], policy: Policy, as_of: date, result: EvaluationResult) -> None:
-    records = [record_from_row(r) for r in rows]
-    decisions = evaluate_records(records, policy, as_of)
-    n = len(records)
-    eid = result.evaluation_id
-    new_rows: list[tuple] = []
-    cases: dict[tuple[str, str], list] = {}
-    for rec, dec, row in zip(records, decisions, rows):
-        version, current_key = row[-2], row[-1]
-        result.categories[str(dec.category)] += 1
-        case = cases.setdefault(rec.case_key, [None, None, 0, 0])
-        case[2] += 1
-        cat = str(dec.category)
-        if cat in TRACK_ORDER:
-            case[3] += 1
-            if case[0] is None or TRACK_ORDER[cat] > TRACK_ORDER[case[0]]:
-                case[0] = cat
-            if dec.tranche is not None and (case[1] is None or dec.tranche < case[1]):
-                case[1] = dec.tranche
-        dkey = decision_key(dec, version)
-        if dkey == current_key:
-            continue
-        new_rows.append((eid, rec.record_id, version, rec.case_number, rec.person_id or "", cat,
-                         ";".join(dec.reasons), ",".join(dec.steps), dec.explanation, dec.tranche,
-                         dec.statute_cite, dec.rules_version, dec.policy_hash, dec.as_of.isoformat(), dkey))
-    result.records += n
-    with store.write() as conn:
-        if new_rows:
-            first = int(conn.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]) + 1
-            conn.executemany(_INSERT_DECISION, [(first + i, *r) for i, r in enumerate(new_rows)])
-            conn.executemany(
-                "INSERT OR REPLACE INTO decision_current (record_id, decision_id, dkey) VALUES (?, ?, ?)",
-                [(r[1], first + i, r[-1]) for i, r in enumerate(new_rows)])
-            result.new_decisions += len(new_rows)
-        conn.executemany(_UPSERT_CASE, [(k[1], k[0], v[0], v[1], v[2], v[3], eid) for k, v in cases.items()])
