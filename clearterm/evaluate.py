@@ -15,9 +15,6 @@ runs the rules and computes keys, while this process writes.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
-import queue
 import sqlite3
 import time
 from collections import Counter
@@ -28,7 +25,7 @@ from datetime import date, datetime, timezone
 from clearterm.domain.decision import RULES_VERSION
 from clearterm.domain.policy import Policy
 from clearterm.domain.rules import evaluate_records
-from clearterm.ingest.pipeline import bulk_gc_pause
+from clearterm.bulk import gc_paused, produced
 from clearterm.storage.records import SELECT_COLUMNS, record_from_row
 from clearterm.storage.store import Store
 
@@ -138,57 +135,9 @@ def _produce(path, policy: Policy, as_of: date, eid: int, chunk_records: int) ->
         reader.close()
 
 
-def _producer_main(q, parent_pid: int, path, policy, as_of, eid, chunk_records) -> None:
-    import gc
-
-    gc.disable()
-
-    def put(msg) -> None:
-        while True:
-            try:
-                q.put(msg, timeout=1.0)
-                return
-            except queue.Full:
-                if os.getppid() != parent_pid:
-                    os._exit(0)
-
-    try:
-        for chunk in _produce(path, policy, as_of, eid, chunk_records):
-            put(("chunk", chunk))
-        put(("done", None))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which re-raises
-        put(("error", f"{type(exc).__name__}: {exc}"))
-    finally:
-        q.close()
-        q.join_thread()
-
-
 def _chunks(path, policy, as_of, eid, chunk_records, parallel: bool) -> Iterator[Chunk]:
-    if not parallel:
-        yield from _produce(path, policy, as_of, eid, chunk_records)
-        return
-    ctx = multiprocessing.get_context("fork")
-    q = ctx.Queue(maxsize=3)
-    proc = ctx.Process(target=_producer_main, daemon=True,
-                       args=(q, os.getpid(), path, policy, as_of, eid, chunk_records))
-    proc.start()
-    try:
-        while True:
-            try:
-                kind, payload = q.get(timeout=5.0)
-            except queue.Empty:
-                if not proc.is_alive():
-                    raise RuntimeError("the evaluation reader process stopped unexpectedly") from None
-                continue
-            if kind == "done":
-                return
-            if kind == "error":
-                raise RuntimeError(f"evaluation failed: {payload}")
-            yield payload
-    finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(timeout=5)
+    return produced(_produce, (path, policy, as_of, eid, chunk_records), parallel=parallel, what="evaluation",
+                    depth=3)
 
 
 def evaluate_store(
@@ -212,7 +161,7 @@ def evaluate_store(
             "INSERT INTO evaluations (rules_version, policy_hash, as_of, status, started_at)"
             " VALUES (?, ?, ?, 'running', ?)", (RULES_VERSION, policy.hash, as_of.isoformat(), _now())).lastrowid
     result = EvaluationResult(eid)
-    with bulk_gc_pause():
+    with gc_paused():
         for n, counts, new_rows, case_rows in _chunks(store.path, policy, as_of, eid, chunk_records, parallel):
             with store.write() as conn:
                 if new_rows:

@@ -155,3 +155,24 @@ def _tiny(tmp_path):
     p = tmp_path / "tiny.csv"
     write_csv(p, ROWS[:1])
     return p
+
+
+def test_parallel_producer_gives_the_same_store(tmp_path, realdata):
+    """The forked producer (used on large inputs) stores exactly what the serial path stores."""
+    from conftest import SENTENCING
+    from clearterm.storage import open_store
+
+    stores = []
+    for parallel in (False, True):
+        s = open_store(tmp_path / f"p{parallel}.db")
+        r = ingest_file(s, SENTENCING, today=TODAY, parallel=parallel)
+        assert (r.inserted, r.updated, r.unchanged) == (3719 + 590, 16, 4)
+        evaluate_store(s, Policy(), date(2026, 11, 21), parallel=parallel, chunk_records=1000)
+        stores.append(s)
+    q1 = "SELECT record_id, statute, disposition, sentence, version FROM records ORDER BY record_id"
+    q2 = "SELECT record_id, category, reasons, steps, explanation, tranche FROM decisions ORDER BY record_id"
+    q3 = "SELECT case_number, person_id, track, tranche, charges, flagged FROM cases ORDER BY 1, 2"
+    for q in (q1, q2, q3):
+        assert stores[0].conn.execute(q).fetchall() == stores[1].conn.execute(q).fetchall()
+    for s in stores:
+        s.close()

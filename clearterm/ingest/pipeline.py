@@ -17,17 +17,13 @@ validates rows while this process binds and writes them to SQLite.
 
 from __future__ import annotations
 
-import gc
 import json
-import multiprocessing
-import os
-import queue
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+from clearterm.bulk import gc_paused, produced
 from clearterm.ingest.adapters import COL, COLUMNS, Adapter, RowProblem, choose_adapter
 from clearterm.ingest.readers import RawRow, SourceFile, iter_rows, open_source
 from clearterm.ingest.validate import validate
@@ -137,56 +133,10 @@ def produce(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str,
     yield "groups", ordered, last_line
 
 
-def _producer_main(q, parent_pid: int, src, adapter, lines_done, today_iso, chunk_rows) -> None:
-    gc.disable()
-
-    def put(msg) -> None:
-        while True:
-            try:
-                q.put(msg, timeout=1.0)
-                return
-            except queue.Full:
-                if os.getppid() != parent_pid:  # the writer was killed: stop quietly
-                    os._exit(0)
-
-    try:
-        for msg in produce(src, adapter, lines_done, today_iso, chunk_rows):
-            put(msg)
-        put(("done", [], 0))
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which re-raises
-        put(("error", [], f"{type(exc).__name__}: {exc}"))
-    finally:
-        q.close()
-        q.join_thread()
-
-
 def _messages(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str, chunk_rows: int,
               parallel: bool) -> Iterator[tuple[str, list[Item], int]]:
-    if not parallel:
-        yield from produce(src, adapter, lines_done, today_iso, chunk_rows)
-        return
-    ctx = multiprocessing.get_context("fork")
-    q = ctx.Queue(maxsize=4)
-    proc = ctx.Process(target=_producer_main, daemon=True,
-                       args=(q, os.getpid(), src, adapter, lines_done, today_iso, chunk_rows))
-    proc.start()
-    try:
-        while True:
-            try:
-                kind, items, last = q.get(timeout=5.0)
-            except queue.Empty:
-                if not proc.is_alive():
-                    raise RuntimeError("the ingest reader process stopped unexpectedly") from None
-                continue
-            if kind == "done":
-                return
-            if kind == "error":
-                raise RuntimeError(f"reading {src.path.name} failed: {last}")
-            yield kind, items, last
-    finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(timeout=5)
+    return produced(produce, (src, adapter, lines_done, today_iso, chunk_rows), parallel=parallel,
+                    what=f"reading {src.path.name}")
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -330,22 +280,6 @@ def _start(store: Store, src: SourceFile, adapter: Adapter) -> tuple[IngestResul
     return res, lines_done
 
 
-@contextmanager
-def bulk_gc_pause():
-    """Pause the cyclic garbage collector during a bulk loop.
-
-    The loops allocate millions of short-lived lists and no reference cycles;
-    generation scans over the live chunk cost more than half the parse time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def ingest_file(
     store: Store,
     path,
@@ -370,7 +304,7 @@ def ingest_file(
     if parallel is None:
         parallel = src.size >= PARALLEL_MIN_BYTES
     writer = _Writer(store, src, adapter, result)
-    with bulk_gc_pause():
+    with gc_paused():
         for kind, items, last in _messages(src, adapter, lines_done, today.isoformat(), chunk_rows, parallel):
             if kind == "chunk":
                 writer.write(items, last)

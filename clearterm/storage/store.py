@@ -138,7 +138,7 @@ def open_store(
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache (bounded; index inserts at 1M rows need it)
+        conn.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache: index inserts at 1M rows
         conn.execute("PRAGMA temp_store=MEMORY")
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{p} is not a clearterm store ({exc})") from None
