@@ -1,0 +1,486 @@
+"""Review entries, the per-case review state, the review queue and its search index.
+
+The ``reviews`` table is the truth: an append-only log of actions on cases.
+A case's state is derived from it by :func:`replay`: the status is that of the
+latest decision entry (approve, object, exclude, defer) not undone by a later
+``undo`` entry; the service date is the latest one recorded by an entry not
+undone. The case's *version* is the id of its latest review entry (0 if none):
+an action names the version it was decided on, and is refused if the case has
+moved on since (optimistic concurrency; see :func:`append_review`).
+
+``case_status`` caches the derived state for the queue (maintained in the same
+transaction as each action; :func:`rebuild_case_status` recomputes it from the
+log). ``cases_fts`` is a contentless FTS5 index over case number, person id and
+name, refreshed by :func:`refresh_search_index`.
+
+Nothing here logs or puts into a message a name, date of birth or address.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from clearterm.domain.rules import OBJECTION_DAYS
+from clearterm.storage import audit
+
+#: Review statuses, and the status each decision action leads to.
+STATUSES: tuple[str, ...] = ("pending", "approved", "objected", "excluded", "deferred")
+DECISION_STATUS: dict[str, str] = {
+    "approve": "approved", "object": "objected", "exclude": "excluded", "defer": "deferred",
+}
+ACTIONS: tuple[str, ...] = ("approve", "object", "exclude", "defer", "serve", "undo")
+TRACKS: tuple[str, ...] = ("automatic", "petition", "review")
+NO_TRANCHE_SORT = 99  # cases without a tranche page after tranche 3
+
+_COLS = ("id", "case_id", "case_number", "person_id", "track", "action", "ground", "note", "served", "undoes",
+         "status", "expected_version", "reviewer", "created_at")
+assert _COLS == audit.REVIEW_FIELDS
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# -- reading review entries --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReviewEntry:
+    id: int
+    case_id: int
+    case_number: str
+    person_id: str
+    track: str | None
+    action: str
+    ground: str | None
+    note: str | None
+    served: str | None
+    undoes: int | None
+    status: str
+    expected_version: int
+    reviewer: str
+    created_at: str
+
+    def __repr__(self) -> str:  # the note is free text: keep it out of tracebacks
+        return f"ReviewEntry(id={self.id}, case_id={self.case_id}, action={self.action!r}, status={self.status!r})"
+
+
+_SELECT = f"SELECT {', '.join(_COLS)} FROM reviews"
+
+
+def case_entries(conn: sqlite3.Connection, case_id: int) -> list[ReviewEntry]:
+    """Every review entry of the case, oldest first."""
+    return [ReviewEntry(*r) for r in conn.execute(f"{_SELECT} WHERE case_id = ? ORDER BY id", (case_id,))]
+
+
+def get_entry(conn: sqlite3.Connection, review_id: int) -> ReviewEntry | None:
+    row = conn.execute(f"{_SELECT} WHERE id = ?", (review_id,)).fetchone()
+    return None if row is None else ReviewEntry(*row)
+
+
+# -- derived state -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CaseState:
+    """A case's review state, derived from its entries."""
+
+    case_id: int
+    status: str = "pending"
+    version: int = 0
+    decision: ReviewEntry | None = None  # the entry that set the status (None when pending)
+    latest: ReviewEntry | None = None  # the latest entry of any kind (who acted last, and when)
+    effective: tuple[ReviewEntry, ...] = ()  # entries in force (not undone), oldest first
+    service_date: str | None = None
+
+    @property
+    def reviewer(self) -> str | None:
+        return self.latest.reviewer if self.latest else None
+
+    @property
+    def updated_at(self) -> str | None:
+        return self.latest.created_at if self.latest else None
+
+    @property
+    def top(self) -> ReviewEntry | None:
+        """The latest entry in force: what an undo would compensate."""
+        return self.effective[-1] if self.effective else None
+
+
+def replay(case_id: int, entries: Iterable[ReviewEntry]) -> CaseState:
+    """Derive a case's state from its entries (in id order)."""
+    effective: dict[int, ReviewEntry] = {}
+    latest = None
+    for e in entries:
+        latest = e
+        if e.action == "undo":
+            effective.pop(e.undoes, None)
+        else:
+            effective[e.id] = e
+    if latest is None:
+        return CaseState(case_id)
+    inforce = tuple(effective.values())  # dicts keep insertion (id) order
+    decision = next((e for e in reversed(inforce) if e.action in DECISION_STATUS), None)
+    served = next((e.served for e in reversed(inforce) if e.served), None)
+    status = DECISION_STATUS[decision.action] if decision else "pending"
+    return CaseState(case_id, status, latest.id, decision, latest, inforce, served)
+
+
+def case_state(conn: sqlite3.Connection, case_id: int) -> CaseState:
+    """A case's state, from the log (the truth, not the cache)."""
+    return replay(case_id, case_entries(conn, case_id))
+
+
+def current_version(conn: sqlite3.Connection, case_id: int) -> int:
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM reviews WHERE case_id = ?", (case_id,)).fetchone()[0])
+
+
+def _status_row(state: CaseState) -> tuple:
+    assert state.latest is not None
+    return (state.case_id, state.status, state.version, state.decision.id if state.decision else None,
+            state.latest.reviewer, state.latest.created_at, state.service_date)
+
+
+_UPSERT_STATUS = ("INSERT OR REPLACE INTO case_status (case_id, status, version, decision_id, reviewer, updated_at,"
+                  " service_date) VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+# -- cases -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CaseRef:
+    id: int
+    case_number: str
+    person_id: str
+    track: str | None
+    tranche: int | None
+    charges: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.case_number}/{self.person_id}" if self.person_id else self.case_number
+
+
+_CASE_SELECT = "SELECT id, case_number, person_id, track, tranche, charges FROM cases"
+
+
+def get_case(conn: sqlite3.Connection, case_id: int) -> CaseRef | None:
+    row = conn.execute(f"{_CASE_SELECT} WHERE id = ?", (case_id,)).fetchone()
+    return None if row is None else CaseRef(*row)
+
+
+def find_cases(conn: sqlite3.Connection, case_number: str, person_id: str | None = None) -> list[CaseRef]:
+    """Cases with this case number (and person id, when given), by person id."""
+    if person_id is None:
+        rows = conn.execute(f"{_CASE_SELECT} WHERE case_number = ? ORDER BY person_id", (case_number,))
+    else:
+        rows = conn.execute(f"{_CASE_SELECT} WHERE case_number = ? AND person_id = ?", (case_number, person_id))
+    return [CaseRef(*r) for r in rows]
+
+
+# -- writing -----------------------------------------------------------------------------------------
+class ConflictError(Exception):
+    """The case changed since the version the action was decided on. Nothing was written."""
+
+    def __init__(self, case: CaseRef, expected_version: int, state: CaseState):
+        self.case = case
+        self.expected_version = expected_version
+        self.state = state
+        who = f" by {state.reviewer} at {state.updated_at}" if state.latest else ""
+        super().__init__(
+            f"case {case.label} changed since version {expected_version}: now {state.status}{who}"
+            f" (version {state.version}); nothing recorded")
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """What an action appends (validated by the caller, :mod:`clearterm.review`)."""
+
+    action: str
+    status: str
+    ground: str | None = None
+    note: str | None = None
+    served: str | None = None
+    undoes: int | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    entry: ReviewEntry
+    audit_seq: int
+    audit_hash: str
+    before: CaseState
+    after: CaseState
+    case: CaseRef
+
+
+def append_review(
+    conn: sqlite3.Connection,
+    case: CaseRef,
+    state: CaseState,
+    new: NewEntry,
+    *,
+    reviewer: str,
+    expected_version: int,
+    at: str | None = None,
+) -> Recorded:
+    """Append a review entry, its audit entry, the case's status and the reviewer's place.
+
+    The caller holds the write transaction (``store.write()``), has read ``state``
+    inside it and checked ``expected_version`` against it, so the four writes land
+    together or not at all.
+    """
+    if not conn.in_transaction:
+        raise RuntimeError("append_review must run inside a write transaction")
+    if state.version != expected_version:
+        raise ConflictError(case, expected_version, state)
+    at = at or now_utc()
+    rid = conn.execute(
+        "INSERT INTO reviews (case_id, case_number, person_id, track, action, ground, note, served, undoes, status,"
+        " expected_version, reviewer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (case.id, case.case_number, case.person_id, case.track, new.action, new.ground, new.note, new.served,
+         new.undoes, new.status, expected_version, reviewer, at)).lastrowid
+    entry = get_entry(conn, rid)  # hash what was stored, as stored
+    assert entry is not None
+    detail = {"action": new.action, "status": new.status, "version": rid, "expected_version": expected_version}
+    if new.ground:
+        detail["ground"] = new.ground
+    if new.undoes:
+        detail["undoes"] = new.undoes
+    seq, h = audit.append(conn, at=at, actor=reviewer, event=f"review.{new.action}", detail=detail,
+                          case_id=case.id, review_id=rid,
+                          review_row_hash=audit.review_hash(dict(zip(_COLS, _astuple(entry)))))
+    after = case_state(conn, case.id)
+    conn.execute(_UPSERT_STATUS, _status_row(after))
+    conn.execute(
+        "INSERT INTO reviewer_state (reviewer, last_case_id, last_review_id, last_acted_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(reviewer) DO UPDATE SET last_case_id = excluded.last_case_id,"
+        " last_review_id = excluded.last_review_id, last_acted_at = excluded.last_acted_at",
+        (reviewer, case.id, rid, at))
+    return Recorded(entry, seq, h, state, after, case)
+
+
+def _astuple(e: ReviewEntry) -> tuple:
+    return tuple(getattr(e, c) for c in _COLS)
+
+
+def rebuild_case_status(conn: sqlite3.Connection) -> int:
+    """Recompute ``case_status`` from the review log (caller holds a write transaction). Returns rows."""
+    if not conn.in_transaction:
+        raise RuntimeError("rebuild_case_status must run inside a write transaction")
+    conn.execute("DELETE FROM case_status")
+    n = 0
+    batch: list[tuple] = []
+    for case_id, entries in _grouped(conn.execute(f"{_SELECT} ORDER BY case_id, id")):
+        batch.append(_status_row(replay(case_id, entries)))
+        n += 1
+        if len(batch) >= 10_000:
+            conn.executemany(_UPSERT_STATUS, batch)
+            batch = []
+    conn.executemany(_UPSERT_STATUS, batch)
+    return n
+
+
+def derived_status_rows(conn: sqlite3.Connection) -> list[tuple]:
+    """What ``case_status`` should hold, from the log, in case id order (for checks)."""
+    return [_status_row(replay(cid, es)) for cid, es in _grouped(conn.execute(f"{_SELECT} ORDER BY case_id, id"))]
+
+
+def _grouped(rows: Iterable[tuple]) -> Iterator[tuple[int, list[ReviewEntry]]]:
+    cur_id, cur = None, []
+    for r in rows:
+        e = ReviewEntry(*r)
+        if e.case_id != cur_id and cur:
+            yield cur_id, cur
+            cur = []
+        cur_id = e.case_id
+        cur.append(e)
+    if cur:
+        yield cur_id, cur
+
+
+# -- reviewers ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReviewerState:
+    reviewer: str
+    last_case_id: int | None = None
+    last_review_id: int | None = None
+    last_acted_at: str | None = None
+    viewed_case_id: int | None = None
+    viewed_at: str | None = None
+
+    @property
+    def resume_case_id(self) -> int | None:
+        """The case to reopen: the later of the last one acted on and the last one viewed."""
+        if self.viewed_case_id is not None and (self.last_acted_at is None or (self.viewed_at or "") >= self.last_acted_at):
+            return self.viewed_case_id
+        return self.last_case_id
+
+
+def reviewer_state(conn: sqlite3.Connection, reviewer: str) -> ReviewerState:
+    row = conn.execute("SELECT reviewer, last_case_id, last_review_id, last_acted_at, viewed_case_id, viewed_at"
+                       " FROM reviewer_state WHERE reviewer = ?", (reviewer,)).fetchone()
+    return ReviewerState(reviewer) if row is None else ReviewerState(*row)
+
+
+def mark_viewed(conn: sqlite3.Connection, reviewer: str, case_id: int, *, at: str | None = None) -> None:
+    """Remember the case the reviewer has open (not audited: viewing changes nothing)."""
+    conn.execute(
+        "INSERT INTO reviewer_state (reviewer, viewed_case_id, viewed_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(reviewer) DO UPDATE SET viewed_case_id = excluded.viewed_case_id, viewed_at = excluded.viewed_at",
+        (reviewer, case_id, at or now_utc()))
+
+
+def last_undoable(conn: sqlite3.Connection, reviewer: str) -> ReviewEntry | None:
+    """The reviewer's latest action that an undo may still compensate (latest in force on its case)."""
+    for (rid,) in conn.execute("SELECT id FROM reviews WHERE reviewer = ? AND action != 'undo' ORDER BY id DESC"
+                               " LIMIT 50", (reviewer,)):
+        e = get_entry(conn, rid)
+        assert e is not None
+        top = case_state(conn, e.case_id).top
+        if top is not None and top.id == e.id:
+            return e
+    return None
+
+
+# -- the queue ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QueueRow:
+    case_id: int
+    case_number: str
+    person_id: str
+    track: str | None
+    tranche: int | None
+    charges: int
+    flagged: int
+    status: str
+    version: int
+    service_date: str | None
+    deadline: str | None
+    days_left: int | None
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        """The keyset position of this row: pass as ``after`` to get the next page."""
+        return (self.tranche if self.tranche is not None else NO_TRANCHE_SORT, self.case_id)
+
+
+_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 query from user text: every word, as a prefix, all required."""
+    tokens = _FTS_TOKEN.findall(text)
+    if not tokens:
+        return None
+    return " ".join('"' + t.replace('"', '') + '"*' for t in tokens)
+
+
+def queue_page(
+    conn: sqlite3.Connection,
+    *,
+    after_id: int = 0,
+    after: tuple[int, int] | None = None,
+    limit: int = 50,
+    track: str | None = None,
+    tranche: int | None = None,
+    status: str | None = None,
+    search: str | None = None,
+    overdue_only: bool = False,
+    as_of: date | None = None,
+) -> list[QueueRow]:
+    """One page of the review queue, newest tranche first (1, 2, 3, then none), then case id.
+
+    Keyset paging: pass the last row's ``cursor`` as ``after`` (or its ``case_id`` as
+    ``after_id``, whose position is looked up) for the next page. Only cases on a track
+    (automatic, petition, review) are queued. ``status`` filters by review status
+    (``pending`` includes cases never reviewed); ``overdue_only`` keeps petition cases
+    whose objection deadline has passed with no decision yet (pending or deferred);
+    ``search`` matches words of the case number, person id or name (prefixes).
+    """
+    as_of = as_of or date.today()
+    if track is not None and track not in TRACKS:
+        raise ValueError(f"unknown track {track!r}")
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    if after is None and after_id:
+        row = conn.execute(f"SELECT coalesce(tranche, {NO_TRANCHE_SORT}) FROM cases WHERE id = ?",
+                           (after_id,)).fetchone()
+        after = (int(row[0]) if row else NO_TRANCHE_SORT, after_id)
+    where = ["c.track IS NOT NULL" if track is None else "c.track = :track"]
+    params: dict = {"track": track, "limit": int(limit), "as_of": as_of.isoformat()}
+    if after is not None:
+        where.append(f"(coalesce(c.tranche, {NO_TRANCHE_SORT}), c.id) > (:ats, :aid)")
+        params.update(ats=int(after[0]), aid=int(after[1]))
+    if tranche is not None:
+        where.append(f"coalesce(c.tranche, {NO_TRANCHE_SORT}) = :tranche")
+        params["tranche"] = int(tranche)
+    if status is not None:
+        where.append("coalesce(s.status, 'pending') = :status")
+        params["status"] = status
+    if overdue_only:
+        where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL"
+                     f" AND date(s.service_date, '+{OBJECTION_DAYS} days') < :as_of"
+                     " AND s.status IN ('pending', 'deferred')")
+    if search is not None:
+        q = fts_query(search)
+        if q is None:
+            return []
+        where.append("c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH :q)")
+        params["q"] = q
+    sql = (
+        "SELECT c.id, c.case_number, c.person_id, c.track, c.tranche, c.charges, c.flagged,"
+        " coalesce(s.status, 'pending'), coalesce(s.version, 0), s.service_date"
+        " FROM cases c LEFT JOIN case_status s ON s.case_id = c.id"
+        f" WHERE {' AND '.join(where)}"
+        f" ORDER BY coalesce(c.tranche, {NO_TRANCHE_SORT}), c.id LIMIT :limit")
+    rows = []
+    for r in conn.execute(sql, params):
+        served = r[9]
+        deadline = days_left = None
+        if served and r[3] == "petition":
+            d = date.fromisoformat(served) + timedelta(days=OBJECTION_DAYS)
+            deadline, days_left = d.isoformat(), (d - as_of).days
+        rows.append(QueueRow(*r, deadline, days_left))
+    return rows
+
+
+def iter_queue(conn: sqlite3.Connection, *, page_size: int = 500, **filters) -> Iterator[QueueRow]:
+    """Every queue row matching ``filters``, page by page."""
+    after = None
+    while True:
+        page = queue_page(conn, after=after, limit=page_size, **filters)
+        yield from page
+        if len(page) < page_size:
+            return
+        after = page[-1].cursor
+
+
+# -- search index ------------------------------------------------------------------------------------
+def search_index_stale(conn: sqlite3.Connection) -> bool:
+    """Whether cases changed (a new evaluation, or another case count) since the last refresh."""
+    row = conn.execute("SELECT evaluation_id, cases FROM search_index_state WHERE id = 1").fetchone()
+    ev = conn.execute("SELECT max(id) FROM evaluations WHERE status = 'complete'").fetchone()[0]
+    n = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+    return row is None or row[0] != ev or row[1] != n
+
+
+def refresh_search_index(store) -> int:
+    """Rebuild ``cases_fts`` from the cases and their charges' names. Returns the cases indexed.
+
+    The index is contentless: the names are tokenised for matching, not copied.
+    Call after ``evaluate`` (the queue command refreshes it when stale).
+    """
+    with store.write() as conn:
+        conn.execute("INSERT INTO cases_fts (cases_fts) VALUES ('delete-all')")
+        conn.execute(
+            "INSERT INTO cases_fts (rowid, case_number, person_id, name)"
+            " SELECT c.id, c.case_number, c.person_id,"
+            "  (SELECT group_concat(n, ' ') FROM (SELECT DISTINCT trim(coalesce(r.last_name, '') || ' '"
+            "     || coalesce(r.first_name, '') || ' ' || coalesce(r.middle_name, '')) AS n"
+            "     FROM records r WHERE r.case_number = c.case_number AND coalesce(r.person_id, '') = c.person_id))"
+            " FROM cases c")
+        n = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
+        ev = conn.execute("SELECT max(id) FROM evaluations WHERE status = 'complete'").fetchone()[0]
+        conn.execute("INSERT OR REPLACE INTO search_index_state (id, evaluation_id, cases, refreshed_at)"
+                     " VALUES (1, ?, ?, ?)", (ev, n, now_utc()))
+    return n
