@@ -27,7 +27,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
     # -- decide ------------------------------------------------------------------------------------
     @app.command()
     def decide(
-        case: Annotated[str, typer.Argument(help="The case number, or CASE_NUMBER/PERSON_ID for co-defendants.",
+        case: Annotated[str, typer.Argument(metavar="CASE", help="The case number, or CASE_NUMBER/PERSON_ID for co-defendants.",
                                             show_default=False)],
         approve: Annotated[bool, typer.Option("--approve", help="Approve: include in the motion (automatic) or "
                                               "no objection (petition).")] = False,

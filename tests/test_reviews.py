@@ -378,6 +378,37 @@ def test_queue_keyset_paging_and_filters(tmp_path):
         assert case_id(store, "15CR4") not in {r.case_id for r in iter_queue(store.conn, as_of=AS_OF)}
 
 
+def test_queue_plans_agree(tmp_path, monkeypatch):
+    """Rare statuses walk case_status; common ones walk the cases index: same pages either way."""
+    from clearterm.storage import reviews
+
+    store = build_store(tmp_path / "plans.db", ROWS + generated_rows(20, 20))
+    with store:
+        ids = [i for (i,) in store.conn.execute("SELECT id FROM cases WHERE track IS NOT NULL ORDER BY id")]
+        for n, cid in enumerate(ids):
+            track = store.scalar("SELECT track FROM cases WHERE id = ?", (cid,))
+            action = ["approve", "defer", "exclude", None][n % 4]
+            if action:
+                review.act(store, cid, action, reviewer="alice", expected_version=0,
+                           note="r" if action == "exclude" else None)
+            if track == "petition" and n % 3 == 0:
+                review.record_service(store, cid, served=f"2026-{1 + n % 11:02d}-10", reviewer="alice",
+                                      expected_version=current_version(store.conn, cid))
+        filters = [dict(status=st) for st in ("approved", "deferred", "excluded", "objected")]
+        filters += [dict(overdue_only=True), dict(status="approved", tranche=1), dict(status="deferred",
+                                                                                     track="petition")]
+        for f in filters:
+            for size in (1, 2, 5):
+                monkeypatch.setattr(reviews, "_FEW", 10**9)
+                few = [r.case_id for r in iter_queue(store.conn, page_size=size, as_of=AS_OF, **f)]
+                monkeypatch.setattr(reviews, "_FEW", -1)
+                scan = [r.case_id for r in iter_queue(store.conn, page_size=size, as_of=AS_OF, **f)]
+                assert few == scan, f
+                if f.get("status") in ("approved", "deferred", "excluded"):
+                    assert few
+        assert [r.case_id for r in iter_queue(store.conn, overdue_only=True, as_of=AS_OF)]
+
+
 def _tsort(store, cid):
     t = store.scalar("SELECT tranche FROM cases WHERE id = ?", (cid,))
     return 99 if t is None else t

@@ -261,8 +261,8 @@ CREATE TABLE reviewer_state (
 );
 
 -- The review queue pages in (newest tranche first, id) order: tranche 1 first, none last.
-CREATE INDEX cases_queue_order ON cases(coalesce(tranche, 99), id);
-CREATE INDEX cases_queue_track_order ON cases(track, coalesce(tranche, 99), id);
+CREATE INDEX cases_queue_order ON cases(coalesce(tranche, 99), id) WHERE track IS NOT NULL;
+CREATE INDEX cases_queue_track_order ON cases(track, coalesce(tranche, 99), id) WHERE track IS NOT NULL;
 
 -- Search over case number, person id and name; contentless (names are not copied here).
 CREATE VIRTUAL TABLE cases_fts USING fts5(case_number, person_id, name, content='');

@@ -402,17 +402,15 @@ def queue_page(
         raise ValueError(f"unknown track {track!r}")
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
+    if limit <= 0:
+        return []
     if after is None and after_id:
-        row = conn.execute(f"SELECT coalesce(tranche, {NO_TRANCHE_SORT}) FROM cases WHERE id = ?",
-                           (after_id,)).fetchone()
+        row = conn.execute(f"SELECT {_TS} FROM cases c WHERE c.id = ?", (after_id,)).fetchone()
         after = (int(row[0]) if row else NO_TRANCHE_SORT, after_id)
     where = ["c.track IS NOT NULL" if track is None else "c.track = :track"]
-    params: dict = {"track": track, "limit": int(limit), "as_of": as_of.isoformat()}
-    if after is not None:
-        where.append(f"(coalesce(c.tranche, {NO_TRANCHE_SORT}), c.id) > (:ats, :aid)")
-        params.update(ats=int(after[0]), aid=int(after[1]))
+    params: dict = {"track": track, "as_of": as_of.isoformat()}
     if tranche is not None:
-        where.append(f"coalesce(c.tranche, {NO_TRANCHE_SORT}) = :tranche")
+        where.append(f"{_TS} = :tranche")
         params["tranche"] = int(tranche)
     if status is not None:
         where.append("coalesce(s.status, 'pending') = :status")
@@ -427,21 +425,49 @@ def queue_page(
             return []
         where.append("c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH :q)")
         params["q"] = q
-    sql = (
-        "SELECT c.id, c.case_number, c.person_id, c.track, c.tranche, c.charges, c.flagged,"
-        " coalesce(s.status, 'pending'), coalesce(s.version, 0), s.service_date"
-        " FROM cases c LEFT JOIN case_status s ON s.case_id = c.id"
-        f" WHERE {' AND '.join(where)}"
-        f" ORDER BY coalesce(c.tranche, {NO_TRANCHE_SORT}), c.id LIMIT :limit")
-    rows = []
-    for r in conn.execute(sql, params):
-        served = r[9]
-        deadline = days_left = None
-        if served and r[3] == "petition":
-            d = date.fromisoformat(served) + timedelta(days=OBJECTION_DAYS)
-            deadline, days_left = d.isoformat(), (d - as_of).days
-        rows.append(QueueRow(*r, deadline, days_left))
+    # A filter only reviewed cases can pass, and that few cases pass: walk case_status and sort
+    # them; otherwise walk the cases in queue order (an index), filtering as we go.
+    few = False
+    if overdue_only:
+        few = _count(conn, "SELECT count(*) FROM case_status WHERE service_date IS NOT NULL") <= _FEW
+    elif status is not None and status != "pending":
+        few = _count(conn, "SELECT count(*) FROM case_status WHERE status = ?", (status,)) <= _FEW
+    source = ("case_status s CROSS JOIN cases c ON c.id = s.case_id" if few
+              else "cases c LEFT JOIN case_status s ON s.case_id = c.id")
+    # Keyset: the rest of the cursor's tranche, then the later tranches (two index ranges,
+    # which SQLite uses where it would not for a row-value comparison on the expression).
+    if after is None:
+        parts = [("", {})]
+    else:
+        parts = [(f" AND {_TS} = :ats AND c.id > :aid", {"ats": int(after[0]), "aid": int(after[1])}),
+                 (f" AND {_TS} > :ats", {"ats": int(after[0])})]
+    rows: list[QueueRow] = []
+    for n, (extra, p) in enumerate(parts):
+        # With the tranche fixed, order by id alone: SQLite then reads the index in order
+        # (it does not see that an equality on the expression makes it constant).
+        fixed = tranche is not None or (after is not None and n == 0)
+        sql = (f"SELECT {_QUEUE_COLS} FROM {source} WHERE {' AND '.join(where)}{extra}"
+               f" ORDER BY {'c.id' if fixed else _TS + ', c.id'} LIMIT :limit")
+        for r in conn.execute(sql, {**params, **p, "limit": int(limit) - len(rows)}):
+            served = r[9]
+            deadline = days_left = None
+            if served and r[3] == "petition":
+                d = date.fromisoformat(served) + timedelta(days=OBJECTION_DAYS)
+                deadline, days_left = d.isoformat(), (d - as_of).days
+            rows.append(QueueRow(*r, deadline, days_left))
+        if len(rows) >= limit:
+            break
     return rows
+
+
+_TS = f"coalesce(c.tranche, {NO_TRANCHE_SORT})"
+_FEW = 20_000
+_QUEUE_COLS = ("c.id, c.case_number, c.person_id, c.track, c.tranche, c.charges, c.flagged,"
+               " coalesce(s.status, 'pending'), coalesce(s.version, 0), s.service_date")
+
+
+def _count(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:
+    return int(conn.execute(sql, params).fetchone()[0])
 
 
 def iter_queue(conn: sqlite3.Connection, *, page_size: int = 500, **filters) -> Iterator[QueueRow]:
