@@ -42,7 +42,7 @@ state = State()
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"error: {message}", markup=False, highlight=False)
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -380,6 +380,9 @@ def demo(
         from clearterm.domain.policy import Policy
 
         ev = evaluate_store(store, Policy(), date.today())
+        from clearterm.storage.reviews import refresh_search_index
+
+        refresh_search_index(store)
         cats = ", ".join(f"{k} {v:,}" for k, v in sorted(ev.categories.items()))
         out.print(f"evaluated {ev.records:,} records: {cats}", markup=False, soft_wrap=True)
     stats()
@@ -408,7 +411,7 @@ def main() -> None:
     try:
         app()
     except StoreError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)
         sys.exit(2)
 
 
