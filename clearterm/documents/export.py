@@ -1,0 +1,193 @@
+"""Export a batch: render, sign and hash every document, in parallel, then the manifest.
+
+Layout of ``OUT/<batch_id>/``::
+
+    motion.pdf                         (if the batch has automatic-track cases)
+    orders/<case>_<person>.pdf         (every approved case)
+    objections/<case>_<person>.pdf     (petition track, objected)
+    no-objection/<case>_<person>.pdf   (petition track, not objected)
+    letters.pdf                        (one letter per person)
+    manifest.json, manifest.json.p7s
+
+Documents are rendered *and* signed in worker processes (both cores);
+the parent only collects hashes, writes the manifest and signs it. The batch
+is written into a hidden staging directory that is renamed into place at the
+end, so ``OUT/<batch_id>`` either holds a complete signed batch or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from .manifest import MANIFEST, MANIFEST_SIG, DocumentEntry, build_manifest, dump_manifest
+from .model import Batch
+from .render import DocSpec, Renderer, plan_documents, safe_name
+from .signing import DocumentSigner
+from .templates import Templates
+
+Progress = Callable[[int, int], None]
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    batch_dir: Path
+    documents: int
+    pages: int
+    seconds: float
+    manifest_sha256: str
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+# -- worker side -------------------------------------------------------------------
+_W: dict[str, object] = {}
+
+
+def _init_worker(batch: Batch, templates_dir: str, p12_path: str, passphrase: str | bytes,
+                 staging: str) -> None:
+    _W["renderer"] = Renderer(batch, Templates(templates_dir))
+    _W["signer"] = DocumentSigner(p12_path, passphrase)
+    _W["staging"] = Path(staging)
+    _W["batch"] = batch
+
+
+def _signature_info(batch: Batch) -> dict[str, str]:
+    office = batch.office
+    contact = " ".join(x for x in (office.phone, office.email) if x)
+    return {
+        "signer_name": f"{batch.signer_name}, {batch.signer_title}",
+        "reason": f"Filed for the People of the State of Illinois by the {office.state_attorney_title}",
+        "location": f"{office.city}, {office.state}",
+        "contact": contact,
+    }
+
+
+def _do_specs(specs: list[DocSpec]) -> list[DocumentEntry]:
+    renderer: Renderer = _W["renderer"]  # type: ignore[assignment]
+    signer: DocumentSigner = _W["signer"]  # type: ignore[assignment]
+    staging: Path = _W["staging"]  # type: ignore[assignment]
+    batch: Batch = _W["batch"]  # type: ignore[assignment]
+    info = _signature_info(batch)
+    out = []
+    for spec in specs:
+        try:
+            rendered = renderer.render(spec)
+            signed = signer.sign_pdf(rendered.data, **info)
+        except Exception as exc:  # name the document, keep the cause
+            raise ExportError(f"{spec.path}: {type(exc).__name__}: {exc}") from exc
+        target = staging / spec.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(signed)
+        case = batch.cases[spec.case_index] if spec.case_index is not None else None
+        out.append(DocumentEntry(
+            path=spec.path, kind=spec.kind, sha256=hashlib.sha256(signed).hexdigest(),
+            bytes=len(signed), pages=rendered.pages,
+            case_number=case.case_number if case else "",
+            person_id=case.person.person_id if case else ""))
+    return out
+
+
+# -- parent side ------------------------------------------------------------------
+def mp_context():
+    """``fork`` (fast start, nothing to pickle) unless this process runs other
+    threads (e.g. inside the terminal UI), where forking is unsafe: then ``spawn``."""
+    import multiprocessing
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _chunks(specs: list[DocSpec], workers: int) -> list[list[DocSpec]]:
+    """Big single documents first (each alone), then small ones in chunks."""
+    big = [[s] for s in specs if s.kind in ("motion", "letters")]
+    small = [s for s in specs if s.kind not in ("motion", "letters")]
+    size = max(8, min(200, len(small) // (workers * 12) or 8))
+    return big + [small[i:i + size] for i in range(0, len(small), size)]
+
+
+def export_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
+                 passphrase: str | bytes, workers: int | None = None,
+                 progress: Progress | None = None, templates: Templates | str | Path | None = None,
+                 ) -> ExportResult:
+    """Render, sign and hash every document of ``batch`` into ``out_dir/<batch_id>/``.
+
+    ``workers``: processes to use (default: all cores; 1 runs in this process).
+    ``progress(done, total)`` is called in this process as documents finish.
+    Raises :class:`FileExistsError` if the batch directory already exists and
+    :class:`ExportError` (naming the document) if a document cannot be made.
+    """
+    start = time.perf_counter()
+    if not isinstance(templates, Templates):
+        templates = Templates(templates)
+    specs = plan_documents(batch)  # validates the batch
+    out_dir = Path(out_dir)
+    final = out_dir / safe_name(batch.batch_id)
+    if final.exists():
+        raise FileExistsError(f"batch directory already exists: {final}")
+    # Load the key here first: a wrong passphrase fails fast, before anything is written.
+    signer = DocumentSigner(p12_path, passphrase)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = out_dir / f".{final.name}.partial-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    workers = max(1, workers or os.cpu_count() or 1)
+    init_args = (batch, str(templates.directory), str(p12_path), passphrase, str(staging))
+    entries: list[DocumentEntry] = []
+    total = len(specs)
+    try:
+        if workers == 1 or total < 4:
+            _init_worker(*init_args)
+            for chunk in _chunks(specs, 1):
+                entries.extend(_do_specs(chunk))
+                if progress:
+                    progress(len(entries), total)
+        else:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(),
+                                     initializer=_init_worker, initargs=init_args) as pool:
+                pending: set[Future] = {pool.submit(_do_specs, c) for c in _chunks(specs, workers)}
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        exc = fut.exception()
+                        if exc is not None:
+                            for p in pending:
+                                p.cancel()
+                            raise exc
+                        entries.extend(fut.result())
+                    if progress:
+                        progress(len(entries), total)
+        manifest = build_manifest(
+            batch, entries, signed_at=datetime.now(timezone.utc),
+            signer_certificate=signer.identity.as_dict(),
+            templates_sha256=templates.fingerprint())
+        data = dump_manifest(manifest)
+        (staging / MANIFEST).write_bytes(data)
+        (staging / MANIFEST_SIG).write_bytes(signer.sign_detached(data))
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        _W.clear()
+    return ExportResult(batch_dir=final, documents=len(entries),
+                        pages=sum(e.pages for e in entries),
+                        seconds=time.perf_counter() - start,
+                        manifest_sha256=hashlib.sha256(data).hexdigest())
