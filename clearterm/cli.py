@@ -83,6 +83,7 @@ def ingest(
     """Load extracts: every row is stored or quarantined with a reason; prints a reconciliation."""
     from clearterm.domain.dates import DateError, parse_date
     from clearterm.ingest import InputError, ingest_file
+    from clearterm.ingest.adapters import choose_adapter
     from clearterm.ingest.readers import open_source
 
     try:
@@ -90,24 +91,24 @@ def ingest(
     except DateError as exc:
         raise fail(f"--today {exc}") from None
     # Check every file before touching the store, so one bad file leaves it untouched.
+    # Each file is read (and hashed) once here; ingest reuses the opened source.
     try:
-        for f in files:
-            from clearterm.ingest.adapters import choose_adapter
-
-            choose_adapter(open_source(f), fmt)
+        sources = [open_source(f) for f in files]
+        for src in sources:
+            choose_adapter(src, fmt)
     except InputError as exc:
         raise fail(str(exc)) from None
     store = store_for_command(synchronous="NORMAL")
     total_q = 0
     try:
-        for f in files:
+        for src in sources:
             try:
-                result = _ingest_one(store, f, fmt, bound, ingest_file)
+                result = _ingest_one(store, src, fmt, bound, ingest_file)
             except InputError as exc:
                 raise fail(str(exc)) from None
             out.print(result.summary(), markup=False, soft_wrap=True)
             if not result.balanced:  # a bug, never expected: say so loudly
-                raise fail(f"{f.name}: reconciliation does not balance", 3)
+                raise fail(f"{src.path.name}: reconciliation does not balance", 3)
             total_q += result.quarantined
     finally:
         store.close()
@@ -115,18 +116,15 @@ def ingest(
         out.print(f"{total_q:,} row(s) quarantined: see 'clearterm quarantine'", markup=False)
 
 
-def _ingest_one(store, f: Path, fmt: str, bound: date, ingest_file):
+def _ingest_one(store, src, fmt: str, bound: date, ingest_file):
     if not show_progress():
-        return ingest_file(store, f, fmt, today=bound)
+        return ingest_file(store, src, fmt, today=bound)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from clearterm.ingest.readers import open_source
-
-    total = open_source(f).approx_lines or None
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err, transient=True) as bar:
-        task = bar.add_task(f"ingest {f.name}", total=total)
-        return ingest_file(store, f, fmt, today=bound, progress=lambda n: bar.update(task, completed=n))
+        task = bar.add_task(f"ingest {src.path.name}", total=src.approx_lines or None)
+        return ingest_file(store, src, fmt, today=bound, progress=lambda n: bar.update(task, completed=n))
 
 
 @app.command()

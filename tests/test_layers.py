@@ -9,7 +9,7 @@ import sys
 import clearterm
 
 HEADLESS = ("clearterm.domain", "clearterm.storage", "clearterm.ingest", "clearterm.synth",
-            "clearterm.documents")
+            "clearterm.documents", "clearterm.evaluate", "clearterm.bulk", "clearterm.review")
 
 
 def headless_modules() -> list[str]:
@@ -25,6 +25,7 @@ def test_there_are_headless_modules_to_check():
     assert "clearterm.domain.record" in names
     assert "clearterm.storage.store" in names
     assert "clearterm.ingest.pipeline" in names
+    assert {"clearterm.evaluate", "clearterm.bulk", "clearterm.review", "clearterm.documents.render"} <= set(names)
 
 
 def test_headless_modules_never_import_textual():

@@ -290,13 +290,15 @@ def ingest_file(
     chunk_rows: int = CHUNK_ROWS,
     parallel: bool | None = None,
 ) -> IngestResult:
-    """Ingest one file into ``store``. ``today`` bounds dates (later ones are quarantined).
+    """Ingest one file (a path, or a :class:`SourceFile` already opened and checked) into ``store``.
+
+    ``today`` bounds dates (later ones are quarantined).
 
     Raises :class:`~clearterm.ingest.readers.InputError` before writing anything
     when the file as a whole cannot be read. ``parallel`` (default: files over
     4 MiB) reads in a producer process.
     """
-    src = open_source(path)
+    src = path if isinstance(path, SourceFile) else open_source(path)
     adapter = choose_adapter(src, fmt)
     result, lines_done = _start(store, src, adapter)
     if result.already:
