@@ -274,3 +274,19 @@ CREATE TABLE search_index_state (
 );
 """
     )
+
+
+# Later migrations live in their own modules (one per feature) and register on MIGRATIONS when
+# imported, in this order. A module not written yet is skipped.
+def _load_feature_migrations() -> None:
+    import importlib
+
+    for name in ("clearterm.storage.migration_0004_users", "clearterm.storage.migration_0005_batches"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+_load_feature_migrations()
