@@ -69,24 +69,38 @@ def produced(factory: Callable[..., Iterator[T]], args: tuple, *, parallel: bool
     if not parallel:
         yield from factory(*args)
         return
+    yield from produced_by_many(factory, [args], what=what, depth=depth)
+
+
+def produced_by_many(factory: Callable[..., Iterator[T]], arg_sets: list[tuple], *, what: str,
+                     depth: int = 4) -> Iterator[T]:
+    """Yield what ``factory(*args)`` yields for every ``args`` in ``arg_sets``, one forked process each.
+
+    Items arrive in whatever order the producers finish them (each producer's own items stay in
+    order). Used when the producers' work (parsing, the rules) outweighs the writer's.
+    """
     ctx = multiprocessing.get_context("fork")
-    q = ctx.Queue(maxsize=depth)
-    proc = ctx.Process(target=_child, daemon=True, args=(q, os.getpid(), factory, args))
-    proc.start()
+    q = ctx.Queue(maxsize=depth * len(arg_sets))
+    procs = [ctx.Process(target=_child, daemon=True, args=(q, os.getpid(), factory, args)) for args in arg_sets]
+    for proc in procs:
+        proc.start()
+    running = len(procs)
     try:
-        while True:
+        while running:
             try:
                 kind, payload = q.get(timeout=5.0)
             except queue.Empty:
-                if not proc.is_alive():
+                if not any(proc.is_alive() for proc in procs):
                     raise RuntimeError(f"the {what} process stopped unexpectedly") from None
                 continue
             if kind == "done":
-                return
-            if kind == "error":
+                running -= 1
+            elif kind == "error":
                 raise RuntimeError(f"{what} failed: {payload}")
-            yield payload
+            else:
+                yield payload
     finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(timeout=5)
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join(timeout=5)

@@ -18,6 +18,8 @@ validates rows while this process binds and writes them to SQLite.
 from __future__ import annotations
 
 import json
+import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,6 +32,8 @@ from clearterm.ingest.validate import validate
 from clearterm.storage.store import Store
 
 CHUNK_ROWS = 10_000
+COMMIT_ROWS = 100_000
+COMMIT_SECONDS = 1.0  # ...or sooner: other writers (reviewers) wait no longer than this
 PARALLEL_MIN_BYTES = 4 << 20  # below this, a producer process costs more than it saves
 _N = len(COLUMNS)
 _RID = COL["record_id"]
@@ -141,12 +145,52 @@ def _messages(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str
 
 # -- writing --------------------------------------------------------------------------------
 class _Writer:
-    def __init__(self, store: Store, src: SourceFile, adapter: Adapter, result: IngestResult):
+    """Applies chunks to the store, committing every ``commit_rows`` rows or :data:`COMMIT_SECONDS`.
+
+    Each commit carries the source's counters and ``lines_done``, so a killed run resumes from
+    the last commit. Commits are spaced out because records arrive in file order while the
+    record_id and case indexes take them at random places: every commit rewrites most of those
+    index pages into the write-ahead log, so fewer, larger commits write far less.
+    """
+
+    def __init__(self, store: Store, src: SourceFile, adapter: Adapter, result: IngestResult,
+                 commit_rows: int = COMMIT_ROWS):
         self.store = store
         self.src = src
         self.r = result
         self.present = adapter.present
         self.full = all(adapter.present)
+        self.commit_rows = commit_rows
+        self._tx = None  # the open write transaction (a Store.write() context), if any
+        self._saved: tuple = ()  # the counters as of the last commit
+        self._pending = 0
+        self._since = 0.0
+
+    def _counters(self) -> tuple:
+        r = self.r
+        return (r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined)
+
+    def _begin(self):
+        if self._tx is None:
+            self._saved = self._counters()
+            self._tx = self.store.write()
+            self._tx.__enter__()
+            self._since = time.monotonic()
+        return self.store.conn
+
+    def commit(self) -> None:
+        if self._tx is not None:
+            tx, self._tx = self._tx, None
+            self._pending = 0
+            tx.__exit__(None, None, None)
+
+    def abort(self, exc_info) -> None:
+        """Roll back the open transaction and the counters with it."""
+        if self._tx is not None:
+            tx, self._tx = self._tx, None
+            r = self.r
+            r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined = self._saved
+            tx.__exit__(*exc_info)
 
     def _existing(self, conn, ids: list[str]) -> dict[str, tuple]:
         found: dict[str, tuple] = {}
@@ -171,7 +215,7 @@ class _Writer:
         )
 
     def write(self, items: list[Item], lines_done: int, *, grouped: bool = False, finish: bool = False) -> None:
-        """Apply one chunk in one transaction.
+        """Apply one chunk (in the open transaction; committed every ``commit_rows`` and at the end).
 
         New records are inserted optimistically (``ON CONFLICT DO NOTHING``); only
         rows that conflicted with a stored record are looked up and compared, so a
@@ -180,55 +224,57 @@ class _Writer:
         r = self.r
         sid = r.source_id
         fname = self.src.path.name
-        before = (r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined)
+        conn = self._begin()
         try:
-            with self.store.write() as conn:
-                quarantine: list[tuple] = []
-                r.rows_read += len(items)
-                good: list[Item] = []
-                seen: dict[str, int] = {}
-                for it in items:
-                    if it[1] is None:
-                        quarantine.append((sid, fname, it[0], it[2], it[3], it[4][:2000]))
+            quarantine: list[tuple] = []
+            r.rows_read += len(items)
+            good: list[Item] = []
+            seen: dict[str, int] = {}
+            for it in items:
+                if it[1] is None:
+                    quarantine.append((sid, fname, it[0], it[2], it[3], it[4][:2000]))
+                    continue
+                rid = it[1][_RID]
+                if not grouped:
+                    first = seen.get(rid)
+                    if first is not None:
+                        quarantine.append((sid, fname, it[0], "record_id",
+                                           f"record_id {rid} repeats line {first} of this file", ""))
                         continue
-                    rid = it[1][_RID]
-                    if not grouped:
-                        first = seen.get(rid)
-                        if first is not None:
-                            quarantine.append((sid, fname, it[0], "record_id",
-                                               f"record_id {rid} repeats line {first} of this file", ""))
-                            continue
-                        seen[rid] = it[0]
-                    good.append(it)
-                if grouped:
-                    self._apply_slowly(conn, good, quarantine, grouped=True)
-                elif good:
-                    changes = conn.total_changes
-                    conn.executemany(_INSERT_SQL + " ON CONFLICT(record_id) DO NOTHING",
-                                     [(*it[1], sid, it[0]) for it in good])
-                    inserted = conn.total_changes - changes
-                    r.inserted += inserted
-                    if inserted != len(good):
-                        # Some records were known: find them (their stored line is not ours).
-                        mine = {it[1][_RID]: it for it in good}
-                        existing = self._existing(conn, list(mine))
-                        known = [mine[rid] for rid, row in existing.items()
-                                 if not (row[_N + 1] == sid and row[_N + 2] == mine[rid][0])]
-                        self._apply_slowly(conn, known, quarantine, grouped=False, existing=existing)
-                r.quarantined += len(quarantine)
-                if quarantine:
-                    conn.executemany(
-                        "INSERT INTO quarantine (source_id, file_name, line, field, message, raw)"
-                        " VALUES (?, ?, ?, ?, ?, ?)", quarantine)
-                conn.execute(
-                    "UPDATE sources SET lines_done = ?, rows_read = ?, inserted = ?, updated = ?,"
-                    " unchanged = ?, quarantined = ?, status = ?, finished_at = ? WHERE id = ?",
-                    (lines_done, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined,
-                     "complete" if finish else "running", _now() if finish else None, sid),
-                )
+                    seen[rid] = it[0]
+                good.append(it)
+            if grouped:
+                self._apply_slowly(conn, good, quarantine, grouped=True)
+            elif good:
+                changes = conn.total_changes
+                conn.executemany(_INSERT_SQL + " ON CONFLICT(record_id) DO NOTHING",
+                                 [(*it[1], sid, it[0]) for it in good])
+                inserted = conn.total_changes - changes
+                r.inserted += inserted
+                if inserted != len(good):
+                    # Some records were known: find them (their stored line is not ours).
+                    mine = {it[1][_RID]: it for it in good}
+                    existing = self._existing(conn, list(mine))
+                    known = [mine[rid] for rid, row in existing.items()
+                             if not (row[_N + 1] == sid and row[_N + 2] == mine[rid][0])]
+                    self._apply_slowly(conn, known, quarantine, grouped=False, existing=existing)
+            r.quarantined += len(quarantine)
+            if quarantine:
+                conn.executemany(
+                    "INSERT INTO quarantine (source_id, file_name, line, field, message, raw)"
+                    " VALUES (?, ?, ?, ?, ?, ?)", quarantine)
+            conn.execute(
+                "UPDATE sources SET lines_done = ?, rows_read = ?, inserted = ?, updated = ?,"
+                " unchanged = ?, quarantined = ?, status = ?, finished_at = ? WHERE id = ?",
+                (lines_done, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined,
+                 "complete" if finish else "running", _now() if finish else None, sid),
+            )
         except BaseException:
-            r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined = before
+            self.abort(sys.exc_info())
             raise
+        self._pending += len(items)
+        if finish or self._pending >= self.commit_rows or time.monotonic() - self._since >= COMMIT_SECONDS:
+            self.commit()
 
     def _apply_slowly(self, conn, items: list[Item], quarantine: list[tuple], *, grouped: bool,
                       existing: dict[str, tuple] | None = None) -> None:
@@ -306,12 +352,17 @@ def ingest_file(
     if parallel is None:
         parallel = src.size >= PARALLEL_MIN_BYTES
     writer = _Writer(store, src, adapter, result)
-    with gc_paused():
-        for kind, items, last in _messages(src, adapter, lines_done, today.isoformat(), chunk_rows, parallel):
-            if kind == "chunk":
-                writer.write(items, last)
-            else:
-                writer.write(items, last, grouped=True, finish=True)
-            if progress:
-                progress(last)
+    try:
+        with gc_paused():
+            for kind, items, last in _messages(src, adapter, lines_done, today.isoformat(), chunk_rows, parallel):
+                if kind == "chunk":
+                    writer.write(items, last)
+                else:
+                    writer.write(items, last, grouped=True, finish=True)
+                if progress:
+                    progress(last)
+        writer.commit()
+    except BaseException:
+        writer.abort(sys.exc_info())
+        raise
     return result
