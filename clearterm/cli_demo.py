@@ -20,8 +20,15 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         directory: Annotated[Path, typer.Option("--dir", help="Where the demo store and files go.")] = Path("demo"),
         records: Annotated[int, typer.Option(help="Synthetic records to generate.")] = 5000,
         seed: Annotated[int, typer.Option(help="Seed for the synthetic records.")] = 2019,
+        export: Annotated[bool, typer.Option("--export", help=(
+            "Also sign a demo batch per track with throw-away demo keys (DEMO ONLY) and verify it."))] = False,
+        review: Annotated[bool, typer.Option("--review/--no-review", help=(
+            "Open the review workstation at the end (only on a terminal)."))] = True,
     ) -> None:
-        """Build a demo store (synthetic records plus the real CCSAO extracts when present) and evaluate it."""
+        """Build a demo store (synthetic records plus the real CCSAO extracts), evaluate it, open the workstation.
+
+        You (the login user) are made the demo store's admin, reviewer and signer.
+        """
         from clearterm.cli import stats
         from clearterm.domain.policy import Policy
         from clearterm.evaluate import evaluate_store
@@ -51,5 +58,45 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             refresh_search_index(store)
             cats = ", ".join(f"{k} {v:,}" for k, v in sorted(ev.categories.items()))
             out.print(f"evaluated {ev.records:,} records: {cats}", markup=False, soft_wrap=True)
+            who = _demo_user(store, fail)
+            if export:
+                _export(store, directory / "export", who, out)
         stats()
-        out.print(f"\nDemo store: {state.db}  (try: clearterm --db {state.db} explain RECORD_ID)", markup=False)
+        out.print(f"\nDemo store: {state.db}  (you are its admin, reviewer and signer: {who})", markup=False)
+        from clearterm.cli_tui import has_terminal
+
+        if review and has_terminal():
+            from clearterm.tui import run_review
+
+            run_review(state.db, who)
+        else:
+            out.print(f"Open the workstation with: clearterm --db {state.db} review", markup=False)
+
+
+def _demo_user(store, fail) -> str:
+    """The login user, made admin + reviewer + signer of the demo store (the first user there)."""
+    from clearterm import access
+
+    try:
+        who = access.acting_user(None)
+        user = access.get_user(store.conn, who)
+        if user is None:
+            access.add_user(store, who, access.ROLES, actor=who, full_name="Demo Reviewer")
+        elif set(access.ROLES) - user.roles:
+            access.change_roles(store, who, grant=access.ROLES, actor=who)
+    except (access.AccessDenied, access.UserError) as exc:
+        raise fail(f"{exc} (demo store)") from None
+    return who
+
+
+def _export(store, out_dir: Path, who: str, out) -> None:
+    from clearterm.batches import sign_demo_batch
+
+    result = sign_demo_batch(store, out_dir, actor=who)
+    out.print(f"DEMO ONLY keys (a throw-away self-signed test CA, never for court use): {result.keys_dir}",
+              markup=False, soft_wrap=True)
+    for signed in result.signed:
+        out.print(f"signed batch {signed.batch.label} ({signed.batch.track}): {signed.documents} documents, "
+                  f"{signed.pages} pages in {signed.batch_dir}", markup=False, soft_wrap=True)
+        out.print(f"  verify with: clearterm --db {store.path} batch verify {signed.batch_dir} "
+                  f"--trust-root {result.ca_pem}", markup=False, soft_wrap=True)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from clearterm.bulk import gc_paused, produced
+from clearterm.bulk import Staging, gc_paused, produced
 from clearterm.ingest.adapters import COL, COLUMNS, Adapter, RowProblem, choose_adapter
 from clearterm.ingest.readers import RawRow, SourceFile, iter_rows, open_source
 from clearterm.ingest.validate import validate
@@ -33,6 +33,7 @@ from clearterm.storage.store import Store
 
 CHUNK_ROWS = 10_000
 COMMIT_ROWS = 100_000
+STAGED_CHUNK_ROWS = 50_000  # rows per staged chunk (one transaction each) on the parallel path
 COMMIT_SECONDS = 1.0  # ...or sooner: other writers (reviewers) wait no longer than this
 PARALLEL_MIN_BYTES = 4 << 20  # below this, a producer process costs more than it saves
 _N = len(COLUMNS)
@@ -47,6 +48,18 @@ _UPDATE_SQL = (
     + ", version = version + 1, source_id = ?, source_line = ? WHERE record_id = ?"
 )
 _SELECT_SQL = f"SELECT {_COLS_SQL}, version, source_id, source_line FROM records WHERE record_id IN "
+# Staged chunks (large files): copied by SQLite itself; then the staged rows that met a stored
+# record other than their own insert (known records, repeats within the file), in file order.
+_COPY_STAGED_SQL = (
+    f"INSERT INTO records ({_COLS_SQL}, version, source_id, source_line) "
+    f"SELECT {_COLS_SQL}, 1, ?, line FROM stage.rows WHERE rowid BETWEEN ? AND ? ORDER BY rowid "
+    "ON CONFLICT(record_id) DO NOTHING"
+)
+_STAGED_MET_SQL = (
+    f"SELECT s.line, {', '.join('s.' + c for c in COLUMNS)} FROM stage.rows s"
+    " JOIN records r ON r.record_id = s.record_id"
+    " WHERE s.rowid BETWEEN ? AND ? AND NOT (r.source_id = ? AND r.source_line = s.line) ORDER BY s.rowid"
+)
 
 # An item is (line, values, field, message, raw): values is the typed canonical row
 # (a list aligned with COLUMNS), or None for a quarantined row with field/message/raw.
@@ -97,13 +110,17 @@ def _item(adapter: Adapter, row: RawRow, today_iso: str) -> Item:
 
 
 def produce(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str,
-            chunk_rows: int) -> Iterator[tuple[str, list[Item], int]]:
+            chunk_rows: int, stage: Staging | None = None) -> Iterator[tuple[str, object, int]]:
     """Yield ("chunk", items, last_line) in file order, then ("groups", items, last_line).
 
     Rows at or before ``lines_done`` were committed by an interrupted run and are
     skipped, except rows of charges that appear more than once: those are always
     applied together, in the final transaction.
+
+    With ``stage``, a chunk's valid rows go into the staging file instead, and the
+    message is ("staged", (first_rowid, last_rowid, quarantined_items), last_line).
     """
+    emit = _stager(stage) if stage is not None else (lambda chunk, last: ("chunk", chunk, last))
     dup_keys: set[str] = set()
     if adapter.group is not None:
         counts: Counter[str] = Counter()
@@ -128,18 +145,41 @@ def produce(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str,
         chunk.append(_item(adapter, row, today_iso))
         last_line = row.line
         if len(chunk) >= chunk_rows:
-            yield "chunk", chunk, last_line
+            yield emit(chunk, last_line)
             chunk = []
     if chunk:
-        yield "chunk", chunk, last_line
+        yield emit(chunk, last_line)
     ordered = [_item(adapter, row, today_iso)
                for key in sorted(groups) for _prio, row in sorted(groups[key], key=lambda x: x[0])]
     yield "groups", ordered, last_line
 
 
+STAGE_SCHEMA = f"CREATE TABLE rows (line INTEGER NOT NULL, {', '.join(COLUMNS)});"
+_STAGE_INSERT = f"INSERT INTO rows VALUES ({', '.join('?' * (_N + 1))})"
+
+
+def _stager(stage: Staging):
+    """A chunk emitter that writes the chunk's valid rows to the staging file (producer side)."""
+    conn = stage.connect()
+
+    def emit(chunk: list[Item], last_line: int) -> tuple[str, tuple, int]:
+        good = [(it[0], *it[1]) for it in chunk if it[1] is not None]
+        bad = [it for it in chunk if it[1] is None]
+        hi = lo = 0
+        if good:
+            conn.execute("BEGIN")
+            conn.executemany(_STAGE_INSERT, good)
+            conn.execute("COMMIT")
+            hi = conn.execute("SELECT max(rowid) FROM rows").fetchone()[0]
+            lo = hi - len(good) + 1
+        return "staged", (lo, hi, bad), last_line
+
+    return emit
+
+
 def _messages(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str, chunk_rows: int,
-              parallel: bool) -> Iterator[tuple[str, list[Item], int]]:
-    return produced(produce, (src, adapter, lines_done, today_iso, chunk_rows), parallel=parallel,
+              stage: Staging | None) -> Iterator[tuple[str, object, int]]:
+    return produced(produce, (src, adapter, lines_done, today_iso, chunk_rows, stage), parallel=stage is not None,
                     what=f"reading {src.path.name}")
 
 
@@ -276,6 +316,45 @@ class _Writer:
         if finish or self._pending >= self.commit_rows or time.monotonic() - self._since >= COMMIT_SECONDS:
             self.commit()
 
+    def write_staged(self, lo: int, hi: int, bad: list[Item], lines_done: int) -> None:
+        """Apply one staged chunk: staging rows ``lo``..``hi`` plus the chunk's quarantined rows.
+
+        One ``INSERT ... SELECT`` copies the new records (in file order, so a record_id's first
+        row wins); rows that met a stored record (an update, or a repeat within this file) are
+        then read back and applied one by one, exactly as :meth:`write` does.
+        """
+        r = self.r
+        sid = r.source_id
+        fname = self.src.path.name
+        conn = self._begin()
+        try:
+            quarantine = [(sid, fname, it[0], it[2], it[3], it[4][:2000]) for it in bad]
+            staged = hi - lo + 1 if hi else 0
+            r.rows_read += staged + len(bad)
+            if staged:
+                inserted = conn.execute(_COPY_STAGED_SQL, (sid, lo, hi)).rowcount
+                r.inserted += inserted
+                if inserted != staged:
+                    met = conn.execute(_STAGED_MET_SQL, (lo, hi, sid)).fetchall()
+                    known = [(row[0], list(row[1:]), None, "", "") for row in met]
+                    self._apply_slowly(conn, known, quarantine, grouped=False)
+            r.quarantined += len(quarantine)
+            if quarantine:
+                conn.executemany(
+                    "INSERT INTO quarantine (source_id, file_name, line, field, message, raw)"
+                    " VALUES (?, ?, ?, ?, ?, ?)", quarantine)
+            conn.execute(
+                "UPDATE sources SET lines_done = ?, rows_read = ?, inserted = ?, updated = ?,"
+                " unchanged = ?, quarantined = ?, status = 'running' WHERE id = ?",
+                (lines_done, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined, sid),
+            )
+        except BaseException:
+            self.abort(sys.exc_info())
+            raise
+        # A staged chunk is large already: commit it on its own, so the attached staging file
+        # is read afresh by the next chunk's transaction.
+        self.commit()
+
     def _apply_slowly(self, conn, items: list[Item], quarantine: list[tuple], *, grouped: bool,
                       existing: dict[str, tuple] | None = None) -> None:
         """Rows whose record may already be stored: insert, update (with history), or unchanged."""
@@ -333,7 +412,7 @@ def ingest_file(
     *,
     today: date,
     progress: Callable[[int], None] | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     parallel: bool | None = None,
 ) -> IngestResult:
     """Ingest one file (a path, or a :class:`SourceFile` already opened and checked) into ``store``.
@@ -352,17 +431,28 @@ def ingest_file(
     if parallel is None:
         parallel = src.size >= PARALLEL_MIN_BYTES
     writer = _Writer(store, src, adapter, result)
+    stage = Staging(store.path, "ingest", STAGE_SCHEMA) if parallel else None
     try:
+        if stage is not None:
+            stage.attach(store.conn)
         with gc_paused():
-            for kind, items, last in _messages(src, adapter, lines_done, today.isoformat(), chunk_rows, parallel):
-                if kind == "chunk":
-                    writer.write(items, last)
+            if chunk_rows is None:
+                chunk_rows = STAGED_CHUNK_ROWS if stage is not None else CHUNK_ROWS
+            for kind, payload, last in _messages(src, adapter, lines_done, today.isoformat(), chunk_rows, stage):
+                if kind == "staged":
+                    writer.write_staged(*payload, last)
+                elif kind == "chunk":
+                    writer.write(payload, last)
                 else:
-                    writer.write(items, last, grouped=True, finish=True)
+                    writer.write(payload, last, grouped=True, finish=True)
                 if progress:
                     progress(last)
         writer.commit()
     except BaseException:
         writer.abort(sys.exc_info())
         raise
+    finally:
+        if stage is not None:
+            stage.detach(store.conn)
+            stage.remove()
     return result

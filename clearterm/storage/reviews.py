@@ -510,3 +510,142 @@ def refresh_search_index(store) -> int:
         conn.execute("INSERT OR REPLACE INTO search_index_state (id, evaluation_id, cases, refreshed_at)"
                      " VALUES (1, ?, ?, ?)", (ev, n, now_utc()))
     return n
+
+
+# -- read helpers for the review workstation (clearterm.tui) ------------------------------------------
+#: Deadline filters of the workstation's queue: past the objection deadline, or due within
+#: :data:`DUE_SOON_DAYS` days (petition cases with no decision yet: pending or deferred).
+DEADLINE_FILTERS: tuple[str, ...] = ("overdue", "soon")
+DUE_SOON_DAYS = 14
+
+
+def queue_window(
+    conn: sqlite3.Connection,
+    *,
+    after: tuple[int, int] | None = None,
+    before: tuple[int, int] | None = None,
+    limit: int = 50,
+    track: str | None = None,
+    tranche: int | None = None,
+    status: str | None = None,
+    search: str | None = None,
+    deadline: str | None = None,
+    as_of: date | None = None,
+) -> list[QueueRow]:
+    """A page of the queue in either direction, always returned in queue order.
+
+    Like :func:`queue_page` (same order, same filters, same index ranges), plus: ``before``
+    (a row's ``cursor``) gives the page just before that row, which :func:`queue_page` cannot
+    (the workstation pages back with it), and ``deadline`` is ``"overdue"`` or ``"soon"``
+    (due within :data:`DUE_SOON_DAYS` days, not yet passed).
+    """
+    if after is not None and before is not None:
+        raise ValueError("give after or before, not both")
+    as_of = as_of or date.today()
+    if track is not None and track not in TRACKS:
+        raise ValueError(f"unknown track {track!r}")
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    if deadline is not None and deadline not in DEADLINE_FILTERS:
+        raise ValueError(f"unknown deadline filter {deadline!r}")
+    if limit <= 0:
+        return []
+    where = ["c.track IS NOT NULL" if track is None else "c.track = :track"]
+    params: dict = {"track": track, "as_of": as_of.isoformat()}
+    if tranche is not None:
+        where.append(f"{_TS} = :tranche")
+        params["tranche"] = int(tranche)
+    if status is not None:
+        where.append("coalesce(s.status, 'pending') = :status")
+        params["status"] = status
+    due = f"date(s.service_date, '+{OBJECTION_DAYS} days')"
+    if deadline == "overdue":
+        where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL AND {due} < :as_of"
+                     " AND s.status IN ('pending', 'deferred')")
+    elif deadline == "soon":
+        where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL AND {due} >= :as_of"
+                     f" AND {due} <= date(:as_of, '+{DUE_SOON_DAYS} days') AND s.status IN ('pending', 'deferred')")
+    if search is not None:
+        q = fts_query(search)
+        if q is None:
+            return []
+        where.append("c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH :q)")
+        params["q"] = q
+    few = False  # see queue_page: walk case_status when only few reviewed cases can pass
+    if deadline is not None:
+        few = _count(conn, "SELECT count(*) FROM case_status WHERE service_date IS NOT NULL") <= _FEW
+    elif status is not None and status != "pending":
+        few = _count(conn, "SELECT count(*) FROM case_status WHERE status = ?", (status,)) <= _FEW
+    source = ("case_status s CROSS JOIN cases c ON c.id = s.case_id" if few
+              else "cases c LEFT JOIN case_status s ON s.case_id = c.id")
+    back = before is not None
+    at = before if back else after
+    desc = " DESC" if back else ""
+    if at is None:
+        parts = [("", {})]
+    else:
+        parts = [(f" AND {_TS} = :ats AND c.id {'<' if back else '>'} :aid", {"ats": int(at[0]), "aid": int(at[1])}),
+                 (f" AND {_TS} {'<' if back else '>'} :ats", {"ats": int(at[0])})]
+    rows: list[QueueRow] = []
+    for n, (extra, p) in enumerate(parts):
+        fixed = tranche is not None or (at is not None and n == 0)
+        order = f"c.id{desc}" if fixed else f"{_TS}{desc}, c.id{desc}"
+        sql = (f"SELECT {_QUEUE_COLS} FROM {source} WHERE {' AND '.join(where)}{extra}"
+               f" ORDER BY {order} LIMIT :limit")
+        rows += [_queue_row(r, as_of) for r in conn.execute(sql, {**params, **p, "limit": int(limit) - len(rows)})]
+        if len(rows) >= limit:
+            break
+    return rows[::-1] if back else rows
+
+
+def _queue_row(r: tuple, as_of: date) -> QueueRow:
+    served = r[9]
+    deadline = days_left = None
+    if served and r[3] == "petition":
+        d = date.fromisoformat(served) + timedelta(days=OBJECTION_DAYS)
+        deadline, days_left = d.isoformat(), (d - as_of).days
+    return QueueRow(*r, deadline, days_left)
+
+
+def queue_row(conn: sqlite3.Connection, case_id: int, *, as_of: date | None = None) -> QueueRow | None:
+    """One case as a queue row (its status, version and deadline), on a track or not."""
+    row = conn.execute(f"SELECT {_QUEUE_COLS} FROM cases c LEFT JOIN case_status s ON s.case_id = c.id"
+                       " WHERE c.id = ?", (case_id,)).fetchone()
+    return None if row is None else _queue_row(row, as_of or date.today())
+
+
+def person_cases(conn: sqlite3.Connection, person_id: str, *, exclude_case_id: int | None = None,
+                 limit: int = 100, as_of: date | None = None) -> list[QueueRow]:
+    """The person's cases (on a track or not), by case number; none for an unknown person id ('')."""
+    if not person_id:
+        return []
+    rows = conn.execute(f"SELECT {_QUEUE_COLS} FROM cases c LEFT JOIN case_status s ON s.case_id = c.id"
+                        " WHERE c.person_id = ? AND c.id IS NOT ? ORDER BY c.case_number, c.id LIMIT ?",
+                        (person_id, exclude_case_id, int(limit))).fetchall()
+    as_of = as_of or date.today()
+    return [_queue_row(r, as_of) for r in rows]
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """Progress for the workstation's header: cases on a track, and how many are decided."""
+
+    total: int
+    decided: int  # approved, objected or excluded (deferred is not a decision)
+    deferred: int
+
+
+def queue_counts(conn: sqlite3.Connection) -> QueueCounts:
+    total = _count(conn, "SELECT count(*) FROM cases c WHERE c.track IS NOT NULL")
+    by = dict(conn.execute("SELECT s.status, count(*) FROM case_status s JOIN cases c ON c.id = s.case_id"
+                           " WHERE c.track IS NOT NULL GROUP BY s.status").fetchall())
+    decided = sum(int(by.get(k, 0)) for k in ("approved", "objected", "excluded"))
+    return QueueCounts(total, decided, int(by.get("deferred", 0)))
+
+
+def case_charges(conn: sqlite3.Connection, case_number: str, person_id: str) -> list[tuple]:
+    """Every charge of a case with its decision in force: ``[(ChargeRecord, Decision | None)]``."""
+    from clearterm.storage.decisions import current_decision
+    from clearterm.storage.records import load_case_records
+
+    return [(r, current_decision(conn, r.record_id)) for r in load_case_records(conn, case_number, person_id)]

@@ -1,0 +1,51 @@
+"""``clearterm review``: open the review workstation (the Textual TUI) on the store.
+
+Registered on the main app by :func:`register` (called from ``clearterm.cli``).
+Exit codes: 0 the reviewer quit; 2 it cannot start (no terminal, no store, a bad
+reviewer name or keymap); 4 access denied (not a known, enabled user with the reviewer role). Messages never hold record data.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+NO_TTY = "clearterm review needs a terminal; connect with ssh -t"
+
+
+def has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> None:
+    @app.command("review")
+    def review_cmd(
+        reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Who reviews (default: the login "
+                                                         "user); recorded on every action.")] = None,
+    ) -> None:
+        """Open the review workstation: step through the queue and decide (keys: ? for help)."""
+        from clearterm import access
+        from clearterm.tui import run_review
+        from clearterm.tui.keymap import KeymapError
+
+        try:
+            who = access.acting_user(reviewer)
+        except access.UserError as exc:
+            raise fail(str(exc)) from None
+        except access.AccessDenied as exc:
+            raise fail(str(exc), access.EXIT_DENIED) from None
+        if not has_terminal():
+            raise fail(NO_TTY)
+        store = store_for_command(create=False)
+        with store:
+            # A login that is not a known reviewer sees one refusal, never the queue.
+            try:
+                access.require_role(store.conn, who, "reviewer")
+            except access.AccessDenied as exc:
+                raise fail(str(exc), access.EXIT_DENIED) from None
+            try:
+                run_review(store, who)
+            except KeymapError as exc:
+                raise fail(str(exc)) from None

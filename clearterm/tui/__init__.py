@@ -1,0 +1,44 @@
+"""The review workstation (Textual). Headless code (domain, storage, review) never imports this.
+
+``run_review(db_path, reviewer, today=None)`` opens the workstation on a store;
+:class:`ReviewApp` is the app itself (constructible with a path or an open
+:class:`~clearterm.storage.Store`, a reviewer, an injectable ``today`` and a keymap).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from clearterm.storage import Store
+
+__all__ = ["run_review", "ReviewApp", "known_binding_ids"]
+
+
+def known_binding_ids() -> set[str]:
+    from clearterm.tui.bindings import binding_ids
+
+    return binding_ids()
+
+
+def run_review(db_path: str | Path | Store, reviewer: str, *, today: date | None = None,
+               keymap_path: Path | None = None) -> None:
+    """Open the workstation (blocks until the reviewer quits).
+
+    ``db_path`` is the store file (or an open :class:`Store`); the keymap comes from
+    ``keymap_path``, else ``$CLEARTERM_KEYMAP``, else ``~/.config/clearterm/keymap.toml``
+    (raises :class:`clearterm.tui.keymap.KeymapError` with one line if it is unusable).
+    """
+    from clearterm.tui.app import ReviewApp
+    from clearterm.tui.keymap import default_keymap_path, load_keymap
+
+    keymap = load_keymap(keymap_path or default_keymap_path(), known_binding_ids())
+    ReviewApp(db_path, reviewer, today=today, keymap=keymap).run()
+
+
+def __getattr__(name: str):
+    if name == "ReviewApp":
+        from clearterm.tui.app import ReviewApp
+
+        return ReviewApp
+    raise AttributeError(name)

@@ -1,0 +1,273 @@
+"""The review workstation: the Textual app that ties the screens to one store.
+
+``today`` is taken once, here (or given, for tests and snapshots): rendering never reads the
+clock, so deadlines and days left are the same on every redraw and in every snapshot.
+All store access runs in thread workers through :class:`~clearterm.tui.backend.Backend`;
+the handlers on the UI thread only show what the workers post back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import traceback
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from time import perf_counter
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.message import Message
+from textual.screen import Screen
+
+from clearterm import review
+from clearterm.storage import Store, StoreError
+from clearterm.storage.reviews import QueueCounts, QueueRow
+from clearterm.tui import bindings
+from clearterm.tui.backend import Backend, QueueFilter
+from clearterm.tui.commands import ReviewCommands
+from clearterm.tui.messages import CountsLoaded, Navigate
+from clearterm.tui.screens.case import CaseScreen
+from clearterm.tui.screens.help import HelpScreen
+from clearterm.tui.screens.queue import QueueScreen
+
+
+@dataclass
+class Started(Message):
+    resume: QueueRow | None
+
+
+@dataclass
+class FilterReady(Message):
+    f: QueueFilter
+
+
+@dataclass
+class Notice(Message):
+    text: str
+    severity: str = "information"
+
+
+@dataclass
+class BatchesLoaded(Message):
+    items: list
+
+
+class ReviewApp(App[None]):
+    """Review cases on one store as one reviewer."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "clearterm review"
+    BINDINGS = bindings.APP
+    COMMANDS = App.COMMANDS | {ReviewCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, db: str | Path | Store, reviewer: str, *, today: date | None = None,
+                 keymap: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.reviewer = review.check_reviewer(reviewer)
+        self.today = today or date.today()
+        self.backend = Backend.open(db, self.reviewer, self.today)
+        self.queue_filter = QueueFilter()
+        self.current: QueueRow | None = None  # the reviewer's place in the queue
+        self.counts: QueueCounts | None = None
+        self.keymap_overrides = dict(keymap or {})
+        self.last_notice = ""  # the latest action outcome (tests read it; notifications may be off)
+        self.started_at = perf_counter()
+        self.first_shown_at: float | None = None
+
+    def get_default_screen(self) -> Screen:
+        return QueueScreen()
+
+    def on_mount(self) -> None:
+        if self.keymap_overrides:
+            self.set_keymap(self.keymap_overrides)
+        self._startup()
+
+    def on_unmount(self) -> None:
+        self.backend.close()
+
+    # -- the header --------------------------------------------------------------------------------
+    def header_text(self) -> Text:
+        t = Text()
+        t.append("clearterm review", style="bold")
+        t.append(f"  reviewer {self.reviewer}  ")
+        if self.counts is None:
+            t.append("counting ...", style="dim")
+        else:
+            c = self.counts
+            t.append(f"{c.decided:,} of {c.total:,} decided", style="bold")
+            if c.deferred:
+                t.append(f"  ({c.deferred:,} deferred)")
+        t.append(f"  today {self.today.isoformat()}", style="dim")
+        return t
+
+    def _update_headers(self) -> None:
+        for s in self.screen_stack:
+            if hasattr(s, "update_header"):
+                s.update_header()
+
+    def refresh_counts(self) -> None:
+        self._counts_worker()
+
+    @work(thread=True, exclusive=True, group="counts")
+    def _counts_worker(self) -> None:
+        self.post_message(CountsLoaded(self.backend.counts()))
+
+    def on_counts_loaded(self, msg: CountsLoaded) -> None:
+        self.counts = msg.counts
+        self._update_headers()
+
+    def mark_first_shown(self) -> None:
+        if self.first_shown_at is None:
+            self.first_shown_at = perf_counter()
+
+    # -- start: resume where the reviewer left off ------------------------------------------------
+    @work(thread=True, group="startup")
+    def _startup(self) -> None:
+        self.post_message(Started(self.backend.resume_row()))
+        self.post_message(CountsLoaded(self.backend.counts()))
+
+    def on_started(self, msg: Started) -> None:
+        queue = self.queue_screen
+        if msg.resume is not None:
+            self.current = msg.resume
+            queue.reload()
+            self.open_case(msg.resume)
+        else:
+            queue.reload(start=True)
+
+    @property
+    def queue_screen(self) -> QueueScreen:
+        s = self.screen_stack[0]
+        assert isinstance(s, QueueScreen)
+        return s
+
+    # -- navigation ----------------------------------------------------------------------------------
+    def open_case(self, row: QueueRow) -> None:
+        self.current = row
+        if isinstance(self.screen, CaseScreen):
+            self.screen.show(row)
+        else:
+            self.push_screen(CaseScreen(row))
+
+    def back_to_queue(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def set_filter(self, f: QueueFilter) -> None:
+        """Show the queue with these filters, from its start."""
+        self.queue_filter = f
+        self.back_to_queue()
+        self.queue_screen.reload(start=True)
+
+    def switch_queue(self, change: QueueFilter | dict) -> None:
+        f = change if isinstance(change, QueueFilter) else self.queue_filter.with_(**change)
+        self.set_filter(f.with_(search=self.queue_filter.search) if isinstance(change, dict) else f)
+
+    def search(self, text: str | None) -> None:
+        self._search_worker(self.queue_filter.with_(search=text))
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search_worker(self, f: QueueFilter) -> None:
+        if f.search:
+            try:
+                if self.backend.ensure_search_index():
+                    self.post_message(Notice("The search index was rebuilt for the latest evaluation."))
+            except (StoreError, sqlite3.Error) as exc:
+                self.post_message(Notice(f"Search is unavailable: {exc}", "error"))
+                return
+        self.post_message(FilterReady(f))
+
+    def on_filter_ready(self, msg: FilterReady) -> None:
+        self.set_filter(msg.f)
+
+    def on_notice(self, msg: Notice) -> None:
+        self.last_notice = msg.text
+        self.notify(msg.text, severity=msg.severity)  # type: ignore[arg-type]
+
+    def jump_to_case(self, text: str) -> None:
+        self._jump_worker(text)
+
+    @work(thread=True, exclusive=True, group="jump")
+    def _jump_worker(self, text: str) -> None:
+        try:
+            row = self.backend.resolve(text)
+        except review.ReviewError as exc:
+            self.post_message(Notice(str(exc), "error"))
+            return
+        if row.track is None:
+            self.post_message(Notice(f"Case {row.case_number} is not on a relief track: nothing to review.",
+                                     "warning"))
+            return
+        self.post_message(Navigate(row, "jump"))
+
+    def on_navigate(self, msg: Navigate) -> None:
+        if msg.row is not None:
+            self.open_case(msg.row)
+
+    # -- batches -------------------------------------------------------------------------------------
+    def start_batch(self, track: str) -> None:
+        self._batch_worker(track)
+
+    @work(thread=True, group="batch")
+    def _batch_worker(self, track: str) -> None:
+        try:
+            info = self.backend.create_batch(track)
+        except ImportError:
+            self.post_message(Notice("Batches are not available yet in this installation.", "warning"))
+            return
+        except Exception as exc:  # BatchError carries a safe message; anything else is named only
+            from_batches = type(exc).__module__.startswith("clearterm")
+            self.post_message(Notice(f"Batch not started: {exc}" if from_batches else
+                                     f"Batch not started ({type(exc).__name__}).", "error"))
+            return
+        self.post_message(Notice(f"Batch {info.label} opened: {info.cases:,} case(s) on the {info.track} track."))
+
+    def show_batches(self) -> None:
+        self._batches_worker()
+
+    @work(thread=True, group="batch")
+    def _batches_worker(self) -> None:
+        try:
+            items = self.backend.list_batches()
+        except ImportError:
+            self.post_message(Notice("Batches are not available yet in this installation.", "warning"))
+            return
+        self.post_message(BatchesLoaded(items))
+
+    def on_batches_loaded(self, msg: BatchesLoaded) -> None:
+        from clearterm.tui.screens.batches import BatchesScreen
+
+        self.push_screen(BatchesScreen(msg.items))
+
+    # -- keys ----------------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # -- errors: never print record data -----------------------------------------------------------
+    _crash: BaseException | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's default shows a traceback with local variables (``show_locals=True``), which
+        may hold names and dates of birth. Show the exception type and where it happened only."""
+        self.bell()
+        self._exit_renderables.append(Text(safe_error_text(self._crash)))
+        self._close_messages_no_wait()
+
+
+def safe_error_text(exc: BaseException | None) -> str:
+    """An exception as its type and the frames it went through; no message, no locals
+    (a message may quote data, e.g. a KeyError on a name)."""
+    tb = exc.__traceback__ if exc is not None else None
+    frames = traceback.extract_tb(tb)[-6:] if tb else []
+    where = "\n".join(f"  {Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames)
+    name = type(exc).__name__ if exc else "error"
+    return (f"clearterm review stopped on an internal error ({name}); every action shown as done is "
+            f"stored.\n{where}\nNo record data is shown here; report this with the lines above.")

@@ -1,0 +1,59 @@
+"""User keymaps: rebind the workstation's keys by binding id (as Posting does).
+
+A TOML file maps binding ids to keys, either at the top level or under ``[keys]``::
+
+    [keys]
+    approve = "y"
+    next = ["j", "down"]      # several keys: a list, or "j,down"
+
+It is read from ``$CLEARTERM_KEYMAP``, else ``$XDG_CONFIG_HOME/clearterm/keymap.toml``
+(``~/.config/clearterm/keymap.toml``), and applied with :meth:`textual.app.App.set_keymap`.
+An unknown id or a malformed file is refused with one line naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+
+class KeymapError(Exception):
+    """The keymap file cannot be used (the message names the file and the problem)."""
+
+
+def default_keymap_path() -> Path | None:
+    env = os.environ.get("CLEARTERM_KEYMAP")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    p = Path(base) / "clearterm" / "keymap.toml"
+    return p if p.exists() else None
+
+
+def load_keymap(path: Path | None, known_ids: set[str]) -> dict[str, str]:
+    """``{binding id: "key1,key2"}`` from the file at ``path`` (``{}`` for none)."""
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise KeymapError(f"keymap {path}: no such file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise KeymapError(f"keymap {path}: {exc}") from None
+    table = data.get("keys", data)
+    if not isinstance(table, dict):
+        raise KeymapError(f"keymap {path}: [keys] must be a table")
+    out: dict[str, str] = {}
+    for bid, keys in table.items():
+        if bid not in known_ids:
+            raise KeymapError(f"keymap {path}: unknown binding id {bid!r} (known: {', '.join(sorted(known_ids))})")
+        if isinstance(keys, str):
+            keys = [k for k in keys.split(",")]
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) and k.strip() for k in keys):
+            raise KeymapError(f"keymap {path}: {bid} must be a key or a list of keys")
+        bad = [k for k in keys if k.strip().startswith("alt+")]
+        if bad:
+            raise KeymapError(f"keymap {path}: {bid}: Alt keys do not reach the terminal reliably over SSH")
+        out[bid] = ",".join(k.strip() for k in keys)
+    return out

@@ -1,0 +1,65 @@
+"""Messages the thread workers post back to the screens (the UI thread does no SQL).
+
+Each carries what the worker read or wrote; the screen that started the worker handles it.
+Texts in them are safe to show and never hold a name or a date of birth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from clearterm.storage.reviews import QueueCounts, QueueRow, Recorded
+from clearterm.tui.backend import CaseDetail
+
+
+@dataclass
+class QueueLoaded(Message):
+    rows: list[QueueRow]
+    select: int  # the row to put the cursor on
+    token: int  # the request it answers (older answers are dropped)
+
+
+@dataclass
+class CaseLoaded(Message):
+    detail: CaseDetail | None
+    token: int
+
+
+@dataclass
+class CountsLoaded(Message):
+    counts: QueueCounts
+
+
+@dataclass
+class Recorded_(Message):
+    """An action committed; ``next_row`` is where the reviewer goes now (None: end of queue)."""
+
+    recorded: Recorded
+    next_row: QueueRow | None
+    advance: bool
+
+
+@dataclass
+class ActionRefused(Message):
+    """The action was not recorded (a check failed); nothing was written."""
+
+    text: str
+
+
+@dataclass
+class ActionConflict(Message):
+    """Another reviewer acted on the case first; nothing was written; the case is reloaded."""
+
+    text: str
+    case_id: int
+    row: QueueRow | None  # the case as it is now
+
+
+@dataclass
+class Navigate(Message):
+    """Show this case (next/previous/jump); None: nothing there."""
+
+    row: QueueRow | None
+    why: str = ""

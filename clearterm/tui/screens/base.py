@@ -1,0 +1,167 @@
+"""What the queue and case screens share: the review actions and their workers.
+
+An action names the case and the version the reviewer saw (the highlighted queue row, or the
+case on screen). A thread worker records it through :class:`~clearterm.tui.backend.Backend`
+(one transaction: review entry, audit entry, status) and posts the outcome back; the screen
+moves on only when that message arrives, so what is shown as done is stored. While a write
+is in flight further actions are refused (a second ``a`` must not act on a case the reviewer
+has not seen yet).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from textual import work
+from textual.screen import Screen
+from textual.widgets import Static
+
+from clearterm import review
+from clearterm.storage import StoreError
+from clearterm.storage.reviews import ConflictError, QueueRow
+from clearterm.tui.backend import label_of
+from clearterm.tui.messages import ActionConflict, ActionRefused, Recorded_
+from clearterm.tui.screens.dialogs import ExcludeDialog, Objection, ObjectionDialog
+
+DONE_TEXT = {"approve": "approval", "object": "objection", "exclude": "exclusion", "defer": "deferral",
+             "serve": "service date", "undo": "undo"}
+
+
+class ReviewScreen(Screen):
+    """A screen with a current case the review actions apply to."""
+
+    busy = False
+
+    def target(self) -> QueueRow | None:
+        """The case an action applies to, as the reviewer saw it (status, version)."""
+        raise NotImplementedError
+
+    def seen_versions(self) -> dict[int, int]:
+        t = self.target()
+        return {t.case_id: t.version} if t else {}
+
+    def update_header(self) -> None:
+        """Show the app's header line (reviewer and progress)."""
+        for w in self.query("#header").results(Static):
+            w.update(self.app.header_text())
+
+    # -- availability -------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "object":
+            t = self.target()
+            return None if t is None or t.track != "petition" else True  # None: shown disabled
+        return True
+
+    # -- the actions -----------------------------------------------------------------------------
+    def _ready(self) -> QueueRow | None:
+        if self.busy:
+            self.notify("Still recording the previous action.", severity="warning")
+            return None
+        t = self.target()
+        if t is None:
+            self.notify("No case selected.", severity="warning")
+        return t
+
+    def action_approve(self) -> None:
+        if (t := self._ready()) is not None:
+            self.start_action(t, "approve")
+
+    def action_defer(self) -> None:
+        if (t := self._ready()) is not None:
+            self.start_action(t, "defer")
+
+    def action_exclude(self) -> None:
+        if (t := self._ready()) is None:
+            return
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self.start_action(t, "exclude", note=reason)
+
+        self.app.push_screen(ExcludeDialog(label_of(t)), done)
+
+    def action_object(self) -> None:
+        if (t := self._ready()) is None:
+            return
+        if t.track != "petition":
+            self.notify(f"Case {label_of(t)} is on the {t.track} track: objections apply to petitions only.",
+                        severity="warning")
+            return
+
+        def done(obj: Objection | None) -> None:
+            if obj is not None:
+                self.start_action(t, "object", ground=obj.ground, note=obj.note, served=obj.served)
+
+        self.app.push_screen(ObjectionDialog(label_of(t), needs_service=t.service_date is None,
+                                             today=self.app.today), done)
+
+    def action_undo(self) -> None:
+        if self.busy:
+            self.notify("Still recording the previous action.", severity="warning")
+            return
+        self.busy = True
+        self._undo_worker(self.seen_versions())
+
+    def start_action(self, t: QueueRow, action: str, **kw) -> None:
+        self.busy = True
+        self._act_worker(t, action, kw)
+
+    # -- workers (threads: the UI never waits on the store) ----------------------------------------
+    @work(thread=True, group="write")
+    def _act_worker(self, t: QueueRow, action: str, kw: dict) -> None:
+        app = self.app
+        try:
+            rec = app.backend.act(t.case_id, action, expected_version=t.version, **kw)
+        except ConflictError as exc:
+            self.post_message(ActionConflict(f"Conflict: {exc}", t.case_id, app.backend.row(t.case_id)))
+            return
+        except (review.ReviewError, StoreError, sqlite3.Error) as exc:
+            self.post_message(ActionRefused(f"Not recorded: {exc}"))
+            return
+        nxt = app.backend.next_case(app.queue_filter, t.cursor, needing_decision=True, wrap=True)
+        self.post_message(Recorded_(rec, nxt, advance=True))
+
+    @work(thread=True, group="write")
+    def _undo_worker(self, seen: dict[int, int]) -> None:
+        app = self.app
+        try:
+            rec = app.backend.undo_last(seen)
+        except ConflictError as exc:
+            self.post_message(ActionConflict(f"Conflict: {exc}", exc.case.id, app.backend.row(exc.case.id)))
+            return
+        except (review.ReviewError, StoreError, sqlite3.Error) as exc:
+            self.post_message(ActionRefused(f"Not recorded: {exc}"))
+            return
+        self.post_message(Recorded_(rec, app.backend.row(rec.case.id), advance=False))
+
+    # -- outcomes ----------------------------------------------------------------------------------
+    def on_recorded_(self, msg: Recorded_) -> None:
+        self.busy = False
+        rec = msg.recorded
+        e = rec.entry
+        text = f"Recorded {DONE_TEXT[e.action]} on {rec.case.label}: now {rec.after.status} (version {e.id})."
+        if e.action == "undo":
+            text = f"Undid entry {e.undoes} on {rec.case.label}: now {rec.after.status} (version {e.id})."
+        elif msg.next_row is None:
+            text += " No more cases to decide in this queue."
+        self.app.last_notice = text
+        self.notify(text)
+        self.app.refresh_counts()
+        self.after_recorded(msg)
+
+    def on_action_refused(self, msg: ActionRefused) -> None:
+        self.busy = False
+        self.app.last_notice = msg.text
+        self.notify(msg.text, severity="error", timeout=8)
+
+    def on_action_conflict(self, msg: ActionConflict) -> None:
+        self.busy = False
+        self.app.last_notice = msg.text
+        self.notify(msg.text, title="Another reviewer acted first", severity="error", timeout=15)
+        self.after_conflict(msg)
+
+    def after_recorded(self, msg: Recorded_) -> None:
+        raise NotImplementedError
+
+    def after_conflict(self, msg: ActionConflict) -> None:
+        raise NotImplementedError

@@ -1,0 +1,121 @@
+"""One case: the person, every charge with its decision and explanation, the person's other
+cases and the review history. ``n``/``j`` and ``p``/``k`` step through the queue (the
+current filters); after an action it moves on to the next case still needing a decision.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from clearterm.storage.reviews import QueueRow
+from clearterm.tui import bindings
+from clearterm.tui.backend import CaseDetail
+from clearterm.tui.messages import ActionConflict, CaseLoaded, Navigate, Recorded_
+from clearterm.tui.render import case_header, charges_text, history_text, others_text, person_text
+from clearterm.tui.screens.base import ReviewScreen
+
+
+class CaseScreen(ReviewScreen):
+    BINDINGS = bindings.CASE
+
+    def __init__(self, row: QueueRow) -> None:
+        super().__init__()
+        self.row = row  # the case asked for (shown once loaded)
+        self.detail: CaseDetail | None = None
+        self.notice = ""
+        self.trail = False  # show each charge's full step trail
+        self._token = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.app.header_text(), id="header")
+        yield Static("Loading case ...", id="case-header")
+        yield Static("", id="notice")
+        with VerticalScroll(id="case-body"):
+            yield Static("", id="person")
+            yield Static("", id="charges")
+            yield Static("", id="others")
+            yield Static("", id="history")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#case-body").focus()
+        self.show(self.row)
+
+    def target(self) -> QueueRow | None:
+        return self.detail.row if self.detail is not None else None
+
+    # -- loading ---------------------------------------------------------------------------------
+    def show(self, row: QueueRow, *, notice: str = "") -> None:
+        self.row = row
+        self.notice = notice
+        self._token += 1
+        self._load(row.case_id, self._token)
+
+    @work(thread=True, exclusive=True, group="case")
+    def _load(self, case_id: int, token: int) -> None:
+        self.post_message(CaseLoaded(self.app.backend.load_case(case_id), token))
+
+    def on_case_loaded(self, msg: CaseLoaded) -> None:
+        if msg.token != self._token:
+            return
+        d = msg.detail
+        if d is None:
+            self.query_one("#case-header", Static).update(f"Case {self.row.case_number} is no longer in the store.")
+            return
+        self.detail = d
+        self.app.current = d.row
+        self.query_one("#case-header", Static).update(case_header(d))
+        note = self.query_one("#notice", Static)
+        note.update(self.notice)
+        note.set_class(bool(self.notice), "shown")
+        self.query_one("#person", Static).update(person_text(d))
+        self.query_one("#charges", Static).update(charges_text(d, trail=self.trail))
+        self.query_one("#others", Static).update(others_text(d))
+        self.query_one("#history", Static).update(history_text(d))
+        self.query_one("#case-body", VerticalScroll).scroll_home(animate=False)
+        self.refresh_bindings()
+        self.app.mark_first_shown()
+
+    # -- keys ------------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_trail(self) -> None:
+        self.trail = not self.trail
+        if self.detail is not None:
+            self.query_one("#charges", Static).update(charges_text(self.detail, trail=self.trail))
+
+    def action_next(self) -> None:
+        self._step(True)
+
+    def action_previous(self) -> None:
+        self._step(False)
+
+    def _step(self, forward: bool) -> None:
+        self._token += 1  # a later answer replaces this one; the old case stays until then
+        self._step_worker(self.row.cursor, forward)
+
+    @work(thread=True, exclusive=True, group="case")
+    def _step_worker(self, cursor, forward: bool) -> None:
+        b, f = self.app.backend, self.app.queue_filter
+        row = b.next_case(f, cursor) if forward else b.prev_case(f, cursor)
+        self.post_message(Navigate(row, "end of the queue" if forward else "start of the queue"))
+
+    def on_navigate(self, msg: Navigate) -> None:
+        if msg.row is None:
+            self.notify(f"Nothing further: {msg.why}.")
+            return
+        self.show(msg.row)
+
+    # -- after an action ---------------------------------------------------------------------------
+    def after_recorded(self, msg: Recorded_) -> None:
+        if msg.next_row is not None:
+            self.show(msg.next_row)
+        else:  # nothing left to decide here: show the case as it is now
+            self.show(self.row)
+
+    def after_conflict(self, msg: ActionConflict) -> None:
+        self.show(msg.row or self.row, notice=msg.text)

@@ -1,0 +1,76 @@
+"""SVG snapshots of the workstation (queue, case, objection dialog, help) at 80x24 and 160x50.
+
+The store is built by code (tests/test_tui.py: fixed rows, evaluated as of 2026-11-21, service
+dates recorded at a fixed time) and the app's ``today`` is fixed, so the screens are the same
+on every run. Regenerate with ``pytest tests/test_tui_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from test_tui import TODAY, build_tui_store, settle
+
+SIZES = [(80, 24), (160, 50)]
+
+
+@pytest.fixture(scope="module")
+def snap_db(tmp_path_factory):
+    return build_tui_store(tmp_path_factory.mktemp("snap") / "snap.db")
+
+
+@pytest.fixture
+def app(snap_db, tmp_path):
+    from clearterm.tui.app import ReviewApp
+
+    db = tmp_path / "snap.db"
+    shutil.copy(snap_db, db)
+    return ReviewApp(db, "alice", today=TODAY)
+
+
+async def ready(pilot):
+    await settle(pilot)
+
+
+async def on_case(pilot):
+    await settle(pilot)
+    pilot.app.jump_to_case("06CR7/P6")  # overdue petition with another case and a history entry
+    await settle(pilot)
+
+
+async def on_objection(pilot):
+    await settle(pilot)
+    pilot.app.jump_to_case("14CR2/P3")  # no service date yet: the dialog asks for it
+    await settle(pilot)
+    await pilot.press("o")
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+
+
+async def on_help(pilot):
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_queue(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_case(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=on_case)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_objection_dialog(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=on_objection)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, app, size):
+    assert snap_compare(app, terminal_size=size, run_before=on_help)
