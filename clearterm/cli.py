@@ -48,12 +48,34 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def store_for_command(*, create: bool = True, synchronous: str = "FULL"):
     """Open the store named by --db / CLEARTERM_DB, turning problems into one clear line."""
-    if state.fix_permissions and state.db.exists():
-        fix_permissions(state.db)
     try:
-        return open_store(state.db, create=create, synchronous=synchronous)
+        if state.fix_permissions:
+            fix_permissions(state.db)
+        store = open_store(state.db, create=create, synchronous=synchronous)
     except StoreError as exc:
         raise fail(str(exc)) from None
+    for warning in store.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    return store
+
+
+def actor_for(store, role: str | None = None) -> str:
+    """The login user, who must be a known, enabled user of the store (holding ``role`` if given).
+
+    On refusal the store is closed and the command exits with one line (code 4).
+    """
+    from clearterm import access
+
+    try:
+        who = access.acting_user(None)
+        if role is None:
+            access.require_user(store.conn, who)
+        else:
+            access.require_role(store.conn, who, role)
+    except access.AccessDenied as exc:
+        store.close()
+        raise fail(str(exc), access.EXIT_DENIED) from None
+    return who
 
 
 def show_progress() -> bool:
@@ -99,6 +121,7 @@ def ingest(
     except InputError as exc:
         raise fail(str(exc)) from None
     store = store_for_command(synchronous="NORMAL")
+    who = actor_for(store)  # records staff: any known user (roles not needed)
     total_q = 0
     try:
         for src in sources:
@@ -106,6 +129,7 @@ def ingest(
                 result = _ingest_one(store, src, fmt, bound, ingest_file)
             except InputError as exc:
                 raise fail(str(exc)) from None
+            _audit_ingest(store, who, src, result)
             out.print(result.summary(), markup=False, soft_wrap=True)
             if not result.balanced:  # a bug, never expected: say so loudly
                 raise fail(f"{src.path.name}: reconciliation does not balance", 3)
@@ -114,6 +138,16 @@ def ingest(
         store.close()
     if total_q:
         out.print(f"{total_q:,} row(s) quarantined: see 'clearterm quarantine'", markup=False)
+
+
+def _audit_ingest(store, who: str, src, result) -> None:
+    """One audit entry per file loaded: which file (name and hash) and the reconciliation counts."""
+    from clearterm.access import record_event
+
+    detail = {"file": src.path.name, "format": result.format, "source_id": result.source_id,
+              "sha256": result.sha256, "rows_read": result.rows_read, "inserted": result.inserted,
+              "updated": result.updated, "unchanged": result.unchanged, "quarantined": result.quarantined}
+    record_event(store, actor=who, event="ingest", detail=detail)
 
 
 def _ingest_one(store, src, fmt: str, bound: date, ingest_file):
@@ -143,8 +177,29 @@ def quarantine(
         sql += " ORDER BY id LIMIT ?"
         table = Table("file", "line", "field", "reason", title="Quarantine")
         for file_name, line, field, message in store.conn.execute(sql, (*params, limit)):
-            table.add_row(file_name, str(line), field or "", message)
+            table.add_row(file_name, str(line), field or "", masked_reason(field, message))
         out.print(table)
+
+
+def value_shape(value: str) -> str:
+    """A value's shape without its content: letters as A/a, digits as 9 ('Ann 1961-04-02' -> 'Aaa 9999-99-99')."""
+    return "".join("9" if ch.isdigit() else ("A" if ch.isupper() else "a") if ch.isalpha() else ch for ch in value)
+
+
+def masked_reason(field: str | None, message: str) -> str:
+    """A quarantine reason as shown: the offending value replaced by its shape.
+
+    Validation quotes the bad value of a non-personal field ("offense_date 'x' is not a
+    recognised date format"), but in a shifted or mislabelled column that value can be a
+    name or an address. The shape still tells records staff what went wrong.
+    """
+    if not field or not message.startswith(field + " "):
+        return message
+    rest = message[len(field) + 1:]
+    cut = rest.rfind(" is ")
+    if rest.startswith("is ") or cut < 0:
+        return message
+    return f"{field} {value_shape(rest[:cut])}{rest[cut:]}"
 
 
 @app.command()
@@ -193,15 +248,30 @@ def _policy(path: Path | None):
 @app.command()
 def evaluate(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="The as-of date recorded with every decision (default: today).")] = None,
-    policy_file: Annotated[Optional[Path], typer.Option("--policy", help="Policy settings (TOML); default: the spec's defaults.")] = None,
+    policy_file: Annotated[Optional[Path], typer.Option("--policy", help=(
+        "Policy settings (TOML). Default: the policy in force (the last evaluation's), else the spec's "
+        "defaults. A policy other than the one in force needs the admin role and is audited."))] = None,
 ) -> None:
     """Evaluate every record against the CRTA rules; decisions are appended, never overwritten."""
     from clearterm.evaluate import evaluate_store
 
-    policy = _policy(policy_file)
+    from clearterm.access import AccessDenied, EXIT_DENIED, policy_in_force, record_event, record_policy_change
+    from clearterm.domain.policy import Policy
+
+    requested = _policy(policy_file) if policy_file is not None else None
     day = _as_of(as_of)
     store = store_for_command(create=False, synchronous="NORMAL")
+    who = actor_for(store)  # records staff: any known user; a change of policy needs an admin
     with store:
+        in_force_hash = policy_in_force(store.conn)
+        in_force = _stored_policy(store.conn, in_force_hash) if in_force_hash else Policy()
+        policy = requested or in_force
+        if policy.hash != in_force.hash:
+            try:
+                record_policy_change(store, actor=who, old_hash=in_force.hash, new_hash=policy.hash)
+            except AccessDenied as exc:
+                raise fail(f"{exc} (--policy differs from the policy in force {in_force.hash[:12]})",
+                           EXIT_DENIED) from None
         if show_progress():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -212,9 +282,30 @@ def evaluate(
                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
         else:
             res = evaluate_store(store, policy, day)
+        record_event(store, actor=who, event="evaluate",
+                     detail={"as_of": day.isoformat(), "policy": policy.hash, "rules_version": _rules_version(),
+                             "records": res.records, "new_decisions": res.new_decisions})
     cats = ", ".join(f"{k} {v:,}" for k, v in sorted(res.categories.items()))
     out.print(f"evaluated {res.records:,} records as of {day.isoformat()} (rules v{_rules_version()}, policy "
               f"{policy.hash[:12]}): {res.new_decisions:,} new decisions; {cats}", markup=False, soft_wrap=True)
+
+
+def _stored_policy(conn, policy_hash: str):
+    """The policy recorded under ``policy_hash`` (refused if the stored copy no longer matches its hash)."""
+    import json
+
+    from clearterm.domain.policy import _DATE_KEYS, Policy, PolicyError
+
+    row = conn.execute("SELECT json FROM policies WHERE hash = ?", (policy_hash,)).fetchone()
+    try:
+        data = json.loads(row[0]) if row else None
+        policy = Policy(**{k: date.fromisoformat(v) if k in _DATE_KEYS else v for k, v in data.items()})
+    except (TypeError, ValueError, AttributeError, PolicyError):
+        policy = None
+    if policy is None or policy.hash != policy_hash:
+        raise fail(f"the policy in force ({policy_hash[:12]}) is missing or altered in the store; "
+                   "an admin must evaluate with --policy FILE")
+    return policy
 
 
 def _rules_version() -> str:
@@ -370,13 +461,56 @@ def _register_extensions() -> None:
 _register_extensions()
 
 
+#: Exit code of an unexpected internal error (EX_SOFTWARE).
+EXIT_INTERNAL = 70
+
+
+def internal_error_text(exc: BaseException) -> str:
+    """An unexpected exception as its type and the frames it went through: no message, no locals.
+
+    A message can quote the data being processed (a KeyError on a name, a ValueError quoting a
+    row), so it is withheld; set CLEARTERM_DEBUG=1 to see the full traceback (test data only).
+    """
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)[-4:]
+    where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+    return (f"error: internal error ({type(exc).__name__} at {where or 'unknown'}); details withheld as they may "
+            "hold personal data; each write is one transaction, so the store is consistent "
+            "(CLEARTERM_DEBUG=1 shows the traceback: test data only)")
+
+
 def main() -> None:
-    """Entry point: run the app; a store error anywhere becomes one line, exit 2."""
+    """Entry point: run the app; a store error anywhere becomes one line, exit 2; any other
+    unexpected error one line without its message (exit 70)."""
     try:
         app()
     except StoreError as exc:
         err.print(f"error: {exc}", markup=False, soft_wrap=True)
         sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for personal data
+        if os.environ.get("CLEARTERM_DEBUG"):
+            raise
+        damage = _store_damage(exc)
+        if damage:
+            err.print(f"error: the store {state.db} cannot be used: {damage}; restore it from a backup",
+                      markup=False, highlight=False, soft_wrap=True)
+            sys.exit(2)
+        err.print(internal_error_text(exc), markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+#: SQLite's own fixed result texts (sqlite3_errstr): they never quote data, so they may be shown.
+_SQLITE_DAMAGE = ("database disk image is malformed", "file is not a database", "disk I/O error",
+                  "database or disk is full", "attempt to write a readonly database", "unable to open database file")
+
+
+def _store_damage(exc: BaseException) -> str | None:
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError) and str(exc) in _SQLITE_DAMAGE:
+        return str(exc)
+    return None
 
 
 if __name__ == "__main__":

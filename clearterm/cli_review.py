@@ -3,7 +3,8 @@
 Registered on the main app by :func:`register` (called from ``clearterm.cli``).
 Exit codes: 0 done; 1 ``audit verify`` found the log broken; 2 a request that
 cannot be recorded (bad option, unknown or ambiguous case, wrong track...);
-3 a conflict (the case changed since the version the action was decided on).
+3 a conflict (the case changed since the version the action was decided on); 4 access denied
+(``decide`` needs the reviewer role; see :mod:`clearterm.access`).
 No message holds a name, a date of birth or an address.
 """
 
@@ -43,7 +44,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         served: Annotated[Optional[str], typer.Option("--served", metavar="DATE", help=(
             "The date the petition was served (alone: just record it)."))] = None,
         reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Who decides (default: the login "
-                                                         "user).")] = None,
+                                                         "user; under sudo only the SSH login itself).")] = None,
         expect_version: Annotated[Optional[int], typer.Option("--expect-version", metavar="N", help=(
             "Refuse (exit 3) unless the case is at version N (the id of its latest review entry, 0 if none)."))
         ] = None,
@@ -68,12 +69,20 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             if note is not None:
                 raise fail("--exclude takes its reason as its value; --note is not used with it")
             note = exclude_reason
+        from clearterm import access
+
         try:
-            who = review.default_reviewer(reviewer)
-        except review.ReviewError as exc:
+            who = access.acting_user(review.check_reviewer(reviewer) if reviewer is not None else None)
+        except access.AccessDenied as exc:
+            raise fail(str(exc), access.EXIT_DENIED) from None
+        except (review.ReviewError, access.UserError) as exc:
             raise fail(str(exc)) from None
         store = store_for_command(create=False)
         with store:
+            try:
+                access.require_role(store.conn, who, "reviewer")
+            except access.AccessDenied as exc:
+                raise fail(str(exc), access.EXIT_DENIED) from None
             try:
                 case_ref = review.resolve_case(store.conn, case)
                 version = expect_version
@@ -213,11 +222,12 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
 
 
 def _login_or_unknown() -> str:
-    import getpass
+    """Who exported (the SSH login under sudo), for the audit entry; never fails the export."""
+    from clearterm.access import AccessDenied, login_user
 
     try:
-        return getpass.getuser()
-    except Exception:
+        return login_user()
+    except AccessDenied:
         return "unknown"
 
 

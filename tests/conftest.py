@@ -30,3 +30,40 @@ def store(tmp_path):
     s = open_store(tmp_path / "store.db")
     yield s
     s.close()
+
+
+# -- users and the login ------------------------------------------------------------------------------
+#: The login every test that uses the ``login`` fixture runs as (never "under sudo").
+LOGIN = "tester"
+#: The administrator :func:`add_users` bootstraps in a store that has no users yet.
+SETUP_ADMIN = "setup-admin"
+
+
+@pytest.fixture
+def login(monkeypatch) -> str:
+    """Run as the login ``tester``: getpass reads LOGNAME/USER; no SUDO_* (not the SSH/sudo path)."""
+    monkeypatch.setenv("LOGNAME", LOGIN)
+    monkeypatch.setenv("USER", LOGIN)
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    monkeypatch.delenv("SUDO_UID", raising=False)
+    return LOGIN
+
+
+def add_users(db, users: dict[str, tuple[str, ...] | list[str]]) -> None:
+    """Add ``{name: roles}`` to the store at ``db`` (creating it if needed), as clearterm users.
+
+    A store without users first gets the admin ``setup-admin`` (the audited bootstrap), who
+    adds the others, so each user has exactly the roles given.
+    """
+    from clearterm import access
+
+    with open_store(db) as s:
+        if not access.has_users(s.conn):
+            access.add_user(s, SETUP_ADMIN, ["admin"], actor=SETUP_ADMIN)
+        for name, roles in users.items():
+            if access.get_user(s.conn, name) is None:
+                access.add_user(s, name, roles, actor=SETUP_ADMIN)
+            else:
+                missing = set(roles) - access.user_roles(s.conn, name)
+                if missing:
+                    access.change_roles(s, name, grant=sorted(missing), actor=SETUP_ADMIN)

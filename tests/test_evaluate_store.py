@@ -15,7 +15,7 @@ from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
 from clearterm.evaluate import evaluate_store
 from clearterm.ingest import ingest_file
-from conftest import TODAY
+from conftest import TODAY, add_users
 
 runner = CliRunner()
 
@@ -97,10 +97,11 @@ def test_rerun_adds_nothing_new_policy_adds_and_keeps(loaded):
         loaded.conn.execute("DELETE FROM decisions")
 
 
-def test_cli_evaluate_export_explain_stats(tmp_path):
+def test_cli_evaluate_export_explain_stats(tmp_path, login):
     src = tmp_path / "rows.csv"
     write_csv(src, ROWS)
     db = str(tmp_path / "cli.db")
+    add_users(db, {login: []})
     r = runner.invoke(app, ["--db", db, "ingest", str(src)])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["--db", db, "evaluate", "--as-of", "2026-11-21"])
@@ -137,10 +138,11 @@ def test_cli_bad_policy_and_missing_store(tmp_path):
     assert r.exit_code == 2 and "no store at" in r.output
 
 
-def test_cli_refuses_world_readable_store(tmp_path):
+def test_cli_refuses_world_readable_store(tmp_path, login):
     import os
 
     db = tmp_path / "s.db"
+    add_users(db, {login: []})
     r = runner.invoke(app, ["--db", str(db), "ingest", str(_tiny(tmp_path))])
     assert r.exit_code == 0
     os.chmod(db, 0o644)

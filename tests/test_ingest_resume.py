@@ -10,6 +10,7 @@ import sys
 import time
 
 from clearterm.domain.record import CANONICAL_FIELDS
+from conftest import add_users
 
 ROWS = 120_000
 
@@ -31,10 +32,11 @@ def _cmd(db, f):
     return [sys.executable, "-m", "clearterm.cli", "--db", str(db), "ingest", str(f), "--today", "2026-01-01"]
 
 
-def test_kill9_then_rerun(tmp_path):
+def test_kill9_then_rerun(tmp_path, login):
     f = tmp_path / "big.csv"
     _write(f)
     db = tmp_path / "s.db"
+    add_users(db, {login: []})  # records staff: a known user, no role needed
     env = dict(os.environ, CI="1")
     proc = subprocess.Popen(_cmd(db, f), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # wait until at least one chunk is committed, then kill -9 mid-run

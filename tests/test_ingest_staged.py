@@ -108,20 +108,25 @@ def test_staging_file_is_private_and_stale_ones_are_removed(tmp_path):
     assert not os.path.exists(st.path)
 
 
-def test_a_failure_mid_file_rolls_back_the_open_chunk_and_removes_the_scratch_file(tmp_path, monkeypatch):
+@pytest.mark.parametrize("segmented", [False, True])
+def test_a_failure_mid_file_rolls_back_the_open_chunk_and_removes_the_scratch_file(tmp_path, monkeypatch,
+                                                                                   segmented):
     a = tmp_path / "first.csv"
     a.write_text(_csv([_row(i) for i in range(50)]), encoding="utf-8")
+    if segmented:  # two producers: chunks still land in file order, so the same prefix is stored
+        monkeypatch.setattr(pipeline, "SEGMENT_MIN_BYTES", 0)
+        monkeypatch.setattr("clearterm.ingest.readers.MAX_QUOTED_LINES", 3)
     d = tmp_path / "fail"
     d.mkdir(mode=0o700)
     store = open_store(d / "s.db")
     calls = {"n": 0}
     original = pipeline._Writer.write_staged
 
-    def failing(self, *args):
+    def failing(self, *args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
             raise sqlite3.OperationalError("disk I/O error")
-        return original(self, *args)
+        return original(self, *args, **kwargs)
 
     monkeypatch.setattr(pipeline._Writer, "write_staged", failing)
     with pytest.raises(sqlite3.OperationalError):
@@ -134,3 +139,95 @@ def test_a_failure_mid_file_rolls_back_the_open_chunk_and_removes_the_scratch_fi
     again = ingest_file(store, a, today=TODAY, parallel=True, chunk_rows=7)
     assert again.resumed and store.scalar("SELECT count(*) FROM records") == 50
     store.close()
+
+
+# -- several producers, one per segment of the file ---------------------------------------------
+def _tricky_csv(n: int) -> str:
+    """Canonical CSV with multi-line quoted fields, unterminated quotes, blank lines and CRLF.
+
+    They come in stretches of 300 rows separated by 300 plain rows, so that safe cuts exist, just
+    after a tricky stretch.
+    """
+    out = [HEADER]
+    for i in range(n):
+        r = _row(i)
+        tricky = (i // 300) % 2 == 0
+        if tricky and i % 37 == 5:  # a description spanning three lines
+            r["offense_description"] = '"POSS CANNABIS\nSECOND LINE, WITH COMMA\nTHIRD"'
+        if tricky and i % 53 == 17:
+            r["offense_description"] = '"UNTERMINATED'  # swallows nothing: its line alone is quarantined
+        if i % 50 == 3:
+            out.append("")
+        out.append(",".join(str(r.get(f, "")) for f in CANONICAL_FIELDS))
+    return "\r\n".join(out) + "\r\n"
+
+
+@pytest.mark.parametrize("parts", [2, 3, 5])
+def test_segments_read_exactly_what_the_whole_file_reads(tmp_path, parts):
+    from clearterm.ingest.readers import iter_rows, open_source, split_segments
+
+    f = tmp_path / "tricky.csv"
+    f.write_text(_tricky_csv(3000), encoding="utf-8")
+    src = open_source(f)
+    segments = split_segments(src, parts)
+    assert len(segments) == parts
+    assert segments[0].start == 0 and segments[-1].end is None
+    assert all(a.end == b.start for a, b in zip(segments, segments[1:]))
+
+    def key(rows):
+        return [(r.line, r.fields, r.problem) for r in rows]
+
+    whole = key(iter_rows(src))
+    pieced = [x for seg in segments for x in key(iter_rows(src, seg))]
+    assert pieced == whole
+    assert any(p and p[1] == "unterminated quoted field" for _, _, p in whole)
+
+
+def test_jsonl_segments_read_exactly_what_the_whole_file_reads(tmp_path):
+    import json as _json
+
+    from clearterm.ingest.readers import iter_rows, open_source, split_segments
+
+    f = tmp_path / "rows.jsonl"
+    lines = [_json.dumps(_row(i)) for i in range(2000)]
+    lines[700] = "{not json"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    src = open_source(f)
+    segments = split_segments(src, 2)
+    assert len(segments) == 2
+    whole = [(r.line, r.obj, r.problem) for r in iter_rows(src)]
+    pieced = [(r.line, r.obj, r.problem) for seg in segments for r in iter_rows(src, seg)]
+    assert pieced == whole
+
+
+def test_a_file_with_no_safe_cut_is_read_whole(tmp_path):
+    from clearterm.ingest.readers import open_source, split_segments
+
+    f = tmp_path / "odd.csv"
+    # every data line has an odd number of quotes: no run of even lines anywhere
+    f.write_text(HEADER + "\n" + "".join('a"b\n' for _ in range(1000)), encoding="utf-8")
+    assert len(split_segments(open_source(f), 2)) == 1
+
+
+def test_segmented_ingest_stores_what_the_plain_path_stores(tmp_path, monkeypatch):
+    rows = [_row(i) for i in range(3000)]
+    rows[2500] = _row(10)  # repeats a record of the first segment
+    rows[2600] = _row(2601)  # repeats within the second segment (R2601 follows)
+    rows[1700] = _row(1700, offense_date="2011-13-01")  # quarantined
+    a = tmp_path / "big.csv"
+    a.write_text(_csv(rows), encoding="utf-8")
+    b = tmp_path / "tricky.csv"
+    b.write_text(_tricky_csv(3000).replace("R", "T"), encoding="utf-8")
+    plain_results, plain, _ = _load(tmp_path, "plain", False, [a, b])
+    monkeypatch.setattr(pipeline, "SEGMENT_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline, "PRODUCERS", 3)
+    calls = []
+    original = pipeline._ingest_segments
+    monkeypatch.setattr(pipeline, "_ingest_segments", lambda *a, **k: calls.append(len(a[4])) or original(*a, **k))
+    seg_results, segmented, left = _load(tmp_path, "segmented", True, [a, b])
+    assert calls == [3, 3]  # both files were split three ways
+    assert segmented == plain
+    for p, s in zip(plain_results, seg_results):
+        assert (p.rows_read, p.inserted, p.updated, p.unchanged, p.quarantined) == \
+               (s.rows_read, s.inserted, s.updated, s.unchanged, s.quarantined)
+    assert not [f for f in left if f.endswith(Staging.SUFFIX)]

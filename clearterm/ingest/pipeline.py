@@ -20,20 +20,22 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from clearterm.bulk import Staging, gc_paused, produced
+from clearterm.bulk import Staging, gc_paused, produced, produced_by_many
 from clearterm.ingest.adapters import COL, COLUMNS, Adapter, RowProblem, choose_adapter
-from clearterm.ingest.readers import RawRow, SourceFile, iter_rows, open_source
+from clearterm.ingest.readers import RawRow, Segment, SourceFile, iter_rows, open_source, split_segments
 from clearterm.ingest.validate import validate
 from clearterm.storage.store import Store
 
 CHUNK_ROWS = 10_000
 COMMIT_ROWS = 100_000
-STAGED_CHUNK_ROWS = 50_000  # rows per staged chunk (one transaction each) on the parallel path
+STAGED_CHUNK_ROWS = 50_000
+PRODUCERS = 2  # producer processes for a large plain file (reading and validating outweigh writing)
+SEGMENT_MIN_BYTES = 32 << 20  # rows per staged chunk (one transaction each) on the parallel path
 COMMIT_SECONDS = 1.0  # ...or sooner: other writers (reviewers) wait no longer than this
 PARALLEL_MIN_BYTES = 4 << 20  # below this, a producer process costs more than it saves
 _N = len(COLUMNS)
@@ -52,11 +54,11 @@ _SELECT_SQL = f"SELECT {_COLS_SQL}, version, source_id, source_line FROM records
 # record other than their own insert (known records, repeats within the file), in file order.
 _COPY_STAGED_SQL = (
     f"INSERT INTO records ({_COLS_SQL}, version, source_id, source_line) "
-    f"SELECT {_COLS_SQL}, 1, ?, line FROM stage.rows WHERE rowid BETWEEN ? AND ? ORDER BY rowid "
+    f"SELECT {_COLS_SQL}, 1, ?, line FROM {{stage}}.rows WHERE rowid BETWEEN ? AND ? ORDER BY rowid "
     "ON CONFLICT(record_id) DO NOTHING"
 )
 _STAGED_MET_SQL = (
-    f"SELECT s.line, {', '.join('s.' + c for c in COLUMNS)} FROM stage.rows s"
+    f"SELECT s.line, {', '.join('s.' + c for c in COLUMNS)} FROM {{stage}}.rows s"
     " JOIN records r ON r.record_id = s.record_id"
     " WHERE s.rowid BETWEEN ? AND ? AND NOT (r.source_id = ? AND r.source_line = s.line) ORDER BY s.rowid"
 )
@@ -110,7 +112,8 @@ def _item(adapter: Adapter, row: RawRow, today_iso: str) -> Item:
 
 
 def produce(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str,
-            chunk_rows: int, stage: Staging | None = None) -> Iterator[tuple[str, object, int]]:
+            chunk_rows: int, stage: Staging | None = None,
+            segment: Segment | None = None) -> Iterator[tuple[str, object, int]]:
     """Yield ("chunk", items, last_line) in file order, then ("groups", items, last_line).
 
     Rows at or before ``lines_done`` were committed by an interrupted run and are
@@ -119,6 +122,7 @@ def produce(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str,
 
     With ``stage``, a chunk's valid rows go into the staging file instead, and the
     message is ("staged", (first_rowid, last_rowid, quarantined_items), last_line).
+    With ``segment`` (files without repeated charges only), only that part of the file is read.
     """
     emit = _stager(stage) if stage is not None else (lambda chunk, last: ("chunk", chunk, last))
     dup_keys: set[str] = set()
@@ -132,7 +136,7 @@ def produce(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str,
     groups: dict[str, list[tuple[tuple, RawRow]]] = {}
     chunk: list[Item] = []
     last_line = lines_done
-    for row in iter_rows(src):
+    for row in iter_rows(src, segment):
         if row.fields == []:
             continue  # a blank line is not a row
         if dup_keys and row.problem is None:
@@ -175,6 +179,15 @@ def _stager(stage: Staging):
         return "staged", (lo, hi, bad), last_line
 
     return emit
+
+
+def produce_segment(index: int, src: SourceFile, adapter: Adapter, today_iso: str, chunk_rows: int,
+                    stage: Staging, segment: Segment) -> Iterator[tuple[int, str, object, int]]:
+    """:func:`produce` over one segment, each message tagged with the segment, then an "end"."""
+    last = segment.line
+    for kind, payload, last in produce(src, adapter, 0, today_iso, chunk_rows, stage, segment):
+        yield index, kind, payload, last
+    yield index, "end", None, last
 
 
 def _messages(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str, chunk_rows: int,
@@ -316,7 +329,7 @@ class _Writer:
         if finish or self._pending >= self.commit_rows or time.monotonic() - self._since >= COMMIT_SECONDS:
             self.commit()
 
-    def write_staged(self, lo: int, hi: int, bad: list[Item], lines_done: int) -> None:
+    def write_staged(self, lo: int, hi: int, bad: list[Item], lines_done: int, alias: str = "stage") -> None:
         """Apply one staged chunk: staging rows ``lo``..``hi`` plus the chunk's quarantined rows.
 
         One ``INSERT ... SELECT`` copies the new records (in file order, so a record_id's first
@@ -332,10 +345,14 @@ class _Writer:
             staged = hi - lo + 1 if hi else 0
             r.rows_read += staged + len(bad)
             if staged:
-                inserted = conn.execute(_COPY_STAGED_SQL, (sid, lo, hi)).rowcount
+                visible = conn.execute(f"SELECT count(*) FROM {alias}.rows WHERE rowid BETWEEN ? AND ?",
+                                       (lo, hi)).fetchone()[0]
+                if visible != staged:  # never silently lose a row: the handoff itself is checked
+                    raise RuntimeError(f"staged rows {lo}-{hi}: {visible} of {staged} readable")
+                inserted = conn.execute(_COPY_STAGED_SQL.format(stage=alias), (sid, lo, hi)).rowcount
                 r.inserted += inserted
                 if inserted != staged:
-                    met = conn.execute(_STAGED_MET_SQL, (lo, hi, sid)).fetchall()
+                    met = conn.execute(_STAGED_MET_SQL.format(stage=alias), (lo, hi, sid)).fetchall()
                     known = [(row[0], list(row[1:]), None, "", "") for row in met]
                     self._apply_slowly(conn, known, quarantine, grouped=False)
             r.quarantined += len(quarantine)
@@ -431,6 +448,10 @@ def ingest_file(
     if parallel is None:
         parallel = src.size >= PARALLEL_MIN_BYTES
     writer = _Writer(store, src, adapter, result)
+    segments = _segments(src, adapter, lines_done) if parallel else []
+    if len(segments) > 1:
+        _ingest_segments(store, src, adapter, writer, segments, today.isoformat(), chunk_rows, progress)
+        return result
     stage = Staging(store.path, "ingest", STAGE_SCHEMA) if parallel else None
     try:
         if stage is not None:
@@ -456,3 +477,55 @@ def ingest_file(
             stage.detach(store.conn)
             stage.remove()
     return result
+
+
+def _segments(src: SourceFile, adapter: Adapter, lines_done: int) -> list[Segment]:
+    """How to split a large file between producers: only a fresh run of a plain file whose rows
+    are independent (no charge repeated over several rows to group), and big enough to gain."""
+    if lines_done or adapter.group is not None or src.gzipped or src.size < SEGMENT_MIN_BYTES:
+        return []
+    return split_segments(src, PRODUCERS)
+
+
+def _ingest_segments(store: Store, src: SourceFile, adapter: Adapter, writer: _Writer,
+                     segments: list[Segment], today_iso: str, chunk_rows: int | None,
+                     progress: Callable[[int], None] | None) -> None:
+    """Several producers, one per segment, each staging into its own scratch file.
+
+    The writer applies the chunks strictly in file order (all of the first segment's, then the
+    next one's), buffering the messages (not the rows, which wait in the scratch files) of
+    producers that run ahead. So ``lines_done`` keeps meaning "every row up to here is stored",
+    and a killed run resumes exactly as a single-producer run does.
+    """
+    stages = [Staging(store.path, f"ingest{i}", STAGE_SCHEMA) for i in range(len(segments))]
+    chunk_rows = chunk_rows or STAGED_CHUNK_ROWS
+    waiting: list[deque] = [deque() for _ in segments]
+    current = 0
+    try:
+        for i, st in enumerate(stages):
+            st.attach(store.conn, f"stage{i}")
+        args = [(i, src, adapter, today_iso, chunk_rows, st, seg) for i, (st, seg) in enumerate(zip(stages, segments))]
+        with gc_paused():
+            for message in produced_by_many(produce_segment, args, what=f"reading {src.path.name}"):
+                waiting[message[0]].append(message)
+                while current < len(segments) and waiting[current]:
+                    index, kind, payload, last = waiting[current].popleft()
+                    if kind == "end":
+                        current += 1
+                        continue
+                    if kind == "staged":
+                        writer.write_staged(*payload, last, alias=f"stage{index}")
+                    elif kind == "groups":
+                        assert not payload, "segments are only used for files without grouped rows"
+                        if index == len(segments) - 1:
+                            writer.write([], last, grouped=True, finish=True)
+                    if progress:
+                        progress(last)
+        writer.commit()
+    except BaseException:
+        writer.abort(sys.exc_info())
+        raise
+    finally:
+        for i, st in enumerate(stages):
+            st.detach(store.conn, f"stage{i}")
+            st.remove()

@@ -143,52 +143,137 @@ def _bad_text(text: str) -> str | None:
     return None
 
 
-def iter_lines(src: SourceFile) -> Iterator[tuple[int, bytes]]:
+@dataclass(frozen=True)
+class Segment:
+    """A part of a plain file that starts at a record boundary: bytes [start, end), first line number."""
+
+    start: int
+    line: int
+    end: int | None  # None: to the end of the file
+
+
+def iter_lines(src: SourceFile, segment: Segment | None = None) -> Iterator[tuple[int, bytes]]:
     """(line number, bytes without the line ending) for every physical line after the header."""
-    with src.open_binary() as fh:
-        for n, b in enumerate(fh, start=1):
-            if n == 1:
-                continue
+    for n, b in _physical_lines(src, segment):
+        if n != 1:
             yield n, b.rstrip(b"\r\n")
 
 
-def iter_rows(src: SourceFile) -> Iterator[RawRow]:
-    """Every data row of the file, good or bad, with its line number. Blank lines are skipped."""
+def iter_rows(src: SourceFile, segment: Segment | None = None) -> Iterator[RawRow]:
+    """Every data row of the file (or of one segment), good or bad, with its line number.
+
+    Blank lines are skipped.
+    """
     if src.kind == "jsonl":
-        yield from _iter_jsonl(src)
+        yield from _iter_jsonl(src, segment)
     else:
-        yield from _iter_csv(src)
+        yield from _iter_csv(src, segment)
 
 
-def _iter_jsonl(src: SourceFile) -> Iterator[RawRow]:
-    # The first line is data too in JSON Lines.
+def split_segments(src: SourceFile, parts: int) -> list[Segment]:
+    """Cut a plain (not gzipped) file into ``parts`` segments that each start at a record boundary.
+
+    JSON Lines: any line starts a record. CSV: a quoted field may span lines, so a cut is made only
+    where it cannot fall inside a record: a record that starts on a line with an odd number of
+    quotes joins the following lines until the quotes balance, and never more than
+    :data:`MAX_QUOTED_LINES` lines in all (an unbalanced record is cut back to its first line and
+    the rest re-read). A record that starts before a run of ``MAX_QUOTED_LINES`` lines with an even
+    number of quotes therefore ends before the run's last line, and no line of the run opens a
+    record: the run's last line starts a record whatever came before. Where no such run exists
+    near a cut, the file gets fewer segments.
+    """
+    if src.gzipped or parts < 2 or src.size == 0:
+        return [Segment(0, 1, None)]
+    cuts: list[tuple[int, int]] = []  # (byte offset, line number) of each later segment's first line
+    with open(src.path, "rb") as fh:
+        for k in range(1, parts):
+            target = src.size * k // parts
+            if cuts and target <= cuts[-1][0]:
+                continue
+            fh.seek(target)
+            fh.readline()  # to the start of the next line
+            pos = fh.tell()
+            even_run = 0
+            found = None
+            while True:
+                b = fh.readline()
+                if not b:
+                    break
+                if src.kind == "jsonl" or b.count(b'"') % 2 == 0:
+                    even_run += 1
+                    if src.kind == "jsonl" or even_run >= MAX_QUOTED_LINES:
+                        found = pos
+                        break
+                else:
+                    even_run = 0
+                pos += len(b)
+                if pos - target > (64 << 20):  # no safe place within 64 MB: give up on this cut
+                    break
+            if found is not None and found > 0:
+                cuts.append((found, 0))
+        if not cuts:
+            return [Segment(0, 1, None)]
+        # line numbers: count the newlines before each cut
+        fh.seek(0)
+        numbered: list[tuple[int, int]] = []
+        pos = newlines = 0
+        for offset, _ in cuts:
+            while pos < offset:
+                block = fh.read(min(1 << 20, offset - pos))
+                if not block:
+                    break
+                newlines += block.count(b"\n")
+                pos += len(block)
+            numbered.append((offset, newlines + 1))
+    starts = [(0, 1)] + numbered
+    ends = [off for off, _ in numbered] + [None]
+    return [Segment(off, line, end) for (off, line), end in zip(starts, ends)]
+
+
+def _physical_lines(src: SourceFile, segment: Segment | None) -> Iterator[tuple[int, bytes]]:
+    """Every physical line with its number (the first line too), limited to ``segment``."""
     with src.open_binary() as fh:
-        for n, b in enumerate(fh, start=1):
-            b = b.rstrip(b"\r\n")
-            if n == 1 and b.startswith(b"\xef\xbb\xbf"):
-                b = b[3:]
-            if not b.strip():
-                continue
-            text = _decode(b)
-            if text is None:
-                yield RawRow(n, None, None, (None, "not valid UTF-8 text"), b.decode("utf-8", "replace"))
-                continue
-            problem = _bad_text(text)
-            if problem:
-                yield RawRow(n, None, None, (None, problem), text)
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield RawRow(n, None, None, (None, f"not valid JSON ({exc.msg} at column {exc.colno})"), text)
-                continue
-            if not isinstance(obj, dict):
-                yield RawRow(n, None, None, (None, "not a JSON object"), text)
-                continue
-            yield RawRow(n, None, {str(k).strip().lower(): v for k, v in obj.items()}, None, text)
+        if segment is None:
+            yield from enumerate(fh, start=1)
+            return
+        fh.seek(segment.start)
+        left = segment.end - segment.start if segment.end is not None else None
+        for n, b in enumerate(fh, start=segment.line):
+            if left is not None:
+                if left <= 0:
+                    return
+                left -= len(b)
+            yield n, b
 
 
-def _iter_csv(src: SourceFile) -> Iterator[RawRow]:
+def _iter_jsonl(src: SourceFile, segment: Segment | None = None) -> Iterator[RawRow]:
+    # The first line is data too in JSON Lines.
+    for n, b in _physical_lines(src, segment):
+        b = b.rstrip(b"\r\n")
+        if n == 1 and b.startswith(b"\xef\xbb\xbf"):
+            b = b[3:]
+        if not b.strip():
+            continue
+        text = _decode(b)
+        if text is None:
+            yield RawRow(n, None, None, (None, "not valid UTF-8 text"), b.decode("utf-8", "replace"))
+            continue
+        problem = _bad_text(text)
+        if problem:
+            yield RawRow(n, None, None, (None, problem), text)
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield RawRow(n, None, None, (None, f"not valid JSON ({exc.msg} at column {exc.colno})"), text)
+            continue
+        if not isinstance(obj, dict):
+            yield RawRow(n, None, None, (None, "not a JSON object"), text)
+            continue
+        yield RawRow(n, None, {str(k).strip().lower(): v for k, v in obj.items()}, None, text)
+
+
+def _iter_csv(src: SourceFile, segment: Segment | None = None) -> Iterator[RawRow]:
     """CSV rows; a quoted field may span lines.
 
     A line with an odd number of quotes opens a multi-line record. If the joined
@@ -197,7 +282,7 @@ def _iter_csv(src: SourceFile) -> Iterator[RawRow]:
     lines are read again on their own, so one stray quote costs one row.
     """
     width = len(src.header)
-    lines = iter_lines(src)
+    lines = iter_lines(src, segment)
     pushed: deque[tuple[int, bytes]] = deque()
 
     def next_line() -> tuple[int, bytes] | None:

@@ -47,17 +47,48 @@ def _create_private_file(path: Path) -> None:
     os.chmod(path, 0o600)  # in case the umask widened nothing but an ACL did
 
 
+# What the permission checks enforce (mode bits only: root can read anything regardless).
+#
+# - The store file and its WAL companions: no access at all for group or other. SQLite creates
+#   the -wal and -shm files with the store's own mode, so a private store stays private.
+# - The directory: not writable by group or other. Whoever can write the directory can replace
+#   the store, or plant a -wal file that SQLite would replay into it (a sticky /tmp included).
+# - A directory that group or other can list or enter only reveals file names, not contents:
+#   that is a warning, not a refusal. ``--fix-permissions`` repairs all three (0600 / 0700).
+COMPANIONS = ("", "-wal", "-shm")
+
+
+def _mode(p: Path) -> int | None:
+    try:
+        return stat.S_IMODE(p.stat().st_mode)
+    except FileNotFoundError:
+        return None
+
+
 def insecure_permissions(path: Path) -> list[str]:
-    """What is wrong with the store's permissions: group/other access to the file or directory."""
+    """Reasons to refuse the store: group/other access to its files, or others able to write its directory."""
     problems = []
-    for p, label in ((path, "store file"), (path.parent, "store directory")):
-        try:
-            mode = stat.S_IMODE(p.stat().st_mode)
-        except FileNotFoundError:
-            continue
-        if mode & 0o077:
-            problems.append(f"{label} {p} has mode {mode:04o} (others can access it)")
+    for suffix in COMPANIONS:
+        q = Path(str(path) + suffix)
+        mode = _mode(q)
+        if mode is not None and mode & 0o077:
+            label = "store file" if not suffix else f"store {suffix[1:].upper()} file"
+            problems.append(f"{label} {q} has mode {mode:04o} (other users can read it)")
+    parent = path.absolute().parent
+    mode = _mode(parent)
+    if mode is not None and mode & 0o022:
+        problems.append(f"store directory {parent} has mode {mode:04o} (other users can replace the store)")
     return problems
+
+
+def permission_warnings(path: Path) -> list[str]:
+    """Weaker exposure that does not stop clearterm: others can list the store's directory."""
+    parent = path.absolute().parent
+    mode = _mode(parent)
+    if mode is not None and not mode & 0o022 and mode & 0o055:
+        return [f"store directory {parent} has mode {mode:04o}: other users can see its file names; "
+                "--fix-permissions makes it 0700"]
+    return []
 
 
 class Store:
@@ -67,6 +98,8 @@ class Store:
         self.path = path
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
+        #: Permission findings that do not stop clearterm (shown by the CLI on stderr).
+        self.warnings: list[str] = []
 
     # -- transactions -------------------------------------------------------------------
     @contextlib.contextmanager
@@ -117,20 +150,22 @@ def open_store(
 ) -> Store:
     """Open (and if needed create and migrate) the store at ``path``.
 
-    A new file is created with mode 0600. An existing file that other users can
-    read is refused unless ``check_permissions`` is false.
+    A new file is created with mode 0600 (its directory 0700 when clearterm creates it).
+    Unless ``check_permissions`` is false, a store that other users can read, or whose
+    directory they can write, is refused (see :func:`insecure_permissions`); lesser
+    exposure is listed in ``Store.warnings`` for the caller to show.
     """
     p = Path(path)
+    if check_permissions:
+        problems = insecure_permissions(p)
+        if problems and (p.exists() or any("directory" in x for x in problems)):
+            raise StoreError(
+                "; ".join(problems) + ". Run with --fix-permissions to make the store 0600 and its directory 0700."
+            )
     if not p.exists():
         if not create:
             raise StoreError(f"no store at {p}; run 'clearterm ingest' first or pass --db")
         _create_private_file(p)
-    elif check_permissions:
-        problems = [x for x in insecure_permissions(p) if x.startswith("store file")]
-        if problems:
-            raise StoreError(
-                "; ".join(problems) + ". Run with --fix-permissions to make it private (0600)."
-            )
     try:
         conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)
@@ -143,6 +178,8 @@ def open_store(
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{p} is not a clearterm store ({exc})") from None
     store = Store(p, conn)
+    if check_permissions:
+        store.warnings = permission_warnings(p)
     try:
         if MIGRATIONS.pending(store.db):
             # Under an immediate lock, so two processes opening a new store at once
@@ -156,10 +193,22 @@ def open_store(
 
 
 def fix_permissions(path: Path) -> None:
-    """Make the store file (and its WAL companions) 0600 and its directory 0700."""
-    for suffix in ("", "-wal", "-shm"):
+    """Make the store file (and its WAL companions) 0600 and its directory 0700.
+
+    Refuses the root directory and directories the caller does not own (a shared
+    directory such as /tmp is fixed by moving the store, not by chmod).
+    """
+    for suffix in COMPANIONS:
         q = Path(str(path) + suffix)
         if q.exists():
             os.chmod(q, 0o600)
-    if path.parent.exists() and path.parent != Path("/"):
-        os.chmod(path.parent, 0o700)
+    parent = path.absolute().parent
+    if not parent.exists():
+        return
+    st = parent.stat()
+    if parent == Path(parent.anchor) or st.st_mode & stat.S_ISVTX or st.st_uid != os.geteuid():
+        if stat.S_IMODE(st.st_mode) & 0o077:
+            raise StoreError(f"will not change the mode of the shared directory {parent}: move the store "
+                             "into a directory of its own (created 0700)")
+        return
+    os.chmod(parent, 0o700)

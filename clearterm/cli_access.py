@@ -1,0 +1,211 @@
+"""Access commands: ``users add|grant|revoke|disable|enable|list``, ``whoami`` and ``ssh-config``.
+
+Registered on the main app by :func:`register` (called from ``clearterm.cli``).
+Managing users needs the admin role, except the very first ``users add NAME
+--role admin`` on a store without users (the bootstrap, audited as such).
+A refusal is one line and exit code 4; a bad request exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+#: Paths that go into ForceCommand and sudoers unquoted: sudoers splits arguments on blanks and
+#: gives ',', ':', '=', '\\' meaning, so anything beyond this set is refused rather than escaped.
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9_./@+-]*\Z")
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}\Z")
+
+RoleOption = Annotated[list[str], typer.Option("--role", help="reviewer, signer or admin (repeatable).")]
+
+SSHD_OPTIONS = (
+    ("PermitTTY", "yes"),
+    ("AllowTcpForwarding", "no"),
+    ("AllowAgentForwarding", "no"),
+    ("AllowStreamLocalForwarding", "no"),
+    ("X11Forwarding", "no"),
+    ("PermitTunnel", "no"),
+    ("GatewayPorts", "no"),
+    ("PermitUserRC", "no"),
+)
+
+
+def installed_clearterm() -> Path:
+    """The absolute path of the ``clearterm`` script of this installation."""
+    beside = Path(os.path.abspath(sys.executable)).parent / "clearterm"
+    if beside.exists():
+        return beside
+    found = shutil.which("clearterm")
+    if found:
+        return Path(os.path.abspath(found))
+    return Path(os.path.abspath(sys.argv[0]))
+
+
+def review_command(clearterm: Path, db: Path) -> str:
+    """The command the service account runs for a reviewer: the review workstation on ``db``."""
+    return f"{clearterm} --db {db} review"
+
+
+def sshd_block(*, group: str, service_user: str, clearterm: Path, db: Path) -> str:
+    """The sshd_config block: members of ``group`` get the review workstation and nothing else."""
+    lines = [
+        "# clearterm: members of this group get the review workstation and nothing else.",
+        "# Put this at the end of /etc/ssh/sshd_config (a Match block runs to the next Match).",
+        f"Match Group {group}",
+        f"    ForceCommand sudo -n -u {service_user} {review_command(clearterm, db)}",
+    ]
+    lines += [f"    {k} {v}" for k, v in SSHD_OPTIONS]
+    return "\n".join(lines)
+
+
+def sudoers_line(*, group: str, service_user: str, clearterm: Path, db: Path) -> str:
+    """The sudoers rule letting ``group`` run exactly the review command as ``service_user``."""
+    return f"%{group} ALL=({service_user}) NOPASSWD: {review_command(clearterm, db)}"
+
+
+def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> None:
+    from clearterm import access
+    from clearterm.access import EXIT_DENIED
+
+    def say(text: str) -> None:
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    def me() -> str:
+        try:
+            return access.acting_user(None)
+        except access.AccessDenied as exc:
+            raise fail(str(exc), EXIT_DENIED) from None
+
+    users_app = typer.Typer(help="The store's users and their roles (admin).", no_args_is_help=True)
+    app.add_typer(users_app, name="users")
+
+    @users_app.command("add")
+    def users_add(
+        name: Annotated[str, typer.Argument(help="The user's login name (their SSH login).", show_default=False)],
+        roles: RoleOption = [],  # noqa: B006 (Typer reads the default)
+        full_name: Annotated[Optional[str], typer.Option("--full-name", help="Full name for signature lines.")
+                             ] = None,
+    ) -> None:
+        """Add a user. The first user of a store must be an admin (bootstrap)."""
+        actor = me()
+        store = store_for_command(create=True)
+        with store:
+            try:
+                access.add_user(store, name, roles, actor=actor, full_name=full_name)
+            except access.AccessDenied as exc:
+                raise fail(str(exc), EXIT_DENIED) from None
+            except access.UserError as exc:
+                raise fail(str(exc)) from None
+            u = access.get_user(store.conn, name.strip())
+        assert u is not None
+        say(f"added user {u.name} with roles: {', '.join(sorted(u.roles, key=access.ROLES.index)) or 'none'}")
+
+    def _roles(name: str, grant: list[str], revoke: list[str]) -> None:
+        if not grant and not revoke:
+            raise fail("give at least one --role")
+        actor = me()
+        store = store_for_command(create=False)
+        with store:
+            try:
+                access.change_roles(store, name, grant=grant, revoke=revoke, actor=actor)
+            except access.AccessDenied as exc:
+                raise fail(str(exc), EXIT_DENIED) from None
+            except access.UserError as exc:
+                raise fail(str(exc)) from None
+            roles = access.user_roles(store.conn, name)
+        say(f"user {name} now has roles: {', '.join(sorted(roles, key=access.ROLES.index)) or 'none'}")
+
+    @users_app.command("grant")
+    def users_grant(name: Annotated[str, typer.Argument(show_default=False)], roles: RoleOption = []) -> None:  # noqa: B006
+        """Give a user more roles (audited)."""
+        _roles(name, roles, [])
+
+    @users_app.command("revoke")
+    def users_revoke(name: Annotated[str, typer.Argument(show_default=False)], roles: RoleOption = []) -> None:  # noqa: B006
+        """Take roles away from a user (audited)."""
+        _roles(name, [], roles)
+
+    def _set_disabled(name: str, disabled: bool) -> None:
+        actor = me()
+        store = store_for_command(create=False)
+        with store:
+            try:
+                access.set_disabled(store, name, disabled, actor=actor)
+            except access.AccessDenied as exc:
+                raise fail(str(exc), EXIT_DENIED) from None
+            except access.UserError as exc:
+                raise fail(str(exc)) from None
+        say(f"user {name} {'disabled' if disabled else 'enabled'}")
+
+    @users_app.command("disable")
+    def users_disable(name: Annotated[str, typer.Argument(show_default=False)]) -> None:
+        """Disable a user: they can do nothing more; their past actions keep their name."""
+        _set_disabled(name, True)
+
+    @users_app.command("enable")
+    def users_enable(name: Annotated[str, typer.Argument(show_default=False)]) -> None:
+        """Enable a disabled user again."""
+        _set_disabled(name, False)
+
+    @users_app.command("list")
+    def users_list() -> None:
+        """Every user, their roles and whether they are enabled."""
+        from rich.table import Table
+
+        actor = me()
+        store = store_for_command(create=False)
+        with store:
+            try:
+                access.require_role(store.conn, actor, "admin")
+            except access.AccessDenied as exc:
+                raise fail(str(exc), EXIT_DENIED) from None
+            users = access.list_users(store.conn)
+        t = Table("user", "full name", "roles", "status", "added", "by", title="Users")
+        for u in users:
+            t.add_row(u.name, u.full_name or "", ", ".join(sorted(u.roles, key=access.ROLES.index)),
+                      "disabled" if u.disabled else "enabled", u.created_at[:10], u.created_by)
+        out.print(t)
+
+    @app.command()
+    def whoami() -> None:
+        """Who clearterm thinks you are, and your roles in this store."""
+        actor = me()
+        store = store_for_command(create=False)
+        with store:
+            u = access.get_user(store.conn, actor)
+        if u is None:
+            say(f"{actor}: not a user of this store")
+        else:
+            roles = ", ".join(sorted(u.roles, key=access.ROLES.index)) or "none (records staff)"
+            say(f"{actor}: {'disabled' if u.disabled else 'enabled'}; roles: {roles}"
+                + (" (via sudo)" if access.under_sudo() else ""))
+
+    @app.command("ssh-config")
+    def ssh_config(
+        group: Annotated[str, typer.Option(help="The Unix group whose members review over SSH.")] = "clearterm",
+        service_user: Annotated[str, typer.Option("--service-user", help="The account that owns the store.")
+                                ] = "clearterm",
+        db: Annotated[Optional[Path], typer.Option("--db", help="The store (default: the global --db).")] = None,
+    ) -> None:
+        """Print the sshd_config block and the sudoers line for reviewing over SSH (docs/deployment.md)."""
+        for value, what in ((group, "--group"), (service_user, "--service-user")):
+            if not _PLAIN_NAME.match(value):
+                raise fail(f"{what} must be a plain Unix name")
+        store_path = Path(os.path.abspath(db if db is not None else state.db))
+        clearterm = installed_clearterm()
+        for p, what in ((store_path, "the store path"), (clearterm, "the clearterm path")):
+            if not _PLAIN_PATH.match(str(p)):
+                raise fail(f"{what} {p} has characters sudoers would misread (spaces, ',', ':', '=', "
+                           "quotes...); move it to a plain path")
+        kw = dict(group=group, service_user=service_user, clearterm=clearterm, db=store_path)
+        say("# --- /etc/ssh/sshd_config (append; then: sshd -t && systemctl reload ssh) ---")
+        say(sshd_block(**kw))
+        say("")
+        say("# --- /etc/sudoers.d/clearterm (install with: visudo -f /etc/sudoers.d/clearterm) ---")
+        say(sudoers_line(**kw))
