@@ -181,17 +181,12 @@ def quarantine(
         out.print(table)
 
 
-def value_shape(value: str) -> str:
-    """A value's shape without its content: letters as A/a, digits as 9 ('Ann 1961-04-02' -> 'Aaa 9999-99-99')."""
-    return "".join("9" if ch.isdigit() else ("A" if ch.isupper() else "a") if ch.isalpha() else ch for ch in value)
-
-
 def masked_reason(field: str | None, message: str) -> str:
     """A quarantine reason as shown: the offending value replaced by its shape.
 
-    Validation quotes the bad value of a non-personal field ("offense_date 'x' is not a
-    recognised date format"), but in a shifted or mislabelled column that value can be a
-    name or an address. The shape still tells records staff what went wrong.
+    Validation now stores only shapes (or date-like values of date fields), but stores made by
+    earlier versions quoted the bad value of any non-personal field, which in a shifted column
+    can be a name or an address. The shape still tells records staff what went wrong.
     """
     if not field or not message.startswith(field + " "):
         return message
@@ -199,6 +194,8 @@ def masked_reason(field: str | None, message: str) -> str:
     cut = rest.rfind(" is ")
     if rest.startswith("is ") or cut < 0:
         return message
+    from clearterm.ingest.validate import value_shape
+
     return f"{field} {value_shape(rest[:cut])}{rest[cut:]}"
 
 

@@ -46,15 +46,21 @@ def corpus() -> tuple[bytes, dict[int, tuple[str | None, str]], int]:
     add(row(record_id="G1"))
     add(row(record_id="B1", disposition_date="2109-04-22"), ("disposition_date", "disposition_date 2109-04-22 is in the future"))
     add(row(record_id="B2", offense_date="2019-13-45"), ("offense_date", "offense_date 2019-13-45 is not a valid calendar date"))
-    add(row(record_id="B3", arrest_date="yesterday"), ("arrest_date", "arrest_date yesterday is not a recognised date format"))
+    add(row(record_id="B3", arrest_date="yesterday"), ("arrest_date", "arrest_date aaaaaaaaa is not a recognised date format"))
     add(row(record_id="B4", date_of_birth="31/31/1990"), ("date_of_birth", "date_of_birth is not a valid calendar date"))
     add(row(record_id="B5", offense_date="1850-01-01"), ("offense_date", "is before 1900"))
     add(row(record_id=""), ("record_id", "record_id is empty (required)"))
     add(row(record_id="B7", statute=""), ("statute", "statute is empty (required)"))
     add(row(record_id="B8", case_number="  "), ("case_number", "case_number is empty (required)"))
-    add(row(record_id="B9", weight_grams="twelve"), ("weight_grams", "weight_grams 'twelve' is not a number"))
+    add(row(record_id="B9", weight_grams="twelve"), ("weight_grams", "weight_grams aaaaaa is not a number"))
     add(row(record_id="B10", weight_grams="-3"), ("weight_grams", "is not a weight in grams"))
     add(row(record_id="B11", age_at_offense="abc"), ("age_at_offense", "is not a whole number"))
+    # a shifted column: a name and a date of birth where a date is due, a date of birth as a weight;
+    # only their shapes are kept in the message
+    add(row(record_id="B12", offense_date="Quillfeather 1961-04-02"),
+        ("offense_date", "offense_date 'Aaaaaaaaaaaa 9999-99-99' is not a recognised date format"))
+    add(row(record_id="B13", weight_grams="1961-04-02"), ("weight_grams", "weight_grams 9999-99-99 is not a number"))
+    add(row(record_id="B14", arrest_date="12-MAR-2109"), ("arrest_date", "arrest_date 12-MAR-2109 is in the future"))
     add(row(record_id="B12", age_at_offense="250"), ("age_at_offense", "outside 0-120"))
     add(row(record_id="G2"))
     add(row(record_id="B13")[: len(row(record_id="B13")) // 3], (None, "truncated line?"))

@@ -7,10 +7,11 @@ personal fields (names, date of birth, address) are never repeated in messages.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 from clearterm.domain.dates import DateError, parse_date
-from clearterm.domain.record import NON_EMPTY_FIELDS, PII_FIELDS
+from clearterm.domain.record import DATE_FIELDS, NON_EMPTY_FIELDS, PII_FIELDS
 from clearterm.ingest.adapters import COL, COLUMNS, RowProblem
 from clearterm.ingest.readers import MAX_FIELD_CHARS
 
@@ -22,11 +23,31 @@ _AGE = COL["age_at_offense"]
 _DISPOSITION = COL["disposition"]
 
 
+def value_shape(value: str) -> str:
+    """A value's shape without its content: letters as A/a, digits as 9 ('Ann 1961-04-02' -> 'Aaa 9999-99-99')."""
+    return "".join("9" if ch.isdigit() else ("A" if ch.isupper() else "a") if ch.isalpha() else ch for ch in value)
+
+
+# What a date value may be spelled with: digits, separators, a month abbreviation, AM/PM.
+_DATE_LIKE = re.compile(r"[0-9 /:.,-]*(?:(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[0-9 /:.,-]*)?"
+                        r"(?:[AP]M)?\Z", re.IGNORECASE)
+
+
 def _show(field: str, value: str) -> str:
+    """How a bad value appears in a quarantine message.
+
+    A personal field is named, never shown. Any other field may hold personal data too when a
+    file's columns are shifted (a name in offense_date, a date of birth in weight_grams), so
+    its value is shown only when it is spelled like a date in a date field (the message must
+    say which date is wrong); otherwise only its shape is shown ('Aaaaa 9999-99-99').
+    """
     if field in PII_FIELDS:
         return field
-    shown = value if len(value) <= 40 else value[:37] + "..."
-    return f"{field} {shown!r}" if shown != value.strip() or " " in shown else f"{field} {shown}"
+    v = value.strip()
+    shown = v if field in DATE_FIELDS and _DATE_LIKE.match(v) else value_shape(v)
+    if len(shown) > 40:
+        shown = shown[:37] + "..."
+    return f"{field} {shown!r}" if " " in shown or not shown else f"{field} {shown}"
 
 
 _DATE_CACHE: dict[str, str | DateError] = {}
@@ -82,17 +103,17 @@ def validate(values: list[str | None], today_iso: str) -> list:
         try:
             g = float(w.replace(",", ""))
         except ValueError:
-            raise RowProblem("weight_grams", f"weight_grams {w!r} is not a number") from None
+            raise RowProblem("weight_grams", f"{_show('weight_grams', w)} is not a number") from None
         if not math.isfinite(g) or g < 0:
-            raise RowProblem("weight_grams", f"weight_grams {w!r} is not a weight in grams")
+            raise RowProblem("weight_grams", f"{_show('weight_grams', w)} is not a weight in grams")
         out[_WEIGHT] = g
     a = out[_AGE]
     if a is not None:
         try:
             age = int(float(a)) if a.replace(".", "", 1).isdigit() else int(a)
         except ValueError:
-            raise RowProblem("age_at_offense", f"age_at_offense {a!r} is not a whole number") from None
+            raise RowProblem("age_at_offense", f"{_show('age_at_offense', a)} is not a whole number") from None
         if not 0 <= age <= 120:
-            raise RowProblem("age_at_offense", f"age_at_offense {a!r} is outside 0-120")
+            raise RowProblem("age_at_offense", f"{_show('age_at_offense', a)} is outside 0-120")
         out[_AGE] = age
     return out
