@@ -26,7 +26,7 @@ from datetime import date, datetime, timezone
 from clearterm.domain.decision import RULES_VERSION
 from clearterm.domain.policy import Policy
 from clearterm.domain.rules import evaluate_records
-from clearterm.bulk import gc_paused, produced_by_many
+from clearterm.bulk import Staging, gc_paused, produced_by_many
 from clearterm.storage.records import COLUMNS, record_from_row
 from clearterm.storage.store import Store
 
@@ -36,6 +36,7 @@ PARALLEL_MIN_RECORDS = 50_000
 # Reading and the rules cost more than writing: two producer processes keep the writer busy.
 PRODUCERS = 2
 COMMIT_RECORDS = 100_000
+STAGED_CHUNK_RECORDS = 50_000  # records per chunk when producers stage their rows (one commit each)
 COMMIT_SECONDS = 1.0  # ...or sooner: reviewers' writes wait no longer than this
 
 
@@ -121,14 +122,19 @@ RULES_COLUMNS = ", ".join("NULL" if c in RULES_SKIP else f"r.{c}" for c in COLUM
 
 
 def _produce(path, policy: Policy, as_of: date, eid: int, chunk_records: int,
-             low: str | None = None, high: str | None = None) -> Iterator[Chunk]:
+             low: str | None = None, high: str | None = None, stage: tuple[Staging, str] | None = None
+             ) -> Iterator[Chunk]:
     """Read records in case order, a chunk of whole case numbers at a time, and evaluate them.
 
     Covers case numbers in ``[low, high)`` (None: unbounded). Each chunk is its own short read
     (keyset paging on case_number), never one long read transaction: a reader held open for the
     whole run keeps SQLite from checkpointing, and the write-ahead log then grows to twice the
     store's size while the writes slow down.
+
+    With ``stage`` (a scratch file and the alias the writer attached it under), each chunk's new
+    decisions and case rows are written there and the chunk carries a :class:`Staged` instead.
     """
+    emit = _stager(*stage) if stage is not None else None
     reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=15)
     reader.execute("PRAGMA cache_size=-65536")
     select = (f"SELECT {RULES_COLUMNS}, r.version, c.dkey FROM records r"
@@ -155,9 +161,50 @@ def _produce(path, policy: Policy, as_of: date, eid: int, chunk_records: int,
                 else:  # one case number fills the whole chunk: take all of it
                     rows = reader.execute(one_case, (last,)).fetchall()
             after = rows[-1][1]
-            yield _evaluate_rows(rows, policy, as_of, eid)
+            chunk = _evaluate_rows(rows, policy, as_of, eid)
+            yield emit(chunk) if emit is not None else chunk
     finally:
         reader.close()
+
+
+STAGE_SCHEMA = (
+    "CREATE TABLE d (evaluation_id, record_id, record_version, case_number, person_id, category, reasons, steps,"
+    " explanation, tranche, statute_cite, rules_version, policy_hash, as_of, dkey);"
+    "CREATE TABLE c (case_number, person_id, track, tranche, charges, flagged, evaluation_id);"
+)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Where a staged chunk's rows wait: rowid ranges of the scratch tables (0, -1: none)."""
+
+    alias: str
+    d_lo: int
+    d_hi: int
+    c_lo: int
+    c_hi: int
+
+
+def _stager(stage: Staging, alias: str):
+    """A chunk emitter (producer side) that writes the chunk's rows to the scratch file."""
+    conn = stage.connect()
+
+    def put(table: str, rows: list[tuple], width: int) -> tuple[int, int]:
+        if not rows:
+            return 0, -1
+        conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", rows)
+        hi = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]
+        return hi - len(rows) + 1, hi
+
+    def emit(chunk: Chunk) -> Chunk:
+        n, counts, new_rows, case_rows = chunk
+        conn.execute("BEGIN")
+        d = put("d", new_rows, 15)
+        c = put("c", case_rows, 7)
+        conn.execute("COMMIT")
+        return n, counts, Staged(alias, *d, *c), []
+
+    return emit
 
 
 def _split_points(conn, total: int, parts: int) -> list[str | None]:
@@ -171,11 +218,12 @@ def _split_points(conn, total: int, parts: int) -> list[str | None]:
     return points + [None]
 
 
-def _chunks(store: Store, total: int, policy, as_of, eid, chunk_records, parallel: bool) -> Iterator[Chunk]:
-    if not parallel:
+def _chunks(store: Store, total: int, policy, as_of, eid, chunk_records, stages: list[Staging]) -> Iterator[Chunk]:
+    if not stages:
         return _produce(store.path, policy, as_of, eid, chunk_records)
-    cuts = _split_points(store.conn, total, PRODUCERS)
-    arg_sets = [(store.path, policy, as_of, eid, chunk_records, lo, hi) for lo, hi in zip(cuts, cuts[1:])]
+    cuts = _split_points(store.conn, total, len(stages))
+    arg_sets = [(store.path, policy, as_of, eid, chunk_records, lo, hi, (st, f"eval{i}"))
+                for i, (st, lo, hi) in enumerate(zip(stages, cuts, cuts[1:]))]
     return produced_by_many(_produce, arg_sets, what="evaluation", depth=3)
 
 
@@ -185,7 +233,7 @@ def evaluate_store(
     as_of: date,
     *,
     progress: Callable[[int, int], None] | None = None,
-    chunk_records: int = CHUNK_RECORDS,
+    chunk_records: int | None = None,
     parallel: bool | None = None,
 ) -> EvaluationResult:
     """Evaluate every stored record under ``policy`` as of ``as_of``."""
@@ -204,16 +252,54 @@ def evaluate_store(
     # evaluation), so per-row foreign-key lookups are skipped during the bulk loop; the pragma
     # cannot change inside a transaction, hence here, and it is restored whatever happens.
     store.conn.execute("PRAGMA foreign_keys=OFF")
+    stages: list[Staging] = []
     try:
-        _write_chunks(store, _chunks(store, total, policy, as_of, eid, chunk_records, parallel), result, total,
+        if parallel:
+            stages = [Staging(store.path, f"eval{i}", STAGE_SCHEMA) for i in range(PRODUCERS)]
+            for i, st in enumerate(stages):
+                st.attach(store.conn, f"eval{i}")
+        if chunk_records is None:
+            chunk_records = STAGED_CHUNK_RECORDS if stages else CHUNK_RECORDS
+        _write_chunks(store, _chunks(store, total, policy, as_of, eid, chunk_records, stages), result, total,
                       progress)
     finally:
+        for i, st in enumerate(stages):
+            st.detach(store.conn, f"eval{i}")
+            st.remove()
         store.conn.execute("PRAGMA foreign_keys=ON")
     with store.write() as conn:
         conn.execute("UPDATE evaluations SET status = 'complete', finished_at = ?, records = ?, new_decisions = ?"
                      " WHERE id = ?", (_now(), result.records, result.new_decisions, eid))
     result.seconds = time.perf_counter() - started
     return result
+
+
+_COPY_DECISIONS = (
+    "INSERT INTO decisions (id, evaluation_id, record_id, record_version, case_number, person_id, category,"
+    " reasons, steps, explanation, tranche, statute_cite, rules_version, policy_hash, as_of, dkey)"
+    " SELECT ? + rowid - ?, evaluation_id, record_id, record_version, case_number, person_id, category,"
+    " reasons, steps, explanation, tranche, statute_cite, rules_version, policy_hash, as_of, dkey"
+    " FROM {a}.d WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
+)
+_COPY_CASES = _UPSERT_CASE.replace(
+    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    " SELECT case_number, person_id, track, tranche, charges, flagged, evaluation_id FROM {a}.c"
+    " WHERE rowid BETWEEN ? AND ?")
+
+
+def _copy_staged(conn: sqlite3.Connection, st: Staged) -> int:
+    """Append one staged chunk (decisions, decision_current, cases) by INSERT ... SELECT."""
+    added = 0
+    if st.d_hi >= st.d_lo:
+        first = int(conn.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]) + 1
+        added = conn.execute(_COPY_DECISIONS.format(a=st.alias), (first, st.d_lo, st.d_lo, st.d_hi)).rowcount
+        if added != st.d_hi - st.d_lo + 1:  # never silently lose a decision in the handoff
+            raise RuntimeError(f"staged decisions {st.d_lo}-{st.d_hi}: {added} readable")
+        conn.execute("INSERT OR REPLACE INTO decision_current (record_id, decision_id, dkey)"
+                     " SELECT record_id, id, dkey FROM decisions WHERE id >= ?", (first,))
+    if st.c_hi >= st.c_lo:
+        conn.execute(_COPY_CASES.format(a=st.alias), (st.c_lo, st.c_hi))
+    return added
 
 
 def _write_chunks(store: Store, chunks: Iterator[Chunk], result: EvaluationResult, total: int,
@@ -233,6 +319,19 @@ def _write_chunks(store: Store, chunks: Iterator[Chunk], result: EvaluationResul
                     tx = store.write()
                     conn = tx.__enter__()
                     since = time.monotonic()
+                if isinstance(new_rows, Staged):
+                    added = _copy_staged(conn, new_rows)
+                    # each staged chunk commits on its own, so that the next one reads the scratch
+                    # file afresh (a transaction sees the attached file as it was when it began)
+                    tx, done = None, tx
+                    done.__exit__(None, None, None)
+                    pending = 0
+                    result.records += n
+                    result.new_decisions += added
+                    result.categories.update(counts)
+                    if progress:
+                        progress(result.records, total)
+                    continue
                 if new_rows:
                     first = int(conn.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]) + 1
                     conn.executemany(_INSERT_DECISION, [(first + i, *r) for i, r in enumerate(new_rows)])

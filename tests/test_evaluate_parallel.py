@@ -8,6 +8,7 @@ checks paused and commits every so many records. None of that may change a decis
 from __future__ import annotations
 
 import dataclasses
+import os
 import sqlite3
 
 import pytest
@@ -70,6 +71,8 @@ def test_parallel_chunked_evaluation_equals_plain(tmp_path, synthetic_csv, chunk
     # rerun: nothing new
     again = evaluate_store(bulk, Policy(), TODAY, parallel=True, chunk_records=chunk_records)
     assert again.new_decisions == 0 and again.records == RECORDS
+    # the producers' scratch files (they hold names) are gone
+    assert [f for f in os.listdir(bulk.path.parent) if f.endswith(".stage")] == []
     plain.close()
     bulk.close()
 
@@ -108,6 +111,7 @@ def test_a_failing_producer_stops_the_evaluation(tmp_path, synthetic_csv, monkey
         evaluate_store(store, Policy(), TODAY, parallel=True, chunk_records=100)
     assert store.scalar("PRAGMA foreign_keys") == 1
     assert not store.conn.in_transaction
+    assert [f for f in os.listdir(store.path.parent) if f.endswith(".stage")] == []
     store.close()
 
 
