@@ -15,8 +15,7 @@ def synthetic_csv(records: int, seed: int = 42) -> Path:
     """A cached synthetic canonical CSV (clean rows) of ``records`` rows."""
     from clearterm.synth import generate
 
-    DATA.mkdir(exist_ok=True)
-    path = DATA / f"synth_{records}_{seed}.csv"
+    path = data_dir() / f"synth_{records}_{seed}.csv"
     if not path.exists():
         generate(path, records, seed, 0.0)
     return path
@@ -57,9 +56,20 @@ def run_timed(args: list[str]) -> tuple[float, int, str]:
     return seconds, peak // 1024, out
 
 
+def data_dir() -> Path:
+    """The benchmarks' scratch folder (0700: stores refuse folders others can write)."""
+    DATA.mkdir(exist_ok=True, mode=0o700)
+    DATA.chmod(0o700)
+    return DATA
+
+
 def fresh_db(name: str) -> Path:
-    DATA.mkdir(exist_ok=True)
-    db = DATA / name
+    """An empty store whose first user (the bootstrap admin) is the login user, who runs the benchmark."""
+    import getpass
+
+    db = data_dir() / name
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
+    subprocess.run([sys.executable, "-m", "clearterm.cli", "--db", str(db), "users", "add", getpass.getuser(),
+                    "--role", "admin"], check=True, capture_output=True)
     return db
