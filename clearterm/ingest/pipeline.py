@@ -311,23 +311,28 @@ class _Writer:
                     known = [mine[rid] for rid, row in existing.items()
                              if not (row[_N + 1] == sid and row[_N + 2] == mine[rid][0])]
                     self._apply_slowly(conn, known, quarantine, grouped=False, existing=existing)
-            r.quarantined += len(quarantine)
-            if quarantine:
-                conn.executemany(
-                    "INSERT INTO quarantine (source_id, file_name, line, field, message, raw)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", quarantine)
-            conn.execute(
-                "UPDATE sources SET lines_done = ?, rows_read = ?, inserted = ?, updated = ?,"
-                " unchanged = ?, quarantined = ?, status = ?, finished_at = ? WHERE id = ?",
-                (lines_done, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined,
-                 "complete" if finish else "running", _now() if finish else None, sid),
-            )
+            self._close_chunk(conn, quarantine, lines_done, finish)
         except BaseException:
             self.abort(sys.exc_info())
             raise
         self._pending += len(items)
         if finish or self._pending >= self.commit_rows or time.monotonic() - self._since >= COMMIT_SECONDS:
             self.commit()
+
+    def _close_chunk(self, conn, quarantine: list[tuple], lines_done: int, finish: bool) -> None:
+        """Store the chunk's quarantined rows and the source's counters (in the chunk's transaction)."""
+        r = self.r
+        r.quarantined += len(quarantine)
+        if quarantine:
+            conn.executemany(
+                "INSERT INTO quarantine (source_id, file_name, line, field, message, raw)"
+                " VALUES (?, ?, ?, ?, ?, ?)", quarantine)
+        conn.execute(
+            "UPDATE sources SET lines_done = ?, rows_read = ?, inserted = ?, updated = ?,"
+            " unchanged = ?, quarantined = ?, status = ?, finished_at = ? WHERE id = ?",
+            (lines_done, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined,
+             "complete" if finish else "running", _now() if finish else None, r.source_id),
+        )
 
     def write_staged(self, lo: int, hi: int, bad: list[Item], lines_done: int, alias: str = "stage") -> None:
         """Apply one staged chunk: staging rows ``lo``..``hi`` plus the chunk's quarantined rows.
@@ -355,16 +360,7 @@ class _Writer:
                     met = conn.execute(_STAGED_MET_SQL.format(stage=alias), (lo, hi, sid)).fetchall()
                     known = [(row[0], list(row[1:]), None, "", "") for row in met]
                     self._apply_slowly(conn, known, quarantine, grouped=False)
-            r.quarantined += len(quarantine)
-            if quarantine:
-                conn.executemany(
-                    "INSERT INTO quarantine (source_id, file_name, line, field, message, raw)"
-                    " VALUES (?, ?, ?, ?, ?, ?)", quarantine)
-            conn.execute(
-                "UPDATE sources SET lines_done = ?, rows_read = ?, inserted = ?, updated = ?,"
-                " unchanged = ?, quarantined = ?, status = 'running' WHERE id = ?",
-                (lines_done, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined, sid),
-            )
+            self._close_chunk(conn, quarantine, lines_done, False)
         except BaseException:
             self.abort(sys.exc_info())
             raise
