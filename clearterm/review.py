@@ -23,11 +23,13 @@ an address.
 from __future__ import annotations
 
 import getpass
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
 from clearterm.domain.dates import DateError, parse_date
 from clearterm.domain.rules import OBJECTION_GROUNDS, objection_deadline
+from clearterm.storage.migration_0005_batches import FROZEN_PREFIX
 from clearterm.storage.reviews import (
     DECISION_STATUS,
     CaseRef,
@@ -237,7 +239,12 @@ def act(
         if state.version != expected_version:
             raise ConflictError(case, expected_version, state)
         new = _decide(case, state, req, reviewer)
-        return append_review(conn, case, state, new, reviewer=reviewer, expected_version=expected_version)
+        try:
+            return append_review(conn, case, state, new, reviewer=reviewer, expected_version=expected_version)
+        except sqlite3.IntegrityError as exc:
+            if str(exc).startswith(FROZEN_PREFIX):  # the store's triggers: the case is in a signed batch
+                raise ReviewError(f"case {case.label} is in a signed court batch (frozen); nothing recorded") from None
+            raise
 
 
 def approve(store: Store, case_id: int, *, reviewer: str, expected_version: int, note: str | None = None,

@@ -9,7 +9,8 @@ import sys
 import clearterm
 
 HEADLESS = ("clearterm.domain", "clearterm.storage", "clearterm.ingest", "clearterm.synth",
-            "clearterm.documents", "clearterm.evaluate", "clearterm.bulk", "clearterm.review")
+            "clearterm.documents", "clearterm.evaluate", "clearterm.bulk", "clearterm.review",
+            "clearterm.batches", "clearterm.access")
 
 
 def headless_modules() -> list[str]:
@@ -25,7 +26,8 @@ def test_there_are_headless_modules_to_check():
     assert "clearterm.domain.record" in names
     assert "clearterm.storage.store" in names
     assert "clearterm.ingest.pipeline" in names
-    assert {"clearterm.evaluate", "clearterm.bulk", "clearterm.review", "clearterm.documents.render"} <= set(names)
+    assert {"clearterm.evaluate", "clearterm.bulk", "clearterm.review", "clearterm.documents.render",
+            "clearterm.batches", "clearterm.access"} <= set(names)
 
 
 def test_headless_modules_never_import_textual():

@@ -5,7 +5,7 @@ Independent of the database: the store builds :mod:`.model` objects and calls
 See ``docs/documents.md``.
 """
 
-from .export import ExportError, ExportResult, export_batch
+from .export import ExportError, ExportResult, StagedExport, export_batch, stage_batch
 from .keys import make_demo_keys
 from .model import Batch, BatchError, Case, Charge, Office, Person, validate_batch
 from .render import DocSpec, Rendered, Renderer, plan_documents, render_document
@@ -15,7 +15,7 @@ from .verify import Problem, VerificationReport, check_pdf, verify_batch
 
 __all__ = [
     "Batch", "BatchError", "Case", "Charge", "DocSpec", "DocumentSigner", "ExportError",
-    "ExportResult", "Office", "Person", "Problem", "Rendered", "Renderer", "SigningError",
+    "ExportResult", "Office", "StagedExport", "stage_batch", "Person", "Problem", "Rendered", "Renderer", "SigningError",
     "TemplateError", "Templates", "VerificationReport", "check_pdf", "export_batch",
     "make_demo_keys", "plan_documents", "render_document", "validate_batch", "verify_batch",
 ]

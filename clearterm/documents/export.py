@@ -122,16 +122,66 @@ def _chunks(specs: list[DocSpec], workers: int) -> list[list[DocSpec]]:
     return big + [small[i:i + size] for i in range(0, len(small), size)]
 
 
-def export_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
-                 passphrase: str | bytes, workers: int | None = None,
-                 progress: Progress | None = None, templates: Templates | str | Path | None = None,
-                 ) -> ExportResult:
-    """Render, sign and hash every document of ``batch`` into ``out_dir/<batch_id>/``.
+@dataclass
+class StagedExport:
+    """Every document of a batch rendered, signed and written to a hidden staging directory.
 
-    ``workers``: processes to use (default: all cores; 1 runs in this process).
-    ``progress(done, total)`` is called in this process as documents finish.
-    Raises :class:`FileExistsError` if the batch directory already exists and
-    :class:`ExportError` (naming the document) if a document cannot be made.
+    The manifest is not written yet: the store layer writes it (with the audit anchor
+    read under its write lock) and publishes the directory inside the transaction that
+    records the signing, so the store and the directory never disagree.
+    """
+
+    batch: Batch
+    staging: Path
+    final: Path
+    entries: list[DocumentEntry]
+    signer: DocumentSigner
+    templates_sha256: str
+    started: float
+    manifest_sha256: str = ""
+
+    @property
+    def pages(self) -> int:
+        return sum(e.pages for e in self.entries)
+
+    def write_manifest(self, batch: Batch | None = None) -> bytes:
+        """Write ``manifest.json`` and its detached signature; ``batch`` may carry a newer
+        audit anchor (the documents themselves do not print it). Returns the manifest bytes."""
+        if batch is not None:
+            self.batch = batch
+        manifest = build_manifest(
+            self.batch, self.entries, signed_at=datetime.now(timezone.utc),
+            signer_certificate=self.signer.identity.as_dict(),
+            templates_sha256=self.templates_sha256)
+        data = dump_manifest(manifest)
+        (self.staging / MANIFEST).write_bytes(data)
+        (self.staging / MANIFEST_SIG).write_bytes(self.signer.sign_detached(data))
+        self.manifest_sha256 = hashlib.sha256(data).hexdigest()
+        return data
+
+    def publish(self) -> ExportResult:
+        """Rename the staging directory to ``OUT/<batch_id>`` (the manifest must be written)."""
+        if not self.manifest_sha256:
+            raise ExportError("the manifest has not been written")
+        if self.final.exists():
+            raise FileExistsError(f"batch directory already exists: {self.final}")
+        os.replace(self.staging, self.final)
+        return ExportResult(batch_dir=self.final, documents=len(self.entries), pages=self.pages,
+                            seconds=time.perf_counter() - self.started,
+                            manifest_sha256=self.manifest_sha256)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
+                passphrase: str | bytes, workers: int | None = None,
+                progress: Progress | None = None, templates: Templates | str | Path | None = None,
+                ) -> StagedExport:
+    """Render, sign and hash every document of ``batch`` into a staging directory in ``out_dir``.
+
+    Same arguments and errors as :func:`export_batch`; the caller writes the manifest and
+    publishes (or discards) the returned :class:`StagedExport`.
     """
     start = time.perf_counter()
     if not isinstance(templates, Templates):
@@ -174,20 +224,30 @@ def export_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
                         entries.extend(fut.result())
                     if progress:
                         progress(len(entries), total)
-        manifest = build_manifest(
-            batch, entries, signed_at=datetime.now(timezone.utc),
-            signer_certificate=signer.identity.as_dict(),
-            templates_sha256=templates.fingerprint())
-        data = dump_manifest(manifest)
-        (staging / MANIFEST).write_bytes(data)
-        (staging / MANIFEST_SIG).write_bytes(signer.sign_detached(data))
-        os.replace(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         _W.clear()
-    return ExportResult(batch_dir=final, documents=len(entries),
-                        pages=sum(e.pages for e in entries),
-                        seconds=time.perf_counter() - start,
-                        manifest_sha256=hashlib.sha256(data).hexdigest())
+    return StagedExport(batch=batch, staging=staging, final=final, entries=entries, signer=signer,
+                        templates_sha256=templates.fingerprint(), started=start)
+
+
+def export_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
+                 passphrase: str | bytes, workers: int | None = None,
+                 progress: Progress | None = None, templates: Templates | str | Path | None = None,
+                 ) -> ExportResult:
+    """Render, sign and hash every document of ``batch`` into ``out_dir/<batch_id>/``.
+
+    ``workers``: processes to use (default: all cores; 1 runs in this process).
+    ``progress(done, total)`` is called in this process as documents finish.
+    Raises :class:`FileExistsError` if the batch directory already exists and
+    :class:`ExportError` (naming the document) if a document cannot be made.
+    """
+    staged = stage_batch(batch, out_dir, p12_path, passphrase, workers, progress, templates)
+    try:
+        staged.write_manifest()
+        return staged.publish()
+    except BaseException:
+        staged.discard()
+        raise

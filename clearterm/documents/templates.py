@@ -81,7 +81,9 @@ class Templates:
     def __init__(self, directory: Path | str | None = None) -> None:
         self.directory = Path(directory) if directory else default_dir()
         if not self.directory.is_dir():
-            raise TemplateError(f"template directory not found: {self.directory}")
+            raise TemplateError(f"template directory not found: {self.directory} (set {ENV_VAR} to the "
+                                "directory holding the document templates, e.g. templates/documents "
+                                "of the clearterm checkout)")
         self._raw: dict[str, list[_RawBlock]] = {}
         self._labels: dict[str, str] | None = None
 

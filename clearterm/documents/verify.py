@@ -11,7 +11,8 @@ Checks, and names the file and the reason for every failure:
   signing certificate and (given a trust root) chains to it.
 
 The report carries the manifest's audit-chain head (hash and sequence) so
-the caller can compare it with the store.
+the caller can compare it with the store (``clearterm.batches.verify_exported``
+does, and records that in ``store_checked``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class VerificationReport:
     manifest_signature_ok: bool = False
     documents_listed: int = 0
     documents_verified: int = 0
+    #: set by the store layer (clearterm.batches) when it checked the audit anchor too
+    store_checked: bool = False
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -68,7 +71,8 @@ class VerificationReport:
                 f"documents verified, manifest signature "
                 f"{'ok' if self.manifest_signature_ok else 'NOT ok'}, "
                 f"trust {'checked' if self.trust_checked else 'not checked (no trust root)'}; "
-                f"audit head {self.audit_head_seq}:{self.audit_head_hash}")
+                f"audit head {self.audit_head_seq}:{self.audit_head_hash}"
+                f"{' (checked against the store)' if self.store_checked else ''}")
         if self.ok:
             return "OK - " + head
         return "FAILED - " + head + "\n" + "\n".join(f"  {p}" for p in self.problems)

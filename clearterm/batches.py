@@ -1,0 +1,673 @@
+"""Court batches from the store: create, rebuild, drop, sign, verify.
+
+A *batch* gathers decided cases of one track that are not in a batch yet
+(automatic track: approved; petition track: approved, i.e. no objection, or
+objected) and records each case's review version. Signing turns the batch
+into :mod:`clearterm.documents` objects (names, dates of birth and addresses
+read from the records), renders and signs every PDF, writes the signed
+manifest and, in **one** write transaction, re-checks that no case changed,
+appends the ``batch_signed`` audit entry, marks the batch signed and moves the
+directory into place. From then on triggers (migration ``0005_batches``)
+freeze the batch, its cases and their reviews.
+
+The audit anchor in the manifest is the chain head *just before* the
+``batch_signed`` entry (seq N, hash H); that entry (seq N + 1) records the
+manifest's SHA-256. :func:`check_against_store` checks both, so a manifest
+matches exactly one place in exactly one store's chain.
+
+Headless (no Textual): the CLI (``clearterm batch ...``) and the TUI call it.
+Errors are :class:`BatchError`; their messages hold batch labels, case numbers,
+person ids and user names, never a name, date of birth or address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from clearterm import access
+from clearterm.documents import model as dm
+from clearterm.documents.export import stage_batch
+from clearterm.documents.manifest import MANIFEST
+from clearterm.documents.templates import Templates
+from clearterm.documents.verify import Problem, VerificationReport, verify_batch
+from clearterm.storage import audit
+from clearterm.storage.records import SELECT_COLUMNS, record_from_row
+from clearterm.storage.reviews import ReviewEntry, replay
+from clearterm.storage.store import Store
+
+TRACKS: tuple[str, ...] = ("automatic", "petition")
+#: The review statuses a case of each track must have to go into a batch.
+TRACK_STATUSES: dict[str, tuple[str, ...]] = {"automatic": ("approved",),
+                                              "petition": ("approved", "objected")}
+#: Decision categories whose charges are printed (the others in a case are not relief).
+RELIEF_CATEGORIES = ("automatic", "petition")
+NO_TRANCHE_SORT = 99
+MAX_LISTED = 12  # case labels named in one error message
+
+Progress = Callable[[int, int], None]
+
+
+class BatchError(Exception):
+    """A batch operation that cannot be done as asked; nothing was written. One safe line."""
+
+
+class BatchDenied(BatchError):
+    """The acting user lacks the role (the CLI exits with access.EXIT_DENIED, like every refusal)."""
+
+
+class CasesChanged(BatchError):
+    """Cases of an open batch changed after it was made: rebuild (or drop) it before signing."""
+
+    def __init__(self, batch: "BatchInfo", labels: list[str]):
+        self.labels = labels
+        shown = ", ".join(labels[:MAX_LISTED]) + (f" and {len(labels) - MAX_LISTED} more"
+                                                  if len(labels) > MAX_LISTED else "")
+        super().__init__(
+            f"batch {batch.label}: {len(labels)} case(s) changed since the batch was made: {shown}; "
+            f"run 'clearterm batch rebuild {batch.id}' to refresh it (or 'clearterm batch drop {batch.id}')")
+
+
+@dataclass(frozen=True)
+class BatchInfo:
+    id: int
+    label: str
+    track: str
+    tranche: int | None
+    status: str  # 'open' | 'signed'
+    cases: int
+    created_at: str
+    created_by: str
+    signed_at: str | None
+    signed_by: str | None
+    documents: int | None = None
+    pages: int | None = None
+    manifest_sha256: str | None = None
+    anchor_seq: int | None = None
+    anchor_hash: str | None = None
+    signed_audit_seq: int | None = None
+    #: create_batch only: objected cases left out because they have no supporting facts
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchCase:
+    position: int
+    case_id: int
+    case_number: str
+    person_id: str
+    status: str
+    version: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.case_number}/{self.person_id}" if self.person_id else self.case_number
+
+
+@dataclass(frozen=True)
+class SignResult:
+    batch: BatchInfo
+    batch_dir: Path
+    documents: int
+    pages: int
+    seconds: float
+    manifest_sha256: str
+    audit_seq: int
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def batch_label(batch_id: int, created_at: str) -> str:
+    """``B-<year>-<id>``: the batch's name in file names, documents and messages."""
+    return f"B-{created_at[:4]}-{batch_id:04d}"
+
+
+# -- reading ----------------------------------------------------------------------------------------
+_INFO_SELECT = (
+    "SELECT b.id, b.label, b.track, b.tranche, b.status,"
+    " (SELECT count(*) FROM batch_cases bc WHERE bc.batch_id = b.id),"
+    " b.created_at, b.created_by, b.signed_at, b.signed_by, b.documents, b.pages, b.manifest_sha256,"
+    " b.anchor_seq, b.anchor_hash, b.signed_audit_seq FROM batches b")
+
+
+def list_batches(conn: sqlite3.Connection) -> list[BatchInfo]:
+    """Every batch, newest first."""
+    return [BatchInfo(*r) for r in conn.execute(f"{_INFO_SELECT} ORDER BY b.id DESC")]
+
+
+def get_batch(conn: sqlite3.Connection, batch_id: int) -> BatchInfo | None:
+    row = conn.execute(f"{_INFO_SELECT} WHERE b.id = ?", (batch_id,)).fetchone()
+    return None if row is None else BatchInfo(*row)
+
+
+def find_batch(conn: sqlite3.Connection, text: str | int) -> BatchInfo:
+    """A batch by id (``7``) or label (``B-2026-0007``); :class:`BatchError` if there is none."""
+    s = str(text).strip()
+    row = None
+    if s.isdigit():
+        row = conn.execute(f"{_INFO_SELECT} WHERE b.id = ?", (int(s),)).fetchone()
+    if row is None:
+        row = conn.execute(f"{_INFO_SELECT} WHERE b.label = ?", (s,)).fetchone()
+    if row is None:
+        raise BatchError(f"no batch {s} in the store (see 'clearterm batch list')")
+    return BatchInfo(*row)
+
+
+def batch_cases(conn: sqlite3.Connection, batch_id: int) -> list[BatchCase]:
+    return [BatchCase(*r) for r in conn.execute(
+        "SELECT position, case_id, case_number, person_id, status, version FROM batch_cases"
+        " WHERE batch_id = ? ORDER BY position", (batch_id,))]
+
+
+def changed_cases(conn: sqlite3.Connection, batch: BatchInfo) -> list[BatchCase]:
+    """Cases whose review version moved on since the batch was made, or that left its track."""
+    return [BatchCase(*r) for r in conn.execute(
+        "SELECT bc.position, bc.case_id, bc.case_number, bc.person_id, bc.status, bc.version"
+        " FROM batch_cases bc JOIN cases c ON c.id = bc.case_id WHERE bc.batch_id = ?"
+        " AND (bc.version != (SELECT coalesce(max(r.id), 0) FROM reviews r WHERE r.case_id = bc.case_id)"
+        "      OR c.track IS NOT ?)"
+        " ORDER BY bc.position", (batch.id, batch.track))]
+
+
+def signed_batch_of_case(conn: sqlite3.Connection, case_id: int) -> str | None:
+    """The label of the signed batch the case is in, if any (its reviews are frozen)."""
+    row = conn.execute("SELECT b.label FROM batch_cases bc JOIN batches b ON b.id = bc.batch_id"
+                       " WHERE bc.case_id = ? AND b.status = 'signed'", (case_id,)).fetchone()
+    return row[0] if row else None
+
+
+# -- creating, rebuilding, dropping -------------------------------------------------------------------
+def _waiting_cases(conn: sqlite3.Connection, track: str, tranche: int | None) -> list[tuple]:
+    """Decided cases of ``track`` not in any batch, in queue order:
+    (case_id, case_number, person_id, status, version, ground, note).
+
+    The deciding entry must have been made on the case's current track (a case that
+    moved track since it was decided needs a new decision).
+    """
+    marks = ", ".join("?" for _ in TRACK_STATUSES[track])
+    sql = (
+        "SELECT c.id, c.case_number, c.person_id, s.status, s.version, d.ground, d.note"
+        " FROM cases c JOIN case_status s ON s.case_id = c.id JOIN reviews d ON d.id = s.decision_id"
+        f" WHERE c.track = ? AND s.status IN ({marks}) AND d.track = c.track"
+        " AND NOT EXISTS (SELECT 1 FROM batch_cases bc WHERE bc.case_id = c.id)"
+        + (" AND c.tranche = ?" if tranche is not None else "")
+        + f" ORDER BY coalesce(c.tranche, {NO_TRANCHE_SORT}), c.id")
+    params: list = [track, *TRACK_STATUSES[track]]
+    if tranche is not None:
+        params.append(tranche)
+    return conn.execute(sql, params).fetchall()
+
+
+def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None = None,
+                 tranche: int | None = None) -> BatchInfo:
+    """Make an open batch of the decided cases of ``track`` waiting for one (queue order).
+
+    Objected cases without a note (no supporting facts to print) are left out and named in
+    ``BatchInfo.skipped``. One transaction: the batch, its cases, an audit entry.
+    """
+    if track not in TRACKS:
+        raise BatchError(f"--track must be automatic or petition (got {track!r})")
+    if max_cases is not None and max_cases < 1:
+        raise BatchError("--max must be at least 1")
+    with store.write() as conn:
+        _require(conn, actor, "reviewer")
+        rows, skipped = [], []
+        for r in _waiting_cases(conn, track, tranche):
+            if r[3] == "objected" and not (r[6] or "").strip():
+                skipped.append(f"{r[1]}/{r[2]}" if r[2] else r[1])
+                continue
+            rows.append(r)
+            if max_cases is not None and len(rows) >= max_cases:
+                break
+        if not rows:
+            what = "approved" if track == "automatic" else "approved or objected"
+            extra = f" in tranche {tranche}" if tranche is not None else ""
+            hint = (f" ({len(skipped)} objected case(s) have no supporting facts: record them with "
+                    "'clearterm decide CASE --object GROUND --note FACTS')") if skipped else ""
+            raise BatchError(f"no {what} {track}-track cases{extra} are waiting for a batch{hint}")
+        at = _now()
+        batch_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM batches").fetchone()[0])
+        label = batch_label(batch_id, at)
+        conn.execute("INSERT INTO batches (id, label, track, tranche, status, created_at, created_by)"
+                     " VALUES (?, ?, ?, ?, 'open', ?, ?)", (batch_id, label, track, tranche, at, actor))
+        conn.executemany(
+            "INSERT INTO batch_cases (batch_id, position, case_id, case_number, person_id, status, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(batch_id, i + 1, r[0], r[1], r[2], r[3], r[4]) for i, r in enumerate(rows)])
+        audit.append(conn, at=at, actor=actor, event="batch_created",
+                     detail={"batch": batch_id, "label": label, "track": track, "tranche": tranche,
+                             "cases": len(rows)})
+        info = get_batch(conn, batch_id)
+    assert info is not None
+    return replace(info, skipped=tuple(skipped))
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    batch: BatchInfo
+    kept: int
+    refreshed: list[str]
+    removed: list[str]
+
+
+def rebuild_batch(store: Store, batch_ref: str | int, *, actor: str) -> RebuildResult:
+    """Refresh an open batch after its cases changed: a case still decided for this track keeps
+    its place at its current version; one that is not (undone, excluded, deferred, moved track,
+    objected without facts) leaves the batch. No case is added: make a new batch for those."""
+    with store.write() as conn:
+        _require(conn, actor, "reviewer")
+        batch = _open_batch(conn, batch_ref)
+        waiting_or_mine = {r[0]: r for r in _decided_cases_of(conn, batch)}
+        refreshed, removed = [], []
+        for bc in batch_cases(conn, batch.id):
+            r = waiting_or_mine.get(bc.case_id)
+            ok = r is not None and not (r[3] == "objected" and not (r[6] or "").strip())
+            if not ok:
+                conn.execute("DELETE FROM batch_cases WHERE batch_id = ? AND position = ?", (batch.id, bc.position))
+                removed.append(bc.label)
+            elif (r[3], r[4]) != (bc.status, bc.version):
+                conn.execute("UPDATE batch_cases SET status = ?, version = ? WHERE batch_id = ? AND position = ?",
+                             (r[3], r[4], batch.id, bc.position))
+                refreshed.append(bc.label)
+        kept = len(batch_cases(conn, batch.id))
+        audit.append(conn, at=_now(), actor=actor, event="batch_rebuilt",
+                     detail={"batch": batch.id, "label": batch.label, "kept": kept,
+                             "refreshed": len(refreshed), "removed": len(removed)})
+        info = get_batch(conn, batch.id)
+    assert info is not None
+    return RebuildResult(info, kept, refreshed, removed)
+
+
+def _decided_cases_of(conn: sqlite3.Connection, batch: BatchInfo) -> list[tuple]:
+    """Like :func:`_waiting_cases`, for the cases already in ``batch``."""
+    marks = ", ".join("?" for _ in TRACK_STATUSES[batch.track])
+    return conn.execute(
+        "SELECT c.id, c.case_number, c.person_id, s.status, s.version, d.ground, d.note"
+        " FROM batch_cases bc JOIN cases c ON c.id = bc.case_id JOIN case_status s ON s.case_id = c.id"
+        " JOIN reviews d ON d.id = s.decision_id"
+        f" WHERE bc.batch_id = ? AND c.track = ? AND s.status IN ({marks}) AND d.track = c.track",
+        (batch.id, batch.track, *TRACK_STATUSES[batch.track])).fetchall()
+
+
+def drop_batch(store: Store, batch_ref: str | int, *, actor: str) -> BatchInfo:
+    """Delete an open batch; its cases are free for the next one. A signed batch stays."""
+    with store.write() as conn:
+        _require(conn, actor, "reviewer")
+        batch = _open_batch(conn, batch_ref)
+        conn.execute("DELETE FROM batch_cases WHERE batch_id = ?", (batch.id,))
+        conn.execute("DELETE FROM batches WHERE id = ?", (batch.id,))
+        audit.append(conn, at=_now(), actor=actor, event="batch_dropped",
+                     detail={"batch": batch.id, "label": batch.label, "cases": batch.cases})
+    return batch
+
+
+def _open_batch(conn: sqlite3.Connection, batch_ref: str | int) -> BatchInfo:
+    batch = find_batch(conn, batch_ref)
+    if batch.status != "open":
+        raise BatchError(f"batch {batch.label} is signed and frozen ({batch.signed_at} by {batch.signed_by})")
+    return batch
+
+
+def _require(conn: sqlite3.Connection, user: str, role: str) -> None:
+    try:
+        access.require_role(conn, user, role)
+    except access.AccessDenied as exc:
+        raise BatchDenied(str(exc)) from None
+
+
+# -- from the store to the documents model --------------------------------------------------------------
+def load_office(templates: Templates) -> dm.Office:
+    """The office from ``office.toml`` in the templates directory (defaults where absent)."""
+    path = templates.directory / "office.toml"
+    if not path.is_file():
+        return dm.Office()
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    known = {f.name for f in fields(dm.Office)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise BatchError(f"office.toml: unknown key(s) {', '.join(unknown)}")
+    return dm.Office(**{k: str(v) for k, v in data.items()})
+
+
+def _first(records, names: tuple[str, ...]) -> tuple:
+    """The values of ``names`` from the first record that has the first of them."""
+    for r in records:
+        if getattr(r, names[0]):
+            return tuple(getattr(r, n) or "" for n in names)
+    return tuple("" for _ in names)
+
+
+def _person(person_id: str, records) -> dm.Person:
+    last, first, middle = _first(records, ("last_name", "first_name", "middle_name"))
+    dob = next((r.date_of_birth for r in records if r.date_of_birth), None)
+    a1, a2, city, state, zip_ = _first(records, ("address_line1", "address_line2", "city", "state", "zip"))
+    return dm.Person(person_id=person_id, last_name=last, first_name=first, middle_name=middle,
+                     date_of_birth=dob, address_line1=a1, address_line2=a2, city=city, state=state, zip=zip_)
+
+
+def _charge(rec, category: str, reasons: str, cite: str | None) -> dm.Charge:
+    return dm.Charge(record_id=rec.record_id, statute_cite=cite or rec.statute,
+                     offense_class=rec.offense_class or "", offense_description=rec.offense_description or "",
+                     disposition=rec.disposition or "", disposition_date=rec.disposition_date,
+                     arrest_date=rec.arrest_date, arresting_agency=rec.arresting_agency or "",
+                     category=category, reasons=tuple(x for x in (reasons or "").split(";") if x))
+
+
+def _reviews_by_case(conn: sqlite3.Connection, batch_id: int) -> dict[int, list[ReviewEntry]]:
+    from clearterm.storage.reviews import _COLS
+
+    out: dict[int, list[ReviewEntry]] = {}
+    for row in conn.execute(
+            f"SELECT {', '.join('r.' + c for c in _COLS)} FROM batch_cases bc JOIN reviews r ON r.case_id = bc.case_id"
+            " WHERE bc.batch_id = ? ORDER BY r.case_id, r.id", (batch_id,)):
+        e = ReviewEntry(*row)
+        out.setdefault(e.case_id, []).append(e)
+    return out
+
+
+def _records_by_case(conn: sqlite3.Connection, batch_id: int) -> dict[int, list[tuple]]:
+    """Each case's records with their decision in force: (record, category, reasons, cite)."""
+    out: dict[int, list[tuple]] = {}
+    for row in conn.execute(
+            f"SELECT bc.case_id, {SELECT_COLUMNS}, d.category, d.reasons, d.statute_cite"
+            " FROM batch_cases bc JOIN records r ON r.case_number = bc.case_number"
+            "  AND coalesce(r.person_id, '') = bc.person_id"
+            " LEFT JOIN decision_current dc ON dc.record_id = r.record_id"
+            " LEFT JOIN decisions d ON d.id = dc.decision_id"
+            " WHERE bc.batch_id = ? ORDER BY bc.position, r.id", (batch_id,)):
+        out.setdefault(row[0], []).append((record_from_row(row[1:-3]), *row[-3:]))
+    return out
+
+
+def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, signer_name: str,
+                          dated: datetime | None = None, templates: Templates | None = None,
+                          audit_head: tuple[int, str] | None = None) -> dm.Batch:
+    """The :class:`clearterm.documents.Batch` of a stored batch.
+
+    ``dated`` is the date the papers carry (filing date, letters, certificates of service)
+    and the PDFs' creation time: the signing time when signing, the batch's creation time
+    by default, so an unsigned batch rebuilt from the same store gives the same documents.
+    Refuses (:class:`CasesChanged`) when a case changed since the batch was made.
+    """
+    templates = templates or Templates()
+    batch = find_batch(conn, batch_ref)
+    changed = changed_cases(conn, batch)
+    if changed:
+        raise CasesChanged(batch, [c.label for c in changed])
+    if dated is None:
+        dated = datetime.fromisoformat(batch.created_at)
+    reviews = _reviews_by_case(conn, batch.id)
+    records = _records_by_case(conn, batch.id)
+    service = dated.date()
+    cases = []
+    for bc in batch_cases(conn, batch.id):
+        state = replay(bc.case_id, reviews.get(bc.case_id, []))
+        decision = state.decision
+        if decision is None or state.status != bc.status:  # the status cache disagreed with the log
+            raise BatchError(f"case {bc.label}: its review log says {state.status}, the batch says "
+                             f"{bc.status}; run 'clearterm batch rebuild {batch.id}'")
+        recs = records.get(bc.case_id, [])
+        person_id = bc.person_id or f"C{bc.case_id}"  # a case without a person id: its own letter
+        person = _person(person_id, [r for r, *_ in recs])
+        charges = tuple(_charge(r, cat, reasons, cite) for r, cat, reasons, cite in recs
+                        if cat in RELIEF_CATEGORIES)
+        if not charges:
+            raise BatchError(f"case {bc.label} has no eligible charge in force (re-evaluated since?); "
+                             f"run 'clearterm batch rebuild {batch.id}'")
+        reviewers = tuple(dict.fromkeys(e.reviewer for e in state.effective))
+        objected = bc.status == "objected"
+        values = {"full_name": person.full_name or person_id,
+                  "arresting_agency": ", ".join(dict.fromkeys(c.arresting_agency for c in charges
+                                                             if c.arresting_agency))}
+        parties: tuple[str, ...] = ()
+        if batch.track == "petition":
+            parties = (templates.label("served_petitioner" if person.has_mailing_address
+                                       else "served_petitioner_no_address", values),)
+            if values["arresting_agency"]:
+                parties += (templates.label("served_agency", values),)
+            parties += (templates.label("served_state_police", values),)
+        cases.append(dm.Case(
+            case_number=bc.case_number, person=person, charges=charges, track=batch.track,
+            outcome="objected" if objected else "approved",
+            objection_ground=(decision.ground or "") if objected else "",
+            objection_ground_label=templates.label(f"ground_{decision.ground}", values) if objected else "",
+            objection_facts=(decision.note or "") if objected else "",
+            service_date=service if batch.track == "petition" else None,
+            parties_served=parties, reviewers=reviewers))
+    seq, head_hash = audit_head if audit_head is not None else audit.head(conn)
+    return dm.Batch(batch_id=batch.label, track=batch.track, created_at=dated, cases=tuple(cases),
+                    signer_name=signer_name, office=load_office(templates),
+                    audit_head_hash=head_hash, audit_head_seq=seq)
+
+
+# -- signing ------------------------------------------------------------------------------------------
+def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str | Path,
+               passphrase: str | bytes, out_dir: str | Path, workers: int | None = None,
+               progress: Progress | None = None, templates: Templates | str | Path | None = None,
+               dated: datetime | None = None) -> SignResult:
+    """Sign an open batch into ``out_dir/<label>/`` and freeze it (see the module docstring).
+
+    The slow part (rendering and signing every PDF) runs without holding the store's write
+    lock; the closing transaction re-checks the batch (still open, no case changed, the
+    signer still a signer), anchors the manifest on the chain head, appends the
+    ``batch_signed`` entry, marks the batch signed and publishes the directory. If anything
+    fails, nothing is published and the store is unchanged.
+    """
+    from clearterm.documents import ExportError, SigningError, TemplateError
+
+    if not isinstance(templates, Templates):
+        templates = Templates(templates)
+    conn = store.conn
+    batch = _open_batch(conn, batch_ref)
+    _require(conn, signer, "signer")
+    dated = dated or datetime.now().astimezone().replace(microsecond=0)
+    model = build_documents_batch(conn, batch.id, signer_name=access.display_name(conn, signer),
+                                  dated=dated, templates=templates)
+    try:
+        staged = stage_batch(model, out_dir, p12_path, passphrase, workers=workers, progress=progress,
+                             templates=templates)
+    except FileExistsError:
+        raise BatchError(f"{Path(out_dir) / batch.label} already exists: choose another --out") from None
+    except (SigningError, TemplateError, ExportError, dm.BatchError) as exc:
+        raise BatchError(str(exc).splitlines()[0]) from None
+    published: Path | None = None
+    try:
+        with store.write() as wconn:
+            now = get_batch(wconn, batch.id)
+            if now is None or now.status != "open":
+                raise BatchError(f"batch {batch.label} was signed or dropped meanwhile; nothing written")
+            changed = changed_cases(wconn, now)
+            if changed or now.cases != batch.cases:
+                raise CasesChanged(now, [c.label for c in changed] or ["(cases added or removed)"])
+            _require(wconn, signer, "signer")
+            seq, head_hash = audit.head(wconn)
+            data = staged.write_manifest(replace(model, audit_head_hash=head_hash, audit_head_seq=seq))
+            manifest_sha = hashlib.sha256(data).hexdigest()
+            try:
+                result = staged.publish()
+            except FileExistsError:
+                raise BatchError(f"{staged.final} appeared while signing; nothing written") from None
+            published = result.batch_dir
+            at = _now()
+            sign_seq, _ = audit.append(wconn, at=at, actor=signer, event="batch_signed", detail={
+                "batch": batch.id, "label": batch.label, "documents": result.documents,
+                "pages": result.pages, "manifest_sha256": manifest_sha, "anchor_seq": seq})
+            wconn.execute(
+                "UPDATE batches SET status = 'signed', signed_at = ?, signed_by = ?, signer_name = ?,"
+                " documents = ?, pages = ?, manifest_sha256 = ?, anchor_seq = ?, anchor_hash = ?,"
+                " signed_audit_seq = ? WHERE id = ?",
+                (at, signer, model.signer_name, result.documents, result.pages, manifest_sha, seq, head_hash,
+                 sign_seq, batch.id))
+    except BaseException:
+        if published is not None:
+            shutil.rmtree(published, ignore_errors=True)
+        staged.discard()
+        raise
+    info = get_batch(conn, batch.id)
+    assert info is not None
+    return SignResult(info, result.batch_dir, result.documents, result.pages, result.seconds,
+                      manifest_sha, sign_seq)
+
+
+# -- verifying ---------------------------------------------------------------------------------------
+def check_against_store(conn: sqlite3.Connection, batch_dir: str | Path) -> list[Problem]:
+    """Problems of the batch's audit anchor in this store (empty when it matches).
+
+    Checks: the chain verifies; its entry at the manifest's ``head_seq`` has the manifest's
+    ``head_hash``; the next entry is this batch's ``batch_signed`` entry with the SHA-256
+    of this ``manifest.json``; the store's batch is signed with that manifest.
+    """
+    from clearterm.storage.audit import verify_chain
+
+    batch_dir = Path(batch_dir)
+    try:
+        data = (batch_dir / MANIFEST).read_bytes()
+        manifest = json.loads(data)
+        label = str(manifest["batch_id"])
+        seq, head_hash = int(manifest["audit"]["head_seq"]), str(manifest["audit"]["head_hash"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return [Problem(MANIFEST, "audit-anchor-unchecked", "no readable manifest: the audit anchor "
+                        "cannot be checked against the store")]
+    sha = hashlib.sha256(data).hexdigest()
+    problems = []
+    chain = verify_chain(conn)
+    if not chain.ok:
+        problems.append(Problem("store", "audit-chain-broken", chain.message))
+    row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
+    if row is None:
+        problems.append(Problem(MANIFEST, "audit-anchor-missing",
+                                f"audit entry {seq} named by the manifest is not in this store's log"))
+    elif row[0] != head_hash:
+        problems.append(Problem(MANIFEST, "audit-anchor-mismatch",
+                                f"audit entry {seq} of this store has hash {row[0][:16]}..., "
+                                f"the manifest says {head_hash[:16]}..."))
+    entry = conn.execute("SELECT event, detail FROM audit WHERE seq = ?", (seq + 1,)).fetchone()
+    detail = json.loads(entry[1]) if entry else {}
+    if entry is None or entry[0] != "batch_signed" or detail.get("label") != label:
+        problems.append(Problem(MANIFEST, "audit-signing-entry-missing",
+                                f"audit entry {seq + 1} is not the batch_signed entry of batch {label}"))
+    elif detail.get("manifest_sha256") != sha:
+        problems.append(Problem(MANIFEST, "audit-manifest-mismatch",
+                                f"audit entry {seq + 1} records another manifest "
+                                f"({str(detail.get('manifest_sha256'))[:16]}...) than this one ({sha[:16]}...)"))
+    row = conn.execute("SELECT status, manifest_sha256 FROM batches WHERE label = ?", (label,)).fetchone()
+    if row is None or row[0] != "signed" or row[1] != sha:
+        problems.append(Problem(MANIFEST, "batch-record-mismatch",
+                                f"this store has no signed batch {label} with this manifest"))
+    return problems
+
+
+def verify_exported(batch_dir: str | Path, *, trust_root: str | Path | None = None,
+                    conn: sqlite3.Connection | None = None, workers: int | None = None) -> VerificationReport:
+    """:func:`clearterm.documents.verify_batch`, plus the audit anchor against the store ``conn``."""
+    report = verify_batch(batch_dir, trust_root, workers=workers)
+    if conn is not None:
+        report.problems.extend(check_against_store(conn, batch_dir))
+        report.store_checked = True
+    return report
+
+
+# -- demo -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DemoExport:
+    """What :func:`sign_demo_batch` made. DEMO ONLY: throw-away keys, demo decisions."""
+
+    keys_dir: Path
+    ca_pem: Path
+    p12: Path
+    passphrase_file: Path
+    signed: tuple[SignResult, ...]
+
+
+DEMO_NOTE = ("DEMO ONLY - not a real objection. The Chicago Police Department asked that the records be "
+             "retained because the arrest is part of an open investigation.")
+
+
+def write_passphrase(path: Path, passphrase: str) -> Path:
+    """Write a passphrase file readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(passphrase + "\n")
+    return path
+
+
+def _demo_decide(store: Store, track: str, actor: str, n: int) -> int:
+    """DEMO convenience: decide up to ``n`` pending cases of ``track`` (petitions: every third
+    one objected with a demo note). Returns how many were decided."""
+    from clearterm import review
+    from clearterm.storage.reviews import current_version
+
+    rows = store.conn.execute(
+        "SELECT c.id FROM cases c LEFT JOIN case_status s ON s.case_id = c.id WHERE c.track = ?"
+        " AND coalesce(s.status, 'pending') = 'pending'"
+        " AND NOT EXISTS (SELECT 1 FROM batch_cases bc WHERE bc.case_id = c.id)"
+        f" ORDER BY coalesce(c.tranche, {NO_TRANCHE_SORT}), c.id LIMIT ?", (track, n)).fetchall()
+    served = date.today() - timedelta(days=7)
+    for i, (cid,) in enumerate(rows):
+        version = current_version(store.conn, cid)
+        if track == "petition" and i % 3 == 2:
+            review.object_case(store, cid, ground="law_enforcement", note=DEMO_NOTE, served=served,
+                               reviewer=actor, expected_version=version)
+        else:
+            review.approve(store, cid, reviewer=actor, expected_version=version,
+                           served=served if track == "petition" else None)
+    return len(rows)
+
+
+def _demo_user(store: Store, actor: str) -> None:
+    """DEMO convenience: make ``actor`` a reviewer and signer (first user of the store: admin too)."""
+    conn = store.conn
+    if not access.has_users(conn):
+        access.add_user(store, actor, ["admin", "reviewer", "signer"], actor=actor,
+                        full_name="Demo Signer (DEMO ONLY)")
+        return
+    missing = {"reviewer", "signer"} - access.user_roles(conn, actor)
+    if missing:
+        try:
+            access.change_roles(store, actor, grant=sorted(missing), actor=actor)
+        except (access.AccessDenied, access.UserError) as exc:
+            raise BatchError(f"demo export: {exc}") from None
+
+
+def sign_demo_batch(store: Store, out_dir: str | Path, *, actor: str, max_cases: int = 12,
+                    workers: int | None = None) -> DemoExport:
+    """DEMO ONLY: throw-away demo keys, then one signed batch per track from the decided cases.
+
+    If no case of a track is decided yet, up to ``max_cases`` pending ones are decided first
+    (as ``actor``, with notes saying DEMO ONLY) so the demo has something to sign.
+    """
+    from clearterm.documents import make_demo_keys
+
+    out = Path(out_dir)
+    _demo_user(store, actor)
+    keys_dir = out / "demo-keys"
+    ca, p12, passphrase = make_demo_keys(keys_dir, signer_name=access.display_name(store.conn, actor),
+                                         passphrase=secrets.token_urlsafe(18))
+    pw_file = write_passphrase(keys_dir / "demo-signer.pass", passphrase)
+    signed = []
+    for track in TRACKS:
+        if not _waiting_cases(store.conn, track, None):
+            _demo_decide(store, track, actor, max_cases)
+        try:
+            info = create_batch(store, track=track, actor=actor, max_cases=max_cases)
+        except BatchError:
+            continue  # nothing on this track
+        signed.append(sign_batch(store, info.id, signer=actor, p12_path=p12, passphrase=passphrase,
+                                 out_dir=out, workers=workers))
+    return DemoExport(keys_dir, ca, p12, pw_file, tuple(signed))
