@@ -393,6 +393,98 @@ def test_filter_dialog_by_track_and_status(db):
     assert rows and all(r == ("petition", "pending") for r in rows)
 
 
+def queue_in_store(db: Path, **filters) -> list[str]:
+    """The queue as the store has it (every page), for comparing with the table."""
+    from clearterm.storage.reviews import iter_queue
+
+    with open_store(db, create=False) as s:
+        return [f"{r.case_number}/{r.person_id}" for r in iter_queue(s.conn, as_of=AS_OF, **filters)]
+
+
+def test_t_cycles_the_track_filter_with_one_key(db):
+    app = make_app(db)
+
+    async def scenario(pilot):
+        seen = []
+        for _ in range(4):  # automatic, petition, review, then all tracks again
+            await press(pilot, "t")
+            seen.append((screen_name(app), app.queue_filter.track, labels(app),
+                         str(app.queue_screen.query_one("#queue-info").render())))
+        return seen
+
+    seen = run(app, scenario)
+    assert [s[1] for s in seen] == ["automatic", "petition", "review", None]
+    for name, track, shown, info in seen:
+        assert name == "QueueScreen"  # no dialog
+        assert shown == queue_in_store(db, track=track) and shown  # the store's queue, in its order
+        assert (f"{track} track" if track else "all tracks") in info
+
+
+def test_s_cycles_the_status_filter_and_keeps_the_track(db):
+    app = make_app(db)
+
+    async def scenario(pilot):
+        await press(pilot, "t")  # automatic track
+        target = labels(app)[0]
+        await press(pilot, "a")  # approve its first case (stored)
+        seen = []
+        for _ in range(6):  # pending, approved, objected, excluded, deferred, then any status
+            await press(pilot, "s")
+            seen.append((app.queue_filter.track, app.queue_filter.status, labels(app)))
+        return target, seen
+
+    target, seen = run(app, scenario)
+    assert reviews(db)[0][:3] == (*target.split("/"), "approve")
+    assert [s[1] for s in seen] == ["pending", "approved", "objected", "excluded", "deferred", None]
+    for track, status, shown in seen:
+        assert track == "automatic"
+        assert shown == queue_in_store(db, track="automatic", status=status)
+    assert dict((s[1], s[2]) for s in seen)["approved"] == [target]
+
+
+def test_filter_keys_are_remappable_and_listed_in_help(db):
+    from clearterm.tui.screens.help import help_rows
+
+    app = make_app(db, keymap={"filter_track": "ctrl+t", "filter_status": "ctrl+s"})
+
+    async def scenario(pilot):
+        await press(pilot, "t")  # no longer bound: nothing changes
+        unchanged = app.queue_filter
+        await press(pilot, "ctrl+t", "ctrl+s")
+        return unchanged, app.queue_filter, labels(app), {r[3]: r[1] for r in help_rows(app)}
+
+    unchanged, f, shown, help_keys = run(app, scenario)
+    assert unchanged.track is None
+    assert (f.track, f.status) == ("automatic", "pending")
+    assert shown == queue_in_store(db, track="automatic", status="pending")
+    assert help_keys["filter_track"] == "^t" and help_keys["filter_status"] == "^s"
+
+
+def test_progress_moves_with_each_action_and_matches_a_recount(db):
+    from clearterm.storage.reviews import queue_counts
+
+    app = make_app(db)
+
+    async def scenario(pilot):
+        await press(pilot, "a")  # approved: decided + 1
+        after_approve = str(app.header_text())
+        await press(pilot, "j", "d")  # deferred: not decided; "(1 deferred)"
+        after_defer = str(app.header_text())
+        await press(pilot, "u")  # undo the deferral
+        shown = app.counts
+        app.refresh_counts()  # what the recount after a pause reads
+        await settle(pilot)
+        return after_approve, after_defer, shown, app.counts
+
+    after_approve, after_defer, shown, recounted = run(app, scenario)
+    with open_store(db, create=False) as s:
+        stored = queue_counts(s.conn)
+    total = len(queue_in_store(db))
+    assert f"1 of {total} decided" in after_approve
+    assert f"1 of {total} decided" in after_defer and "(1 deferred)" in after_defer
+    assert shown == recounted == stored and (stored.decided, stored.deferred) == (1, 0)
+
+
 def test_filter_overdue_and_escape_cancels(db):
     app = make_app(db)
 
@@ -633,6 +725,50 @@ def test_paging_moves_through_pages(big_db, tmp_path):
     first, (second, at2), back, at_back = run(app, scenario)
     assert len(first) == PAGE and second[0] == f"11CR{PAGE:04d}/G{PAGE}" and at2 == f"11CR{PAGE:04d}"
     assert back[-1] == f"11CR{PAGE - 1:04d}/G{PAGE - 1}" and at_back == f"11CR{PAGE - 1:04d}"
+
+
+def test_table_keys_page_home_end_and_enter(big_db, tmp_path):
+    from clearterm.tui.backend import PAGE
+
+    db = tmp_path / "big.db"
+    shutil.copy(big_db, db)
+    app = make_app(db)
+
+    async def scenario(pilot):
+        table = app.queue_screen.query_one("#queue")
+        at = []
+        for key in ("pagedown", "end", "home", "down"):
+            await press(pilot, key)
+            at.append((table.cursor_row, app.queue_screen.target().case_number))
+        await press(pilot, "enter")
+        return at, table.visible, screen_name(app), app.screen.detail.row.case_number
+
+    at, visible, name, opened = run(app, scenario)
+    order = [x.split("/")[0] for x in queue_in_store(db)]
+    assert at[0] == (visible, order[visible])
+    assert at[1] == (PAGE - 1, order[PAGE - 1])
+    assert at[2] == (0, order[0]) and at[3] == (1, order[1])
+    assert name == "CaseScreen" and opened == order[1]
+
+
+def test_run_review_freezes_the_heap_once_shown(db):
+    """run_review's app (freeze_heap=True) moves the startup heap out of the collector's reach
+    and collects when the reviewer pauses; a plain ReviewApp (tests) leaves the collector alone."""
+    import gc
+
+    async def scenario(pilot):
+        await pilot.pause(0.1)
+        return gc.get_freeze_count(), [t.name for t in pilot.app._timers]
+
+    try:
+        gc.unfreeze()
+        plain = run(make_app(db), scenario)
+        gc.unfreeze()
+        frozen = run(make_app(db, freeze_heap=True), scenario)
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
+    assert plain[0] == 0 and "idle-gc" not in plain[1]
+    assert frozen[0] > 0 and "idle-gc" in frozen[1]
 
 
 # -- the command and the crash guard ----------------------------------------------------------------------------

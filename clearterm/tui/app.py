@@ -8,6 +8,7 @@ the handlers on the UI thread only show what the workers post back.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import traceback
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from time import perf_counter
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.message import Message
 from textual.screen import Screen
@@ -31,6 +32,10 @@ from clearterm.tui.messages import CountsLoaded, Navigate
 from clearterm.tui.screens.case import CaseScreen
 from clearterm.tui.screens.help import HelpScreen
 from clearterm.tui.screens.queue import QueueScreen
+
+
+DECIDED = ("approved", "objected", "excluded")  # deferred is not a decision
+RECOUNT_AFTER = 2.0  # seconds without an action before the progress is recounted from the store
 
 
 @dataclass
@@ -64,8 +69,9 @@ class ReviewApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, db: str | Path | Store, reviewer: str, *, today: date | None = None,
-                 keymap: dict[str, str] | None = None) -> None:
+                 keymap: dict[str, str] | None = None, freeze_heap: bool = False) -> None:
         super().__init__()
+        self.freeze_heap = freeze_heap  # gc.freeze() once the first screen is up (run_review: one app per process)
         self.reviewer = review.check_reviewer(reviewer)
         self.today = today or date.today()
         self.backend = Backend.open(db, self.reviewer, self.today)
@@ -76,6 +82,8 @@ class ReviewApp(App[None]):
         self.last_notice = ""  # the latest action outcome (tests read it; notifications may be off)
         self.started_at = perf_counter()
         self.first_shown_at: float | None = None
+        self._recount_timer = None
+        self._last_key = 0.0
 
     def get_default_screen(self) -> Screen:
         return QueueScreen()
@@ -111,6 +119,24 @@ class ReviewApp(App[None]):
     def refresh_counts(self) -> None:
         self._counts_worker()
 
+    def count_recorded(self, rec) -> None:
+        """An action of this workstation committed: move the progress by it now (no count over
+        the whole queue on the keystroke's path), and recount from the store once the reviewer
+        pauses (other workstations' actions, and a check on this arithmetic)."""
+        c = self.counts
+        if c is not None and rec.case.track is not None:
+            b, a = rec.before.status, rec.after.status
+            self.counts = QueueCounts(c.total, c.decided + (a in DECIDED) - (b in DECIDED),
+                                      c.deferred + (a == "deferred") - (b == "deferred"))
+            self._update_headers()
+        self.schedule_recount()
+
+    def schedule_recount(self) -> None:
+        """Recount the progress from the store :data:`RECOUNT_AFTER` seconds after the last call."""
+        if self._recount_timer is not None:
+            self._recount_timer.stop()
+        self._recount_timer = self.set_timer(RECOUNT_AFTER, self.refresh_counts)
+
     @work(thread=True, exclusive=True, group="counts")
     def _counts_worker(self) -> None:
         self.post_message(CountsLoaded(self.backend.counts()))
@@ -122,6 +148,30 @@ class ReviewApp(App[None]):
     def mark_first_shown(self) -> None:
         if self.first_shown_at is None:
             self.first_shown_at = perf_counter()
+            if self.freeze_heap:
+                self.call_after_refresh(self._tune_gc)
+
+    # -- the garbage collector: out of the keystrokes' way (run_review: one app per process) -----------
+    def _tune_gc(self) -> None:
+        """Once the first screen is up: ``gc.freeze()`` moves everything alive then (Textual,
+        Rich, the rules, the widgets) out of the collector's reach, so a full collection walks
+        only what was made since. And when the reviewer pauses (a second without a key) a full
+        collection runs then, so the automatic ones that land on keystrokes find little to do.
+        Python's thresholds are left as they are: deferring full collections (a higher third
+        threshold) made the one that came in a burst of keys take ~200 ms. Measured with
+        ``benchmarks/bench_tui.py --gc-stats``: full collections of 50-250 ms landed on
+        keystrokes before."""
+        gc.freeze()
+        self.set_interval(1.0, self._collect_when_idle, name="idle-gc")
+
+    def _collect_when_idle(self) -> None:
+        if perf_counter() - self._last_key >= 1.0 and gc.get_count()[2] > 0:
+            gc.collect()
+
+    async def on_event(self, event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = perf_counter()
+        await super().on_event(event)
 
     # -- start: resume where the reviewer left off ------------------------------------------------
     @work(thread=True, group="startup")

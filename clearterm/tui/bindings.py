@@ -42,6 +42,11 @@ QUEUE = [
     Binding("enter", "open", "Open", id="open", show=False, tooltip="Open the highlighted case"),
     Binding("slash", "search", "Search", id="search", tooltip="Search by case number, person id or name", key_display="/"),
     Binding("f", "filter", "Filter", id="filter", tooltip="Filter by track, tranche, status and deadline"),
+    # One key, no dialog: the next value of one filter (the footer has no room for them at 80 columns).
+    Binding("t", "cycle_track", "Track", id="filter_track", show=False,
+            tooltip="Next track filter: all, automatic, petition, review"),
+    Binding("s", "cycle_status", "Status", id="filter_status", show=False,
+            tooltip="Next status filter: all, pending, approved, objected, excluded, deferred"),
     Binding("escape", "clear_search", "Clear search", id="clear_search", tooltip="Close the search box, or clear the search", show=False),
 ]
 

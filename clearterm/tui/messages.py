@@ -39,6 +39,10 @@ class Recorded_(Message):
     recorded: Recorded
     next_row: QueueRow | None
     advance: bool
+    # What the screen shows next, read by the same worker right after the commit (the case
+    # screen: the next case's detail; the queue: the page around the place), so that moving
+    # on needs no second round trip to the store. None: the screen reads it itself.
+    payload: object = None
 
 
 @dataclass

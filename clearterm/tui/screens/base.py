@@ -119,7 +119,7 @@ class ReviewScreen(Screen):
             self.post_message(ActionRefused(f"Not recorded: {exc}"))
             return
         nxt = app.backend.next_case(app.queue_filter, t.cursor, needing_decision=True, wrap=True)
-        self.post_message(Recorded_(rec, nxt, advance=True))
+        self.post_message(Recorded_(rec, nxt, advance=True, payload=self._prepare_next(nxt or t)))
 
     @work(thread=True, group="write")
     def _undo_worker(self, seen: dict[int, int]) -> None:
@@ -132,7 +132,12 @@ class ReviewScreen(Screen):
         except (review.ReviewError, StoreError, sqlite3.Error) as exc:
             self.post_message(ActionRefused(f"Not recorded: {exc}"))
             return
-        self.post_message(Recorded_(rec, app.backend.row(rec.case.id), advance=False))
+        row = app.backend.row(rec.case.id)
+        self.post_message(Recorded_(rec, row, advance=False, payload=self._prepare_next(row)))
+
+    def _prepare_next(self, row: QueueRow | None) -> object:
+        """In the worker, after a commit: read what the screen shows next (see ``Recorded_.payload``)."""
+        return None
 
     # -- outcomes ----------------------------------------------------------------------------------
     def on_recorded_(self, msg: Recorded_) -> None:
@@ -145,9 +150,9 @@ class ReviewScreen(Screen):
         elif msg.next_row is None:
             text += " No more cases to decide in this queue."
         self.app.last_notice = text
+        self.after_recorded(msg)  # show the next case first; then the notice and the progress
         self.notify(text)
-        self.app.refresh_counts()
-        self.after_recorded(msg)
+        self.app.count_recorded(rec)
 
     def on_action_refused(self, msg: ActionRefused) -> None:
         self.busy = False
@@ -159,6 +164,7 @@ class ReviewScreen(Screen):
         self.app.last_notice = msg.text
         self.notify(msg.text, title="Another reviewer acted first", severity="error", timeout=15)
         self.after_conflict(msg)
+        self.app.schedule_recount()  # the other reviewer's action moved the progress
 
     def after_recorded(self, msg: Recorded_) -> None:
         raise NotImplementedError

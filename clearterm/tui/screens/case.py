@@ -8,11 +8,12 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from clearterm.storage.reviews import QueueRow
 from clearterm.tui import bindings
 from clearterm.tui.backend import CaseDetail
+from clearterm.tui.footer import KeysFooter
 from clearterm.tui.messages import ActionConflict, CaseLoaded, Navigate, Recorded_
 from clearterm.tui.render import case_header, charges_text, history_text, others_text, person_text
 from clearterm.tui.screens.base import ReviewScreen
@@ -38,7 +39,7 @@ class CaseScreen(ReviewScreen):
             yield Static("", id="charges")
             yield Static("", id="others")
             yield Static("", id="history")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#case-body").focus()
@@ -61,10 +62,13 @@ class CaseScreen(ReviewScreen):
     def on_case_loaded(self, msg: CaseLoaded) -> None:
         if msg.token != self._token:
             return
-        d = msg.detail
+        self._apply(msg.detail)
+
+    def _apply(self, d: CaseDetail | None) -> None:
         if d is None:
             self.query_one("#case-header", Static).update(f"Case {self.row.case_number} is no longer in the store.")
             return
+        self.row = d.row
         self.detail = d
         self.app.current = d.row
         self.query_one("#case-header", Static).update(case_header(d))
@@ -96,13 +100,18 @@ class CaseScreen(ReviewScreen):
 
     def _step(self, forward: bool) -> None:
         self._token += 1  # a later answer replaces this one; the old case stays until then
-        self._step_worker(self.row.cursor, forward)
+        self.notice = ""
+        self._step_worker(self.row.cursor, forward, self._token)
 
     @work(thread=True, exclusive=True, group="case")
-    def _step_worker(self, cursor, forward: bool) -> None:
+    def _step_worker(self, cursor, forward: bool, token: int) -> None:
+        """Find the neighbouring case and read it, in one worker (one trip to the store)."""
         b, f = self.app.backend, self.app.queue_filter
         row = b.next_case(f, cursor) if forward else b.prev_case(f, cursor)
-        self.post_message(Navigate(row, "end of the queue" if forward else "start of the queue"))
+        if row is None:
+            self.post_message(Navigate(None, "end of the queue" if forward else "start of the queue"))
+            return
+        self.post_message(CaseLoaded(b.load_case(row.case_id), token))
 
     def on_navigate(self, msg: Navigate) -> None:
         if msg.row is None:
@@ -111,8 +120,15 @@ class CaseScreen(ReviewScreen):
         self.show(msg.row)
 
     # -- after an action ---------------------------------------------------------------------------
+    def _prepare_next(self, row: QueueRow | None) -> CaseDetail | None:
+        return self.app.backend.load_case(row.case_id) if row is not None else None  # (worker thread)
+
     def after_recorded(self, msg: Recorded_) -> None:
-        if msg.next_row is not None:
+        if msg.payload is not None:  # the next case (or this one, when none is left), read after the commit
+            self.notice = ""
+            self._token += 1  # answers to earlier requests are out of date now
+            self._apply(msg.payload)
+        elif msg.next_row is not None:
             self.show(msg.next_row)
         else:  # nothing left to decide here: show the case as it is now
             self.show(self.row)

@@ -8,39 +8,26 @@ a filter, a search or coming back from a case refills it around the reviewer's p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on, work
 from textual.app import ComposeResult
-from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Input, Static
 
-from clearterm.storage.reviews import QueueRow
+from clearterm.storage.reviews import STATUSES, TRACKS, QueueRow
 from clearterm.tui import bindings
 from clearterm.tui.backend import QueueFilter, label_of
+from clearterm.tui.footer import KeysFooter
+from clearterm.tui.table import QueueTable
 from clearterm.tui.messages import ActionConflict, Navigate, QueueLoaded, Recorded_
 from clearterm.tui.render import deadline_text, status_text
 from clearterm.tui.screens.base import ReviewScreen
 
 
-class QueueTable(DataTable):
-    """A DataTable that asks for the next or previous page at its ends."""
+TRACK_CYCLE: tuple[str | None, ...] = (None, *TRACKS)
+STATUS_CYCLE: tuple[str | None, ...] = (None, *STATUSES)
 
-    @dataclass
-    class PageEdge(Message):
-        forward: bool
 
-    def action_cursor_down(self) -> None:
-        if self.row_count and self.cursor_row >= self.row_count - 1:
-            self.post_message(self.PageEdge(True))
-        else:
-            super().action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        if self.row_count and self.cursor_row <= 0:
-            self.post_message(self.PageEdge(False))
-        else:
-            super().action_cursor_up()
+def _next_of(cycle: tuple, value) -> object:
+    return cycle[(cycle.index(value) + 1) % len(cycle)] if value in cycle else cycle[0]
 
 
 class QueueScreen(ReviewScreen):
@@ -56,16 +43,15 @@ class QueueScreen(ReviewScreen):
         yield Static(self.app.header_text(), id="header")
         yield Input(placeholder="search: case number, person id or name; enter to search, escape to close",
                     id="search")
-        yield QueueTable(id="queue", cursor_type="row", zebra_stripes=False)
+        yield QueueTable(id="queue")
         yield Static("", id="queue-info")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         t = self.query_one(QueueTable)
-        for name, key, width in (("Case", "case", 13), ("Person", "person", 9), ("Track", "track", 9),
-                                 ("Tr", "tranche", 2), ("Ch", "charges", 3), ("Status", "status", 9),
-                                 ("Deadline", "deadline", 19)):
-            t.add_column(name, key=key, width=width)
+        for name, width in (("Case", 13), ("Person", 9), ("Track", 9), ("Tr", 2), ("Ch", 3), ("Status", 9),
+                            ("Deadline", 19)):
+            t.add_column(name, width)
         t.focus()
 
     # -- the current case ------------------------------------------------------------------------
@@ -75,8 +61,8 @@ class QueueScreen(ReviewScreen):
             return None
         return self.rows[t.cursor_row]
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(QueueTable.Highlighted)
+    def _highlighted(self, event: QueueTable.Highlighted) -> None:
         if 0 <= event.cursor_row < len(self.rows):
             self.app.current = self.rows[event.cursor_row]
         self.refresh_bindings()
@@ -103,16 +89,16 @@ class QueueScreen(ReviewScreen):
     def on_queue_loaded(self, msg: QueueLoaded) -> None:
         if msg.token != self._token:
             return
-        self.rows = msg.rows
+        self._fill(msg.rows, msg.select)
+
+    def _fill(self, rows: list[QueueRow], select: int) -> None:
+        self.rows = rows
         t = self.query_one(QueueTable)
-        t.clear()
-        for r in msg.rows:
-            t.add_row(label_of(r) if len(label_of(r)) <= 13 else r.case_number, r.person_id, r.track or "-",
-                      str(r.tranche) if r.tranche is not None else "-", str(r.charges), status_text(r.status),
-                      deadline_text(r), key=str(r.case_id))
-        if msg.rows:
-            t.move_cursor(row=min(msg.select, len(msg.rows) - 1), animate=False, scroll=True)
-            self.app.current = msg.rows[t.cursor_row]
+        t.set_rows([(label_of(r) if len(label_of(r)) <= 13 else r.case_number, r.person_id, r.track or "-",
+                     str(r.tranche) if r.tranche is not None else "-", str(r.charges), status_text(r.status),
+                     deadline_text(r)) for r in rows], cursor=select)
+        if rows:
+            self.app.current = rows[t.cursor_row]
         self._info()
         self.loaded = True
         self.app.mark_first_shown()
@@ -150,8 +136,8 @@ class QueueScreen(ReviewScreen):
         if (t := self.target()) is not None:
             self.app.open_case(t)
 
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(QueueTable.Selected)
+    def _selected(self, event: QueueTable.Selected) -> None:
         self.action_open()
 
     def action_filter(self) -> None:
@@ -162,6 +148,14 @@ class QueueScreen(ReviewScreen):
                 self.app.set_filter(f)
 
         self.app.push_screen(FilterDialog(self.app.queue_filter), done)
+
+    def action_cycle_track(self) -> None:
+        """One key: the next track filter (all, automatic, petition, review, all again)."""
+        self.app.set_filter(self.app.queue_filter.with_(track=_next_of(TRACK_CYCLE, self.app.queue_filter.track)))
+
+    def action_cycle_status(self) -> None:
+        """One key: the next status filter (all, pending, approved, objected, excluded, deferred)."""
+        self.app.set_filter(self.app.queue_filter.with_(status=_next_of(STATUS_CYCLE, self.app.queue_filter.status)))
 
     def action_search(self) -> None:
         box = self.query_one("#search", Input)
@@ -185,11 +179,20 @@ class QueueScreen(ReviewScreen):
             self.app.search(None)
 
     # -- after an action ---------------------------------------------------------------------------
+    def _prepare_next(self, row: QueueRow | None):
+        """(worker thread) The page around the next case, read right after the commit."""
+        return self.app.backend.page_around(self.app.queue_filter, row.cursor if row is not None else None)
+
     def after_recorded(self, msg: Recorded_) -> None:
         row = msg.next_row if (msg.advance and msg.next_row is not None) else (msg.next_row or self.app.current)
         if row is not None:
             self.app.current = row
-        self.reload()
+        if msg.payload is not None:
+            self._token += 1  # earlier page requests are out of date now
+            rows, select = msg.payload
+            self._fill(rows, select)
+        else:
+            self.reload()
 
     def after_conflict(self, msg: ActionConflict) -> None:
         self.reload()
