@@ -398,66 +398,11 @@ def queue_page(
     ``search`` matches words of the case number, person id or name (prefixes).
     """
     as_of = as_of or date.today()
-    if track is not None and track not in TRACKS:
-        raise ValueError(f"unknown track {track!r}")
-    if status is not None and status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    if limit <= 0:
-        return []
     if after is None and after_id:
         row = conn.execute(f"SELECT {_TS} FROM cases c WHERE c.id = ?", (after_id,)).fetchone()
         after = (int(row[0]) if row else NO_TRANCHE_SORT, after_id)
-    where = ["c.track IS NOT NULL" if track is None else "c.track = :track"]
-    params: dict = {"track": track, "as_of": as_of.isoformat()}
-    if tranche is not None:
-        where.append(f"{_TS} = :tranche")
-        params["tranche"] = int(tranche)
-    if status is not None:
-        where.append("coalesce(s.status, 'pending') = :status")
-        params["status"] = status
-    if overdue_only:
-        where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL"
-                     f" AND date(s.service_date, '+{OBJECTION_DAYS} days') < :as_of"
-                     " AND s.status IN ('pending', 'deferred')")
-    if search is not None:
-        q = fts_query(search)
-        if q is None:
-            return []
-        where.append("c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH :q)")
-        params["q"] = q
-    # A filter only reviewed cases can pass, and that few cases pass: walk case_status and sort
-    # them; otherwise walk the cases in queue order (an index), filtering as we go.
-    few = False
-    if overdue_only:
-        few = _count(conn, "SELECT count(*) FROM case_status WHERE service_date IS NOT NULL") <= _FEW
-    elif status is not None and status != "pending":
-        few = _count(conn, "SELECT count(*) FROM case_status WHERE status = ?", (status,)) <= _FEW
-    source = ("case_status s CROSS JOIN cases c ON c.id = s.case_id" if few
-              else "cases c LEFT JOIN case_status s ON s.case_id = c.id")
-    # Keyset: the rest of the cursor's tranche, then the later tranches (two index ranges,
-    # which SQLite uses where it would not for a row-value comparison on the expression).
-    if after is None:
-        parts = [("", {})]
-    else:
-        parts = [(f" AND {_TS} = :ats AND c.id > :aid", {"ats": int(after[0]), "aid": int(after[1])}),
-                 (f" AND {_TS} > :ats", {"ats": int(after[0])})]
-    rows: list[QueueRow] = []
-    for n, (extra, p) in enumerate(parts):
-        # With the tranche fixed, order by id alone: SQLite then reads the index in order
-        # (it does not see that an equality on the expression makes it constant).
-        fixed = tranche is not None or (after is not None and n == 0)
-        sql = (f"SELECT {_QUEUE_COLS} FROM {source} WHERE {' AND '.join(where)}{extra}"
-               f" ORDER BY {'c.id' if fixed else _TS + ', c.id'} LIMIT :limit")
-        for r in conn.execute(sql, {**params, **p, "limit": int(limit) - len(rows)}):
-            served = r[9]
-            deadline = days_left = None
-            if served and r[3] == "petition":
-                d = date.fromisoformat(served) + timedelta(days=OBJECTION_DAYS)
-                deadline, days_left = d.isoformat(), (d - as_of).days
-            rows.append(QueueRow(*r, deadline, days_left))
-        if len(rows) >= limit:
-            break
-    return rows
+    return queue_window(conn, after=after, limit=limit, track=track, tranche=tranche, status=status,
+                        search=search, deadline="overdue" if overdue_only else None, as_of=as_of)
 
 
 _TS = f"coalesce(c.tranche, {NO_TRANCHE_SORT})"
