@@ -114,6 +114,8 @@ def acting_user(explicit: str | None) -> str:
     if explicit is None:
         return login
     name = explicit.strip()
+    if not name:
+        raise UserError("the user name is empty")
     if not _NAME.match(name):
         raise UserError(f"'{_safe(name)}' is not a valid user name (letters, digits, '_', '.', '@', '-')")
     if under_sudo() and name != login:

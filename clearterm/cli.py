@@ -59,15 +59,17 @@ def store_for_command(*, create: bool = True, synchronous: str = "FULL"):
     return store
 
 
-def actor_for(store, role: str | None = None) -> str:
-    """The login user, who must be a known, enabled user of the store (holding ``role`` if given).
+def actor_for(store, role: str | None = None, explicit: str | None = None) -> str:
+    """The acting user (``explicit``, e.g. ``--reviewer``, else the login user), who must be a
+    known, enabled user of the store (holding ``role`` if given).
 
-    On refusal the store is closed and the command exits with one line (code 4).
+    On refusal the store is closed and the command exits with one line (code 4; a malformed
+    ``explicit`` name: code 2).
     """
     from clearterm import access
 
     try:
-        who = access.acting_user(None)
+        who = access.acting_user(explicit)
         if role is None:
             access.require_user(store.conn, who)
         else:
@@ -75,6 +77,9 @@ def actor_for(store, role: str | None = None) -> str:
     except access.AccessDenied as exc:
         store.close()
         raise fail(str(exc), access.EXIT_DENIED) from None
+    except access.UserError as exc:
+        store.close()
+        raise fail(str(exc)) from None
     return who
 
 

@@ -69,20 +69,11 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             if note is not None:
                 raise fail("--exclude takes its reason as its value; --note is not used with it")
             note = exclude_reason
-        from clearterm import access
+        from clearterm.cli import actor_for
 
-        try:
-            who = access.acting_user(review.check_reviewer(reviewer) if reviewer is not None else None)
-        except access.AccessDenied as exc:
-            raise fail(str(exc), access.EXIT_DENIED) from None
-        except (review.ReviewError, access.UserError) as exc:
-            raise fail(str(exc)) from None
         store = store_for_command(create=False)
+        who = actor_for(store, "reviewer", explicit=reviewer)
         with store:
-            try:
-                access.require_role(store.conn, who, "reviewer")
-            except access.AccessDenied as exc:
-                raise fail(str(exc), access.EXIT_DENIED) from None
             try:
                 case_ref = review.resolve_case(store.conn, case)
                 version = expect_version

@@ -26,25 +26,16 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
                                                          "user); recorded on every action.")] = None,
     ) -> None:
         """Open the review workstation: step through the queue and decide (keys: ? for help)."""
-        from clearterm import access
+        from clearterm.cli import actor_for
         from clearterm.tui import run_review
         from clearterm.tui.keymap import KeymapError
 
-        try:
-            who = access.acting_user(reviewer)
-        except access.UserError as exc:
-            raise fail(str(exc)) from None
-        except access.AccessDenied as exc:
-            raise fail(str(exc), access.EXIT_DENIED) from None
         if not has_terminal():
             raise fail(NO_TTY)
         store = store_for_command(create=False)
+        # A login that is not a known reviewer sees one refusal, never the queue.
+        who = actor_for(store, "reviewer", explicit=reviewer)
         with store:
-            # A login that is not a known reviewer sees one refusal, never the queue.
-            try:
-                access.require_role(store.conn, who, "reviewer")
-            except access.AccessDenied as exc:
-                raise fail(str(exc), access.EXIT_DENIED) from None
             try:
                 run_review(store, who)
             except KeymapError as exc:
