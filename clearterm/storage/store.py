@@ -192,6 +192,23 @@ def open_store(
     return store
 
 
+def connect_bulk_writer(path: str | os.PathLike) -> sqlite3.Connection:
+    """A second connection to an open (migrated) store, for a bulk worker process.
+
+    The store's own settings (WAL, busy timeout, page cache), but ``synchronous=NORMAL`` (a crash
+    may lose the last commits, never consistency; the bulk run is repeatable) and foreign keys
+    off: a bulk writer only inserts rows whose references it has just created.
+    """
+    conn = sqlite3.connect(os.fspath(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA cache_size=-131072")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    return conn
+
+
 def fix_permissions(path: Path) -> None:
     """Make the store file (and its WAL companions) 0600 and its directory 0700.
 
