@@ -281,7 +281,8 @@ CREATE TABLE search_index_state (
 def _load_feature_migrations() -> None:
     import importlib
 
-    for name in ("clearterm.storage.migration_0004_users", "clearterm.storage.migration_0005_batches"):
+    for name in ("clearterm.storage.migration_0004_users", "clearterm.storage.migration_0005_batches",
+                 "clearterm.storage.migration_0006_cases_index"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
