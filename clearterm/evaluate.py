@@ -57,9 +57,9 @@ def _now() -> str:
 
 
 _INSERT_DECISION = (
-    "INSERT INTO decisions (id, evaluation_id, record_id, record_version, case_number, person_id, category,"
+    "INSERT INTO decisions (evaluation_id, record_id, record_version, case_number, person_id, category,"
     " reasons, steps, explanation, tranche, statute_cite, rules_version, policy_hash, as_of, dkey)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPSERT_CASE = (
     "INSERT INTO cases (case_number, person_id, track, tranche, charges, flagged, evaluation_id)"
@@ -200,8 +200,9 @@ def _write_chunk(conn: sqlite3.Connection, new_rows: list[tuple], case_rows: lis
     conn.execute("BEGIN IMMEDIATE")
     try:
         if new_rows:
+            # ids are assigned in order from the largest (no AUTOINCREMENT), so the chunk's are >= first
             first = int(conn.execute("SELECT coalesce(max(id), 0) FROM decisions").fetchone()[0]) + 1
-            conn.executemany(_INSERT_DECISION, [(first + i, *r) for i, r in enumerate(new_rows)])
+            conn.executemany(_INSERT_DECISION, new_rows)
             conn.execute("INSERT OR REPLACE INTO decision_current (record_id, decision_id, dkey)"
                          " SELECT record_id, id, dkey FROM decisions WHERE id >= ?", (first,))
         conn.executemany(_UPSERT_CASE, case_rows)
@@ -233,6 +234,10 @@ def _evaluate_range(conn: sqlite3.Connection, policy: Policy, as_of: date, eid: 
             else:
                 with turn:
                     _write_chunk(conn, new_rows, case_rows)
+                # Copying the write-ahead log into the store needs no write lock: done here, after
+                # the turn is passed on, it overlaps the other worker's writing instead of adding
+                # to it (the workers' connections do not checkpoint on commit).
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             yield n, counts, len(new_rows)
 
 
@@ -241,6 +246,7 @@ def _worker(path, policy: Policy, as_of: date, eid: int, chunk_records: int, low
     """A worker process's share, on its own connection (the parent's is not usable after a fork)."""
     parent = os.getppid()
     conn = connect_bulk_writer(path)
+    conn.execute("PRAGMA wal_autocheckpoint=0")  # see _evaluate_range
     try:
         yield from _evaluate_range(conn, policy, as_of, eid, chunk_records, low, high, turn,
                                    wanted=lambda: os.getppid() == parent)
