@@ -73,9 +73,9 @@ _UPSERT_CASE = (
 # A chunk as produced: (records evaluated, category counts, new decision rows, case rows)
 Chunk = tuple[int, Counter, list[tuple], list[tuple]]
 
-# Positions in a row as the producer reads it: the record's COLUMNS, then these.
+# Positions in a row as the reader reads it: the record's COLUMNS, then these.
 _VERSION, _DKEY, _ROWID = len(COLUMNS), len(COLUMNS) + 1, len(COLUMNS) + 2
-_TEXTS_MAX = 200_000  # cached decision texts per producer (distinct decisions are far fewer)
+_TEXTS_MAX = 200_000  # cached decision texts per worker (distinct decisions are far fewer)
 
 
 def _evaluate_rows(rows: list[tuple], own: int, policy: Policy, as_of: date, eid: int,
@@ -88,15 +88,18 @@ def _evaluate_rows(rows: list[tuple], own: int, policy: Policy, as_of: date, eid
     record, so each case is written once however its records fall across chunks.
 
     ``texts`` caches, per decision content, the stored texts and the decision key (many records
-    share one), keeping the key's hash off the per-record path.
+    share one), keeping the key's hash off the per-record path. It lives for one evaluation
+    (the key's prefix, the policy and as-of date, is fixed within it).
     """
     records = [record_from_row(r) for r in rows]
     decisions = evaluate_records(records, policy, as_of)
     as_of_iso = as_of.isoformat()
     prefix = f"{RULES_VERSION}|{policy.hash}|{as_of_iso}|"
     blake = hashlib.blake2b
-    if texts is None or len(texts) > _TEXTS_MAX:
-        texts = {} if texts is None else (texts.clear() or texts)
+    if texts is None:
+        texts = {}
+    elif len(texts) > _TEXTS_MAX:
+        texts.clear()
     counts: Counter = Counter()
     new_rows: list[tuple] = []
     cases: dict[tuple[str, str], list] = {}
@@ -139,8 +142,8 @@ def _evaluate_rows(rows: list[tuple], own: int, policy: Policy, as_of: date, eid
     return own, counts, new_rows, case_rows
 
 
-# The rules never read names or addresses: the producer selects NULL in their place, which makes
-# the rows it reads, pickles and converts a third smaller. (tests/test_evaluate_store.py checks that
+# The rules never read names or addresses: the reader selects NULL in their place, which makes
+# the rows it reads and converts a third smaller. (tests/test_evaluate_store.py checks that
 # decisions are the same with and without them.)
 RULES_SKIP = frozenset({"last_name", "first_name", "middle_name", "offense_description", "court",
                         "address_line1", "address_line2", "city", "state", "zip"})
@@ -154,8 +157,9 @@ def _produce(conn: sqlite3.Connection, policy: Policy, as_of: date, eid: int, ch
     Covers record ids in ``[low, high)`` (None: unbounded). Record-id order is the order of the
     decisions' indexes (``decision_current``, ``decisions_record``), so the writes append to
     them instead of rewriting pages all over them (measured: half the writing time at a million
-    records). A chunk's cases may have records outside the chunk; those are read too (one
-    index-only probe per chunk finds them) so that the case-level steps see every charge.
+    records). A chunk's cases may have records outside the chunk; those are read too, so that the
+    case-level steps see every charge (a count per case number, from the case index alone, finds
+    the case numbers that go on outside the chunk).
 
     Each chunk is its own short read transaction on ``conn`` (keyset paging on record_id), never
     one long one: a reader held open for the whole run keeps SQLite from checkpointing, and the

@@ -139,8 +139,10 @@ def test_four_processes_500_actions_each(many):
 
 def test_kill_9_mid_burst_loses_nothing_committed(many):
     path, script = many
+    # Unbuffered bytes: communicate() below reads the pipe's file descriptor directly, so a line
+    # read ahead into a Python buffer by the loop would be lost to it (and counted as unprinted).
     p = subprocess.Popen([sys.executable, str(script), str(path), "k", "100000", "7", "print"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=ENV)
     printed = []
     try:
         for line in p.stdout:
