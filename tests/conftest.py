@@ -67,3 +67,15 @@ def add_users(db, users: dict[str, tuple[str, ...] | list[str]]) -> None:
                 missing = set(roles) - access.user_roles(s.conn, name)
                 if missing:
                     access.change_roles(s, name, grant=sorted(missing), actor=SETUP_ADMIN)
+
+
+def write_canonical_csv(path, rows) -> None:
+    """Write ``rows`` (dicts of canonical field -> text; missing fields blank) as a canonical CSV.
+
+    For large generated inputs: no quoting, so values must not contain commas or quotes."""
+    from clearterm.domain.record import CANONICAL_FIELDS
+
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(",".join(CANONICAL_FIELDS) + "\n")
+        for row in rows:
+            fh.write(",".join(row.get(f, "") for f in CANONICAL_FIELDS) + "\n")

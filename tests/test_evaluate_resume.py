@@ -10,28 +10,19 @@ import subprocess
 import sys
 import time
 
-from clearterm.domain.record import CANONICAL_FIELDS
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
-from conftest import TODAY, add_users
+from conftest import TODAY, add_users, write_canonical_csv
 
 ROWS = 200_000  # four chunks per worker: the kill lands with work left
 
 
-def _write(path):
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(",".join(CANONICAL_FIELDS) + "\n")
-        blank = [""] * len(CANONICAL_FIELDS)
-        for i in range(ROWS):
-            r = list(blank)
-            statute = "720 ILCS 550/4(c)" if i % 3 else "720 ILCS 5/12-3(a)(1)"
-            r[0], r[1], r[2], r[3] = f"K{i:07d}", f"C{i // 3}", statute, "Plea Of Guilty"
-            r[CANONICAL_FIELDS.index("person_id")] = f"P{i // 3}"
-            r[CANONICAL_FIELDS.index("offense_date")] = "2012-01-02"
-            r[CANONICAL_FIELDS.index("offense_class")] = "B"
-            r[CANONICAL_FIELDS.index("weight_grams")] = "12"
-            r[CANONICAL_FIELDS.index("county")] = "Cook"
-            fh.write(",".join(r) + "\n")
+def _rows():
+    for i in range(ROWS):  # cases of three charges: a battery, then two cannabis possessions
+        yield {"record_id": f"K{i:07d}", "case_number": f"C{i // 3}", "person_id": f"P{i // 3}",
+               "statute": "720 ILCS 550/4(c)" if i % 3 else "720 ILCS 5/12-3(a)(1)",
+               "disposition": "Plea Of Guilty", "offense_date": "2012-01-02", "offense_class": "B",
+               "weight_grams": "12", "county": "Cook"}
 
 
 def _decisions(db) -> int:
@@ -41,7 +32,7 @@ def _decisions(db) -> int:
 
 def test_kill9_mid_evaluation_then_rerun(tmp_path, login):
     f = tmp_path / "big.csv"
-    _write(f)
+    write_canonical_csv(f, _rows())
     db = tmp_path / "s.db"
     add_users(db, {login: []})
     with open_store(db) as store:

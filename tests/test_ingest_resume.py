@@ -9,23 +9,16 @@ import subprocess
 import sys
 import time
 
-from clearterm.domain.record import CANONICAL_FIELDS
-from conftest import add_users
+from conftest import add_users, write_canonical_csv
 
 ROWS = 120_000
 
 
-def _write(path):
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(",".join(CANONICAL_FIELDS) + "\n")
-        blank = [""] * len(CANONICAL_FIELDS)
-        for i in range(ROWS):
-            r = list(blank)
-            r[0], r[1], r[2], r[3] = f"K{i}", f"C{i // 3}", "720 ILCS 550/4(c)", "Plea Of Guilty"
-            r[CANONICAL_FIELDS.index("offense_date")] = "2012-01-02"
-            if i % 1000 == 7:
-                r[CANONICAL_FIELDS.index("offense_date")] = "2012-02-31"  # quarantined
-            fh.write(",".join(r) + "\n")
+def _rows():
+    for i in range(ROWS):
+        # every 1000th row has an impossible date and is quarantined
+        yield {"record_id": f"K{i}", "case_number": f"C{i // 3}", "statute": "720 ILCS 550/4(c)",
+               "disposition": "Plea Of Guilty", "offense_date": "2012-02-31" if i % 1000 == 7 else "2012-01-02"}
 
 
 def _cmd(db, f):
@@ -34,7 +27,7 @@ def _cmd(db, f):
 
 def test_kill9_then_rerun(tmp_path, login):
     f = tmp_path / "big.csv"
-    _write(f)
+    write_canonical_csv(f, _rows())
     db = tmp_path / "s.db"
     add_users(db, {login: []})  # records staff: a known user, no role needed
     env = dict(os.environ, CI="1")
