@@ -21,6 +21,32 @@ def synthetic_csv(records: int, seed: int = 42) -> Path:
     return path
 
 
+def scattered_csv(records: int, seed: int = 42) -> Path:
+    """The synthetic CSV with its record ids shuffled among the rows (cached): a case's charges
+    then lie far apart in record-id order, as in an extract whose ids are unrelated to cases."""
+    import csv
+    import random
+
+    path = data_dir() / f"synth_{records}_{seed}_scattered.csv"
+    if not path.exists():
+        with open(synthetic_csv(records, seed), newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            header = next(reader)
+            rows = list(reader)
+        col = header.index("record_id")
+        ids = [r[col] for r in rows]
+        random.Random(seed).shuffle(ids)
+        for r, rid in zip(rows, ids):
+            r[col] = rid
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+        tmp.replace(path)
+    return path
+
+
 def _tree_rss_kb(pid: int) -> int:
     """Resident memory of a process and all its descendants, in KiB."""
     total = 0
@@ -41,8 +67,12 @@ def _tree_rss_kb(pid: int) -> int:
 
 def run_timed(args: list[str]) -> tuple[float, int, str]:
     """Run ``clearterm ARGS``; return (seconds, peak RSS of the process tree in MiB, stdout)."""
+    return run_timed_cmd([sys.executable, "-m", "clearterm.cli", *args])
+
+
+def run_timed_cmd(cmd: list[str]) -> tuple[float, int, str]:
+    """Run ``cmd``; return (seconds, peak RSS of the process tree in MiB, stdout)."""
     env = dict(os.environ, CI="1")
-    cmd = [sys.executable, "-m", "clearterm.cli", *args]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = 0
@@ -52,7 +82,7 @@ def run_timed(args: list[str]) -> tuple[float, int, str]:
     seconds = time.perf_counter() - start
     out, err = proc.communicate()
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}): {err.strip()}")
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()}")
     return seconds, peak // 1024, out
 
 

@@ -1,6 +1,6 @@
 """Evaluate N stored records, and ingest + evaluate of N synthetic records end to end.
 
-    python benchmarks/bench_evaluate.py [--records 1000000] [--repeat 3]
+    python benchmarks/bench_evaluate.py [--records 1000000] [--repeat 3] [--scattered] [--order ORDER]
 
 Targets (issue 3): evaluate >= 50,000 records/s; ingest + evaluate of 1,000,000 under 45 s.
 
@@ -8,6 +8,11 @@ The first evaluation runs straight after the ingest, as a records clerk would ru
 ``--repeat N`` the evaluation is then timed N more times, each on a fresh copy of the ingested
 store (flushed to disk first), and the median is reported: the machine's speed swings between
 minutes, which ``machine speed`` (a fixed Python loop) shows before and after.
+
+``--scattered`` shuffles the record ids among the rows, so that a case's charges lie far apart
+in record-id order (an extract whose ids are unrelated to its cases). ``--order`` forces the
+read order of the timed evaluations (``record_id`` or ``case_number``; default: the one
+``evaluate`` chooses), to compare the two on the same store.
 """
 
 from __future__ import annotations
@@ -18,32 +23,57 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import copy_store, fresh_db, machine_speed, run_timed, synthetic_csv  # noqa: E402
+from _common import (copy_store, fresh_db, machine_speed, run_timed, run_timed_cmd,  # noqa: E402
+                     scattered_csv, synthetic_csv)
+
+
+_FORCED = """
+import sys
+from datetime import date
+from clearterm.domain.policy import Policy
+from clearterm.evaluate import evaluate_store
+from clearterm.storage import open_store
+store = open_store(sys.argv[1])
+r = evaluate_store(store, Policy(), date(2026, 11, 21), order=sys.argv[2])
+print(f"order {sys.argv[2]}: {r.records:,} records, {r.new_decisions:,} new decisions")
+"""
+
+
+def _evaluate_cmd(order: str | None):
+    """The evaluation to time: ``clearterm evaluate``, or the same call with a forced read order."""
+    def cmd(db: Path) -> list[str]:
+        if order is None:
+            return [sys.executable, "-m", "clearterm.cli", "--db", str(db), "evaluate", "--as-of", "2026-11-21"]
+        return [sys.executable, "-c", _FORCED, str(db), order]
+    return cmd
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=0, help="time the evaluation N more times on fresh copies")
+    ap.add_argument("--scattered", action="store_true", help="record ids unrelated to the cases")
+    ap.add_argument("--order", choices=["record_id", "case_number"], help="force the read order")
     args = ap.parse_args()
-    path = synthetic_csv(args.records)
+    path = scattered_csv(args.records) if args.scattered else synthetic_csv(args.records)
+    evaluate = _evaluate_cmd(args.order)
     db = fresh_db("evaluate.db")
     print(f"machine speed: {machine_speed():.2f} s")
     ingest_s, ingest_mb, _ = run_timed(["--db", str(db), "ingest", str(path)])
     ingested = copy_store(db, "evaluate-ingested.db") if args.repeat else None
-    eval_s, eval_mb, out = run_timed(["--db", str(db), "evaluate", "--as-of", "2026-11-21"])
+    eval_s, eval_mb, out = run_timed_cmd(evaluate(db))
     print(out.strip())
     print(f"records: {args.records:,}")
     print(f"ingest:   {ingest_s:.1f} s ({args.records / ingest_s:,.0f} rows/s, peak {ingest_mb} MB)")
     print(f"evaluate: {eval_s:.1f} s ({args.records / eval_s:,.0f} records/s, peak {eval_mb} MB)")
     print(f"ingest + evaluate: {ingest_s + eval_s:.1f} s")
-    again_s, _, out2 = run_timed(["--db", str(db), "evaluate", "--as-of", "2026-11-21"])
+    again_s, _, out2 = run_timed_cmd(evaluate(db))
     print(f"re-evaluate, same inputs (adds nothing): {again_s:.1f} s; {out2.strip().split(':')[-1].strip()[:60]}")
     if ingested is not None:
         times = []
         for i in range(args.repeat):
             copy = copy_store(ingested, "evaluate-repeat.db")
-            s, mb, _ = run_timed(["--db", str(copy), "evaluate", "--as-of", "2026-11-21"])
+            s, mb, _ = run_timed_cmd(evaluate(copy))
             times.append(s)
             print(f"evaluate, fresh copy {i + 1}: {s:.1f} s ({args.records / s:,.0f} records/s, peak {mb} MB)")
         mid = statistics.median(times)

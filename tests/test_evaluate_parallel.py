@@ -17,7 +17,7 @@ import pytest
 import clearterm.evaluate as evaluate_mod
 from clearterm.domain.policy import Policy
 from clearterm.domain.rules import evaluate_records
-from clearterm.evaluate import RULES_SKIP, _split_points, evaluate_store
+from clearterm.evaluate import RULES_SKIP, _choose_order, _split_points, evaluate_store
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
 from clearterm.storage.records import load_case_records
@@ -70,14 +70,15 @@ def _outcome(store) -> tuple[list, list]:
     return decisions, cases
 
 
+@pytest.mark.parametrize("order", ["record_id", "case_number"])
 @pytest.mark.parametrize("data", ["synthetic_csv", "scattered_csv"])
 @pytest.mark.parametrize("chunk_records", [1, 7, 500])
-def test_parallel_chunked_evaluation_equals_plain(tmp_path, request, data, chunk_records):
+def test_parallel_chunked_evaluation_equals_plain(tmp_path, request, data, chunk_records, order):
     csv_path = request.getfixturevalue(data)
     plain = _store(tmp_path, "plain", csv_path)
     bulk = _store(tmp_path, f"bulk{chunk_records}", csv_path)
     a = evaluate_store(plain, Policy(), TODAY, parallel=False, chunk_records=10**9)
-    b = evaluate_store(bulk, Policy(), TODAY, parallel=True, chunk_records=chunk_records)
+    b = evaluate_store(bulk, Policy(), TODAY, parallel=True, chunk_records=chunk_records, order=order)
     assert a.records == b.records == RECORDS
     assert a.categories == b.categories
     # a case spanning chunks is written once, with every charge counted
@@ -91,16 +92,17 @@ def test_parallel_chunked_evaluation_equals_plain(tmp_path, request, data, chunk
     assert bulk.conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert bulk.scalar("PRAGMA foreign_keys") == 1
     # rerun: nothing new
-    again = evaluate_store(bulk, Policy(), TODAY, parallel=True, chunk_records=chunk_records)
+    again = evaluate_store(bulk, Policy(), TODAY, parallel=True, chunk_records=chunk_records, order=order)
     assert again.new_decisions == 0 and again.records == RECORDS
     plain.close()
     bulk.close()
 
 
-def test_split_points_cover_every_record_once(tmp_path, synthetic_csv):
+@pytest.mark.parametrize("order", ["record_id", "case_number"])
+def test_split_points_cover_every_record_once(tmp_path, synthetic_csv, order):
     store = _store(tmp_path, "split", synthetic_csv)
     total = store.scalar("SELECT count(*) FROM records")
-    cuts = _split_points(store.conn, total, 3)
+    cuts = _split_points(store.conn, total, 3, order)
     assert cuts[0] is None and cuts[-1] is None and len(cuts) == 4
     inner = cuts[1:-1]
     assert inner == sorted(inner) and len(set(inner)) == len(inner)
@@ -109,15 +111,29 @@ def test_split_points_cover_every_record_once(tmp_path, synthetic_csv):
         sql = "SELECT count(*) FROM records WHERE 1"
         args = []
         if lo is not None:
-            sql += " AND record_id >= ?"
+            sql += f" AND {order} >= ?"
             args.append(lo)
         if hi is not None:
-            sql += " AND record_id < ?"
+            sql += f" AND {order} < ?"
             args.append(hi)
         counts.append(store.scalar(sql, args))
     assert sum(counts) == total
     assert min(counts) > total // 6  # roughly even thirds
     store.close()
+
+
+def test_the_read_order_follows_how_cases_lie_in_record_id_order(tmp_path, synthetic_csv, scattered_csv):
+    """Charge-by-charge ids (a case's records side by side) read by record id; ids unrelated to
+    the cases read by case number, which needs no second read of other chunks' records."""
+    near = _store(tmp_path, "near", synthetic_csv)
+    far = _store(tmp_path, "far", scattered_csv)
+    assert _choose_order(near.conn, RECORDS) == "record_id"
+    assert _choose_order(far.conn, RECORDS) == "case_number"
+    assert evaluate_store(far, Policy(), TODAY).records == RECORDS
+    with pytest.raises(ValueError, match="unknown order"):
+        evaluate_store(near, Policy(), TODAY, order="person_id")
+    near.close()
+    far.close()
 
 
 def test_a_failing_producer_stops_the_evaluation(tmp_path, synthetic_csv, monkeypatch):
