@@ -83,6 +83,14 @@ def actor_for(store, role: str | None = None, explicit: str | None = None) -> st
     return who
 
 
+def open_output(path: Path):
+    """``path`` opened for writing text, or one clear line (exit 2) if it cannot be."""
+    try:
+        return open(path, "w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror or 'not writable'}") from None
+
+
 def show_progress() -> bool:
     return err.is_terminal and not os.environ.get("CI")
 
@@ -233,7 +241,7 @@ def _as_of(value: str | None) -> date:
     try:
         d = parse_date(value)
     except DateError as exc:
-        raise fail(f"--as-of {exc}") from None
+        raise fail(f"--as-of {exc}; give the date as YYYY-MM-DD, e.g. 2026-11-21") from None
     assert d is not None
     return d
 
@@ -293,7 +301,17 @@ def evaluate(
 
 
 def _stored_policy(conn, policy_hash: str):
-    """The policy recorded under ``policy_hash`` (refused if the stored copy no longer matches its hash)."""
+    """The policy in force, recorded under ``policy_hash`` (refused if the stored copy is missing
+    or no longer matches its hash)."""
+    policy = _recorded_policy(conn, policy_hash)
+    if policy is None:
+        raise fail(f"the policy in force ({policy_hash[:12]}) is missing or altered in the store; "
+                   "an admin must evaluate with --policy FILE")
+    return policy
+
+
+def _recorded_policy(conn, policy_hash: str):
+    """The policy recorded under ``policy_hash``, or None if it is missing or does not match its hash."""
     import json
 
     from clearterm.domain.policy import _DATE_KEYS, Policy, PolicyError
@@ -303,11 +321,8 @@ def _stored_policy(conn, policy_hash: str):
         data = json.loads(row[0]) if row else None
         policy = Policy(**{k: date.fromisoformat(v) if k in _DATE_KEYS else v for k, v in data.items()})
     except (TypeError, ValueError, AttributeError, PolicyError):
-        policy = None
-    if policy is None or policy.hash != policy_hash:
-        raise fail(f"the policy in force ({policy_hash[:12]}) is missing or altered in the store; "
-                   "an admin must evaluate with --policy FILE")
-    return policy
+        return None
+    return policy if policy.hash == policy_hash else None
 
 
 def _rules_version() -> str:
@@ -336,7 +351,7 @@ def export_decisions(
         raise fail("--format must be csv or jsonl")
     store = store_for_command(create=False)
     n = 0
-    with store, open(out_file, "w", newline="", encoding="utf-8") as fh:
+    with store, open_output(out_file) as fh:
         cur = store.conn.execute(
             "SELECT r.record_id, r.person_id, r.case_number, r.statute, r.offense_class, d.category, d.reasons,"
             " d.explanation, d.tranche, d.rules_version, d.as_of FROM records r"
@@ -375,7 +390,9 @@ def explain(record_id: Annotated[str, typer.Argument(help="The record's record_i
         out.print(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
                   f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
         out.print("")
-        for line in explain_lines(rec, dec):
+        # the trail is told under the policy the decision was made under (if the store lost it,
+        # the trail says whose dates it shows)
+        for line in explain_lines(rec, dec, _recorded_policy(store.conn, dec.policy_hash)):
             out.print(line, markup=False, soft_wrap=True)
         history = decision_history(store.conn, record_id)
         if len(history) > 1:

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clearterm.cli import EXPORT_COLUMNS, app
+from clearterm.domain.decision import RULES_VERSION
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
 from clearterm.evaluate import evaluate_store
@@ -111,8 +112,19 @@ def test_cli_evaluate_export_explain_stats(tmp_path, login):
     r = runner.invoke(app, ["--db", db, "export", "decisions", "--out", str(out_csv)])
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader(open(out_csv, encoding="utf-8")))
-    assert tuple(rows[0]) == EXPORT_COLUMNS
+    # the columns issue 3 names, in its order
+    assert tuple(rows[0]) == EXPORT_COLUMNS == (
+        "record_id", "person_id", "case_number", "statute", "offense_class", "category", "reasons",
+        "explanation", "tranche", "rules_version", "as_of")
+    assert len(rows) == len(ROWS)
     by_id = {row["record_id"]: row for row in rows}
+    for src in ROWS:  # the record's own fields, each in its own column
+        got = by_id[src["record_id"]]
+        assert (got["person_id"], got["case_number"], got["statute"], got["offense_class"]) == (
+            src["person_id"], src["case_number"], src["statute"], src["offense_class"])
+        assert got["rules_version"] == RULES_VERSION and got["as_of"] == "2026-11-21"
+    assert by_id["A1"]["category"] == "automatic" and by_id["A1"]["reasons"] == "MINOR_CANNABIS_OFFENSE"
+    assert by_id["D1"]["category"] == "ineligible" and by_id["D1"]["reasons"] == "NOT_CANNABIS"
     assert by_id["C1"]["category"] == "petition"
     assert by_id["C1"]["reasons"].split(";")[0] == "VIOLENT_ASSOCIATION"
     assert by_id["A1"]["tranche"] == "2" and by_id["A1"]["as_of"] == "2026-11-21"
@@ -178,3 +190,68 @@ def test_parallel_producer_gives_the_same_store(tmp_path, realdata):
         assert stores[0].conn.execute(q).fetchall() == stores[1].conn.execute(q).fetchall()
     for s in stores:
         s.close()
+
+
+def test_cli_bad_input_is_one_clear_line(tmp_path, login):
+    src = tmp_path / "rows.csv"
+    write_csv(src, ROWS)
+    db = str(tmp_path / "cli.db")
+    add_users(db, {login: []})
+    assert runner.invoke(app, ["--db", db, "ingest", str(src)]).exit_code == 0
+    # a date that is not YYYY-MM-DD
+    r = runner.invoke(app, ["--db", db, "evaluate", "--as-of", "21/11/2026"])
+    assert r.exit_code == 2 and "--as-of" in r.output and "YYYY-MM-DD" in r.output
+    assert "Traceback" not in r.output
+    # a policy file that is not there
+    r = runner.invoke(app, ["--db", db, "evaluate", "--policy", str(tmp_path / "missing.toml")])
+    assert r.exit_code == 2 and "missing.toml" in r.output and "Traceback" not in r.output
+    # a record that exists but has not been evaluated yet
+    r = runner.invoke(app, ["--db", db, "explain", "A1"])
+    assert r.exit_code == 2 and "has not been evaluated" in r.output
+    r = runner.invoke(app, ["--db", db, "stats"])
+    assert r.exit_code == 2 and "no decisions yet" in r.output
+    # an output file in a folder that does not exist
+    assert runner.invoke(app, ["--db", db, "evaluate", "--as-of", "2026-11-21"]).exit_code == 0
+    r = runner.invoke(app, ["--db", db, "export", "decisions", "--out", str(tmp_path / "no" / "such" / "d.csv")])
+    assert r.exit_code == 2 and "cannot write" in r.output and "d.csv" in r.output
+    assert "Traceback" not in r.output and "internal error" not in r.output
+
+
+def test_cli_explain_tells_the_trail_under_the_decisions_policy(tmp_path, login):
+    """A decision made under a non-default policy is explained with that policy's dates."""
+    rows = [dict(ROWS[0], record_id="W1", case_number="19CR9", statute="720 ILCS 550/4(b)", offense_date="2019-07-01",
+                 offense_class="B")]
+    src = tmp_path / "rows.csv"
+    write_csv(src, rows)
+    policy = tmp_path / "office.toml"
+    policy.write_text("crta_cutoff_date = 2020-01-01\n")
+    db = str(tmp_path / "cli.db")
+    add_users(db, {login: ["admin"]})
+    assert runner.invoke(app, ["--db", db, "ingest", str(src)]).exit_code == 0
+    r = runner.invoke(app, ["--db", db, "evaluate", "--as-of", "2026-11-21", "--policy", str(policy)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--db", db, "explain", "W1"])
+    assert r.exit_code == 0, r.output
+    assert "automatic" in r.output
+    assert "on/after 2020-01-01 (CRTA cutoff)" in r.output
+    assert "2019-06-25" not in r.output
+    assert "Warning" not in r.output and "not loaded" not in r.output
+
+
+def test_a_new_rules_version_adds_decisions_and_keeps_the_old(loaded, monkeypatch):
+    import clearterm.domain.rules as rules_mod
+    import clearterm.evaluate as evaluate_mod
+
+    first = evaluate_store(loaded, Policy(), date(2026, 11, 21))
+    assert first.new_decisions == len(ROWS)
+    monkeypatch.setattr(rules_mod, "RULES_VERSION", "9.9")
+    monkeypatch.setattr(evaluate_mod, "RULES_VERSION", "9.9")
+    again = evaluate_store(loaded, Policy(), date(2026, 11, 21))
+    assert again.new_decisions == len(ROWS)
+    versions = loaded.conn.execute(
+        "SELECT rules_version, count(*) FROM decisions GROUP BY 1 ORDER BY 1").fetchall()
+    assert versions == [(RULES_VERSION, len(ROWS)), ("9.9", len(ROWS))]
+    in_force = {v for (v,) in loaded.conn.execute(
+        "SELECT d.rules_version FROM decision_current c JOIN decisions d ON d.id = c.decision_id")}
+    assert in_force == {"9.9"}
+    assert evaluate_store(loaded, Policy(), date(2026, 11, 21)).new_decisions == 0

@@ -5,6 +5,7 @@ petition deadline, explanations and the reason catalogue."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 import tomllib
 from collections import Counter
@@ -60,11 +61,111 @@ def test_golden_file_is_big_enough_and_ids_unique():
 def test_golden_covers_every_step_and_reason_twice():
     steps = Counter(c["step"] for c in CASES)
     for s in [str(i) for i in range(1, 26)] + ["C1", "C2"]:
-        assert steps[s] >= 1, f"no golden case for step {s}"
+        assert steps[s] >= 2, f"step {s} is exercised by {steps[s]} golden case(s)"
     codes = Counter(code for c in CASES for ch in c["charges"] for code in ch["reasons"])
     for code in REASONS:
         assert codes[code] >= 2, f"reason {code} appears {codes[code]} times in the golden file"
     assert set(codes) <= set(REASONS)
+
+
+CHARGES = [ch for c in CASES for ch in c["charges"]]
+
+
+@pytest.mark.parametrize("boundary", [date(1983, 9, 24), date(1997, 8, 15), date(2016, 7, 29), date(2019, 6, 25),
+                                      date(2020, 1, 1)], ids=str)
+def test_golden_has_both_sides_of_each_date_boundary(boundary):
+    """The spec's boundaries are "on/after": the day itself and the day before, each on a
+    Cannabis Control Act conviction that reaches the date steps, with different outcomes."""
+    def outcomes(day):
+        return {(ch["expect"], tuple(ch["reasons"])) for ch in CHARGES
+                if ch.get("offense_date") == day and "550" in ch["statute"]}
+    on, before = outcomes(boundary), outcomes(date.fromordinal(boundary.toordinal() - 1))
+    assert on and before, f"no golden charge on {boundary} or on the day before"
+    assert on != before
+
+
+def test_golden_has_both_sides_of_the_30_gram_line():
+    by_weight = {ch["weight_grams"]: ch["expect"] for ch in CHARGES if ch.get("weight_grams") in (30.0, 30.01)}
+    assert by_weight == {30.0: "automatic", 30.01: "petition"}
+
+
+# The spellings CRTA-RULES.md lists under "Reading a statute citation" (split columns are in
+# tests/test_citation.py): each decides at least one golden charge.
+SPEC_SPELLINGS = [
+    "720 ILCS 550/4(c)", "720-550/4(c)", "720 550/4(C)", "720 ILCS 550.0/4-C", "720-550/4-C",
+    "720 ILCS 550 4(c) [5015300]", "56.5-704-C", "56 1/2-704(c)", "56.5-708", "56 1/2-705.1(a)",
+    "720 ILCS 5/8-4(720 ILCS 550/4(d))", "38-8-4(56.5-704(d))", "720 ILCS 550/5(c)/7", "720 ILCS 550/5(c) 550/7",
+]
+
+
+@pytest.mark.parametrize("spelling", SPEC_SPELLINGS)
+def test_golden_uses_every_spec_spelling(spelling):
+    assert any(ch["statute"] == spelling for ch in CHARGES)
+
+
+# -- the specification's own tables --------------------------------------------------------------
+
+SPEC = REPO.parent / "shared" / "law" / "CRTA-RULES.md"
+_ROW = re.compile(r"^\|\s*(C?\d+)\s*\|(.*)\|(.*)\|(.*)\|\s*$")
+
+
+def _spec_rows() -> list[tuple[str, str, str, str]]:
+    if not SPEC.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"the specification is missing at {SPEC}: CI must have ../shared beside the checkout")
+        pytest.skip(f"specification not found at {SPEC}")
+    rows = []
+    for line in SPEC.read_text("utf-8").splitlines():
+        m = _ROW.match(line)
+        if m:
+            rows.append(tuple(x.strip() for x in m.groups()))
+    return rows
+
+
+def test_reason_catalogue_matches_the_spec_tables_line_by_line():
+    """Every row of the spec's per-charge and per-case tables: its step emits its reason code with
+    its category; and no other code exists but the two documented additions."""
+    rows = _spec_rows()
+    assert [r[0] for r in rows] == [str(i) for i in range(1, 26)] + ["C1", "C2"]
+    spec_codes = set()
+    for step, condition, third, fourth in rows:
+        if step.startswith("C"):  # | step | condition | effect | code |
+            (code,) = re.findall(r"`([A-Z0-9_]+)`", fourth)
+            assert REASONS[code].step == step
+            effect = third.replace("->", "→")
+            if "automatic → petition" in effect:
+                assert REASONS[code].category is Category.PETITION
+            else:
+                assert "automatic → review" in effect and REASONS[code].category is Category.REVIEW
+        elif step == "21":  # | 21 | condition | continue, note `CLASS_INFERRED` | |
+            (code,) = re.findall(r"`([A-Z0-9_]+)`", third)
+            assert REASONS[code].step == "21" and REASONS[code].category is None
+        else:  # | step | condition | category | code |
+            (code,) = re.findall(r"`([A-Z0-9_]+)`", fourth)
+            assert REASONS[code].step == step, code
+            assert REASONS[code].category is Category(third), code
+        spec_codes.add(code)
+        spec_codes.update(re.findall(r"note `([A-Z0-9_]+)`", condition))  # step 15's DATE_FROM_ARREST
+    assert set(REASONS) - spec_codes == {"VIOLENT_UNDETERMINED", "COCHARGE_UNDETERMINED"}
+    assert spec_codes <= set(REASONS)
+
+
+def test_the_violent_list_is_the_specs():
+    """Every section the spec's violent-crime list names, and no other, is in the data file;
+    and a dismissed co-charge under each one turns an automatic charge into a petition."""
+    text = _spec_rows() and SPEC.read_text("utf-8")
+    block = text[text.index("### Violent-crime list"):text.index("### Tranche")]
+    listed = set(re.findall(r"\b(\d+-\d+(?:\.\d+)?)\b", block.split("Also 625 ILCS")[0]))
+    data = {sec for (ch, act, sec) in VIOLENT_SECTIONS if (ch, act) == ("720", "5")}
+    assert listed == data
+    assert {k for k in VIOLENT_SECTIONS if k[:2] != ("720", "5")} == {("625", "5", "11-501")}
+    for sec in sorted(listed):
+        cannabis = ChargeRecord(record_id="v#0", case_number=f"V{sec}", person_id="P1", statute="720 ILCS 550/4(c)",
+                                offense_class="A", offense_date=date(2010, 5, 5), disposition="Plea Of Guilty")
+        other = ChargeRecord(record_id="v#1", case_number=f"V{sec}", person_id="P1", statute=f"720 ILCS 5/{sec}(a)",
+                             offense_class="2", offense_date=date(2010, 5, 5), disposition="Nolle Prosecution")
+        got = evaluate_records([cannabis, other], Policy(), AS_OF)[0]
+        assert (got.category, got.reasons[0]) == (Category.PETITION, "VIOLENT_ASSOCIATION"), sec
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -128,13 +229,17 @@ def test_apply_case_rules_agrees_with_evaluate_records(case):
     by_case: dict = {}
     for i, r in enumerate(records):
         by_case.setdefault(r.case_key, []).append(i)
-    for idx in by_case.values():
+    for (person, number), idx in by_case.items():
         recs = [records[i] for i in idx]
         per = [evaluate_charge(r, policy, AS_OF) for r in recs]
-        got = apply_case_rules(recs, per, policy, AS_OF)
+        # a charge with no person id counts in every case of its number, and sees all of them
+        others = [(r, evaluate_charge(r, policy, AS_OF)) for r in records
+                  if r.case_number == number and (r.person_id or "") != person
+                  and (not person or not r.person_id)]
+        got = apply_case_rules(recs, per, policy, AS_OF, others)
         assert got == [batch[i] for i in idx]
         # applying twice changes nothing
-        assert apply_case_rules(recs, got, policy, AS_OF) == got
+        assert apply_case_rules(recs, got, policy, AS_OF, others) == got
 
 
 # -- explanations and the explain trail ---------------------------------------------------------
@@ -357,6 +462,18 @@ def test_docs_list_every_reason_code_with_its_cite():
     for code, r in REASONS.items():
         assert f"`{code}`" in doc, code
         assert r.cite in doc, code
+
+
+def test_docs_list_the_whole_disposition_vocabulary():
+    """docs/rules.md names every phrase the disposition reader knows (counsel reads the list)."""
+    from clearterm.domain import disposition as d
+    from clearterm.domain.disposition import normalise_phrase
+
+    doc = normalise_phrase((REPO / "docs" / "rules.md").read_text("utf-8"))
+    phrases = (*d._CONVICTION_BASES, *d._CONVICTION_SUFFIXES, *d._NON_CONVICTION, *d._NOLLE_SUFFIX,
+               *d._PENDING, *d._SUPERVISION)
+    missing = [ph for ph in phrases if f" {ph} " not in f" {doc} "]
+    assert not missing
 
 
 def test_violent_list_is_data_with_its_source():

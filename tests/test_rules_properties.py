@@ -32,9 +32,10 @@ DISPOSITIONS = [
     "SOL", "BFW", "", "Superseded by Indictment", "Supervision", "Diversion referral (DS): Graduated", "PENDING",
 ]
 SENTENCES = [None, "", "Probation / Probation", "Supervision / Court Supervision", "Probation / 710/410 Probation",
-             "2nd Chance Probation", "Prison / Illinois Department of Corrections"]
-CLASSES = [None, "", "A", "B", "C", "4", "3", "2", "1", "X", "M", "O", "Z", "U", "P", "class a", "??"]
-COUNTIES = [None, "", "Cook", "Cook County", "COOK", "DuPage", "Lake County", "  "]
+             "2nd Chance Probation", "Prison / Illinois Department of Corrections", "Supervision Revoked"]
+CLASSES = [None, "", "A", "B", "C", "4", "3", "2", "1", "X", "M", "O", "Z", "U", "P", "class a", "??",
+           "Class 3 Felony", "Class A Misdemeanor", "F3"]
+COUNTIES = [None, "", "Cook", "Cook County", "COOK", "DuPage", "Lake County", "  ", "Cook County, IL"]
 NAMES = ["Zyxwvut", "Qwertyuiop"]
 
 dates = st.one_of(st.none(), st.dates(min_value=date(1975, 1, 1), max_value=date(2024, 12, 31)),
@@ -59,7 +60,7 @@ def charge(draw, idx: int = 0):
         county=draw(st.sampled_from(COUNTIES)),
         age_at_offense=draw(st.one_of(st.none(), st.integers(min_value=10, max_value=80))),
         date_of_birth=draw(st.one_of(st.none(), st.dates(min_value=date(1950, 1, 1), max_value=date(2010, 1, 1)))),
-        enhancement=draw(st.sampled_from([None, "", "550/7", "none"])),
+        enhancement=draw(st.sampled_from([None, "", "550/7", "none", "Y", "Sec. 7."])),
         person_id=draw(st.sampled_from(["P1", "P2", None])),
         case_number=draw(st.sampled_from(["C1", "C2", "C3"])),
     )

@@ -107,13 +107,19 @@ _PAR_RE = re.compile(r"(\d+(?:\.\d+)?)")
 _CCA_SECTION_LETTER_RE = re.compile(r"(\d+(?:\.\d+)?)([A-Z])\Z", re.I)
 
 _CCA_SUBSECTIONS = frozenset("abcdefg")
-_SECTION7_RE = re.compile(r"(?:^|[^0-9./])(?:550\s*[/-]\s*)?7(?:$|[^0-9.])")
+_SECTION7_RE = re.compile(r"(?:^|[^0-9./])(?:550\s*[/-]\s*)?0*7(?:\.0*)?(?:$|[^0-9.])")
+#: enhancement-column values that say "yes" without naming a section: on a Cannabis Control Act
+#: charge the only enhancement is Section 7
+_YES_ENHANCEMENT = frozenset({
+    "Y", "YES", "TRUE", "X", "ENHANCED", "ENHANCEMENT", "SEVEN", "SECTION SEVEN", "SEC SEVEN",
+})
 
 
 def names_section_7(text: str | None) -> bool:
     """Does an enhancement column name Section 7 of the Cannabis Control Act?
 
-    Any standalone ``7`` (``7``, ``Sec. 7``, ``550/7``, ``720 ILCS 550/7(a)``) counts; a false
+    Any standalone ``7`` (``7``, ``07``, ``7.0``, ``Sec. 7.``, ``550/7``, ``720 ILCS 550/7(a)``)
+    counts, and so does a plain yes (``Y``, ``Yes``, ``Enhanced``, ``Section Seven``); a false
     positive only routes a record to review (step 13), never to relief.
     """
     if not text:
@@ -121,6 +127,8 @@ def names_section_7(text: str | None) -> bool:
     s = text.strip().upper()
     if not s:
         return False
+    if " ".join(re.sub(r"[^0-9A-Z]+", " ", s).split()) in _YES_ENHANCEMENT:
+        return True
     s = re.sub(r"([A-Z])\.", r"\1 ", s)  # "Sec.7" -> "Sec 7"
     s = re.sub(r"720\s*(?:ILCS)?\s*-?\s*(?=550)", "", s)
     return _SECTION7_RE.search(s) is not None
@@ -211,13 +219,28 @@ def _parse_rest(rest: str, chapter: str | None, act: str | None, *, in_attempt: 
         m = _CCA_SECTION_LETTER_RE.match(section)
         if m and subsection is None:  # "4C"
             section, subsection = m.group(1), m.group(2).lower()
-        if "-" in section or not re.fullmatch(r"\d+(?:\.\d+)?", section):
-            raise CitationError("not a Cannabis Control Act section number")
+        section = _cca_section(section)
         if section in ("4", "5") and subsection is not None and subsection not in _CCA_SUBSECTIONS:
             raise CitationError("Sections 4 and 5 have subsections (a) to (g) only")
         if section == "7":
             enhancement = True
     return _Parsed(chapter, act, section, subsection, "".join(parts), False, enhancement)
+
+
+_CCA_SECTION_RE = re.compile(r"0*(\d+)(?:\.(\d+))?\Z")
+
+
+def _cca_section(section: str) -> str:
+    """A Cannabis Control Act section as the Act numbers them: "04" and "4.0" -> "4", "5.1"
+    stays. The Act has sections 1 to 19 (some with a decimal part, 5.1, 10.1); any other number
+    is a miswritten citation, not "another section" (which would make the charge ineligible)."""
+    m = _CCA_SECTION_RE.match(section)
+    if not m:
+        raise CitationError("not a Cannabis Control Act section number")
+    whole, frac = int(m.group(1)), (m.group(2) or "").rstrip("0")
+    if not 1 <= whole <= 19 or len(frac) > 1:
+        raise CitationError("the Cannabis Control Act has no such section")
+    return f"{whole}.{frac}" if frac else str(whole)
 
 
 def _parse_attempt(tail: str, chapter: str | None, act: str | None) -> _Parsed:
@@ -244,6 +267,10 @@ def _parse_attempt(tail: str, chapter: str | None, act: str | None) -> _Parsed:
     return _Parsed(target.chapter, target.act, target.section, target.subsection, target.detail, True, enhancement)
 
 
+# A bare target section shaped like a Cannabis Control Act section: "4(d)", "5", "4-C", "10.1".
+_BARE_CCA_LIKE_RE = re.compile(r"\s*\d{1,2}(?:\.\d)?\s*(?:\(|-\s*[A-Z](?![A-Z0-9])|\Z)", re.I)
+
+
 def _parse_target(inner: str, chapter: str | None, act: str | None) -> _Parsed:
     """The offence inside 8-4(...): a full citation, "act/section" (chapter 720), or a bare section."""
     try:
@@ -254,6 +281,10 @@ def _parse_target(inner: str, chapter: str | None, act: str | None) -> _Parsed:
     if m:
         return _parse_rest(m.group(2), CANNABIS_CHAPTER, m.group(1).lstrip("0") or "0", in_attempt=True)
     if chapter == "720" and act == "5" or chapter == "625":
+        if _BARE_CCA_LIKE_RE.match(inner):
+            # "8-4(4(d))": Criminal Code sections are numbered article-section ("9-1"), so a bare
+            # "4(d)" is more likely the Cannabis Control Act's than the Code's: it cannot be told
+            raise CitationError("the attempt's target names no act")
         return _parse_rest(inner, chapter, act, in_attempt=True)
     raise CitationError("unreadable attempt target")
 

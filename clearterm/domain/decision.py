@@ -15,7 +15,10 @@ __all__ = [
     "RULES_VERSION", "Category", "Reason", "REASONS", "NOTE_CODES", "CASE_CODES", "Decision",
 ]
 
-RULES_VERSION = "1"
+#: The specification is rules v1; "1.1" is clearterm's second reading of it. 1.1 corrected inputs
+#: that 1 misread (docs/rules.md, "Rules versions"); a store evaluated under 1 gets new decisions
+#: on its next evaluation, and keeps the old ones.
+RULES_VERSION = "1.1"
 
 
 class Category(str, enum.Enum):

@@ -28,6 +28,8 @@ class DispositionKind(enum.Enum):
 
 class SentenceKind(enum.Enum):
     SUPERVISION = "supervision"
+    #: supervision that was revoked or ended unsatisfactorily: a conviction may have been entered
+    SUPERVISION_REVOKED = "supervision_revoked"
     #: first-offender probation that ends in dismissal: "710", "410", "2nd Chance Probation"
     QUALIFIED_PROBATION = "qualified_probation"
     OTHER = "other"
@@ -117,6 +119,12 @@ def read_disposition(text: str | None, disposition_date: date | None) -> Disposi
 
 
 _SENT_CACHE: dict[str, SentenceKind] = {}
+#: words that say a supervision did not end well ("Supervision Revoked", "Supervision Terminated
+#: Unsatisfactorily"): a judgment may then have been entered, so it is not read as supervision
+_REVOKED_WORDS = frozenset({
+    "REVOKED", "REVOCATION", "REVOKE", "UNSATISFACTORILY", "UNSATISFACTORY", "UNSUCCESSFUL",
+    "UNSUCCESSFULLY", "VACATED", "VIOLATION", "VIOLATED", "VOP",
+})
 
 
 def _read_sentence(text: str) -> SentenceKind:
@@ -125,6 +133,8 @@ def _read_sentence(text: str) -> SentenceKind:
         return SentenceKind.NONE
     tokens = n.split()
     if "SUPERVISION" in tokens:
+        if _REVOKED_WORDS.intersection(tokens):
+            return SentenceKind.SUPERVISION_REVOKED
         return SentenceKind.SUPERVISION
     padded = f" {n} "
     if "710" in tokens or "410" in tokens or " 2ND CHANCE PROBATION " in padded \

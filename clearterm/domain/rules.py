@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -65,6 +66,8 @@ OBJECTION_GROUNDS: tuple[tuple[str, str], ...] = (
 
 # -- violent-crime list (data) ----------------------------------------------------------------
 
+_V_NO, _V_YES, _V_FELONY_ONLY, _V_UNKNOWN = 0, 1, 2, 3  # a charge against the list
+
 
 def _load_violent() -> tuple[str, dict[tuple[str, str, str], bool], frozenset[str]]:
     text = resources.files("clearterm.domain").joinpath("violent_crimes.toml").read_text("utf-8")
@@ -77,46 +80,105 @@ def _load_violent() -> tuple[str, dict[tuple[str, str, str], bool], frozenset[st
 
 VIOLENT_SOURCE, VIOLENT_SECTIONS, FELONY_CLASSES = _load_violent()
 
+_TRAILING_LETTERS = re.compile(r"[A-Z]+\Z")
+_TRAILING_ZEROS = re.compile(r"\.(\d*?)0+(?=\Z|-)")
+
+
+def _near_section(section: str) -> str:
+    """A section with trailing letters and trailing decimal zeros dropped: "18-2A" and "18-2" ->
+    "18-2", "11-1.2" and "11-1.20" -> "11-1.2". Two citations that agree only this far may be the
+    same offense miswritten (a subsection run into the section, a zero lost)."""
+    s = _TRAILING_LETTERS.sub("", section.upper())
+    return _TRAILING_ZEROS.sub(lambda m: "." + m.group(1) if m.group(1) else "", s)
+
+
+#: (chapter, act, near section) of every violent-list entry: a citation that matches one of these
+#: but no entry exactly cannot be cleared of the list (C1: VIOLENT_UNDETERMINED).
+VIOLENT_NEAR = frozenset((ch, act, _near_section(sec)) for ch, act, sec in VIOLENT_SECTIONS)
+
+
+def _violent_entry(chapter: str, act: str, section: str) -> int:
+    """_V_NO, _V_YES, _V_FELONY_ONLY, or _V_UNKNOWN for a near match."""
+    v = VIOLENT_SECTIONS.get((chapter, act, section.upper()))
+    if v is not None:
+        return _V_FELONY_ONLY if v else _V_YES
+    return _V_UNKNOWN if (chapter, act, _near_section(section)) in VIOLENT_NEAR else _V_NO
+
 # -- small readers ----------------------------------------------------------------------------
 
 _CLASSES = frozenset({"X", "1", "2", "3", "4", "A", "B", "C", "M", "O"})
 _ABOVE_4 = frozenset({"3", "2", "1", "X", "M"})
-_CLASS_CACHE: dict[str, str | None] = {}
+#: The spec's markers of a missing class (step 21: "missing/unreadable (Z, U, P, blank)").
+_MISSING_MARKS = frozenset({"", "Z", "U", "P"})
+_FELONY_WORDS = frozenset({"FELONY", "FEL"})
+_MISD_WORDS = frozenset({"MISDEMEANOR", "MISDEMEANOUR", "MISD"})
+_FELONY_OF = frozenset({"X", "1", "2", "3", "4"})
+_MISD_OF = frozenset({"A", "B", "C"})
+_CLASS_PUNCT = re.compile(r"[^0-9A-Z]+")
+_CLASS_CACHE: dict[str | None, tuple[str | None, bool]] = {}
+
+
+def _read_class(raw: str | None) -> tuple[str | None, bool]:
+    """(class, missing): the class read from the text, and whether the text is one of the spec's
+    markers of a missing class (blank, Z, U, P), from which step 21 may infer the class.
+
+    Read: "A", "class a", "Class 4", "CLASS-3", "Class 3 Felony", "3 Felony", "Felony Class 3",
+    "Class A Misdemeanor" (the type word must agree with the class). Any other text ("F3",
+    "Felony", "Class 3 Misdemeanor") is unreadable but not missing: the class is not inferred
+    from the subsection (step 22, a person checks), since the text may name a class above 4.
+    """
+    hit = _CLASS_CACHE.get(raw)
+    if hit is not None:
+        return hit
+    tokens = _CLASS_PUNCT.sub(" ", (raw or "").upper()).split()
+    words = [t for t in tokens if t != "CLASS"]
+    found: tuple[str | None, bool]
+    if not tokens:
+        found = (None, True)
+    elif len(words) == 1 and words[0] in _CLASSES:
+        found = (words[0], False)
+    elif len(words) == 1 and words[0] in _MISSING_MARKS and len(tokens) <= 2:
+        found = (None, True)
+    elif len(words) == 2:
+        kinds = [w for w in words if w in _FELONY_WORDS or w in _MISD_WORDS]
+        classes = [w for w in words if w in _CLASSES]
+        if len(kinds) == 1 and len(classes) == 1:
+            c = classes[0]
+            ok = c in _FELONY_OF if kinds[0] in _FELONY_WORDS else c in _MISD_OF
+            found = (c, False) if ok else (None, False)
+        else:
+            found = (None, False)
+    else:
+        found = (None, False)
+    if len(_CLASS_CACHE) < 10_000:
+        _CLASS_CACHE[raw] = found
+    return found
 
 
 def normalise_class(raw: str | None) -> str | None:
-    """"A", "class a", "Class 4" -> "A"/"4"; Z, U, P, blank or anything else -> None (unreadable)."""
-    if not raw:
-        return None
-    c = _CLASS_CACHE.get(raw)
-    if c is None and raw not in _CLASS_CACHE:
-        s = raw.strip().upper()
-        if s.startswith("CLASS"):
-            s = s[5:].strip()
-        c = s if s in _CLASSES else None
-        if len(_CLASS_CACHE) < 10_000:
-            _CLASS_CACHE[raw] = c
-    return c
+    """"A", "class a", "Class 4", "Class 3 Felony" -> "A"/"4"/"3"; Z, U, P, blank or anything
+    else -> None (unreadable). See :func:`_read_class`."""
+    return _read_class(raw)[0]
 
 
 _COUNTY_CACHE: dict[str, str] = {}
 
 
+_COUNTY_NOISE = frozenset({"county", "co", "cty", "of", "the", "circuit", "court", "il", "ill", "illinois"})
+_NON_ALNUM_SPACE = re.compile(r"[^0-9a-z]+")
+
+
 def county_key(raw: str | None) -> str:
-    """Comparable county name: case-insensitive, trailing "County" (or "Co.") and punctuation ignored.
-    Empty means "not given"."""
+    """Comparable county name: case, spacing and punctuation ignored, and the words "County",
+    "Co.", "Cty", "of", "Circuit Court" and the state ("IL", "Illinois") dropped, so "Cook",
+    "Cook County, IL", "County of Cook" and "COOK CO." all read "cook" ("Du Page" and "DuPage"
+    both "dupage"). Empty means "not given"."""
     if not raw:
         return ""
     k = _COUNTY_CACHE.get(raw)
     if k is None:
-        s = " ".join(raw.lower().split())
-        for suffix in (" county", " co.", " co"):
-            if s.endswith(suffix):
-                s = s[: -len(suffix)]
-                break
-        if s in ("county",):
-            s = ""
-        k = "".join(ch for ch in s if ch.isalnum())
+        words = _NON_ALNUM_SPACE.sub(" ", raw.lower()).split()
+        k = "".join(w for w in words if w not in _COUNTY_NOISE)
         if len(_COUNTY_CACHE) < 10_000:
             _COUNTY_CACHE[raw] = k
     return k
@@ -130,15 +192,16 @@ def _effective_date(r: ChargeRecord) -> tuple[date | None, bool]:
 
 
 def age_at_offense(r: ChargeRecord) -> tuple[int | None, str]:
-    """Age at the offense: the age column if given, else from the date of birth at the
-    offense date (else the arrest date). Returns (age, source)."""
-    if r.age_at_offense is not None:
-        return r.age_at_offense, "age column"
+    """Age at the offense (step 18): the lower of the age column and the age from the date of
+    birth at the offense date (else the arrest date), whichever are known. Returns (age, source)."""
     dob = r.date_of_birth
     d = r.offense_date or r.arrest_date
-    if dob is None or d is None:
+    by_dob = None if dob is None or d is None else d.year - dob.year - ((d.month, d.day) < (dob.month, dob.day))
+    if r.age_at_offense is not None and (by_dob is None or r.age_at_offense <= by_dob):
+        return r.age_at_offense, "age column"
+    if by_dob is None:
         return None, "unknown"
-    return d.year - dob.year - ((d.month, d.day) < (dob.month, dob.day)), "date of birth"
+    return by_dob, "date of birth"
 
 
 def tranche_for(record: ChargeRecord) -> int | None:
@@ -219,7 +282,6 @@ def _weight_side(w: float | None, entry: _Sub | None, sec: str, cls: str | None,
 
 # -- citation facts ---------------------------------------------------------------------------
 
-_V_NO, _V_YES, _V_FELONY_ONLY, _V_UNKNOWN = 0, 1, 2, 3
 _K_UNPARSED, _K_OTHER_ACT, _K_CANNABIS = 0, 1, 2
 
 
@@ -241,8 +303,7 @@ class _Facts:
         self.sub = cit.subsection
         self.attempt = cit.attempt
         self.enh = cit.enhancement
-        v = VIOLENT_SECTIONS.get((cit.chapter or "", cit.act or "", (cit.section or "").upper()))
-        self.violent = _V_NO if v is None else (_V_FELONY_ONLY if v else _V_YES)
+        self.violent = _violent_entry(cit.chapter or "", cit.act or "", cit.section or "")
 
 
 _FACTS: dict[tuple[str, str | None], _Facts] = {}
@@ -267,11 +328,13 @@ def is_violent(citation: Citation | None, offense_class: str | None) -> bool | N
     (unreadable citation, or a felony-only entry with an unreadable class)."""
     if citation is None:
         return None
-    v = VIOLENT_SECTIONS.get((citation.chapter or "", citation.act or "", (citation.section or "").upper()))
-    if v is None:
+    v = _violent_entry(citation.chapter or "", citation.act or "", citation.section or "")
+    if v == _V_NO:
         return False
-    if not v:
+    if v == _V_YES:
         return True
+    if v == _V_UNKNOWN:
+        return None
     c = normalise_class(offense_class)
     if c is None:
         return None
@@ -315,7 +378,8 @@ _A, _P, _R, _N, _I = (Category.AUTOMATIC, Category.PETITION, Category.REVIEW,
 _CONV, _NONCONV, _SUPV, _PEND, _UNREC = (
     DispositionKind.CONVICTION, DispositionKind.NON_CONVICTION, DispositionKind.SUPERVISION,
     DispositionKind.PENDING, DispositionKind.UNRECOGNIZED)
-_S_SUPV, _S_QUAL = SentenceKind.SUPERVISION, SentenceKind.QUALIFIED_PROBATION
+_S_SUPV, _S_QUAL, _S_REVOKED = (SentenceKind.SUPERVISION, SentenceKind.QUALIFIED_PROBATION,
+                                SentenceKind.SUPERVISION_REVOKED)
 
 _STEP_IDS = tuple(str(i) for i in range(1, 26))
 _STEPS = {k: _STEP_IDS[:k] for k in range(1, 26)}
@@ -328,8 +392,7 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
     f = _FACTS.get((r.statute, r.enhancement))
     if f is None:
         f = _facts(r.statute, r.enhancement)
-    raw_cls = r.offense_class
-    cls = normalise_class(raw_cls) if raw_cls else None
+    cls, cls_missing = _read_class(r.offense_class)
     dk = read_disposition(r.disposition, r.disposition_date)
 
     kind = f.kind
@@ -358,15 +421,20 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
         from_arrest = d is not None
     if cls == "O":                                                            # 7
         return _N, ("CIVIL_VIOLATION",), 7, f, dk, cls
-    if sec == "4" and f.sub == "a" and d is not None and d >= CIVIL_VIOLATION_DATE:
-        return _N, (("CIVIL_VIOLATION",) + _ARREST if from_arrest else ("CIVIL_VIOLATION",)), 7, f, dk, cls
-    if dk is _SUPV or (dk is _CONV and read_sentence(r.sentence) is _S_SUPV):  # 8
+    # the spec says "offense date" here: an arrest on/after the date does not show the offense was
+    # (the later steps read the arrest date as the spec says, and the 4(a) table sends it to review)
+    od = r.offense_date
+    if sec == "4" and f.sub == "a" and od is not None and od >= CIVIL_VIOLATION_DATE:
+        return _N, ("CIVIL_VIOLATION",), 7, f, dk, cls
+    sk = read_sentence(r.sentence)
+    if (dk is _SUPV and sk is not _S_REVOKED) or (dk is _CONV and sk is _S_SUPV):  # 8
         return _N, ("SUPERVISION",), 8, f, dk, cls
     if dk is _PEND:                                                           # 9
         return _R, ("PENDING",), 9, f, dk, cls
-    if dk is not _CONV:                                                       # 10
+    if dk is not _CONV or sk is _S_REVOKED:                                   # 10
+        # a supervision that was revoked may have ended in a judgment: a person checks
         return _R, ("UNKNOWN_DISPOSITION",), 10, f, dk, cls
-    if r.sentence and read_sentence(r.sentence) is _S_QUAL:                   # 11
+    if sk is _S_QUAL:                                                         # 11
         return _R, ("QUALIFIED_PROBATION",), 11, f, dk, cls
     if f.attempt:                                                             # 12
         return _R, ("ATTEMPT",), 12, f, dk, cls
@@ -382,9 +450,11 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
     if (d < ctx.poss) if sec == "4" else (d < ctx.deliv):                     # 17
         return _R, ("OLD_PENALTY_SCHEDULE",) + notes, 17, f, dk, cls
     age = r.age_at_offense                                                    # 18
-    if age is None and r.date_of_birth is not None:
-        dob = r.date_of_birth
-        age = d.year - dob.year - ((d.month, d.day) < (dob.month, dob.day))
+    dob = r.date_of_birth
+    if dob is not None:  # either source under 18 is enough: a disagreement goes to a person
+        by_dob = d.year - dob.year - ((d.month, d.day) < (dob.month, dob.day))
+        if age is None or by_dob < age:
+            age = by_dob
     if age is not None and age < 18:
         return _R, ("JUVENILE",) + notes, 18, f, dk, cls
     if cls in _ABOVE_4:                                                       # 19
@@ -394,7 +464,7 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
     if cls is not None:                                                       # 20 (cls is C, B, A or 4 here)
         if entry is not None and cls not in entry.allowed:
             return _R, ("CLASS_SUBSECTION_CONFLICT",) + notes, 20, f, dk, cls
-    elif entry is not None and entry.inferable:                               # 21
+    elif cls_missing and entry is not None and entry.inferable:               # 21
         notes = notes + _INFERRED
     else:                                                                     # 22
         return _R, ("CLASS_UNKNOWN",) + notes, 22, f, dk, cls
@@ -561,15 +631,19 @@ def _apply_effect(cat, reasons, steps, expl, cite, cls_text, disp, flags):
 
 
 def apply_case_rules(records: Sequence[ChargeRecord], decisions: Sequence[Decision],
-                     policy: Policy, as_of: date) -> list[Decision]:
+                     policy: Policy, as_of: date,
+                     others: Sequence[tuple[ChargeRecord, Decision]] = ()) -> list[Decision]:
     """C1 and C2 for the charges of ONE case (same person and case number).
 
     ``decisions`` are the per-charge decisions aligned with ``records``; returns a new
-    aligned list. Decisions that already carry a C1/C2 step are returned unchanged."""
+    aligned list. Decisions that already carry a C1/C2 step are returned unchanged.
+    ``others`` are further charges that count as "another charge in the same case" without
+    being decided here: under the same case number, those with no person id (for a case with
+    no person id, every other person's), as :func:`evaluate_records` counts them."""
     if len(records) != len(decisions):
         raise ValueError("records and decisions must be aligned")
     items = []
-    for r, dec in zip(records, decisions):
+    for r, dec in [*zip(records, decisions), *others]:
         f = _facts(r.statute, r.enhancement)
         items.append((f, normalise_class(r.offense_class), dec.reasons[0],
                       read_disposition(r.disposition, r.disposition_date)))
@@ -619,20 +693,35 @@ def _evaluate_batch(recs: list[ChargeRecord], ctx: _Ctx, as_of: date) -> list[De
         c = res[0]
         if c is _A or c is _P:
             groups[(r.person_id or "", r.case_number)] = []
+    # A charge with no person id may be any person's in its case number (a gap in the data, not
+    # a co-defendant we can tell apart): it counts as another charge in each of that number's
+    # cases, and they all count for it (so a violent co-charge is never lost to a missing id).
+    unknown_person: dict[str, list[int]] = {}
     if groups:
         get = groups.get
         for i, r in enumerate(recs):
-            g = get((r.person_id or "", r.case_number))
+            person = r.person_id or ""
+            g = get((person, r.case_number))
             if g is not None:
                 g.append(i)
+            if not person:
+                unknown_person.setdefault(r.case_number, []).append(i)
+    if unknown_person:
+        by_number: dict[str, list[int]] = {}
+        for i, r in enumerate(recs):
+            if r.case_number in unknown_person:
+                by_number.setdefault(r.case_number, []).append(i)
 
     out: list = [None] * len(recs)
     words = _DISP_WORD_BY_VALUE
-    for idx in groups.values():
-        if len(idx) == 1:
+    for (person, number), idx in groups.items():
+        seen = idx
+        if number in unknown_person:
+            seen = by_number[number] if not person else idx + unknown_person[number]
+        if len(seen) == 1:
             flags = _NO_FLAGS
         else:
-            flags = _case_flags([(results[j][3], results[j][5], results[j][1][0], results[j][4]) for j in idx])
+            flags = _case_flags([(results[j][3], results[j][5], results[j][1][0], results[j][4]) for j in seen])
         for j in idx:
             cat, reasons, k, f, dk, cls = results[j]
             if cat is not _A and cat is not _P:
@@ -716,7 +805,7 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
     if step == "6":
         return f"Did the charge end without a conviction? The disposition reads as {dk.value.replace('_', '-')}."
     if step == "7":
-        return (f"Is it class O, or Section 4(a) on/after {CIVIL_VIOLATION_DATE.isoformat()}? "
+        return (f"Is it class O, or Section 4(a) with an offense date on/after {CIVIL_VIOLATION_DATE.isoformat()}? "
                 f"{_cap(_class_text(r.offense_class, cls))}, Section {subtxt}, {_date_text(r)}.")
     if step == "8":
         return (f"Supervision (sentence with a conviction, or the disposition)? Disposition "
@@ -724,7 +813,10 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
     if step == "9":
         return f"Is the charge pending? The disposition reads as {dk.value.replace('_', '-')}."
     if step == "10":
-        return f"Is the disposition unrecognised? It reads as {dk.value.replace('_', '-')}."
+        sentence = read_sentence(r.sentence)
+        extra = (", with a supervision that was revoked or ended unsatisfactorily"
+                 if sentence is _S_REVOKED else "")
+        return f"Is the disposition unrecognised? It reads as {dk.value.replace('_', '-')}{extra}."
     if step == "11":
         return (f"Conviction with qualified probation (710, 410, 2nd Chance)? Sentence "
                 f"{read_sentence(r.sentence).value.replace('_', ' ')}.")
@@ -761,6 +853,8 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
     if step == "21":
         if cls is not None:
             found = "No, the class is given"
+        elif not _read_class(r.offense_class)[1]:
+            found = "The class text cannot be read (it is not blank, Z, U or P), so it is not taken from the subsection"
         elif entry is not None and entry.inferable:
             found = "Yes, the class is taken from the subsection"
         else:
@@ -851,7 +945,13 @@ def explain_lines(record: ChargeRecord, decision: Decision, policy: Policy | Non
                  f"as of {decision.as_of.isoformat()}; {tr}.")
     # The trail describes the recorded decision; say so if the record now decides otherwise.
     now = _decide(record, _ctx(p))
+    older_rules = decision.rules_version != RULES_VERSION
     if _STEPS[now[2]] != tuple(per_charge) or now[1][0] not in decision.reasons:
+        why = (f"the rules (v{decision.rules_version} then, v{RULES_VERSION} now), the record or the policy have"
+               if older_rules else "the record or the policy has")
         lines.append("Warning: re-evaluating this record now gives a different per-charge result "
-                     f"(step {now[2]}, {now[1][0]}); the record or the policy has changed since the decision.")
+                     f"(step {now[2]}, {now[1][0]}); {why} changed since the decision.")
+    elif older_rules:
+        lines.append(f"Note: decided under rules v{decision.rules_version}; the steps above are read with "
+                     f"rules v{RULES_VERSION}, which decide this record the same way.")
     return lines
