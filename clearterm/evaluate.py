@@ -2,7 +2,8 @@
 
 Records are read in record-id order, a chunk at a time, each chunk with the other records of its
 cases (the case-level steps need every charge of a case), evaluated by the domain rules and
-written in one immediate transaction per chunk. A decision is appended only when it differs from
+written in one immediate transaction per chunk. A store whose record ids are unrelated to its
+cases is read in case-number order instead, whole case numbers a chunk (:func:`_choose_order`). A decision is appended only when it differs from
 the record's decision in force (compared by a key over its content, the record version, the
 rules version, the policy and the as-of date), so rerunning with the same inputs adds no
 decision; a new rules version, policy or as-of date adds new decisions and keeps the old ones.

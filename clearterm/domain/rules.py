@@ -104,6 +104,7 @@ def _violent_entry(chapter: str, act: str, section: str) -> int:
         return _V_FELONY_ONLY if v else _V_YES
     return _V_UNKNOWN if (chapter, act, _near_section(section)) in VIOLENT_NEAR else _V_NO
 
+
 # -- small readers ----------------------------------------------------------------------------
 
 _CLASSES = frozenset({"X", "1", "2", "3", "4", "A", "B", "C", "M", "O"})
@@ -162,8 +163,6 @@ def normalise_class(raw: str | None) -> str | None:
 
 
 _COUNTY_CACHE: dict[str, str] = {}
-
-
 _COUNTY_NOISE = frozenset({"county", "co", "cty", "of", "the", "circuit", "court", "il", "ill", "illinois"})
 _NON_ALNUM_SPACE = re.compile(r"[^0-9a-z]+")
 
