@@ -196,8 +196,12 @@ def _read_by_record_id(conn: sqlite3.Connection, chunk_records: int, low: str | 
             if short:  # case numbers with records outside the chunk: read those records
                 own = {r[_ROWID] for r in rows}
                 keys = {(r[4] or "", r[1]) for r in rows}
+                # a charge with no person id counts in every case under its number (rules,
+                # ambiguity 17): a number with one in the chunk needs all of its records, and a
+                # case in the chunk needs the number's charges with no person id
+                whole = {r[1] for r in rows if not r[4]}
                 rows += [r for r in conn.execute(by_number_sql, (json.dumps(short),))
-                         if r[_ROWID] not in own and (r[4] or "", r[1]) in keys]
+                         if r[_ROWID] not in own and ((r[4] or "", r[1]) in keys or not r[4] or r[1] in whole)]
         finally:
             conn.execute("COMMIT")
         sql = next_sql

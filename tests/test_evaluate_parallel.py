@@ -52,6 +52,23 @@ def scattered_csv(tmp_path_factory, synthetic_csv):
     return path
 
 
+@pytest.fixture(scope="module")
+def unknown_persons_csv(tmp_path_factory, scattered_csv):
+    """The scattered records with every third record's person id blank: such a charge counts for
+    C1/C2 in every case under its case number, so those cases need all of the number's records."""
+    path = tmp_path_factory.mktemp("unknown") / "unknown.csv"
+    with open(scattered_csv, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for i, r in enumerate(rows):
+        if i % 3 == 0:
+            r["person_id"] = ""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
 def _store(tmp_path, name, csv_path):
     d = tmp_path / name
     d.mkdir(mode=0o700)
@@ -71,7 +88,7 @@ def _outcome(store) -> tuple[list, list]:
 
 
 @pytest.mark.parametrize("order", ["record_id", "case_number"])
-@pytest.mark.parametrize("data", ["synthetic_csv", "scattered_csv"])
+@pytest.mark.parametrize("data", ["synthetic_csv", "scattered_csv", "unknown_persons_csv"])
 @pytest.mark.parametrize("chunk_records", [1, 7, 500])
 def test_parallel_chunked_evaluation_equals_plain(tmp_path, request, data, chunk_records, order):
     csv_path = request.getfixturevalue(data)
