@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from clearterm.domain.citation import Citation, CitationError, names_section_7, parse_citation, parse_split_citation
+from clearterm.domain.citation import (Citation, CitationError, marks_enhancement, names_section_7, parse_citation,
+                                      parse_split_citation)
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 
@@ -118,12 +119,17 @@ def test_split_columns_missing_part():
 
 @pytest.mark.parametrize("column, named", [
     ("720 ILCS 550/7", True), ("550/7", True), ("7", True), ("Section 7", True), ("Sec. 7", True), ("Sec.7", True),
-    ("§7", True), ("720-550/7(a)", True), ("550-7", True),
-    (None, False), ("", False), ("  ", False), ("none", False), ("N", False), ("720 ILCS 570/407", False),
-    ("720 ILCS 5/12-7.3", False), ("17", False), ("7.5", False),
+    ("§7", True), ("720-550/7(a)", True), ("550-7", True), ("Sec. 7.", True), ("7.0", True), ("07", True),
+    ("Y", True), ("Yes", True), ("Enhanced", True), ("Section Seven", True), ("Yes - school zone", True),
+    ("1", True), ("Enh", True),
+    # any text that is not a plain "no" marks it: a false positive only sends the charge to review
+    ("720 ILCS 570/407", True), ("17", True), ("7.5", True),
+    (None, False), ("", False), ("  ", False), ("-", False), ("none", False), ("N", False), ("No", False),
+    ("N/A", False), ("0", False), ("No enhancement", False), ("FALSE", False),
 ])
 def test_enhancement_column(column, named):
-    assert names_section_7(column) is named
+    assert marks_enhancement(column) is named
+    assert names_section_7(column) is named  # the earlier name
     c = parse_citation("720 ILCS 550/5(c)", enhancement=column)
     assert c.enhancement is named
     assert c.section == "5"  # the column never changes the offence

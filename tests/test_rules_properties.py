@@ -146,9 +146,12 @@ def test_apply_case_rules_matches_batch(recs):
     groups: dict = {}
     for i, r in enumerate(recs):
         groups.setdefault(r.case_key, []).append(i)
-    for idx in groups.values():
+    for (person, number), idx in groups.items():
         sub = [recs[i] for i in idx]
-        got = apply_case_rules(sub, [evaluate_charge(r, policy, AS_OF) for r in sub], policy, AS_OF)
+        # charges with no person id count in every case of their number, and see all of it
+        others = [(r, evaluate_charge(r, policy, AS_OF)) for r in recs
+                  if r.case_number == number and (r.person_id or "") != person and (not person or not r.person_id)]
+        got = apply_case_rules(sub, [evaluate_charge(r, policy, AS_OF) for r in sub], policy, AS_OF, others)
         assert got == [batch[i] for i in idx]
 
 

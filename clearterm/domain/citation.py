@@ -26,7 +26,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-__all__ = ["Citation", "CitationError", "parse_citation", "parse_split_citation", "names_section_7"]
+__all__ = ["Citation", "CitationError", "parse_citation", "parse_split_citation", "marks_enhancement",
+           "names_section_7"]
 
 CANNABIS_CHAPTER = "720"
 CANNABIS_ACT = "550"
@@ -107,31 +108,29 @@ _PAR_RE = re.compile(r"(\d+(?:\.\d+)?)")
 _CCA_SECTION_LETTER_RE = re.compile(r"(\d+(?:\.\d+)?)([A-Z])\Z", re.I)
 
 _CCA_SUBSECTIONS = frozenset("abcdefg")
-_SECTION7_RE = re.compile(r"(?:^|[^0-9./])(?:550\s*[/-]\s*)?0*7(?:\.0*)?(?:$|[^0-9.])")
-#: enhancement-column values that say "yes" without naming a section: on a Cannabis Control Act
-#: charge the only enhancement is Section 7
-_YES_ENHANCEMENT = frozenset({
-    "Y", "YES", "TRUE", "X", "ENHANCED", "ENHANCEMENT", "SEVEN", "SECTION SEVEN", "SEC SEVEN",
+#: enhancement-column values that say "no enhancement"
+_NO_ENHANCEMENT = frozenset({
+    "N", "NO", "NONE", "0", "FALSE", "F", "NA", "N A", "NULL", "NIL", "NO ENHANCEMENT", "NOT ENHANCED",
 })
 
 
-def names_section_7(text: str | None) -> bool:
-    """Does an enhancement column name Section 7 of the Cannabis Control Act?
+def marks_enhancement(text: str | None) -> bool:
+    """Does an enhancement column mark an enhancement?
 
-    Any standalone ``7`` (``7``, ``07``, ``7.0``, ``Sec. 7.``, ``550/7``, ``720 ILCS 550/7(a)``)
-    counts, and so does a plain yes (``Y``, ``Yes``, ``Enhanced``, ``Section Seven``); a false
-    positive only routes a record to review (step 13), never to relief.
+    Blank, punctuation only, or a plain no ("N", "No", "None", "0", "N/A", "No enhancement")
+    does not; any other text does: "Section 7", "Sec. 7.", "550/7", "Y", "Enhanced", "School
+    zone", even another statute. On a Cannabis Control Act charge the enhancement is Section 7,
+    and a text that cannot be read as "no" must not be passed over: a false positive only routes
+    a record to review (step 13), never to relief.
     """
     if not text:
         return False
-    s = text.strip().upper()
-    if not s:
-        return False
-    if " ".join(re.sub(r"[^0-9A-Z]+", " ", s).split()) in _YES_ENHANCEMENT:
-        return True
-    s = re.sub(r"([A-Z])\.", r"\1 ", s)  # "Sec.7" -> "Sec 7"
-    s = re.sub(r"720\s*(?:ILCS)?\s*-?\s*(?=550)", "", s)
-    return _SECTION7_RE.search(s) is not None
+    words = " ".join(re.sub(r"[^0-9A-Z]+", " ", text.upper()).split())
+    return bool(words) and words not in _NO_ENHANCEMENT
+
+
+#: The earlier name (the column was read for Section 7 only).
+names_section_7 = marks_enhancement
 
 
 def _normalise(text: str) -> str:
@@ -237,7 +236,9 @@ def _cca_section(section: str) -> str:
     m = _CCA_SECTION_RE.match(section)
     if not m:
         raise CitationError("not a Cannabis Control Act section number")
-    whole, frac = int(m.group(1)), (m.group(2) or "").rstrip("0")
+    whole, frac = int(m.group(1)), m.group(2) or ""
+    if frac and not frac.strip("0"):  # "4.0", "4.00"
+        frac = ""
     if not 1 <= whole <= 19 or len(frac) > 1:
         raise CitationError("the Cannabis Control Act has no such section")
     return f"{whole}.{frac}" if frac else str(whole)
@@ -267,8 +268,10 @@ def _parse_attempt(tail: str, chapter: str | None, act: str | None) -> _Parsed:
     return _Parsed(target.chapter, target.act, target.section, target.subsection, target.detail, True, enhancement)
 
 
-# A bare target section shaped like a Cannabis Control Act section: "4(d)", "5", "4-C", "10.1".
-_BARE_CCA_LIKE_RE = re.compile(r"\s*\d{1,2}(?:\.\d)?\s*(?:\(|-\s*[A-Z](?![A-Z0-9])|\Z)", re.I)
+# A bare attempt target shaped like a Cannabis Control Act section: "4(d)", "5", "4-C", "4D", "10.1",
+# or an old ch. 56 1/2 paragraph of it ("704(d)").
+_BARE_CCA_LIKE_RE = re.compile(
+    r"\s*(?:\d{1,2}(?:\.\d)?|\d[A-G]|7[01]\d(?:\.\d)?)\s*(?:\(|-\s*[A-Z](?![A-Z0-9])|\Z)", re.I)
 
 
 def _parse_target(inner: str, chapter: str | None, act: str | None) -> _Parsed:
@@ -346,7 +349,7 @@ def _build(text: str, enhancement: str | None, raw: str) -> Citation:
     if not s:
         raise CitationError("the citation is empty")
     p = _parse_full(s, in_attempt=False)
-    enh = p.enhancement or names_section_7(enhancement)
+    enh = p.enhancement or marks_enhancement(enhancement)
     return Citation(p.chapter, p.act, p.section, p.subsection, p.attempt, enh, raw, p.detail)
 
 

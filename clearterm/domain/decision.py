@@ -78,6 +78,10 @@ _REASON_LIST: tuple[Reason, ...] = (
     Reason("UNKNOWN_DISPOSITION",
            "The disposition could not be read as a conviction or a non-conviction, so a person must check it.",
            "20 ILCS 2630/5.2(i)", "10", _C.REVIEW),
+    Reason("SUPERVISION_REVOKED",
+           "The sentence was supervision that was revoked or may not have ended well, so a judgment of "
+           "conviction may have been entered, and a person must check how the case ended.",
+           "730 ILCS 5/5-6-3.1(e); 730 ILCS 5/5-6-4", "10", _C.REVIEW),
     Reason("QUALIFIED_PROBATION",
            "The sentence is qualified probation (Section 10, 410 or Second Chance), which ends in dismissal "
            "when completed, so a person must check how it ended.",
@@ -139,8 +143,9 @@ _REASON_LIST: tuple[Reason, ...] = (
            "offense and relief comes only on the person's motion.",
            f"{_MCO}; 725 ILCS 120/3(c)", "C1", _C.PETITION),
     Reason("VIOLENT_UNDETERMINED",
-           "Another charge in the same case cannot be checked against the violent-crime list (its citation, "
-           "or a DUI's class, cannot be read), so a person must check it.",
+           "Another charge in the same case cannot be checked against the violent-crime list (its citation "
+           "cannot be read or only nearly matches a listed offense, or a DUI's class cannot be read), so a "
+           "person must check it.",
            f"{_MCO}; 725 ILCS 120/3(c)", "C1", _C.REVIEW),
     Reason("COCHARGED_CONVICTION",
            "Another charge in the same case, not under the Cannabis Control Act, ended in a conviction, and "

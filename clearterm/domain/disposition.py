@@ -119,12 +119,18 @@ def read_disposition(text: str | None, disposition_date: date | None) -> Disposi
 
 
 _SENT_CACHE: dict[str, SentenceKind] = {}
-#: words that say a supervision did not end well ("Supervision Revoked", "Supervision Terminated
-#: Unsatisfactorily"): a judgment may then have been entered, so it is not read as supervision
-_REVOKED_WORDS = frozenset({
-    "REVOKED", "REVOCATION", "REVOKE", "UNSATISFACTORILY", "UNSATISFACTORY", "UNSUCCESSFUL",
-    "UNSUCCESSFULLY", "VACATED", "VIOLATION", "VIOLATED", "VOP",
-})
+#: word beginnings that say a supervision did not end well ("Supervision Revoked", "Supervision
+#: Terminated Unsatisfactorily", "Supervision / Judgment Entered", "Supervision - Unsat"): a
+#: judgment of conviction may then have been entered, so it is not read as supervision
+_REVOKED_PREFIXES = ("REVOK", "REVOC", "UNSAT", "UNSUCC", "VIOLAT", "VACAT", "JUDG", "CONVICT", "VOP", "ADJUDG")
+_WELL_ENDED_PREFIXES = ("SATISF", "SUCCESS", "COMPLET")
+
+
+def _supervision_revoked(tokens: list[str]) -> bool:
+    if any(t.startswith(_REVOKED_PREFIXES) for t in tokens):
+        return True
+    # "Supervision Terminated" without saying it ended well
+    return "TERMINATED" in tokens and not any(t.startswith(_WELL_ENDED_PREFIXES) for t in tokens)
 
 
 def _read_sentence(text: str) -> SentenceKind:
@@ -133,7 +139,7 @@ def _read_sentence(text: str) -> SentenceKind:
         return SentenceKind.NONE
     tokens = n.split()
     if "SUPERVISION" in tokens:
-        if _REVOKED_WORDS.intersection(tokens):
+        if _supervision_revoked(tokens):
             return SentenceKind.SUPERVISION_REVOKED
         return SentenceKind.SUPERVISION
     padded = f" {n} "

@@ -66,7 +66,8 @@ OBJECTION_GROUNDS: tuple[tuple[str, str], ...] = (
 
 # -- violent-crime list (data) ----------------------------------------------------------------
 
-_V_NO, _V_YES, _V_FELONY_ONLY, _V_UNKNOWN = 0, 1, 2, 3  # a charge against the list
+# a charge against the list: not on it, on it, on it if a felony, cannot tell, near a felony-only entry
+_V_NO, _V_YES, _V_FELONY_ONLY, _V_UNKNOWN, _V_NEAR_FELONY_ONLY = 0, 1, 2, 3, 4
 
 
 def _load_violent() -> tuple[str, dict[tuple[str, str, str], bool], frozenset[str]]:
@@ -82,27 +83,41 @@ VIOLENT_SOURCE, VIOLENT_SECTIONS, FELONY_CLASSES = _load_violent()
 
 _TRAILING_LETTERS = re.compile(r"[A-Z]+\Z")
 _TRAILING_ZEROS = re.compile(r"\.(\d*?)0+(?=\Z|-)")
+_LEADING_ZEROS = re.compile(r"(?<![0-9.])0+(?=[0-9])")
+
+
+def _plain_section(section: str) -> str:
+    """A section without leading zeros in its numbers: "09-1", "018-02" -> "9-1", "18-2"."""
+    return _LEADING_ZEROS.sub("", section.upper())
 
 
 def _near_section(section: str) -> str:
-    """A section with trailing letters and trailing decimal zeros dropped: "18-2A" and "18-2" ->
-    "18-2", "11-1.2" and "11-1.20" -> "11-1.2". Two citations that agree only this far may be the
-    same offense miswritten (a subsection run into the section, a zero lost)."""
-    s = _TRAILING_LETTERS.sub("", section.upper())
+    """A plain section with trailing letters and trailing decimal zeros dropped: "18-2A" and "18-2"
+    -> "18-2", "11-1.2" and "11-1.20" -> "11-1.2". Two citations that agree only this far may be
+    the same offense miswritten (a subsection run into the section, a zero lost)."""
+    s = _TRAILING_LETTERS.sub("", _plain_section(section))
     return _TRAILING_ZEROS.sub(lambda m: "." + m.group(1) if m.group(1) else "", s)
 
 
-#: (chapter, act, near section) of every violent-list entry: a citation that matches one of these
-#: but no entry exactly cannot be cleared of the list (C1: VIOLENT_UNDETERMINED).
-VIOLENT_NEAR = frozenset((ch, act, _near_section(sec)) for ch, act, sec in VIOLENT_SECTIONS)
+#: (chapter, act, near section) of every violent-list entry -> whether all entries so near are
+#: felony-only: a citation that matches one of these but no entry exactly cannot be cleared of
+#: the list (C1: VIOLENT_UNDETERMINED), unless it is near a felony-only entry and not a felony.
+VIOLENT_NEAR: dict[tuple[str, str, str], bool] = {}
+for (_ch, _act, _sec), _felony_only in VIOLENT_SECTIONS.items():
+    _k = (_ch, _act, _near_section(_sec))
+    VIOLENT_NEAR[_k] = VIOLENT_NEAR.get(_k, True) and _felony_only
 
 
 def _violent_entry(chapter: str, act: str, section: str) -> int:
-    """_V_NO, _V_YES, _V_FELONY_ONLY, or _V_UNKNOWN for a near match."""
-    v = VIOLENT_SECTIONS.get((chapter, act, section.upper()))
+    """_V_NO, _V_YES or _V_FELONY_ONLY (leading zeros aside, "09-1" is 9-1); for a near match,
+    _V_UNKNOWN or _V_NEAR_FELONY_ONLY."""
+    v = VIOLENT_SECTIONS.get((chapter, act, _plain_section(section)))
     if v is not None:
         return _V_FELONY_ONLY if v else _V_YES
-    return _V_UNKNOWN if (chapter, act, _near_section(section)) in VIOLENT_NEAR else _V_NO
+    near = VIOLENT_NEAR.get((chapter, act, _near_section(section)))
+    if near is None:
+        return _V_NO
+    return _V_NEAR_FELONY_ONLY if near else _V_UNKNOWN
 
 
 # -- small readers ----------------------------------------------------------------------------
@@ -123,7 +138,7 @@ def _read_class(raw: str | None) -> tuple[str | None, bool]:
     """(class, missing): the class read from the text, and whether the text is one of the spec's
     markers of a missing class (blank, Z, U, P), from which step 21 may infer the class.
 
-    Read: "A", "class a", "Class 4", "CLASS-3", "Class 3 Felony", "3 Felony", "Felony Class 3",
+    Read: "A", "class a", "Class 4", "Class4", "CLASS-3", "Class 3 Felony", "3 Felony", "Felony Class 3",
     "Class A Misdemeanor" (the type word must agree with the class). Any other text ("F3",
     "Felony", "Class 3 Misdemeanor") is unreadable but not missing: the class is not inferred
     from the subsection (step 22, a person checks), since the text may name a class above 4.
@@ -131,7 +146,12 @@ def _read_class(raw: str | None) -> tuple[str | None, bool]:
     hit = _CLASS_CACHE.get(raw)
     if hit is not None:
         return hit
-    tokens = _CLASS_PUNCT.sub(" ", (raw or "").upper()).split()
+    tokens = []
+    for t in _CLASS_PUNCT.sub(" ", (raw or "").upper()).split():
+        if t.startswith("CLASS") and len(t) > 5:  # "Class4", "CLASSA"
+            tokens += ["CLASS", t[5:]]
+        else:
+            tokens.append(t)
     words = [t for t in tokens if t != "CLASS"]
     found: tuple[str | None, bool]
     if not tokens:
@@ -167,6 +187,11 @@ _COUNTY_NOISE = frozenset({"county", "co", "cty", "of", "the", "circuit", "court
 _NON_ALNUM_SPACE = re.compile(r"[^0-9a-z]+")
 
 
+def _county_words(raw: str) -> tuple[str, ...]:
+    words = _NON_ALNUM_SPACE.sub(" ", raw.lower()).split()
+    return tuple(w for w in words if w not in _COUNTY_NOISE)
+
+
 def county_key(raw: str | None) -> str:
     """Comparable county name: case, spacing and punctuation ignored, and the words "County",
     "Co.", "Cty", "of", "Circuit Court" and the state ("IL", "Illinois") dropped, so "Cook",
@@ -176,11 +201,28 @@ def county_key(raw: str | None) -> str:
         return ""
     k = _COUNTY_CACHE.get(raw)
     if k is None:
-        words = _NON_ALNUM_SPACE.sub(" ", raw.lower()).split()
-        k = "".join(w for w in words if w not in _COUNTY_NOISE)
+        k = "".join(_county_words(raw))
         if len(_COUNTY_CACHE) < 10_000:
             _COUNTY_CACHE[raw] = k
     return k
+
+
+_OTHER_COUNTY_CACHE: dict[tuple[str, str], bool] = {}
+
+
+def _other_county(raw: str, office: str) -> bool:
+    """Step 3: is ``raw`` a county given that is not ``office`` (the office's county_key)?
+
+    The office's county is also recognised inside a longer text ("Cook County Circuit Court - 1st
+    District", "Cook (Chicago)"): its name as a whole word there, or the words run together."""
+    hit = _OTHER_COUNTY_CACHE.get((raw, office))
+    if hit is None:
+        words = _county_words(raw)  # a run of words, run together, is the office's ("du page")
+        hit = bool(words) and not any("".join(words[i:j]) == office for i in range(len(words))
+                                      for j in range(i + 1, len(words) + 1))
+        if len(_OTHER_COUNTY_CACHE) < 10_000:
+            _OTHER_COUNTY_CACHE[(raw, office)] = hit
+    return hit
 
 
 def _effective_date(r: ChargeRecord) -> tuple[date | None, bool]:
@@ -337,6 +379,8 @@ def is_violent(citation: Citation | None, offense_class: str | None) -> bool | N
     c = normalise_class(offense_class)
     if c is None:
         return None
+    if v == _V_NEAR_FELONY_ONLY:  # near a felony-only entry: a felony cannot be cleared
+        return None if c in FELONY_CLASSES else False
     return c in FELONY_CLASSES
 
 
@@ -400,10 +444,8 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
     if kind == _K_OTHER_ACT:                                                  # 2
         return _I, ("NOT_CANNABIS",), 2, f, dk, cls
     county = r.county
-    if county:                                                                # 3
-        ck = county_key(county)
-        if ck and ck != ctx.county:
-            return _I, ("OUT_OF_COUNTY",), 3, f, dk, cls
+    if county and _other_county(county, ctx.county):                         # 3
+        return _I, ("OUT_OF_COUNTY",), 3, f, dk, cls
     sec = f.sec
     if sec == "6":                                                            # 4
         return _R, ("CASUAL_DELIVERY",), 4, f, dk, cls
@@ -430,9 +472,10 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
         return _N, ("SUPERVISION",), 8, f, dk, cls
     if dk is _PEND:                                                           # 9
         return _R, ("PENDING",), 9, f, dk, cls
-    if dk is not _CONV or sk is _S_REVOKED:                                   # 10
-        # a supervision that was revoked may have ended in a judgment: a person checks
+    if dk is not _CONV:                                                       # 10
         return _R, ("UNKNOWN_DISPOSITION",), 10, f, dk, cls
+    if sk is _S_REVOKED:  # 10: a supervision that was revoked may have ended in a judgment
+        return _R, ("SUPERVISION_REVOKED",), 10, f, dk, cls
     if sk is _S_QUAL:                                                         # 11
         return _R, ("QUALIFIED_PROBATION",), 11, f, dk, cls
     if f.attempt:                                                             # 12
@@ -593,6 +636,9 @@ def _case_flags(items) -> tuple[bool, bool, bool, bool]:
                 undetermined = True
         elif v == _V_UNKNOWN:
             undetermined = True
+        elif v == _V_NEAR_FELONY_ONLY:  # near a felony-only entry (DUI): not one if not a felony
+            if cls is None or cls in FELONY_CLASSES:
+                undetermined = True
         if first == "NOT_CANNABIS":
             if dk is _CONV:
                 conv = True
@@ -695,6 +741,7 @@ def _evaluate_batch(recs: list[ChargeRecord], ctx: _Ctx, as_of: date) -> list[De
     # A charge with no person id may be any person's in its case number (a gap in the data, not
     # a co-defendant we can tell apart): it counts as another charge in each of that number's
     # cases, and they all count for it (so a violent co-charge is never lost to a missing id).
+    # The flags of those charges, and of whole numbers, are worked out once per number.
     unknown_person: dict[str, list[int]] = {}
     if groups:
         get = groups.get
@@ -705,22 +752,28 @@ def _evaluate_batch(recs: list[ChargeRecord], ctx: _Ctx, as_of: date) -> list[De
                 g.append(i)
             if not person:
                 unknown_person.setdefault(r.case_number, []).append(i)
+
+    def flags_of(idx: list[int]):
+        if len(idx) == 1:  # a lone charge: an automatic/petition charge sets no flag itself
+            return _NO_FLAGS
+        return _case_flags([(results[j][3], results[j][5], results[j][1][0], results[j][4]) for j in idx])
+
+    number_flags: dict[str, tuple] = {}
     if unknown_person:
         by_number: dict[str, list[int]] = {}
         for i, r in enumerate(recs):
             if r.case_number in unknown_person:
                 by_number.setdefault(r.case_number, []).append(i)
+        for number, idx in unknown_person.items():
+            blank = _case_flags([(results[j][3], results[j][5], results[j][1][0], results[j][4]) for j in idx])
+            number_flags[number] = (blank, flags_of(by_number[number]))
 
     out: list = [None] * len(recs)
     words = _DISP_WORD_BY_VALUE
     for (person, number), idx in groups.items():
-        seen = idx
-        if number in unknown_person:
-            seen = by_number[number] if not person else idx + unknown_person[number]
-        if len(seen) == 1:
-            flags = _NO_FLAGS
-        else:
-            flags = _case_flags([(results[j][3], results[j][5], results[j][1][0], results[j][4]) for j in seen])
+        flags = flags_of(idx) if person or number not in number_flags else number_flags[number][1]
+        if person and number in number_flags:  # this person's charges and those with no person id
+            flags = tuple(a or b for a, b in zip(flags, number_flags[number][0]))
         for j in idx:
             cat, reasons, k, f, dk, cls = results[j]
             if cat is not _A and cat is not _P:
@@ -812,10 +865,10 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
     if step == "9":
         return f"Is the charge pending? The disposition reads as {dk.value.replace('_', '-')}."
     if step == "10":
-        sentence = read_sentence(r.sentence)
-        extra = (", with a supervision that was revoked or ended unsatisfactorily"
-                 if sentence is _S_REVOKED else "")
-        return f"Is the disposition unrecognised? It reads as {dk.value.replace('_', '-')}{extra}."
+        extra = (", with a supervision that was revoked or may not have ended well"
+                 if read_sentence(r.sentence) is _S_REVOKED else "")
+        return ("Is the disposition unrecognised, or a supervision that was revoked or may not have ended "
+                f"well? It reads as {dk.value.replace('_', '-')}{extra}.")
     if step == "11":
         return (f"Conviction with qualified probation (710, 410, 2nd Chance)? Sentence "
                 f"{read_sentence(r.sentence).value.replace('_', ' ')}.")
