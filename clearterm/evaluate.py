@@ -156,6 +156,16 @@ def _select() -> str:
             " LEFT JOIN decision_current c ON c.record_id = r.record_id")
 
 
+def _keyset(column: str, order_by: str, high: str | None) -> tuple[str, str, tuple]:
+    """Keyset-paged reads on ``column`` up to ``high`` (excluded; None: unbounded): the first
+    page's SQL (``column >= ?``), the next pages' (``column > ?``), and the bound's parameters.
+    Each takes (after, *bound, limit)."""
+    upper = f" AND r.{column} < ?" if high is not None else ""
+    next_sql = f"{_select()} WHERE r.{column} > ?{upper} ORDER BY {order_by} LIMIT ?"
+    first_sql = next_sql.replace(f"r.{column} > ?", f"r.{column} >= ?", 1)
+    return first_sql, next_sql, ((high,) if high is not None else ())
+
+
 # How many records each of a list of case numbers has: from the case index alone.
 _COUNT_BY_NUMBER = ("SELECT case_number, count(*) FROM records"
                     " WHERE case_number IN (SELECT value FROM json_each(?)) GROUP BY case_number")
@@ -177,10 +187,7 @@ def _read_by_record_id(conn: sqlite3.Connection, chunk_records: int, low: str | 
     numbered charge by charge; :func:`_choose_order` checks that they do.
     """
     select = _select()
-    upper = " AND r.record_id < ?" if high is not None else ""
-    bound = (high,) if high is not None else ()
-    next_sql = f"{select} WHERE r.record_id > ?{upper} ORDER BY r.record_id LIMIT ?"
-    first_sql = next_sql.replace("r.record_id > ?", "r.record_id >= ?", 1)
+    first_sql, next_sql, bound = _keyset("record_id", "r.record_id", high)
     by_number_sql = f"{select} WHERE r.case_number IN (SELECT value FROM json_each(?))"
     sql, after = first_sql, low or ""
     while True:
@@ -217,10 +224,7 @@ def _read_by_case(conn: sqlite3.Connection, chunk_records: int, low: str | None,
     their writes at random places, which costs the writing about twice as much.
     """
     select = _select()
-    upper = " AND r.case_number < ?" if high is not None else ""
-    bound = (high,) if high is not None else ()
-    next_sql = f"{select} WHERE r.case_number > ?{upper} ORDER BY r.case_number, r.person_id LIMIT ?"
-    first_sql = next_sql.replace("r.case_number > ?", "r.case_number >= ?", 1)
+    first_sql, next_sql, bound = _keyset("case_number", "r.case_number, r.person_id", high)
     one_case = f"{select} WHERE r.case_number = ? ORDER BY r.person_id"
     sql, after = first_sql, low or ""
     while True:
