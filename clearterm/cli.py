@@ -311,18 +311,9 @@ def _stored_policy(conn, policy_hash: str):
 
 
 def _recorded_policy(conn, policy_hash: str):
-    """The policy recorded under ``policy_hash``, or None if it is missing or does not match its hash."""
-    import json
+    from clearterm.storage.decisions import recorded_policy
 
-    from clearterm.domain.policy import _DATE_KEYS, Policy, PolicyError
-
-    row = conn.execute("SELECT json FROM policies WHERE hash = ?", (policy_hash,)).fetchone()
-    try:
-        data = json.loads(row[0]) if row else None
-        policy = Policy(**{k: date.fromisoformat(v) if k in _DATE_KEYS else v for k, v in data.items()})
-    except (TypeError, ValueError, AttributeError, PolicyError):
-        return None
-    return policy if policy.hash == policy_hash else None
+    return recorded_policy(conn, policy_hash)
 
 
 def _rules_version() -> str:
@@ -375,7 +366,7 @@ def explain(record_id: Annotated[str, typer.Argument(help="The record's record_i
     """The decision trail of one record, step by step, with statute citations."""
     from clearterm.domain.rules import explain_lines
     from clearterm.storage.decisions import current_decision, decision_history
-    from clearterm.storage.records import load_record
+    from clearterm.storage.records import load_co_charges, load_record
 
     store = store_for_command(create=False)
     with store:
@@ -392,7 +383,8 @@ def explain(record_id: Annotated[str, typer.Argument(help="The record's record_i
         out.print("")
         # the trail is told under the policy the decision was made under (if the store lost it,
         # the trail says whose dates it shows)
-        for line in explain_lines(rec, dec, _recorded_policy(store.conn, dec.policy_hash)):
+        co_charges = load_co_charges(store.conn, rec)
+        for line in explain_lines(rec, dec, _recorded_policy(store.conn, dec.policy_hash), co_charges):
             out.print(line, markup=False, soft_wrap=True)
         history = decision_history(store.conn, record_id)
         if len(history) > 1:

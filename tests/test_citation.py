@@ -129,7 +129,6 @@ def test_split_columns_missing_part():
 ])
 def test_enhancement_column(column, named):
     assert marks_enhancement(column) is named
-    assert names_section_7(column) is named  # the earlier name
     c = parse_citation("720 ILCS 550/5(c)", enhancement=column)
     assert c.enhancement is named
     assert c.section == "5"  # the column never changes the offence
@@ -213,3 +212,18 @@ def test_real_cannabis_rows_are_read_as_cannabis():
             assert c.subsection in set("abcdefg")
     for s in strings:
         assert parse_citation(s).is_cannabis == ("550/" in s), s
+
+
+@pytest.mark.parametrize("column, section_7", [
+    ("720 ILCS 550/7", True), ("Sec. 7.", True), ("7.0", True), ("07", True), ("550-7", True),
+    ("Y", False), ("School zone", False), ("17", False), ("7.5", False), (None, False), ("", False),
+])
+def test_enhancement_column_naming_section_7_or_not(column, section_7):
+    assert names_section_7(column) is section_7
+    c = parse_citation("720 ILCS 550/5(c)", enhancement=column)
+    if c.enhancement:
+        assert c.enhancement_unnamed is not section_7
+        assert c.cite() == ("720 ILCS 550/5(c) with 720 ILCS 550/7" if section_7
+                            else "720 ILCS 550/5(c) with an enhancement not named")
+    # a citation that itself names Section 7 is named whatever the column says
+    assert parse_citation("720 ILCS 550/5(c)/7", enhancement=column).enhancement_unnamed is False

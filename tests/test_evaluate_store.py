@@ -135,6 +135,9 @@ def test_cli_evaluate_export_explain_stats(tmp_path, login):
     r = runner.invoke(app, ["--db", db, "explain", "A1"])
     assert r.exit_code == 0, r.output
     assert "Step 24" in r.output and "MINOR_CANNABIS_OFFENSE" in r.output and "720 ILCS 550/4(c)" in r.output
+    r = runner.invoke(app, ["--db", db, "explain", "C1"])  # the case step names the violent co-charge
+    assert r.exit_code == 0, r.output
+    assert "automatic becomes petition (VIOLENT_ASSOCIATION). 720 ILCS 5/12-3.2(a)(1) (not convicted)" in r.output
     r = runner.invoke(app, ["--db", db, "explain", "NOPE"])
     assert r.exit_code == 2 and "no record with record_id NOPE" in r.output
     r = runner.invoke(app, ["--db", db, "stats"])

@@ -283,6 +283,66 @@ def test_explain_lines_follow_the_steps():
     assert not any(ln.startswith("Warning") for ln in lines)
 
 
+def _golden(case_id: str):
+    (case,) = [c for c in CASES if c["id"] == case_id]
+    records = build_records(case)
+    policy = case_policy(case)
+    return records, evaluate_records(records, policy, AS_OF), policy
+
+
+def _trail(case_id: str, with_co_charges: bool = True) -> list[str]:
+    records, decisions, policy = _golden(case_id)
+    return explain_lines(records[0], decisions[0], policy, records[1:] if with_co_charges else None)
+
+
+def _line(lines: list[str], head: str) -> str:
+    (line,) = [x for x in lines if x.startswith(head)]
+    return line
+
+
+def test_explain_questions_are_answered_yes_when_the_step_decides():
+    ok = _trail("s24-base")
+    assert "unreadable? No, it reads 720 ILCS 550/4" in _line(ok, "Step 1:") and "-> no, continue" in _line(ok, "Step 1:")
+    assert "outside the Cannabis Control Act" in _line(ok, "Step 2:") and "? No. -> no, continue" in _line(ok, "Step 2:")
+    bad = _trail("s01-garbage")
+    assert "Yes, it cannot be read. -> yes: review (UNPARSED_STATUTE)" in _line(bad, "Step 1:")
+
+
+def test_explain_case_steps_name_the_co_charge_and_the_charge_on_its_own():
+    lines = _trail("c1-dismissed-domestic-battery")
+    c1 = _line(lines, "Step C1:")
+    assert "automatic becomes petition (VIOLENT_ASSOCIATION)" in c1 and "720 ILCS 5/12-3.2(a)(1)" in c1
+    assert _line(lines, "On its own").startswith("On its own (steps 1 to 24) the charge would be automatic, "
+                                                 "MINOR_CANNABIS_OFFENSE")
+    assert not [x for x in lines if x.startswith("Also MINOR_CANNABIS_OFFENSE")]
+    stays = _trail("c1-petition-stays")
+    assert "petition stays petition (VIOLENT_ASSOCIATION)" in _line(stays, "Step C1:")
+    assert [x for x in stays if x.startswith("Also VIOLENT_ASSOCIATION")]
+    # without the co-charges the trail still reads right, it just does not name them
+    assert "720 ILCS 5/12-3.2" not in _line(_trail("c1-dismissed-domestic-battery", False), "Step C1:")
+
+
+def test_explain_class_steps_say_why():
+    assert "taken from Section 4(c) at step 21 (class A or 4)" in _line(_trail("s21-4c-blank"), "Step 22:")
+    assert "may name a class above 4" in _line(_trail("r11-class-text-unreadable-not-inferred"), "Step 22:")
+    ages = _line(_trail("s18-dob-under-18-against-age-column"), "Step 18:")
+    assert "The sources disagree: age 19 in the age column, 16 from the date of birth" in ages
+
+
+def test_explanation_of_a_guilty_plea_that_is_not_a_conviction():
+    for case_id in ("s07-class-o", "s08-sentence-supervision"):
+        _, (dec, *_), _ = _golden(case_id)
+        assert "guilty plea or finding:" in dec.explanation and "convicted" not in dec.explanation
+
+
+def test_explain_without_the_decisions_policy_warns_of_nothing_it_cannot_check():
+    records, decisions, _ = _golden("s16-policy-window-to-year-end")
+    unknown = replace(decisions[0], policy_hash="f" * 64)
+    lines = explain_lines(records[0], unknown)
+    assert "is not available here" in lines[0]
+    assert not [x for x in lines if x.startswith("Warning")]
+
+
 def test_explain_lines_warn_when_the_record_changed():
     rec = ChargeRecord("r1", "c1", "720 ILCS 550/4(c)", "Plea Of Guilty", offense_class="A",
                        offense_date=date(2015, 6, 1))

@@ -51,6 +51,9 @@ class Citation:
     #: further parenthesised parts after the subsection, verbatim, e.g. ``"(1)(A)"``
     #: (an addition to the agreed fields; used only by :meth:`cite`).
     detail: str = ""
+    #: the enhancement rests only on an enhancement column that marks one without naming
+    #: Section 7 ("Y", "School zone"): it may be Section 7
+    enhancement_unnamed: bool = False
 
     @property
     def is_cannabis(self) -> bool:
@@ -73,7 +76,7 @@ class Citation:
         if self.attempt:
             s = f"720 ILCS 5/8-4 (attempt of {s})"
         if self.enhancement and not (self.is_cannabis and self.section == "7"):
-            s += " with 720 ILCS 550/7"
+            s += " with an enhancement not named" if self.enhancement_unnamed else " with 720 ILCS 550/7"
         return s
 
 
@@ -129,8 +132,18 @@ def marks_enhancement(text: str | None) -> bool:
     return bool(words) and words not in _NO_ENHANCEMENT
 
 
-#: The earlier name (the column was read for Section 7 only).
-names_section_7 = marks_enhancement
+_SECTION7_RE = re.compile(r"(?:^|[^0-9./])(?:550\s*[/-]\s*)?0*7(?:\.0*)?(?:$|[^0-9.])")
+
+
+def names_section_7(text: str | None) -> bool:
+    """Does an enhancement column name Section 7 (``7``, ``07``, ``7.0``, ``Sec. 7.``, ``550/7``,
+    ``720 ILCS 550/7(a)``)? A column may mark an enhancement without naming it
+    (:func:`marks_enhancement`)."""
+    if not text or not text.strip():
+        return False
+    s = re.sub(r"([A-Z])\.", r"\1 ", text.strip().upper())  # "Sec.7" -> "Sec 7"
+    s = re.sub(r"720\s*(?:ILCS)?\s*-?\s*(?=550)", "", s)
+    return _SECTION7_RE.search(s) is not None
 
 
 def _normalise(text: str) -> str:
@@ -349,8 +362,10 @@ def _build(text: str, enhancement: str | None, raw: str) -> Citation:
     if not s:
         raise CitationError("the citation is empty")
     p = _parse_full(s, in_attempt=False)
-    enh = p.enhancement or marks_enhancement(enhancement)
-    return Citation(p.chapter, p.act, p.section, p.subsection, p.attempt, enh, raw, p.detail)
+    column = marks_enhancement(enhancement)
+    enh = p.enhancement or column
+    unnamed = column and not p.enhancement and not names_section_7(enhancement)
+    return Citation(p.chapter, p.act, p.section, p.subsection, p.attempt, enh, raw, p.detail, unnamed)
 
 
 @functools.lru_cache(maxsize=1 << 16)

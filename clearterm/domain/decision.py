@@ -85,7 +85,7 @@ _REASON_LIST: tuple[Reason, ...] = (
     Reason("QUALIFIED_PROBATION",
            "The sentence is qualified probation (Section 10, 410 or Second Chance), which ends in dismissal "
            "when completed, so a person must check how it ended.",
-           "720 ILCS 550/10; 720 ILCS 570/410; 730 ILCS 5/5-6-3.3", "11", _C.REVIEW),
+           "720 ILCS 550/10; 720 ILCS 570/410; 730 ILCS 5/5-6-3.4", "11", _C.REVIEW),
     Reason("ATTEMPT",
            "Whether an attempt is a violation of Section 4 or 5 is unsettled, so a person must decide.",
            f"720 ILCS 5/8-4; {_MCO}", "12", _C.REVIEW),
@@ -101,8 +101,9 @@ _REASON_LIST: tuple[Reason, ...] = (
            "which CRTA record relief does not reach.",
            "410 ILCS 705/10-5; 20 ILCS 2630/5.2(i)", "15", _C.INELIGIBLE),
     Reason("AFTER_CRTA_CUTOFF",
-           "The offense is on or after the CRTA's effective date (policy, default 25 June 2019) but before "
-           "legalization, and whether the window ends then or on 31 December 2019 is unsettled.",
+           "The offense is on or after the CRTA cutoff (policy, default 25 June 2019, the Act's effective date) "
+           "but before the legalization date (policy, default 1 January 2020), and whether CRTA relief reaches "
+           "it is unsettled, so a person must decide.",
            "20 ILCS 2630/5.2(i) (P.A. 101-0027, P.A. 101-0593)", "16", _C.REVIEW),
     Reason("OLD_PENALTY_SCHEDULE",
            "The offense predates the current penalty schedule (possession before 15 August 1997, delivery "
@@ -115,14 +116,16 @@ _REASON_LIST: tuple[Reason, ...] = (
            "The offense is class 3, 2, 1, X or M, and only misdemeanors and Class 4 felonies qualify.",
            "20 ILCS 2630/5.2(i)(3)", "19", _C.INELIGIBLE),
     Reason("CLASS_SUBSECTION_CONFLICT",
-           "The recorded class is not one the subsection allows for the offense date, so the record must be checked.",
+           "The recorded class is not one the subsection allows on the date (offense, else arrest), so the record "
+           "must be checked.",
            "720 ILCS 550/4, 550/5", "20", _C.REVIEW),
     Reason("CLASS_INFERRED",
            "The class is missing, so it was taken from the subsection, which allows only misdemeanor or "
            "Class 4 classes.",
            "720 ILCS 550/4, 550/5", "21", None),
     Reason("CLASS_UNKNOWN",
-           "The class is missing or unreadable and the subsection does not settle it, so a person must check it.",
+           "The class is missing or cannot be read, and cannot safely be taken from the subsection, so a person "
+           "must check it.",
            "20 ILCS 2630/5.2(i)(3)", "22", _C.REVIEW),
     Reason("WEIGHT_UNKNOWN",
            "The amount cannot be placed on either side of 30 grams from the weight, subsection or class.",

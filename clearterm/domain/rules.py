@@ -472,10 +472,11 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
         return _N, ("SUPERVISION",), 8, f, dk, cls
     if dk is _PEND:                                                           # 9
         return _R, ("PENDING",), 9, f, dk, cls
+    if sk is _S_REVOKED and (dk is _CONV or dk is _SUPV):                     # 10
+        # a supervision that was revoked may have ended in a judgment: a person checks
+        return _R, ("SUPERVISION_REVOKED",), 10, f, dk, cls
     if dk is not _CONV:                                                       # 10
         return _R, ("UNKNOWN_DISPOSITION",), 10, f, dk, cls
-    if sk is _S_REVOKED:  # 10: a supervision that was revoked may have ended in a judgment
-        return _R, ("SUPERVISION_REVOKED",), 10, f, dk, cls
     if sk is _S_QUAL:                                                         # 11
         return _R, ("QUALIFIED_PROBATION",), 11, f, dk, cls
     if f.attempt:                                                             # 12
@@ -525,6 +526,9 @@ _DISP_WORD = {
     _UNREC: "disposition unreadable",
 }
 _DISP_WORD_BY_VALUE = {k.value: v for k, v in _DISP_WORD.items()}  # str keys: enum hashing is slow
+#: codes that say a guilty plea or finding is not a conviction: the explanation says so, not "convicted"
+_GUILTY_NOT_CONVICTED = frozenset({"CIVIL_VIOLATION", "SUPERVISION"})
+_GUILTY = "guilty plea or finding"
 
 
 def _phrase(code: str) -> str:
@@ -538,7 +542,9 @@ _PHRASE = {code: _phrase(code) for code in REASONS}
 def _class_text(raw: str | None, cls: str | None) -> str:
     if cls is not None:
         return f"class {cls}"
-    return "class unreadable" if raw and raw.strip() else "class not given"
+    if not raw or not raw.strip():
+        return "class not given"
+    return "class missing" if _read_class(raw)[1] else "class unreadable"
 
 
 _EXPL_CACHE: dict[tuple, str] = {}
@@ -610,7 +616,8 @@ def evaluate_charge(record: ChargeRecord, policy: Policy, as_of: date) -> Decisi
     """Steps 1-25 for one charge, first match wins (no case-level steps)."""
     ctx = _ctx(policy)
     cat, reasons, k, f, dk, cls = _decide(record, ctx)
-    expl = _explanation(f.cite, _class_text(record.offense_class, cls), _DISP_WORD[dk], reasons)
+    disp = _GUILTY if dk is _CONV and reasons[0] in _GUILTY_NOT_CONVICTED else _DISP_WORD[dk]
+    expl = _explanation(f.cite, _class_text(record.offense_class, cls), disp, reasons)
     return Decision(record.record_id, cat, reasons, _STEPS[k], expl, _tranche(record),
                     RULES_VERSION, ctx.hash, as_of, f.cite)
 
@@ -797,6 +804,8 @@ def _evaluate_batch(recs: list[ChargeRecord], ctx: _Ctx, as_of: date) -> list[De
         cls_text = ("class " + cls) if cls is not None else _class_text(r.offense_class, None)
         cite = f.cite
         disp = words[dk._value_]
+        if dk is _CONV and reasons[0] in _GUILTY_NOT_CONVICTED:
+            disp = _GUILTY
         expl = expl_cache.get((cite, cls_text, disp, reasons))
         if expl is None:
             expl = _explanation(cite, cls_text, disp, reasons)
@@ -841,11 +850,11 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
     sec = f.sec
     subtxt = f"{sec}({f.sub})" if f.sub else f"{sec}"
     if step == "1":
-        return ("Can the statute citation be read? "
-                + (f"Read as {f.cite}." if f.cit is not None else "It cannot."))
+        return ("Is the statute citation unreadable? "
+                + (f"No, it reads {f.cite}." if f.cit is not None else "Yes, it cannot be read."))
     if step == "2":
-        return ("Is it the Cannabis Control Act (720 ILCS 550), or an attempt of it? "
-                + ("Yes." if f.kind == _K_CANNABIS else "No, another act."))
+        return ("Is it outside the Cannabis Control Act (720 ILCS 550), and not an attempt of it? "
+                + ("No." if f.kind == _K_CANNABIS else "Yes, another act."))
     if step == "3":
         c = county_key(r.county)
         shown = " ".join(r.county.split()) if c else "not given"
@@ -857,8 +866,9 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
     if step == "6":
         return f"Did the charge end without a conviction? The disposition reads as {dk.value.replace('_', '-')}."
     if step == "7":
+        only_arrest = " (step 7 reads the offense date only)" if r.offense_date is None and r.arrest_date else ""
         return (f"Is it class O, or Section 4(a) with an offense date on/after {CIVIL_VIOLATION_DATE.isoformat()}? "
-                f"{_cap(_class_text(r.offense_class, cls))}, Section {subtxt}, {_date_text(r)}.")
+                f"{_cap(_class_text(r.offense_class, cls))}, Section {subtxt}, {_date_text(r)}{only_arrest}.")
     if step == "8":
         return (f"Supervision (sentence with a conviction, or the disposition)? Disposition "
                 f"{dk.value.replace('_', '-')}, sentence {read_sentence(r.sentence).value.replace('_', ' ')}.")
@@ -875,6 +885,9 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
     if step == "12":
         return "Is it an attempt (720 ILCS 5/8-4)? " + ("Yes." if f.attempt else "No.")
     if step == "13":
+        if f.enh and f.cit is not None and f.cit.enhancement_unnamed:
+            return ("Is there a Section 7 enhancement? The enhancement column marks an enhancement without "
+                    "naming it; on a Cannabis Control Act charge it may be Section 7.")
         return "Is there a Section 7 enhancement? " + ("Yes." if f.enh else "No.")
     if step == "14":
         return f"Is neither an offense date nor an arrest date known? {_cap(_date_text(r))}."
@@ -887,8 +900,15 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
                 f"{p.delivery_schedule_date.isoformat()}? Section {sec}, {_date_text(r)}.")
     if step == "18":
         age, src = age_at_offense(r)
+        at = " at the arrest date" if r.offense_date is None and r.date_of_birth is not None else ""
+        if r.age_at_offense is not None and r.date_of_birth is not None and d is not None:
+            by_dob = d.year - r.date_of_birth.year - ((d.month, d.day) < (r.date_of_birth.month, r.date_of_birth.day))
+            if by_dob != r.age_at_offense:
+                return (f"Was the person under 18 at the offense? The sources disagree: age {r.age_at_offense} "
+                        f"in the age column, {by_dob} from the date of birth{at}; the lower, {age}, is used.")
         return ("Was the person under 18 at the offense? "
-                + (f"Age {age} (from the {src})." if age is not None else "Age unknown."))
+                + (f"Age {age} (from the {src}{at if src == 'date of birth' else ''})." if age is not None
+                   else "Age unknown."))
     if step == "19":
         return f"Is it class 3, 2, 1, X or M? {_cap(_class_text(r.offense_class, cls))}."
     if d is None or sec not in ("4", "5"):
@@ -913,10 +933,25 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
             found = "The class is missing, but the subsection does not settle it"
         return f"Class missing or unreadable, and does Section {subtxt} allow only C/B/A/4? {found}."
     if step == "22":
-        return f"Class missing or unreadable otherwise? {_cap(_class_text(r.offense_class, cls))}."
+        shown = _cap(_class_text(r.offense_class, cls))
+        if cls is None and _read_class(r.offense_class)[1] and entry is not None and entry.inferable:
+            allowed = " or ".join(c for c in "CBA4" if c in entry.allowed)
+            return (f"Class missing or unreadable otherwise? {shown}, but taken from Section {subtxt} at step 21 "
+                    f"(class {allowed}).")
+        if cls is None and not _read_class(r.offense_class)[1]:
+            return (f"Class missing or unreadable otherwise? {shown}: the text is not blank, Z, U or P and may "
+                    "name a class above 4, so it is not taken from the subsection.")
+        if cls is None and entry is not None:
+            allowed = " or ".join(c for c in "CBA4321X" if c in entry.allowed) or "no class (civil violation)"
+            return (f"Class missing or unreadable otherwise? {shown}, and Section {subtxt} allows class {allowed}"
+                    ", not only C, B, A or 4, so it is not taken from the subsection.")
+        if cls is None:
+            return f"Class missing or unreadable otherwise? {shown}, and no subsection to take it from."
+        return f"Class missing or unreadable otherwise? {shown}."
     w = r.weight_grams
     if w is not None:
-        how = f"weight {w:g} g given"
+        how = (f"weight {w:g} g given" if isinstance(w, (int, float)) and math.isfinite(w) and w >= 0
+               else "a weight is given but it is not a weight in grams")
     elif entry is not None:
         how = f"Section {subtxt} band for that date: {entry.band}"
     else:
@@ -930,20 +965,47 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
     return f"Is it more than 30 g? {_cap(where)}."
 
 
-def explain_lines(record: ChargeRecord, decision: Decision, policy: Policy | None = None) -> list[str]:
+def _co_charges(others: Sequence[ChargeRecord], ctx: _Ctx) -> dict[str, list[str]]:
+    """What the case's other charges show for C1 and C2, by flag: the citations of those that are
+    violent, that cannot be checked against the list, non-cannabis convictions, and non-cannabis
+    charges whose disposition cannot be read."""
+    found: dict[str, list[str]] = {"violent": [], "undetermined": [], "conv": [], "conv_unknown": []}
+    for o in others:
+        cat, reasons, _k, f, dk, cls = _decide(o, ctx)
+        violent, undetermined, conv, conv_unknown = _case_flags([(f, cls, reasons[0], dk)])
+        cite = f.cite or "a citation that cannot be read"
+        what = f"{cite} ({_DISP_WORD[dk]})"
+        for flag, on in (("violent", violent), ("undetermined", undetermined), ("conv", conv),
+                         ("conv_unknown", conv_unknown)):
+            if on:
+                found[flag].append(what)
+    return found
+
+
+def _named(cites: list[str]) -> str:
+    return "; ".join(cites[:3]) + (f"; and {len(cites) - 3} more" if len(cites) > 3 else "")
+
+
+def explain_lines(record: ChargeRecord, decision: Decision, policy: Policy | None = None,
+                  case_charges: Sequence[ChargeRecord] | None = None) -> list[str]:
     """The step-by-step trail of ``decision`` for a lawyer: each step taken, what it checks,
     what the record shows, the result and the statute. No personal data is included.
 
     ``policy`` defaults to the policy the decision was made under, if this process has seen
-    it, else the default policy (the trail then says so)."""
+    it; if it is not available the trail says so and shows the default dates. ``case_charges``,
+    if given, are the other charges the case-level steps counted (the same case, and charges with
+    no person id under its number): the C1 and C2 lines then name the ones that decided."""
     p = policy
     lines: list[str] = []
+    policy_known = True
     if p is None:
         p = _POLICY_BY_HASH.get(decision.policy_hash)
         if p is None:
             p = Policy()
             if p.hash != decision.policy_hash:
-                lines.append(f"(Policy {decision.policy_hash[:12]} is not loaded; dates shown are the defaults.)")
+                policy_known = False
+                lines.append(f"(Policy {decision.policy_hash[:12]}, under which this decision was made, is not "
+                             "available here; the dates shown are the defaults, which may not be the ones used.)")
     f = _facts(record.statute, record.enhancement)
     cls = normalise_class(record.offense_class)
     dk = read_disposition(record.disposition, record.disposition_date)
@@ -966,35 +1028,54 @@ def explain_lines(record: ChargeRecord, decision: Decision, policy: Policy | Non
             outcome, cite = "no, continue", REASONS[_STEP_CODE[s]].cite
         lines.append(f"Step {s}: {q} -> {outcome}. [{cite}]")
     case_codes = [c for c in decision.reasons if REASONS[c].step in ("C1", "C2")]
+    changed = bool(case_codes) and decision.reasons[0] in case_codes  # the case steps changed the category
+    alone = REASONS[deciding_charge_code].category if deciding_charge_code else None
+    co = _co_charges(case_charges, _ctx(p)) if case_charges is not None else None
+
+    def because(flag: str) -> str:
+        return f" {_named(co[flag])}." if co and co[flag] else ""
+
     if "C1" in decision.steps:
         c1 = next((c for c in case_codes if REASONS[c].step == "C1"), None)
         q = "Is another charge in the same case on the violent-crime list (any disposition)?"
         if c1 == "VIOLENT_ASSOCIATION":
-            res = "yes: automatic becomes petition, petition stays (VIOLENT_ASSOCIATION)"
+            eff = "automatic becomes petition" if changed else f"{decision.category.value} stays {decision.category.value}"
+            res = f"yes: {eff} (VIOLENT_ASSOCIATION).{because('violent')}"
         elif c1 == "VIOLENT_UNDETERMINED":
-            res = "cannot tell: automatic becomes review, petition stays (VIOLENT_UNDETERMINED)"
+            eff = "automatic becomes review" if changed else f"{decision.category.value} stays {decision.category.value}"
+            res = (f"cannot tell (a citation that cannot be read, or only nearly matches a listed offense, or a "
+                   f"DUI whose class cannot be read): {eff} (VIOLENT_UNDETERMINED).{because('undetermined')}")
         else:
-            res = "no, continue"
-        lines.append(f"Step C1: {q} -> {res}. [725 ILCS 120/3(c); {REASONS['VIOLENT_ASSOCIATION'].cite.split(';')[0]}]")
+            res = "no, continue."
+        lines.append(f"Step C1: {q} -> {res} [725 ILCS 120/3(c); {REASONS['VIOLENT_ASSOCIATION'].cite.split(';')[0]}]")
     if "C2" in decision.steps:
         c2 = next((c for c in case_codes if REASONS[c].step == "C2"), None)
-        q = "Otherwise, did another charge in the case, not under the Cannabis Control Act, end in a conviction?"
+        q = ("Otherwise, did another charge in the case, not under the Cannabis Control Act, end in a guilty "
+             "plea, finding or verdict (whatever its sentence)?")
         if c2 == "COCHARGED_CONVICTION":
-            res = "yes: automatic becomes review, petition stays (COCHARGED_CONVICTION)"
+            eff = "automatic becomes review" if changed else f"{decision.category.value} stays {decision.category.value}"
+            res = f"yes: {eff} (COCHARGED_CONVICTION).{because('conv')}"
         elif c2 == "COCHARGE_UNDETERMINED":
-            res = "cannot tell: automatic becomes review, petition stays (COCHARGE_UNDETERMINED)"
+            eff = "automatic becomes review" if changed else f"{decision.category.value} stays {decision.category.value}"
+            res = f"cannot tell, its disposition cannot be read: {eff} (COCHARGE_UNDETERMINED).{because('conv_unknown')}"
         else:
-            res = "no"
-        lines.append(f"Step C2: {q} -> {res}. [{REASONS['COCHARGED_CONVICTION'].cite}]")
+            res = "no."
+        lines.append(f"Step C2: {q} -> {res} [{REASONS['COCHARGED_CONVICTION'].cite}]")
     first = REASONS[decision.reasons[0]]
     lines.append(f"Result: {decision.category.value} ({first.code}): {first.sentence} [{first.cite}]")
     for code in decision.reasons[1:]:
         rs = REASONS[code]
-        lines.append(f"Also {code}: {rs.sentence} [{rs.cite}]")
+        if changed and code == deciding_charge_code and alone is not None:
+            lines.append(f"On its own (steps 1 to {last}) the charge would be {alone.value}, {code}: {rs.sentence} "
+                         f"[{rs.cite}]")
+        else:
+            lines.append(f"Also {code}: {rs.sentence} [{rs.cite}]")
     t = decision.tranche
     tr = f"tranche {t} (due {TRANCHE_DUE[t].isoformat()})" if t else "no tranche"
     lines.append(f"Rules v{decision.rules_version}; policy {decision.policy_hash[:12]}; "
                  f"as of {decision.as_of.isoformat()}; {tr}.")
+    if not policy_known:  # the trail cannot be checked against a policy it does not have
+        return lines
     # The trail describes the recorded decision; say so if the record now decides otherwise.
     now = _decide(record, _ctx(p))
     older_rules = decision.rules_version != RULES_VERSION

@@ -42,6 +42,17 @@ def load_record(conn, record_id: str) -> ChargeRecord | None:
     return None if row is None else record_from_row(row)
 
 
+def load_co_charges(conn, record: ChargeRecord) -> list[ChargeRecord]:
+    """The other charges the case-level steps count for ``record``: those of its case (same person
+    and case number) and, under its case number, those with no person id (for a record with no
+    person id, every other charge under the number)."""
+    rows = conn.execute(
+        f"SELECT {SELECT_COLUMNS} FROM records r WHERE r.case_number = ? AND r.record_id != ?"
+        " AND (? = '' OR coalesce(r.person_id, '') IN (?, '')) ORDER BY r.id",
+        (record.case_number, record.record_id, record.person_id or "", record.person_id or "")).fetchall()
+    return [record_from_row(r) for r in rows]
+
+
 def load_case_records(conn, case_number: str, person_id: str) -> list[ChargeRecord]:
     rows = conn.execute(
         f"SELECT {SELECT_COLUMNS} FROM records r WHERE r.case_number = ? AND coalesce(r.person_id, '') = ?"

@@ -23,6 +23,8 @@ from pathlib import Path
 from clearterm import review
 from clearterm.domain.rules import explain_lines
 from clearterm.storage import Store, open_store
+from clearterm.storage.decisions import recorded_policy
+from clearterm.storage.records import load_co_charges
 from clearterm.storage.reviews import (
     CaseRef,
     QueueCounts,
@@ -123,6 +125,7 @@ class Backend:
     owns_store: bool = False
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _total: QueueCounts | None = field(default=None, repr=False)
+    _policies: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, db: str | Path | Store, reviewer: str, today: date) -> Backend:
@@ -138,6 +141,12 @@ class Backend:
     @property
     def conn(self):
         return self.store.conn
+
+    def _policy(self, policy_hash: str):
+        """The policy a decision was made under (read from the store once per hash)."""
+        if policy_hash not in self._policies:
+            self._policies[policy_hash] = recorded_policy(self.conn, policy_hash)
+        return self._policies[policy_hash]
 
     # -- the queue -------------------------------------------------------------------------------
     def page(self, f: QueueFilter, *, after=None, before=None, limit: int = PAGE) -> list[QueueRow]:
@@ -230,7 +239,8 @@ class Backend:
                     charges.append(Charge(
                         rec.record_id, rec.statute, rec.offense_class, rec.disposition, rec.disposition_date,
                         rec.offense_date, dec.category.value if dec else None, dec.explanation if dec else "",
-                        tuple(explain_lines(rec, dec)) if dec else ()))
+                        tuple(explain_lines(rec, dec, self._policy(dec.policy_hash), load_co_charges(conn, rec)))
+                        if dec else ()))
                 others = person_cases(conn, row.person_id, exclude_case_id=case_id, as_of=self.today)
                 history = case_entries(conn, case_id)
             finally:
