@@ -244,8 +244,9 @@ _CCA_SECTION_RE = re.compile(r"0*(\d+)(?:\.(\d+))?\Z")
 
 def _cca_section(section: str) -> str:
     """A Cannabis Control Act section as the Act numbers them: "04" and "4.0" -> "4", "5.1"
-    stays. The Act has sections 1 to 19 (some with a decimal part, 5.1, 10.1); any other number
-    is a miswritten citation, not "another section" (which would make the charge ineligible)."""
+    stays. The Act's sections run from 1 to 19, some with one decimal digit (5.1, 10.1): a number
+    it cannot have (above 19, or "5.10") is a miswritten citation, not "another section" (which
+    would make the charge ineligible)."""
     m = _CCA_SECTION_RE.match(section)
     if not m:
         raise CitationError("not a Cannabis Control Act section number")
