@@ -303,17 +303,13 @@ def evaluate(
 def _stored_policy(conn, policy_hash: str):
     """The policy in force, recorded under ``policy_hash`` (refused if the stored copy is missing
     or no longer matches its hash)."""
-    policy = _recorded_policy(conn, policy_hash)
+    from clearterm.storage.decisions import recorded_policy
+
+    policy = recorded_policy(conn, policy_hash)
     if policy is None:
         raise fail(f"the policy in force ({policy_hash[:12]}) is missing or altered in the store; "
                    "an admin must evaluate with --policy FILE")
     return policy
-
-
-def _recorded_policy(conn, policy_hash: str):
-    from clearterm.storage.decisions import recorded_policy
-
-    return recorded_policy(conn, policy_hash)
 
 
 def _rules_version() -> str:
@@ -366,6 +362,7 @@ def explain(record_id: Annotated[str, typer.Argument(help="The record's record_i
     """The decision trail of one record, step by step, with statute citations."""
     from clearterm.domain.rules import explain_lines
     from clearterm.storage.decisions import current_decision, decision_history
+    from clearterm.storage.decisions import recorded_policy
     from clearterm.storage.records import load_co_charges, load_record
 
     store = store_for_command(create=False)
@@ -384,7 +381,7 @@ def explain(record_id: Annotated[str, typer.Argument(help="The record's record_i
         # the trail is told under the policy the decision was made under (if the store lost it,
         # the trail says whose dates it shows)
         co_charges = load_co_charges(store.conn, rec)
-        for line in explain_lines(rec, dec, _recorded_policy(store.conn, dec.policy_hash), co_charges):
+        for line in explain_lines(rec, dec, recorded_policy(store.conn, dec.policy_hash), co_charges):
             out.print(line, markup=False, soft_wrap=True)
         history = decision_history(store.conn, record_id)
         if len(history) > 1:

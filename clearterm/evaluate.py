@@ -3,7 +3,8 @@
 Records are read in record-id order, a chunk at a time, each chunk with the other records of its
 cases (the case-level steps need every charge of a case), evaluated by the domain rules and
 written in one immediate transaction per chunk. A store whose record ids are unrelated to its
-cases is read in case-number order instead, whole case numbers a chunk (:func:`_choose_order`). A decision is appended only when it differs from
+cases is read in case-number order instead, whole case numbers a chunk (:func:`_choose_order`).
+A decision is appended only when it differs from
 the record's decision in force (compared by a key over its content, the record version, the
 rules version, the policy and the as-of date), so rerunning with the same inputs adds no
 decision; a new rules version, policy or as-of date adds new decisions and keeps the old ones.
@@ -261,7 +262,7 @@ def _choose_order(conn: sqlite3.Connection, total: int) -> str:
     of them whose whole case lies in the run. Extracts numbered charge by charge (the synthetic
     data, CCSAO's participant:charge ids) keep nearly all; a store whose record ids are
     unrelated to its cases keeps almost none, and reading by record id would read most records
-    twice (measured at 1,000,000: 30.8 s against about 20 s in case order).
+    twice (measured at 1,000,000 with shuffled ids: 26.1 s against 17.2 s in case order).
     """
     size = max(1, min(_SAMPLE, total // 10))  # a tenth of a small store: a run, not the whole of it
     kept = seen = 0
@@ -352,10 +353,9 @@ def _split_points(conn, total: int, parts: int, order: str = "record_id") -> lis
     """Values of ``order``'s column that cut the store into ``parts`` ranges of about equal size."""
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}")
-    column = order
     points: list[str | None] = [None]
     for k in range(1, parts):
-        row = conn.execute(f"SELECT {column} FROM records ORDER BY {column} LIMIT 1 OFFSET ?",
+        row = conn.execute(f"SELECT {order} FROM records ORDER BY {order} LIMIT 1 OFFSET ?",
                            (total * k // parts,)).fetchone()
         if row is not None and row[0] not in points:
             points.append(row[0])

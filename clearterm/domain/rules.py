@@ -232,12 +232,17 @@ def _effective_date(r: ChargeRecord) -> tuple[date | None, bool]:
     return r.arrest_date, r.arrest_date is not None
 
 
+def _years(born: date, on: date) -> int:
+    """Whole years of age on ``on`` of a person born on ``born``."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 def age_at_offense(r: ChargeRecord) -> tuple[int | None, str]:
     """Age at the offense (step 18): the lower of the age column and the age from the date of
     birth at the offense date (else the arrest date), whichever are known. Returns (age, source)."""
     dob = r.date_of_birth
     d = r.offense_date or r.arrest_date
-    by_dob = None if dob is None or d is None else d.year - dob.year - ((d.month, d.day) < (dob.month, dob.day))
+    by_dob = None if dob is None or d is None else _years(dob, d)
     if r.age_at_offense is not None and (by_dob is None or r.age_at_offense <= by_dob):
         return r.age_at_offense, "age column"
     if by_dob is None:
@@ -495,7 +500,7 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
     age = r.age_at_offense                                                    # 18
     dob = r.date_of_birth
     if dob is not None:  # either source under 18 is enough: a disagreement goes to a person
-        by_dob = d.year - dob.year - ((d.month, d.day) < (dob.month, dob.day))
+        by_dob = _years(dob, d)
         if age is None or by_dob < age:
             age = by_dob
     if age is not None and age < 18:
@@ -760,10 +765,13 @@ def _evaluate_batch(recs: list[ChargeRecord], ctx: _Ctx, as_of: date) -> list[De
             if not person:
                 unknown_person.setdefault(r.case_number, []).append(i)
 
+    def flags_over(idx: list[int]):
+        return _case_flags([(results[j][3], results[j][5], results[j][1][0], results[j][4]) for j in idx])
+
     def flags_of(idx: list[int]):
         if len(idx) == 1:  # a lone charge: an automatic/petition charge sets no flag itself
             return _NO_FLAGS
-        return _case_flags([(results[j][3], results[j][5], results[j][1][0], results[j][4]) for j in idx])
+        return flags_over(idx)
 
     number_flags: dict[str, tuple] = {}
     if unknown_person:
@@ -772,8 +780,7 @@ def _evaluate_batch(recs: list[ChargeRecord], ctx: _Ctx, as_of: date) -> list[De
             if r.case_number in unknown_person:
                 by_number.setdefault(r.case_number, []).append(i)
         for number, idx in unknown_person.items():
-            blank = _case_flags([(results[j][3], results[j][5], results[j][1][0], results[j][4]) for j in idx])
-            number_flags[number] = (blank, flags_of(by_number[number]))
+            number_flags[number] = (flags_over(idx), flags_of(by_number[number]))
 
     out: list = [None] * len(recs)
     words = _DISP_WORD_BY_VALUE
@@ -902,7 +909,7 @@ def _step_text(step: str, r: ChargeRecord, f: _Facts, cls: str | None, dk: Dispo
         age, src = age_at_offense(r)
         at = " at the arrest date" if r.offense_date is None and r.date_of_birth is not None else ""
         if r.age_at_offense is not None and r.date_of_birth is not None and d is not None:
-            by_dob = d.year - r.date_of_birth.year - ((d.month, d.day) < (r.date_of_birth.month, r.date_of_birth.day))
+            by_dob = _years(r.date_of_birth, d)
             if by_dob != r.age_at_offense:
                 return (f"Was the person under 18 at the offense? The sources disagree: age {r.age_at_offense} "
                         f"in the age column, {by_dob} from the date of birth{at}; the lower, {age}, is used.")
