@@ -1,4 +1,4 @@
-"""Golden cases for rules v1 (tests/golden/rules_v1.toml), plus the smaller pieces the
+"""Golden cases for rules v2 (tests/golden/rules_v2.toml), plus the smaller pieces the
 procedure is built from: policy loading, disposition and sentence reading, tranche,
 petition deadline, explanations and the reason catalogue."""
 
@@ -20,12 +20,15 @@ from clearterm.domain.disposition import DispositionKind, SentenceKind, read_dis
 from clearterm.domain.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
 from clearterm.domain.record import ChargeRecord
 from clearterm.domain.rules import (
-    OBJECTION_GROUNDS, TRANCHE_DUE, VIOLENT_SECTIONS, VIOLENT_SOURCE, apply_case_rules, evaluate_charge,
-    evaluate_records, explain_lines, objection_deadline, tranche_for,
+    OBJECTION_GROUNDS, POSSIBLY_VIOLENT_SECTIONS, STEP_ORDER, TRANCHE_DUE, VIOLENT_SECTIONS, VIOLENT_SOURCE,
+    apply_case_rules, display_cite, evaluate_charge, evaluate_records, explain_lines, objection_deadline,
+    tranche_for,
 )
 
+CASE_STEPS = ["C1", "C1a", "C2", "C2a"]
+
 REPO = Path(__file__).resolve().parents[1]
-GOLDEN = tomllib.loads((REPO / "tests" / "golden" / "rules_v1.toml").read_text("utf-8"))
+GOLDEN = tomllib.loads((REPO / "tests" / "golden" / "rules_v2.toml").read_text("utf-8"))
 CASES = GOLDEN["case"]
 DEFAULTS = GOLDEN["defaults"]
 AS_OF = date(2026, 11, 21)
@@ -60,7 +63,7 @@ def test_golden_file_is_big_enough_and_ids_unique():
 
 def test_golden_covers_every_step_and_reason_twice():
     steps = Counter(c["step"] for c in CASES)
-    for s in [str(i) for i in range(1, 26)] + ["C1", "C2"]:
+    for s in [*STEP_ORDER, *CASE_STEPS]:
         assert steps[s] >= 2, f"step {s} is exercised by {steps[s]} golden case(s)"
     codes = Counter(code for c in CASES for ch in c["charges"] for code in ch["reasons"])
     for code in REASONS:
@@ -85,8 +88,12 @@ def test_golden_has_both_sides_of_each_date_boundary(boundary):
 
 
 def test_golden_has_both_sides_of_the_30_gram_line():
-    by_weight = {ch["weight_grams"]: ch["expect"] for ch in CHARGES if ch.get("weight_grams") in (30.0, 30.01)}
-    assert by_weight == {30.0: "automatic", 30.01: "petition"}
+    """30.0 g is 30 g or less and 30.01 g more, each inside its subsection's band; 30.0 g on a
+    subsection whose band starts above 30 g is a conflict (step 22a), not a decision."""
+    by_weight = {(ch["weight_grams"], ch["statute"]): ch["expect"] for ch in CHARGES
+                 if ch.get("weight_grams") in (30.0, 30.01) and ch.get("offense_date") == date(2015, 6, 1)}
+    assert by_weight == {(30.0, "720 ILCS 550/4(c)"): "automatic", (30.01, "720 ILCS 550/4(d)"): "petition",
+                         (30.0, "720 ILCS 550/4(d)"): "review"}
 
 
 # The spellings CRTA-RULES.md lists under "Reading a statute citation" (split columns are in
@@ -106,7 +113,7 @@ def test_golden_uses_every_spec_spelling(spelling):
 # -- the specification's own tables --------------------------------------------------------------
 
 SPEC = REPO.parent / "shared" / "law" / "CRTA-RULES.md"
-_ROW = re.compile(r"^\|\s*(C?\d+)\s*\|(.*)\|(.*)\|(.*)\|\s*$")
+_ROW = re.compile(r"^\|\s*(C?\d+[a-z]?)\s*\|(.*)\|(.*)\|(.*)\|\s*$")
 
 
 def _spec_rows() -> list[tuple[str, str, str, str]]:
@@ -126,7 +133,7 @@ def test_reason_catalogue_matches_the_spec_tables_line_by_line():
     """Every row of the spec's per-charge and per-case tables: its step emits its reason code with
     its category; and no other code exists but the two documented additions."""
     rows = _spec_rows()
-    assert [r[0] for r in rows] == [str(i) for i in range(1, 26)] + ["C1", "C2"]
+    assert [r[0] for r in rows] == [*STEP_ORDER, *CASE_STEPS]
     spec_codes = set()
     for step, condition, third, fourth in rows:
         if step.startswith("C"):  # | step | condition | effect | code |
@@ -146,26 +153,66 @@ def test_reason_catalogue_matches_the_spec_tables_line_by_line():
             assert REASONS[code].category is Category(third), code
         spec_codes.add(code)
         spec_codes.update(re.findall(r"note `([A-Z0-9_]+)`", condition))  # step 15's DATE_FROM_ARREST
-    assert set(REASONS) - spec_codes == {"VIOLENT_UNDETERMINED", "COCHARGE_UNDETERMINED", "SUPERVISION_REVOKED"}
-    assert spec_codes <= set(REASONS)
+    assert set(REASONS) == spec_codes  # rules v2 names every code clearterm emits
+
+
+_SECTION_IN_TEXT = re.compile(r"\b(\d+[A-Z]?-\d+(?:\.\d+)?[A-Z]?(?:-\d+)?)\b")
+
+
+def _spec_lists() -> tuple[set[str], set[str]]:
+    """The 720 ILCS 5 sections of the spec's violent-crime list and of its "possibly violent" list."""
+    text = _spec_rows() and SPEC.read_text("utf-8")
+    block = text[text.index("### Violent-crime list"):text.index("### Tranche")]
+    violent, possibly = block.split('"Possibly violent" list')
+    violent = violent.split("Also 625 ILCS")[0]
+    possibly = possibly.split("and 625 ILCS")[0]
+    return set(_SECTION_IN_TEXT.findall(violent)), set(_SECTION_IN_TEXT.findall(possibly))
+
+
+def _co_charged(sec: str, cls: str, disposition: str = "Nolle Prosecution", act: str = "720 ILCS 5") -> Decision:
+    cannabis = ChargeRecord(record_id="v#0", case_number=f"V{sec}", person_id="P1", statute="720 ILCS 550/4(c)",
+                            offense_class="A", offense_date=date(2010, 5, 5), disposition="Plea Of Guilty")
+    other = ChargeRecord(record_id="v#1", case_number=f"V{sec}", person_id="P1", statute=f"{act}/{sec}(a)",
+                         offense_class=cls, offense_date=date(2010, 5, 5), disposition=disposition)
+    return evaluate_records([cannabis, other], Policy(), AS_OF)[0]
 
 
 def test_the_violent_list_is_the_specs():
-    """Every section the spec's violent-crime list names, and no other, is in the data file;
-    and a dismissed co-charge under each one turns an automatic charge into a petition."""
-    text = _spec_rows() and SPEC.read_text("utf-8")
-    block = text[text.index("### Violent-crime list"):text.index("### Tranche")]
-    listed = set(re.findall(r"\b(\d+-\d+(?:\.\d+)?)\b", block.split("Also 625 ILCS")[0]))
+    """Every section the spec's violent-crime list names (v1's and v2's additions), and no other, is
+    in the data file; and a dismissed co-charge under each one turns an automatic charge into a
+    petition."""
+    listed, _possibly = _spec_lists()
+    assert {"9-3.3", "10-3.1", "10-9", "11-6", "11-9.1", "11-20.1B", "12-6.2", "18-6", "12-11.1", "20-1.1",
+            "24-1.2-5", "33A-2"} <= listed  # the v2 additions, read from the spec
     data = {sec for (ch, act, sec) in VIOLENT_SECTIONS if (ch, act) == ("720", "5")}
     assert listed == data
     assert {k for k in VIOLENT_SECTIONS if k[:2] != ("720", "5")} == {("625", "5", "11-501")}
     for sec in sorted(listed):
-        cannabis = ChargeRecord(record_id="v#0", case_number=f"V{sec}", person_id="P1", statute="720 ILCS 550/4(c)",
-                                offense_class="A", offense_date=date(2010, 5, 5), disposition="Plea Of Guilty")
-        other = ChargeRecord(record_id="v#1", case_number=f"V{sec}", person_id="P1", statute=f"720 ILCS 5/{sec}(a)",
-                             offense_class="2", offense_date=date(2010, 5, 5), disposition="Nolle Prosecution")
-        got = evaluate_records([cannabis, other], Policy(), AS_OF)[0]
+        got = _co_charged(sec, "2")
         assert (got.category, got.reasons[0]) == (Category.PETITION, "VIOLENT_ASSOCIATION"), sec
+
+
+def test_the_possibly_violent_list_is_the_specs():
+    """v2's "possibly violent" list: a co-charge under each, with any disposition (dismissed too), sends
+    an automatic charge to review (C1a); a misdemeanor or unreadable-class DUI does too, a felony DUI is
+    violent (C1), and an attempt of a possibly violent offense counts like the offense."""
+    _listed, possibly = _spec_lists()
+    assert possibly == {"12-1", "12-3", "12-5", "12-6", "10-3", "21-1"}
+    data = {sec for (ch, act, sec) in POSSIBLY_VIOLENT_SECTIONS if (ch, act) == ("720", "5")}
+    assert possibly == data
+    for sec in sorted(possibly):
+        for disposition in ("Nolle Prosecution", "Plea Of Guilty", "FNG"):
+            got = _co_charged(sec, "A", disposition)
+            assert (got.category, got.reasons[0]) == (Category.REVIEW, "VIOLENT_UNDETERMINED"), (sec, disposition)
+        got = _co_charged(f"8-4(720 ILCS 5/{sec})", "B")
+        assert (got.category, got.reasons[0]) == (Category.REVIEW, "VIOLENT_UNDETERMINED"), sec
+    for cls, expect in (("A", "VIOLENT_UNDETERMINED"), ("", "VIOLENT_UNDETERMINED"), ("F3", "VIOLENT_UNDETERMINED"),
+                        ("4", "VIOLENT_ASSOCIATION")):
+        got = _co_charged("11-501", cls, act="625 ILCS 5")
+        assert got.reasons[0] == expect, cls
+    # a section near a listed one (a stray letter) cannot be cleared; an unrelated one is cleared
+    assert _co_charged("12-3A", "A").reasons[0] == "VIOLENT_UNDETERMINED"
+    assert _co_charged("16-1", "A").reasons == ("MINOR_CANNABIS_OFFENSE",)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -183,15 +230,18 @@ def test_golden(case):
         assert dec.policy_hash == policy.hash
         assert dec.as_of == AS_OF
         assert "\n" not in dec.explanation
-        if dec.statute_cite is not None:
-            assert dec.explanation.startswith(dec.statute_cite)
+        if dec.statute_cite is not None:  # a pre-1993 citation as written, then its ILCS form
+            assert dec.explanation.startswith(display_cite(rec.statute, rec.enhancement))
+            assert dec.statute_cite in dec.explanation
 
     # the step the case is about appears in the first charge's trail
     first = decisions[0]
     step = case["step"]
     per_charge = [s for s in first.steps if not s.startswith("C")]
-    assert per_charge == [str(i) for i in range(1, len(per_charge) + 1)]
-    if step in ("C1", "C2"):
+    assert per_charge == list(STEP_ORDER[:len(per_charge)])
+    case_steps = [s for s in first.steps if s.startswith("C")]
+    assert case_steps == CASE_STEPS[:len(case_steps)]
+    if step in CASE_STEPS:
         assert step in first.steps
         assert any(REASONS[c].step == step for c in first.reasons)
     elif step == "21":
@@ -264,7 +314,11 @@ def test_explanation_example_from_the_brief():
                        offense_date=date(2015, 6, 1))
     dec = evaluate_charge(rec, Policy(), AS_OF)
     assert dec.explanation == ("720 ILCS 550/4(c), class A, convicted: 30 g or less, a minor cannabis offense "
-                               "the office moves to vacate (20 ILCS 2630/5.2(i)(4)).")
+                               "the office moves to vacate (20 ILCS 2630/5.2(a)(1)(G); 20 ILCS 2630/5.2(i)(4)). "
+                               "Age at the offense unknown (no date of birth or age): step 18 (juvenile) could "
+                               "not be applied.")
+    aged = evaluate_charge(replace(rec, age_at_offense=30), Policy(), AS_OF)
+    assert aged.explanation.endswith("(20 ILCS 2630/5.2(a)(1)(G); 20 ILCS 2630/5.2(i)(4)).")
 
 
 def test_explain_lines_follow_the_steps():
@@ -275,7 +329,7 @@ def test_explain_lines_follow_the_steps():
     lines = explain_lines(rec, dec)
     step_lines = [ln for ln in lines if ln.startswith("Step ")]
     assert [ln.split(":")[0] for ln in step_lines] == [f"Step {s}" for s in dec.steps]
-    assert "yes: petition (MOTION_ELIGIBLE)" in step_lines[24]
+    assert "yes: petition (MOTION_ELIGIBLE)" in step_lines[STEP_ORDER.index("25")]
     assert "COCHARGED_CONVICTION" in step_lines[-1]
     assert any("DATE_FROM_ARREST" in ln for ln in lines)
     assert any(ln.startswith("Result: petition (MOTION_ELIGIBLE)") for ln in lines)
@@ -305,7 +359,8 @@ def test_explain_questions_are_answered_yes_when_the_step_decides():
     assert "unreadable? No, it reads 720 ILCS 550/4" in _line(ok, "Step 1:") and "-> no, continue" in _line(ok, "Step 1:")
     assert "outside the Cannabis Control Act" in _line(ok, "Step 2:") and "? No. -> no, continue" in _line(ok, "Step 2:")
     bad = _trail("s01-garbage")
-    assert "Yes, it cannot be read. -> yes: review (UNPARSED_STATUTE)" in _line(bad, "Step 1:")
+    assert 'Yes, the citation as written "possession of cannabis" cannot be read. -> yes: review (UNPARSED_STATUTE)' \
+        in _line(bad, "Step 1:")
 
 
 def test_explain_case_steps_name_the_co_charge_and_the_charge_on_its_own():
@@ -386,7 +441,7 @@ def test_policy_override_and_hash_changes(tmp_path):
     assert q.crta_cutoff_date == date(2019, 6, 26)
     assert q.hash != Policy().hash != p.hash
     for key in ("legalization_date", "possession_schedule_date", "delivery_schedule_date"):
-        moved = replace(Policy(), **{key: getattr(Policy(), key).replace(day=2)})
+        moved = replace(Policy(), **{key: getattr(Policy(), key).replace(day=28)})
         assert moved.hash != Policy().hash
 
 
@@ -435,7 +490,8 @@ CONV, NON, SUP, PEND, UNREC = (DispositionKind.CONVICTION, DispositionKind.NON_C
     ("BFW", PEND), ("PENDING", PEND), ("Hold Pending Interlocutory", PEND),
     ("Supervision", SUP), ("Court Supervision", SUP),
     ("Superseded by Indictment", UNREC), ("Mistrial Declared", UNREC), ("Transferred - Misd Crt", UNREC),
-    ("Diversion referral (DS): Graduated", UNREC), ("Diversion referral (MHC): open", UNREC),
+    ("Diversion referral (DS): Graduated", DispositionKind.DIVERSION_COMPLETED),
+    ("Diversion referral (MHC): open", DispositionKind.DIVERSION_OTHER),
     ("Plea of Guilty - Withdrawn", UNREC), ("Not Guilty Plea Entered", UNREC), ("guilty?? maybe", UNREC),
 ])
 def test_read_disposition(text, kind):

@@ -1,4 +1,4 @@
-"""Decisions and the reason-code catalogue (CRTA-RULES.md, rules v1).
+"""Decisions and the reason-code catalogue (CRTA-RULES.md, rules v2).
 
 Every reason code the procedure can emit is in :data:`REASONS`, with a
 plain-English sentence and the statute it rests on. ``docs/rules.md`` lists them
@@ -15,10 +15,10 @@ __all__ = [
     "RULES_VERSION", "Category", "Reason", "REASONS", "NOTE_CODES", "CASE_CODES", "Decision",
 ]
 
-#: The specification is rules v1; "1.1" is clearterm's second reading of it. 1.1 corrected inputs
-#: that 1 misread (docs/rules.md, "Rules versions"); a store evaluated under 1 gets new decisions
-#: on its next evaluation, and keeps the old ones.
-RULES_VERSION = "1.1"
+#: The specification is rules v2, implemented as rules version "2". Earlier versions: "1" (rules v1)
+#: and "1.1" (clearterm's second reading of v1). A store evaluated under an earlier version gets new
+#: decisions on its next evaluation, and keeps the old ones (docs/rules.md, "Rules versions").
+RULES_VERSION = "2"
 
 
 class Category(str, enum.Enum):
@@ -54,6 +54,11 @@ _REASON_LIST: tuple[Reason, ...] = (
     Reason("OUT_OF_COUNTY",
            "The charge was brought in another county, so only that county's State's Attorney can act on it.",
            "20 ILCS 2630/5.2(i)(3), (i)(4)", "3", _C.INELIGIBLE),
+    Reason("COUNTY_UNCLEAR",
+           "The county text names the office's county together with something else, or cannot be read as any "
+           "Illinois county, and only the State's Attorney of the county of conviction can move, so a person "
+           "must check the county.",
+           "20 ILCS 2630/5.2(i)(3), (i)(4)", "3a", _C.REVIEW),
     Reason("CASUAL_DELIVERY",
            "Casual delivery under Section 6 may not be a violation of Section 4 or 5, which is unsettled, "
            "so a person must decide.",
@@ -65,6 +70,11 @@ _REASON_LIST: tuple[Reason, ...] = (
            "The charge did not end in a conviction, so police and State Police records are expunged "
            "automatically and no vacatur is needed.",
            "20 ILCS 2630/5.2(i)(1)", "6", _C.NON_CONVICTION),
+    Reason("DIVERSION_COMPLETED",
+           "The charge was referred to a pre-plea diversion program that the person completed, which ends in "
+           "dismissal without a plea, so police and State Police records are expunged automatically and no "
+           "vacatur is needed.",
+           "20 ILCS 2630/5.2(i)(1)", "6a", _C.NON_CONVICTION),
     Reason("CIVIL_VIOLATION",
            "The charge is a civil law violation (class O, or possession under Section 4(a) on or after "
            "29 July 2016), not a conviction, so its records are expunged automatically.",
@@ -76,16 +86,23 @@ _REASON_LIST: tuple[Reason, ...] = (
            "The charge is still pending, so there is nothing to vacate yet and a person must follow it.",
            "20 ILCS 2630/5.2(i)", "9", _C.REVIEW),
     Reason("UNKNOWN_DISPOSITION",
-           "The disposition could not be read as a conviction or a non-conviction, so a person must check it.",
+           "The disposition is not in the vocabulary of convictions, non-convictions and pending charges, so a "
+           "person must check how the charge ended.",
            "20 ILCS 2630/5.2(i)", "10", _C.REVIEW),
+    Reason("DIVERSION_OUTCOME",
+           "The charge was referred to a diversion program that did not end in a completed pre-plea program "
+           "(it failed, is open, or is a post-plea program whose outcome only the court record shows), so a "
+           "person must check how it ended.",
+           "20 ILCS 2630/5.2(i)(1); 20 ILCS 2630/5.2(i)(3)", "10a", _C.REVIEW),
     Reason("SUPERVISION_REVOKED",
-           "The sentence was supervision that was revoked or may not have ended well, so a judgment of "
-           "conviction may have been entered, and a person must check how the case ended.",
-           "730 ILCS 5/5-6-3.1(e); 730 ILCS 5/5-6-4", "10", _C.REVIEW),
+           "The sentence was supervision that was revoked, violated, vacated or unsatisfactorily terminated, "
+           "or a judgment was entered on it, so a judgment of conviction may stand, and a person must check "
+           "how the case ended.",
+           "730 ILCS 5/5-6-3.1(e); 730 ILCS 5/5-6-4", "10b", _C.REVIEW),
     Reason("QUALIFIED_PROBATION",
-           "The sentence is qualified probation (Section 10, 410 or Second Chance), which ends in dismissal "
-           "when completed, so a person must check how it ended.",
-           "720 ILCS 550/10; 720 ILCS 570/410; 730 ILCS 5/5-6-3.4", "11", _C.REVIEW),
+           "The sentence is qualified probation (Section 10 or 710, 410, First Offender, Second Chance or TASC), "
+           "which ends in dismissal when completed, so a person must check how it ended.",
+           "720 ILCS 550/10; 720 ILCS 570/410; 730 ILCS 5/5-6-3.4; 20 ILCS 301/40-10", "11", _C.REVIEW),
     Reason("ATTEMPT",
            "Whether an attempt is a violation of Section 4 or 5 is unsettled, so a person must decide.",
            f"720 ILCS 5/8-4; {_MCO}", "12", _C.REVIEW),
@@ -127,12 +144,16 @@ _REASON_LIST: tuple[Reason, ...] = (
            "The class is missing or cannot be read, and cannot safely be taken from the subsection, so a person "
            "must check it.",
            "20 ILCS 2630/5.2(i)(3)", "22", _C.REVIEW),
+    Reason("WEIGHT_CONFLICT",
+           "The weight given is outside the weight band of the subsection of conviction for the offense date, "
+           "so the record contradicts itself and a person must check it.",
+           "720 ILCS 550/4, 550/5", "22a", _C.REVIEW),
     Reason("WEIGHT_UNKNOWN",
            "The amount cannot be placed on either side of 30 grams from the weight, subsection or class.",
            _MCO, "23", _C.REVIEW),
     Reason("MINOR_CANNABIS_OFFENSE",
            "30 g or less, a minor cannabis offense the office moves to vacate.",
-           "20 ILCS 2630/5.2(i)(4)", "24", _C.AUTOMATIC),
+           "20 ILCS 2630/5.2(a)(1)(G); 20 ILCS 2630/5.2(i)(4)", "24", _C.AUTOMATIC),
     Reason("MOTION_ELIGIBLE",
            "More than 30 g, so not a minor cannabis offense, but the person may move to vacate and the "
            "office may object within 60 days of service.",
@@ -146,18 +167,19 @@ _REASON_LIST: tuple[Reason, ...] = (
            "offense and relief comes only on the person's motion.",
            f"{_MCO}; 725 ILCS 120/3(c)", "C1", _C.PETITION),
     Reason("VIOLENT_UNDETERMINED",
-           "Another charge in the same case cannot be checked against the violent-crime list (its citation "
-           "cannot be read or only nearly matches a listed offense, or a DUI's class cannot be read), so a "
-           "person must check it.",
-           f"{_MCO}; 725 ILCS 120/3(c)", "C1", _C.REVIEW),
+           "Another charge in the same case cannot be cleared of the violent-crime list (its citation cannot "
+           "be read, it is an offense that is violent only when force was used or harm resulted, or it matches "
+           "a listed offense once a stray letter or zero is set aside), so a person must check it.",
+           f"{_MCO}; 725 ILCS 120/3(c)", "C1a", _C.REVIEW),
     Reason("COCHARGED_CONVICTION",
            "Another charge in the same case, not under the Cannabis Control Act, ended in a conviction, and "
            "whether partial relief is possible is unsettled.",
            "20 ILCS 2630/5.2(i)(4)", "C2", _C.REVIEW),
     Reason("COCHARGE_UNDETERMINED",
-           "Another charge in the same case, not under the Cannabis Control Act, has a disposition that cannot "
-           "be read, so a conviction cannot be ruled out.",
-           "20 ILCS 2630/5.2(i)(4)", "C2", _C.REVIEW),
+           "Another charge in the same case, not under the Cannabis Control Act, is pending, has a disposition "
+           "not in the vocabulary, or was referred to diversion with no completed pre-plea program, so a "
+           "conviction cannot be ruled out.",
+           "20 ILCS 2630/5.2(i)(4)", "C2a", _C.REVIEW),
 )
 
 REASONS: dict[str, Reason] = {r.code: r for r in _REASON_LIST}

@@ -14,11 +14,18 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
 
+from clearterm.domain.county import is_illinois_county
+
 __all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_PATH"]
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
 
 _DATE_KEYS = ("legalization_date", "crta_cutoff_date", "possession_schedule_date", "delivery_schedule_date")
+
+
+#: The earliest dates the subsection tables of CRTA-RULES.md describe: section 4 possession from
+#: 1997-08-15, section 5 delivery from 1983-09-24. Step 17's policy dates may be later, never earlier.
+_SCHEDULE_FLOORS = {"possession_schedule_date": date(1997, 8, 15), "delivery_schedule_date": date(1983, 9, 24)}
 
 
 class PolicyError(ValueError):
@@ -36,12 +43,20 @@ class Policy:
     def __post_init__(self) -> None:
         if not isinstance(self.office_county, str) or not self.office_county.strip():
             raise PolicyError("office_county must be a non-empty text")
+        if not is_illinois_county(self.office_county):
+            raise PolicyError("office_county must name one of the 102 Illinois counties")
         for k in _DATE_KEYS:
             v = getattr(self, k)
             if not isinstance(v, date) or isinstance(v, datetime):
                 raise PolicyError(f"{k} must be a date")
         if self.crta_cutoff_date > self.legalization_date:
             raise PolicyError("crta_cutoff_date must not be after legalization_date")
+        # The subsection tables (weights and classes) are defined only from these dates; an earlier
+        # setting would let step 17 pass records the tables cannot read (rules v2, "Policy guard").
+        for key, earliest in _SCHEDULE_FLOORS.items():
+            if getattr(self, key) < earliest:
+                raise PolicyError(f"{key} {getattr(self, key).isoformat()} is earlier than {earliest.isoformat()}: "
+                                  "the subsection tables are not defined for those dates")
 
     def to_dict(self) -> dict:
         out: dict = {}
