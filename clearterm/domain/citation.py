@@ -1,23 +1,60 @@
-"""Reading statute citations (CRTA-RULES.md, "Reading a statute citation").
+"""Reading statute citations (CRTA-RULES.md, "Reading a statute citation", rules v2).
 
 Every spelling found in Illinois and Cook County extracts is reduced to one
 :class:`Citation`: chapter, act, section and subsection of the offence (for an
 attempt, of the *target* offence), plus flags for an attempt (720 ILCS 5/8-4)
-and a Section 7 enhancement of the Cannabis Control Act.
+and a Section 7 enhancement of the Cannabis Control Act (CCA, 720 ILCS 550).
 
 Accepted (case-insensitive, spaces optional)::
 
     720 ILCS 550/4(c)        720-550/4(c)        720 550/4(C)
     720 ILCS 550.0/4-C       720-550/4-C         720 ILCS 550 4(c) [5015300]
-    56.5-704-C               56 1/2-704(c)       (Ill. Rev. Stat. ch. 56 1/2, par. 70N = CCA section N)
+    56.5-704-C               56 1/2-704(c)       Ill. Rev. Stat. ch. 56 1/2, par. 705(b)
     720 ILCS 5/8-4(720 ILCS 550/4(d))            720 ILCS 5/8-4(550/5(C))
     720 ILCS 5/8-4(a)(720-5/9-1(a)(1))           38-8-4(56.5-704(d))
     720 ILCS 550/5(d)/7      720 ILCS 550/5(d) 550/7      (Section 7 enhancement)
 
 plus the split CCSAO columns (:func:`parse_split_citation`) and any other ILCS
 citation (``720 ILCS 5/16A-3(a)``, ``625 ILCS 5/11-501(a)``, ``31A-1.1(a)(1)``).
+Pre-1993 Illinois Revised Statutes: ch. 56 1/2 par. 70N is CCA section N (704 -> §4,
+705.1 -> §5.1), par. 1NNN is 720 ILCS 570/NNN, par. 21NN is 720 ILCS 600/NN; ch. 38
+par. X-Y is 720 ILCS 5/X-Y; ch. 95 1/2 is 625 ILCS 5. Such a citation is marked
+:attr:`Citation.pre_1993`; :attr:`Citation.written` keeps the form as written.
 
-Parsing is cached: real extracts repeat a few hundred spellings millions of times.
+Rules v2: nothing in a citation is thrown away unread.
+
+* After the section and its subsection letter, the only harmless detail is subdivision
+  groups -- ``(1)``..``(99)``, ``(a)``..``(z)``, doubled letters ``(aa)``..``(zz)``, roman
+  ``(i)``..``(xx)``, dashed forms ``(a-5)``, ``(b-10)``, ``(1-5)`` and decimal paragraphs
+  ``(1.5)``, ``(7.5)`` -- optionally followed by ONE court code in brackets of exactly
+  7 digits (``[5015300]``). A subdivision group after the court code, a second court
+  code, or a bracket of 6 or 8 digits is not harmless.
+* Any other text, inside or outside brackets or parentheses, must be a marker:
+  an attempt (``ATT``, ``ATTEMPT``, ``ATTEMPTED``, ``8-4``) sets :attr:`Citation.attempt`
+  (step 12); Section 7 (``7``, ``[7]``, ``SEC 7``, ``SEC. 7``, ``SECTION 7``, ``§7``,
+  ``550/7``, ``/7``, ``ENH``, ``ENHANCED``; also ``ENHANCEMENT`` and ``720 ILCS 550/7``)
+  sets :attr:`Citation.enhancement` (step 13). Markers may be joined by punctuation or
+  ``AND``/``WITH``/``W/``. Any other text makes the citation unreadable (step 1):
+  ``550/4(c) [WARRANT]``.
+* On a CCA §4 or §5 charge a ``(7)`` group (also ``(07)``, ``(7.0)``) is Section 7,
+  wherever it stands after the section: ``550/5(b)(7)``, ``550/5(7)``. The spec names a
+  ``(7)`` following the section or the subsection letter; a ``(7)`` further on
+  (``550/5(b)(1)(7)``) could be a subdivision or Section 7, and is read as Section 7,
+  because review is the safe outcome. ``(8-4)`` is read as the attempt marker, not as a
+  dashed subdivision, for the same reason. On any other section ``(7)`` is a subdivision.
+* The same rules hold inside an attempt's target and after its closing parenthesis
+  (``720 ILCS 5/8-4(550/4(d)) [5015300]`` is plain, ``... ) [ENH]`` is enhanced); the
+  attempt's parentheses must close (an unclosed one is unreadable). A target without an
+  act or chapter: ``8-4(19-1(a))`` is 720 ILCS 5/19-1(a), ``8-4(570/402(c))`` is
+  720 ILCS 570/402(c); a bare CCA-like target (``8-4(4(d))``) is unreadable.
+* A CCA section is read as the Act numbers it (``04``, ``4.0`` -> 4); a number the Act
+  lacks (outside 1..19, or two decimals) is unreadable; §4 and §5 have subsections (a)-(g)
+  only. A bare ``550/7`` is section 7 (and an enhancement; the rules take it at step 5).
+* An enhancement column (:func:`marks_enhancement`) marks Section 7 unless it is blank or
+  a plain no: ``no``, ``n``, ``none``, ``0``, ``false``, ``-``, ``n/a``.
+
+Parsing is cached: real extracts repeat a few hundred spellings millions of times. Every
+pattern is linear in the input, and text longer than :data:`MAX_LENGTH` is refused at once.
 """
 
 from __future__ import annotations
@@ -27,14 +64,26 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["Citation", "CitationError", "parse_citation", "parse_split_citation", "marks_enhancement",
-           "names_section_7"]
+           "names_section_7", "MAX_LENGTH"]
 
 CANNABIS_CHAPTER = "720"
 CANNABIS_ACT = "550"
+#: a citation longer than this is not a citation (the longest real one is under 60 characters)
+MAX_LENGTH = 400
+#: :attr:`Citation.written` is cut to this many characters
+WRITTEN_LIMIT = 120
 
 
 class CitationError(ValueError):
     """A statute citation that cannot be read."""
+
+
+class _FormError(CitationError):
+    """No citation form (head and section number) matched: another form may be tried."""
+
+
+# C0 and C1 controls, DEL, and the invisible bidirectional / zero-width format characters
+_CONTROLS_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +103,18 @@ class Citation:
     #: the enhancement rests only on an enhancement column that marks one without naming
     #: Section 7 ("Y", "School zone"): it may be Section 7
     enhancement_unnamed: bool = False
+    #: the text was an Illinois Revised Statutes (pre-1993) form, e.g. ``56 1/2-704(c)``
+    pre_1993: bool = False
+
+    @property
+    def written(self) -> str:
+        """The citation as written: whitespace collapsed, control characters removed, cut to
+        120 characters (shown beside the normalised :meth:`cite`)."""
+        s = " ".join(self.raw.split())
+        s = " ".join(_CONTROLS_RE.sub("", s).split())
+        if len(s) > WRITTEN_LIMIT:
+            s = s[:WRITTEN_LIMIT - 1] + "…"
+        return s
 
     @property
     def is_cannabis(self) -> bool:
@@ -80,56 +141,24 @@ class Citation:
         return s
 
 
-# -- lexical helpers -------------------------------------------------------------------------
+# -- enhancement column ----------------------------------------------------------------------
 
-_BRACKETS = re.compile(r"\[[^\]]*\]")
-_SPACES = re.compile(r"\s+")
-
-# A section number: 4, 5.1, 12-3.2, 16A-3, 31A-1.1, 5-8A-4.1, 26.5-3, 32-4a, 14B, 401.5
-_SECTION = r"[0-9]+[A-Z]*(?:\.[0-9]+[A-Z]*)*(?:-[0-9]+[A-Z]*(?:\.[0-9]+[A-Z]*)*)*"
-_SECTION_RE = re.compile(_SECTION, re.I)
-_GROUP_RE = re.compile(r"\s*\(\s*([^()]*?)\s*\)", re.I)
-_DASH_LETTER_RE = re.compile(r"\s*-\s*([A-Z])(?![A-Z0-9.])", re.I)
-# Trailing Section 7 enhancement: "/7", "550/7", "720 ILCS 550/7", optionally "(a)".
-_ENH_TAIL_RE = re.compile(
-    r"\s*[,;&+]?\s*(?:(?:AND|WITH|W/)\s*)?(?:(?:720\s*(?:ILCS\s*|-\s*)?)?550\s*)?/\s*7(?:\s*\([A-Z0-9]+\))*\s*\Z",
-    re.I,
-)
-
-# ILCS: chapter, separator ("ILCS", "-" or a space), act (".0" tolerated), "/" or a space.
-_ILCS_RE = re.compile(r"(\d{1,3})\s*(?:ILCS\s*,?\s*|-\s*|\s+)(\d{1,5})(?:\.0+)?\s*(?:/\s*|\s+)(.+)\Z", re.I)
-# Act/section inside an attempt, chapter implied: "550/4(d)", "570/402(c)".
-_ACT_SECTION_RE = re.compile(r"(\d{1,5})(?:\.0+)?\s*/\s*(.+)\Z", re.I)
-# Pre-1993 Illinois Revised Statutes: ch. 38 (Criminal Code), 56 1/2 (drug acts), 95 1/2 (Vehicle Code).
-_IRS_RE = re.compile(
-    r"(?:ILL\.?\s*REV\.?\s*STAT\.?\s*,?\s*)?(?:CH\.?\s*)?"
-    r"(38|56\s*(?:\.\s*5|-?\s*1\s*/\s*2|½)|95\s*(?:\.\s*5|-?\s*1\s*/\s*2|½))"
-    r"\s*,?\s*(?:PAR\.?|¶|-|\s)\s*(.+)\Z",
-    re.I,
-)
-_PAR_RE = re.compile(r"(\d+(?:\.\d+)?)")
-_CCA_SECTION_LETTER_RE = re.compile(r"(\d+(?:\.\d+)?)([A-Z])\Z", re.I)
-
-_CCA_SUBSECTIONS = frozenset("abcdefg")
-#: enhancement-column values that say "no enhancement"
-_NO_ENHANCEMENT = frozenset({
-    "N", "NO", "NONE", "0", "FALSE", "F", "NA", "N A", "NULL", "NIL", "NO ENHANCEMENT", "NOT ENHANCED",
-})
+#: enhancement-column values that say "no enhancement" (v2: exactly these, case-insensitive)
+_NO_ENHANCEMENT = frozenset({"no", "n", "none", "0", "false", "-", "n/a"})
 
 
 def marks_enhancement(text: str | None) -> bool:
-    """Does an enhancement column mark an enhancement?
+    """Does an enhancement column mark a Section 7 enhancement?
 
-    Blank, punctuation only, or a plain no ("N", "No", "None", "0", "N/A", "No enhancement")
-    does not; any other text does: "Section 7", "Sec. 7.", "550/7", "Y", "Enhanced", "School
-    zone", even another statute. On a Cannabis Control Act charge the enhancement is Section 7,
-    and a text that cannot be read as "no" must not be passed over: a false positive only routes
-    a record to review (step 13), never to relief.
+    v2: it does unless it is blank or a plain no -- ``no``, ``n``, ``none``, ``0``, ``false``,
+    ``-``, ``n/a`` (case-insensitive, surrounding whitespace ignored). Any other text marks it:
+    ``Y``, ``Yes``, ``7``, ``Sec. 7``, but also ``F``, ``NULL`` or ``No enhancement``. A false
+    positive only routes a record to review (step 13), never to relief.
     """
-    if not text:
+    if text is None:
         return False
-    words = " ".join(re.sub(r"[^0-9A-Z]+", " ", text.upper()).split())
-    return bool(words) and words not in _NO_ENHANCEMENT
+    s = text.strip().lower()
+    return bool(s) and s not in _NO_ENHANCEMENT
 
 
 _SECTION7_RE = re.compile(r"(?:^|[^0-9./])(?:550\s*[/-]\s*)?0*7(?:\.0*)?(?:$|[^0-9.])")
@@ -146,35 +175,79 @@ def names_section_7(text: str | None) -> bool:
     return _SECTION7_RE.search(s) is not None
 
 
+# -- lexical helpers -------------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
+
+# A section number: 4, 5.1, 12-3.2, 16A-3, 31A-1.1, 5-8A-4.1, 26.5-3, 32-4a, 14B, 401.5
+_SECTION = r"[0-9]+[A-Z]*(?:\.[0-9]+[A-Z]*)*(?:-[0-9]+[A-Z]*(?:\.[0-9]+[A-Z]*)*)*"
+_SECTION_RE = re.compile(_SECTION, re.I)
+_DASH_LETTER_RE = re.compile(r"\s*-\s*([A-Z])(?![A-Z0-9.])", re.I)
+
+# ILCS: chapter, separator ("ILCS", "-" or a space), act (".0" tolerated), "/" or a space.
+_ILCS_RE = re.compile(r"(\d{1,3})\s*(?:ILCS\s*,?\s*§?\s*|-\s*|\s+)(\d{1,5})(?:\.0+)?\s*(?:/\s*|\s+)(.+)\Z", re.I)
+# Act/section inside an attempt, chapter implied: "550/4(d)", "570/402(c)".
+_ACT_SECTION_RE = re.compile(r"(\d{1,5})(?:\.0+)?\s*/\s*(.+)\Z", re.I)
+# Pre-1993 Illinois Revised Statutes: ch. 38 (Criminal Code), 56 1/2 (drug acts), 95 1/2 (Vehicle Code),
+# optionally in the full written form "Ill. Rev. Stat. [1989,] ch. 56 1/2, par. 705(b)".
+_IRS_RE = re.compile(
+    r"(?:ILL\.?\s*REV\.?\s*STAT\.?\s*,?\s*(?:\(?(?:18|19)\d\d\)?\s*,?\s*)?)?(?:CH(?:APTER)?\.?\s*)?"
+    r"(38|56\s*(?:\.\s*5|-?\s*1\s*/\s*2|½)|95\s*(?:\.\s*5|-?\s*1\s*/\s*2|½))"
+    r"\s*,?\s*(?:PARAGRAPH|PARS?\.?|¶|-|\s)\s*(.+)\Z",
+    re.I,
+)
+_PAR_RE = re.compile(r"(\d+(?:\.\d+)?)")
+_CCA_SECTION_LETTER_RE = re.compile(r"(\d+(?:\.\d+)?)([A-Z])\Z", re.I)
+_CCA_SUBSECTIONS = frozenset("abcdefg")
+
+# Harmless subdivision groups (v2): (1)..(99), (a)..(z), (aa)..(zz), roman (i)..(xx), dashed
+# (a-5), (b-10), (1-5), decimal (1.5), (7.5).
+_ROMAN = "xviii|xvii|xiii|viii|xiv|xix|xvi|xii|iii|xv|xi|xx|ix|iv|vii|vi|ii|x|v|i"
+_SUBDIVISION_RE = re.compile(
+    rf"(?:[1-9][0-9]?|([A-Z])\1?|(?:{_ROMAN})|(?:([A-Z])\2?|[1-9][0-9]?)-[1-9][0-9]?|[1-9][0-9]?\.[0-9]{{1,2}})\Z",
+    re.I)
+_GROUP_SPACES_RE = re.compile(r"\s*([-.])\s*")
+_COURT_CODE_RE = re.compile(r"[0-9]{7}\Z")
+# A (7) group on a CCA section 4 or 5 charge is Section 7 (also "07", "7.0")
+_SEVEN_GROUP_RE = re.compile(r"0*7(?:\.0*)?\Z")
+
+# Markers: text other than subdivision groups and one court code must be made of these.
+_SEPARATORS_RE = re.compile(r"(?:[\s,;:&+.\-]|(?:AND|WITH)(?![A-Z0-9])|W/)+", re.I)
+_MARKER_RE = re.compile(
+    r"(?:(?P<att>ATTEMPTED|ATTEMPT|ATT|(?:720\s*(?:ILCS\s*|-\s*)?5\s*/\s*)?8\s*-\s*4)"
+    r"|(?P<enh>ENHANCEMENT|ENHANCED|ENH|(?:SECTION|SEC)\s*\.?\s*§?\s*7|§\s*7"
+    r"|(?:(?:720\s*(?:ILCS\s*|-\s*)?)?550\s*)?/\s*7|7))"
+    r"(?![A-Z0-9]|\.[0-9])",
+    re.I,
+)
+
+
 def _normalise(text: str) -> str:
-    s = _BRACKETS.sub(" ", text)
-    s = s.replace("§", " ").replace("\u00a0", " ")
+    s = text.replace("\u00a0", " ")
     s = _SPACES.sub(" ", s).strip().rstrip(".,;")
     return s.strip()
 
 
-def _matching_paren(s: str) -> tuple[str, str] | None:
-    """``s`` starts with "(": return (inside, after) for the balanced group.
-
-    One missing closing parenthesis at the very end is tolerated (real data has
-    ``8-4(730 ILCS 150/3(a)``)."""
+def _close(s: str, i: int) -> int:
+    """``s[i]`` is "(": the index of its matching ")". Unbalanced parentheses are unreadable
+    (v2: no tolerance for a missing closing parenthesis)."""
     depth = 0
-    for i, ch in enumerate(s):
+    for j in range(i, len(s)):
+        ch = s[j]
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth == 0:
-                return s[1:i], s[i + 1:]
-    if depth == 1:
-        return s[1:], ""
-    return None
+                return j
+    raise CitationError("unbalanced parentheses")
 
 
 class _Parsed:
-    __slots__ = ("chapter", "act", "section", "subsection", "detail", "attempt", "enhancement")
+    __slots__ = ("chapter", "act", "section", "subsection", "detail", "attempt", "enhancement", "codes", "irs")
 
-    def __init__(self, chapter, act, section, subsection=None, detail="", attempt=False, enhancement=False):
+    def __init__(self, chapter, act, section, subsection=None, detail="", attempt=False, enhancement=False,
+                 codes=0, irs=False):
         self.chapter = chapter
         self.act = act
         self.section = section
@@ -182,6 +255,94 @@ class _Parsed:
         self.detail = detail
         self.attempt = attempt
         self.enhancement = enhancement
+        self.codes = codes
+        self.irs = irs
+
+
+def _markers(text: str) -> tuple[bool, bool]:
+    """Text (outside subdivision groups and the court code) that must consist of attempt and
+    Section 7 markers: returns (attempt, enhancement); anything else is unreadable."""
+    attempt = enhancement = False
+    found = False
+    i, n = 0, len(text)
+    while i < n:
+        m = _SEPARATORS_RE.match(text, i)
+        if m:
+            i = m.end()
+            if i >= n:
+                break
+        m = _MARKER_RE.match(text, i)
+        if not m:
+            raise CitationError("unexpected text in the citation")
+        if m.group("att"):
+            attempt = True
+        else:
+            enhancement = True
+        found = True
+        i = m.end()
+    if not found:
+        raise CitationError("unexpected text in the citation")
+    return attempt, enhancement
+
+
+def _scan_tail(t: str, cca45: bool) -> _Parsed:
+    """Everything after the section and its subsection: subdivision groups, one 7-digit court
+    code in brackets, and attempt / Section 7 markers; anything else raises. Returns a _Parsed
+    with only detail, attempt, enhancement and codes set."""
+    out = _Parsed(None, None, None)
+    detail: list[str] = []
+    marked = False
+    i, n = 0, len(t)
+    while i < n:
+        ch = t[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if ch == "(":
+            j = _close(t, i)
+            inner = _GROUP_SPACES_RE.sub(r"\1", t[i + 1:j].strip())
+            i = j + 1
+            if cca45 and _SEVEN_GROUP_RE.match(inner):
+                # a (7) group on a CCA §4/§5 charge: Section 7 (where it may be a subdivision, the
+                # safe reading -- review at step 13 -- is taken)
+                out.enhancement = marked = True
+                continue
+            if inner != "8-4" and _SUBDIVISION_RE.match(inner):
+                if out.codes:
+                    raise CitationError("text after the court code")
+                if not marked:
+                    detail.append(f"({inner})")
+                continue
+            a, e = _markers(inner)
+        elif ch == "[":
+            j = t.find("]", i + 1)
+            if j < 0:
+                raise CitationError("unbalanced brackets")
+            inner = t[i + 1:j].strip()
+            i = j + 1
+            if _COURT_CODE_RE.match(inner):
+                out.codes += 1
+                if out.codes > 1:
+                    raise CitationError("more than one court code")
+                continue
+            a, e = _markers(inner)
+        else:
+            m = _SEPARATORS_RE.match(t, i)
+            if m:  # punctuation between groups; a connector word must lead to a marker
+                if m.group(0).strip(" ,;:.-") and not _MARKER_RE.match(t, m.end()):
+                    raise CitationError("unexpected text in the citation")
+                i = m.end()
+                continue
+            m = _MARKER_RE.match(t, i)
+            if not m:
+                raise CitationError("unexpected text after the section")
+            a, e = bool(m.group("att")), bool(m.group("enh"))
+            i = m.end()
+        out.attempt |= a
+        out.enhancement |= e
+        marked = True
+    out.detail = "".join(detail)
+    return out
 
 
 def _is_attempt_statute(chapter: str | None, act: str | None, section: str) -> bool:
@@ -189,54 +350,59 @@ def _is_attempt_statute(chapter: str | None, act: str | None, section: str) -> b
     return section == "8-4" and act == "5" and chapter in ("720", "625")
 
 
+def _peek_group(t: str) -> tuple[str, str] | None:
+    """``t`` (after optional spaces) starts with a group: (its content, the text after it)."""
+    s = t.lstrip()
+    if not s.startswith("("):
+        return None
+    j = _close(s, 0)
+    return _GROUP_SPACES_RE.sub(r"\1", s[1:j].strip()), s[j + 1:]
+
+
 def _parse_rest(rest: str, chapter: str | None, act: str | None, *, in_attempt: bool) -> _Parsed:
-    """Parse "section(sub)(...)[/7]" for a known chapter/act."""
-    rest = rest.strip()
+    """Parse "section(sub)(...)" and what follows, for a known chapter/act."""
+    rest = rest.strip().lstrip("§").lstrip()
     m = _SECTION_RE.match(rest)
     if not m:
-        raise CitationError("no section number")
+        raise _FormError("no section number")
     section = m.group(0).upper()
     tail = rest[m.end():]
 
     if _is_attempt_statute(chapter, act, section) and not in_attempt:
         return _parse_attempt(tail, chapter, act)
 
+    cca = chapter == CANNABIS_CHAPTER and act == CANNABIS_ACT
     subsection: str | None = None
-    parts: list[str] = []
     m = _DASH_LETTER_RE.match(tail)
     if m:  # "4-C"
         subsection = m.group(1).lower()
         tail = tail[m.end():]
-    while True:
-        m = _GROUP_RE.match(tail)
-        if not m:
-            break
-        g = m.group(1)
-        if not g or not re.fullmatch(r"[A-Z0-9.\-]+", g, re.I):
-            raise CitationError("unreadable subsection")
-        if subsection is None and not parts:
-            subsection = g.lower()
-        else:
-            parts.append(f"({g})")
-        tail = tail[m.end():]
-
-    enhancement = False
-    if tail.strip():
-        m = _ENH_TAIL_RE.match(tail)
-        if not m:
-            raise CitationError("unexpected text after the section")
-        enhancement = True
-
-    if chapter == CANNABIS_CHAPTER and act == CANNABIS_ACT:
+    if cca:
         m = _CCA_SECTION_LETTER_RE.match(section)
         if m and subsection is None:  # "4C"
             section, subsection = m.group(1), m.group(2).lower()
         section = _cca_section(section)
-        if section in ("4", "5") and subsection is not None and subsection not in _CCA_SUBSECTIONS:
-            raise CitationError("Sections 4 and 5 have subsections (a) to (g) only")
-        if section == "7":
-            enhancement = True
-    return _Parsed(chapter, act, section, subsection, "".join(parts), False, enhancement)
+    cca45 = cca and section in ("4", "5")
+
+    if subsection is None:
+        g = _peek_group(tail)
+        if g is not None:
+            inner, after = g
+            if cca45:
+                if _SEVEN_GROUP_RE.match(inner):
+                    pass  # "550/5(7)": Section 7, read by _scan_tail
+                elif len(inner) == 1 and inner.isalpha():
+                    subsection, tail = inner.lower(), after
+                elif inner != "8-4" and _SUBDIVISION_RE.match(inner):
+                    raise CitationError("Sections 4 and 5 have subsections (a) to (g) only")
+            elif inner != "8-4" and _SUBDIVISION_RE.match(inner):
+                subsection, tail = inner.lower(), after
+    if cca45 and subsection is not None and subsection not in _CCA_SUBSECTIONS:
+        raise CitationError("Sections 4 and 5 have subsections (a) to (g) only")
+
+    t = _scan_tail(tail, cca45)
+    enhancement = t.enhancement or (cca and section == "7")
+    return _Parsed(chapter, act, section, subsection, t.detail, t.attempt, enhancement, t.codes)
 
 
 _CCA_SECTION_RE = re.compile(r"0*(\d+)(?:\.(\d+))?\Z")
@@ -259,27 +425,27 @@ def _cca_section(section: str) -> str:
 
 
 def _parse_attempt(tail: str, chapter: str | None, act: str | None) -> _Parsed:
-    t = tail.strip()
+    t = tail.lstrip()
     # optional subsection of 8-4 itself, e.g. "8-4(a)(720-5/9-1(a)(1))"
-    m = re.match(r"\(\s*[A-Z0-9]{1,3}\s*\)\s*(?=\()", t, re.I)
-    if m:
-        t = t[m.end():]
+    g = _peek_group(t)
+    if g is not None:
+        inner, after = g
+        if after.lstrip().startswith("(") and inner != "8-4" and _SUBDIVISION_RE.match(inner):
+            t = after.lstrip()
     if not t.startswith("("):
         raise CitationError("attempt without a target offence")
-    split = _matching_paren(t)
-    if split is None:
-        raise CitationError("unbalanced parentheses")
-    inner, after = split
-    inner = inner.strip()
+    j = _close(t, 0)
+    inner, after = t[1:j].strip(), t[j + 1:]
     if not inner:
         raise CitationError("attempt without a target offence")
     target = _parse_target(inner, chapter, act)
-    enhancement = target.enhancement
-    if after.strip():
-        if not _ENH_TAIL_RE.match(after):
-            raise CitationError("unexpected text after the attempt")
-        enhancement = True
-    return _Parsed(target.chapter, target.act, target.section, target.subsection, target.detail, True, enhancement)
+    cca45 = target.chapter == CANNABIS_CHAPTER and target.act == CANNABIS_ACT and target.section in ("4", "5")
+    rest = _scan_tail(after, cca45)
+    codes = target.codes + rest.codes
+    if codes > 1:
+        raise CitationError("more than one court code")
+    return _Parsed(target.chapter, target.act, target.section, target.subsection, target.detail, True,
+                   target.enhancement or rest.enhancement, codes, target.irs)
 
 
 # A bare attempt target shaped like a Cannabis Control Act section: "4(d)", "5", "4-C", "4D", "10.1",
@@ -289,10 +455,12 @@ _BARE_CCA_LIKE_RE = re.compile(
 
 
 def _parse_target(inner: str, chapter: str | None, act: str | None) -> _Parsed:
-    """The offence inside 8-4(...): a full citation, "act/section" (chapter 720), or a bare section."""
+    """The offence inside 8-4(...): a full citation, "act/section" (chapter 720), or a bare section.
+    A later form is tried only when no earlier form matched its head and section number: an
+    error in what follows the section (an unreadable group, say) is final."""
     try:
         return _parse_full(inner, in_attempt=True)
-    except CitationError:
+    except _FormError:
         pass
     m = _ACT_SECTION_RE.match(inner)
     if m:
@@ -307,6 +475,12 @@ def _parse_target(inner: str, chapter: str | None, act: str | None) -> _Parsed:
 
 
 def _parse_irs(m: re.Match, *, in_attempt: bool) -> _Parsed:
+    p = _parse_irs_body(m, in_attempt=in_attempt)
+    p.irs = True
+    return p
+
+
+def _parse_irs_body(m: re.Match, *, in_attempt: bool) -> _Parsed:
     ch = re.sub(r"\s", "", m.group(1))
     rest = m.group(2).strip()
     if ch == "38":
@@ -353,12 +527,14 @@ def _parse_full(s: str, *, in_attempt: bool) -> _Parsed:
         if not chapter:
             raise CitationError("no chapter")
         return _parse_rest(m.group(3), chapter, act, in_attempt=in_attempt)
-    raise CitationError("not a recognised citation form")
+    raise _FormError("not a recognised citation form")
 
 
 def _build(text: str, enhancement: str | None, raw: str) -> Citation:
     if text is None or not isinstance(text, str):
         raise CitationError("the citation is empty")
+    if len(text) > MAX_LENGTH:
+        raise CitationError("too long to be a citation")
     s = _normalise(text)
     if not s:
         raise CitationError("the citation is empty")
@@ -366,7 +542,7 @@ def _build(text: str, enhancement: str | None, raw: str) -> Citation:
     column = marks_enhancement(enhancement)
     enh = p.enhancement or column
     unnamed = column and not p.enhancement and not names_section_7(enhancement)
-    return Citation(p.chapter, p.act, p.section, p.subsection, p.attempt, enh, raw, p.detail, unnamed)
+    return Citation(p.chapter, p.act, p.section, p.subsection, p.attempt, enh, raw, p.detail, unnamed, p.irs)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -374,8 +550,8 @@ def _parse_cached(text: str, enhancement: str | None) -> Citation | CitationErro
     try:
         return _build(text, enhancement, text)
     except CitationError as e:
-        return e
-    except (ValueError, TypeError, AttributeError):
+        return CitationError(str(e))
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return CitationError("not a recognised citation form")
 
 
@@ -386,6 +562,8 @@ def parse_citation(text: str, *, enhancement: str | None = None) -> Citation:
     """
     if not isinstance(text, str):
         raise CitationError("the citation is empty")
+    if len(text) > MAX_LENGTH:  # refused before the cache, so hostile input cannot fill it
+        raise CitationError(f"cannot read citation {text[:80]!r}: too long to be a citation")
     r = _parse_cached(text, enhancement or None)
     if isinstance(r, CitationError):
         raise CitationError(f"cannot read citation {text[:80]!r}: {r}")
