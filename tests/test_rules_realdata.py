@@ -1,12 +1,17 @@
 """The real CCSAO extracts evaluate without error; category counts and hand-checked rows.
 
-Each spot check below was worked through the spec (CRTA-RULES.md, rules v1) by hand;
-the comment names the step that decides it.
+Each spot check below was worked through the spec (CRTA-RULES.md, rules v2) by hand;
+the comment names the step that decides it. ``docs/rules-moves-1.1-to-2.md`` lists, record by
+record, what rules 2 moved from rules 1.1 (made by ``benchmarks/rules_moves.py``); a test checks
+that every move it lists, and every rules-2 count it states, is what the code decides now.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -18,9 +23,12 @@ from conftest import DISPOSITIONS, DIVERSION, SENTENCING, TODAY
 AS_OF = date(2026, 11, 21)
 
 EXPECTED_COUNTS = {
-    DISPOSITIONS.name: {"automatic": 62, "ineligible": 2049, "non_conviction": 572, "petition": 58, "review": 30},
-    SENTENCING.name: {"automatic": 45, "ineligible": 4155, "non_conviction": 15, "petition": 45, "review": 49},
-    DIVERSION.name: {"ineligible": 2086, "review": 1431},
+    # rules 1.1 -> 2: one unclosed attempt citation (8-4(730 ILCS 150/3(a)) is now unreadable (step 1)
+    DISPOSITIONS.name: {"automatic": 62, "ineligible": 2048, "non_conviction": 572, "petition": 58, "review": 31},
+    SENTENCING.name: {"automatic": 45, "ineligible": 4153, "non_conviction": 15, "petition": 45, "review": 51},
+    # rules 1.1 -> 2: 1,431 referrals were UNKNOWN_DISPOSITION; 1,041 are completed pre-plea programs
+    # (DIVERSION_COMPLETED, step 6a) and 390 other outcomes (DIVERSION_OUTCOME, step 10a)
+    DIVERSION.name: {"ineligible": 2086, "non_conviction": 1041, "review": 390},
 }
 
 # (file, record_id, category, reasons (deciding first), why)
@@ -66,8 +74,8 @@ SPOT_CHECKS = [
     (SENTENCING, "1083541918499:581472164863", "review", "COCHARGED_CONVICTION",
      "550/5(c) class 4 <=30 g would be automatic (24), but a non-cannabis co-charge in the case "
      "is a conviction (C2)"),
-    (DIVERSION, "710793802894:diversion:1", "review", "UNKNOWN_DISPOSITION",
-     "550/5(c) diversion referral still open: not a disposition the spec knows (10)"),
+    (DIVERSION, "710793802894:diversion:1", "review", "DIVERSION_OUTCOME",
+     "550/5(c) diversion referral still open: any other diversion referral (10a)"),
     (DIVERSION, "711209040653:diversion:1", "ineligible", "SECTION_NOT_COVERED",
      "550/5.2(b) referral: section 5.2 (5) before the disposition steps"),
 ]
@@ -121,3 +129,34 @@ def test_hand_checked_real_rows(tmp_path, realdata):
         for s in stores.values():
             s.close()
     assert len(SPOT_CHECKS) >= 20
+
+
+_MOVE = re.compile(r"^(\S+\.csv) (\S+) (\w+) (\w+) -> (\w+) (\w+)$")
+_COUNT = re.compile(r"^\| (\w+), (\w+) \| (\d+) \| (\d+) \|$")
+
+
+def test_moves_from_rules_1_1_are_what_the_code_decides(tmp_path, realdata):
+    """docs/rules-moves-1.1-to-2.md, record by record: each listed move ends where rules 2 puts the
+    record now, every rules-2 count it states is the store's, and the rules-1.1 counts less the
+    moves out plus the moves in give the rules-2 counts (so no move is left unlisted)."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "rules-moves-1.1-to-2.md").read_text("utf-8")
+    sections = doc.split("\n## ")[1:]
+    assert [s.splitlines()[0] for s in sections] == [DISPOSITIONS.name, SENTENCING.name, DIVERSION.name]
+    for path, section in zip((DISPOSITIONS, SENTENCING, DIVERSION), sections):
+        store, _ = _evaluate(tmp_path / path.stem, path)
+        with store:
+            now = {rid: (cat, reasons.split(";")[0]) for rid, cat, reasons, *_ in _current(store)}
+        old_counts, new_counts, moved = Counter(), Counter(), Counter()
+        for line in section.splitlines():
+            if m := _COUNT.match(line):
+                old_counts[(m[1], m[2])] = int(m[3])
+                new_counts[(m[1], m[2])] = int(m[4])
+            elif m := _MOVE.match(line):
+                assert m[1] == path.name
+                assert now[m[2]] == (m[5], m[6]), m[2]
+                moved[(m[3], m[4])] -= 1
+                moved[(m[5], m[6])] += 1
+        assert +new_counts == Counter(now.values()), path.name
+        expected = Counter(old_counts)
+        expected.update(moved)
+        assert +expected == +new_counts, path.name
