@@ -40,6 +40,7 @@ from clearterm.documents.export import stage_batch
 from clearterm.documents.manifest import MANIFEST
 from clearterm.documents.templates import Templates
 from clearterm.documents.verify import Problem, VerificationReport, verify_batch
+from clearterm.domain.rules import display_cite
 from clearterm.storage import audit
 from clearterm.storage.records import SELECT_COLUMNS, record_from_row
 from clearterm.storage.reviews import ReviewEntry, replay
@@ -362,7 +363,10 @@ def _person(person_id: str, records) -> dm.Person:
 
 
 def _charge(rec, category: str, reasons: str, cite: str | None) -> dm.Charge:
-    return dm.Charge(record_id=rec.record_id, statute_cite=cite or rec.statute,
+    # a pre-1993 citation as written, with its ILCS form beside it (rules v2: the papers show what the
+    # court file says); otherwise the normalised ILCS form
+    shown = display_cite(rec.statute, rec.enhancement) if cite else rec.statute
+    return dm.Charge(record_id=rec.record_id, statute_cite=shown,
                      offense_class=rec.offense_class or "", offense_description=rec.offense_description or "",
                      disposition=rec.disposition or "", disposition_date=rec.disposition_date,
                      arrest_date=rec.arrest_date, arresting_agency=rec.arresting_agency or "",

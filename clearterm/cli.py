@@ -360,7 +360,9 @@ def export_decisions(
 @app.command()
 def explain(record_id: Annotated[str, typer.Argument(help="The record's record_id.")]) -> None:
     """The decision trail of one record, step by step, with statute citations."""
-    from clearterm.domain.rules import explain_lines
+    from rich.markup import escape
+
+    from clearterm.domain.rules import display_cite, explain_lines
     from clearterm.storage.decisions import current_decision, decision_history
     from clearterm.storage.decisions import recorded_policy
     from clearterm.storage.records import load_co_charges, load_record
@@ -373,8 +375,9 @@ def explain(record_id: Annotated[str, typer.Argument(help="The record's record_i
         dec = current_decision(store.conn, record_id)
         if dec is None:
             raise fail(f"record {record_id} has not been evaluated; run 'clearterm evaluate'")
-        out.print(f"[bold]{record_id}[/bold]  case {rec.case_number}  {dec.statute_cite or rec.statute}")
-        out.print(f"[bold]{dec.category}[/bold]: {dec.explanation}", soft_wrap=True)
+        out.print(f"[bold]{escape(record_id)}[/bold]  case {escape(rec.case_number)}  "
+                  f"{escape(display_cite(rec.statute, rec.enhancement))}")
+        out.print(f"[bold]{dec.category}[/bold]: {escape(dec.explanation)}", soft_wrap=True)
         out.print(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
                   f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
         out.print("")

@@ -258,3 +258,51 @@ def test_a_new_rules_version_adds_decisions_and_keeps_the_old(loaded, monkeypatc
         "SELECT d.rules_version FROM decision_current c JOIN decisions d ON d.id = c.decision_id")}
     assert in_force == {"9.9"}
     assert evaluate_store(loaded, Policy(), date(2026, 11, 21)).new_decisions == 0
+
+
+def test_a_store_evaluated_under_rules_1_1_gets_rules_2_decisions_and_keeps_the_old(store, tmp_path, monkeypatch):
+    """A store decided under rules 1.1 (emulated: the version label, and a diversion referral read as an
+    unrecognized disposition, as 1.1 read it) gets rules 2 decisions on its next evaluate: every old
+    decision stays, the new ones are in force, and explain of an old decision says it now differs."""
+    import clearterm.domain.rules as rules_mod
+    import clearterm.evaluate as evaluate_mod
+    from clearterm.domain.disposition import DispositionKind, read_disposition
+    from clearterm.domain.rules import explain_lines
+
+    rows = ROWS + [dict(record_id="E1", case_number="13CR5", person_id="P5", statute="720 ILCS 550/4(c)",
+                        disposition="Diversion referral (DS): Graduated", offense_date="2013-02-02",
+                        offense_class="A", county="Cook")]
+    p = tmp_path / "rows.csv"
+    write_csv(p, rows)
+    ingest_file(store, p, today=TODAY)
+
+    def read_as_1_1(text, when):
+        kind = read_disposition(text, when)
+        diversion = (DispositionKind.DIVERSION_COMPLETED, DispositionKind.DIVERSION_OTHER)
+        return DispositionKind.UNRECOGNIZED if kind in diversion else kind
+
+    with monkeypatch.context() as m:
+        m.setattr(rules_mod, "RULES_VERSION", "1.1")
+        m.setattr(evaluate_mod, "RULES_VERSION", "1.1")
+        m.setattr(rules_mod, "read_disposition", read_as_1_1)
+        old = evaluate_store(store, Policy(), date(2026, 11, 21))
+    assert old.new_decisions == len(rows)
+    assert current(store)["E1"] == ("review", "UNKNOWN_DISPOSITION")
+    old_e1 = store.conn.execute("SELECT d.id FROM decisions d WHERE d.record_id = 'E1'").fetchone()[0]
+
+    new = evaluate_store(store, Policy(), date(2026, 11, 21))
+    assert new.new_decisions == len(rows)  # a new rules version decides every record again
+    versions = store.conn.execute("SELECT rules_version, count(*) FROM decisions GROUP BY 1 ORDER BY 1").fetchall()
+    assert versions == [("1.1", len(rows)), (RULES_VERSION, len(rows))]
+    assert RULES_VERSION == "2"
+    assert current(store)["E1"] == ("non_conviction", "DIVERSION_COMPLETED")
+    assert store.conn.execute("SELECT category, reasons FROM decisions WHERE id = ?", (old_e1,)).fetchone() == \
+        ("review", "UNKNOWN_DISPOSITION")  # the old decision is kept as it was
+    assert evaluate_store(store, Policy(), date(2026, 11, 21)).new_decisions == 0
+
+    from clearterm.storage.decisions import decision_history
+    from clearterm.storage.records import load_record
+    rec = load_record(store.conn, "E1")
+    was = next(d for d in decision_history(store.conn, "E1") if d.rules_version == "1.1")
+    lines = explain_lines(rec, was, Policy())
+    assert any(ln.startswith("Warning:") and "v1.1 then, v2 now" in ln for ln in lines), lines[-1]

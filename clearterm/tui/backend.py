@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from clearterm import review
-from clearterm.domain.rules import explain_lines
+from clearterm.domain.rules import display_cite, explain_lines
 from clearterm.storage import Store, open_store
 from clearterm.storage.decisions import recorded_policy
 from clearterm.storage.records import load_co_charges
@@ -237,7 +237,7 @@ class Backend:
                         name = " ".join(p for p in (rec.first_name, rec.middle_name, rec.last_name) if p)
                     dob = dob or rec.date_of_birth
                     charges.append(Charge(
-                        rec.record_id, rec.statute, rec.offense_class, rec.disposition, rec.disposition_date,
+                        rec.record_id, display_cite(rec.statute, rec.enhancement), rec.offense_class, rec.disposition, rec.disposition_date,
                         rec.offense_date, dec.category.value if dec else None, dec.explanation if dec else "",
                         tuple(explain_lines(rec, dec, self._policy(dec.policy_hash), load_co_charges(conn, rec)))
                         if dec else ()))
