@@ -266,8 +266,9 @@ def deployment():
         as_service([*ct, "evaluate", "--as-of", AS_OF])
 
         # 3. sshd and sudo, from ssh-config's output verbatim.
-        printed = as_service([str(clearterm_bin), "ssh-config", "--group", group, "--service-user", svc,
-                              "--db", str(db)]).stdout
+        r = as_service([str(clearterm_bin), "ssh-config", "--group", group, "--service-user", svc, "--db", str(db)])
+        assert r.stderr == "", r.stderr  # no warning: the service account can run this installation
+        printed = r.stdout
         blocks = printed.split("\n\n")
         assert len(blocks) == 2 and blocks[0].startswith("# --- /etc/ssh/sshd_config"), printed
         sshd_block = blocks[0].split("\n", 1)[1]
