@@ -444,7 +444,8 @@ def test_ssh_t_opens_the_workstation_and_the_audit_names_the_ssh_login(deploymen
     assert rows == [["approve", who, case_id]]
     assert dep["query"]("SELECT actor, event, case_id FROM audit WHERE event LIKE 'review.%'") == [
         [who, "review.approve", case_id]]
-    assert dep["query"]("SELECT status FROM case_status WHERE case_id = CAST(? AS INTEGER)", str(case_id)) == [["approved"]]
+    status = dep["query"]("SELECT status FROM case_status WHERE case_id = CAST(? AS INTEGER)", str(case_id))
+    assert status == [["approved"]]
     code = ("import sqlite3, sys\nfrom clearterm.storage.audit import verify_chain\n"
             f"r = verify_chain(sqlite3.connect('file:{dep['db']}?mode=ro', uri=True))\nsys.exit(0 if r.ok else 1)")
     dep["as_service"]([str(dep["clearterm"].parent / "python"), "-c", code])
