@@ -47,6 +47,48 @@ def installed_clearterm() -> Path:
     return Path(os.path.abspath(sys.argv[0]))
 
 
+def installation_paths(clearterm: Path) -> list[Path]:
+    """What the service account must be able to read and execute to run ``clearterm``: the
+    script, the interpreter, the standard library, clearterm's package and its dependencies."""
+    import typer as _typer  # a dependency, standing for the others installed beside it
+
+    import clearterm as _clearterm
+
+    return [clearterm, Path(os.path.realpath(sys.executable)), Path(os.__file__).parent,
+            Path(_clearterm.__file__).parent, Path(_typer.__file__).parent]
+
+
+def unreachable_for(user: str, paths: list[Path]) -> str | None:
+    """Why Unix account ``user`` cannot read and execute one of ``paths`` (a path and its mode),
+    judged by mode bits along the path and along its resolved form; None when it can, when
+    ``user`` is root, or when there is no such account here (ssh-config run before it exists)."""
+    import grp
+    import pwd
+
+    try:
+        pw = pwd.getpwnam(user)
+    except KeyError:
+        return None
+    if pw.pw_uid == 0:
+        return None
+    gids = {pw.pw_gid} | {g.gr_gid for g in grp.getgrall() if user in g.gr_mem}
+
+    def may(st: os.stat_result, want: int) -> bool:  # want: 4 read, 1 execute/search
+        shift = 6 if st.st_uid == pw.pw_uid else 3 if st.st_gid in gids else 0
+        return (st.st_mode >> shift) & want == want
+
+    for path in paths:
+        for p in dict.fromkeys((Path(os.path.abspath(path)), Path(os.path.realpath(path)))):
+            for d in reversed(p.parents):
+                st = os.stat(d)
+                if not may(st, 1):
+                    return f"{d} (mode {st.st_mode & 0o7777:04o}) keeps it from {p}"
+            st = os.stat(p)
+            if not may(st, 5):
+                return f"{p} (mode {st.st_mode & 0o7777:04o}) is not readable and executable by it"
+    return None
+
+
 def review_command(clearterm: Path, db: Path) -> str:
     """The command the service account runs for a reviewer: the review workstation on ``db``."""
     return f"{clearterm} --db {db} review"
@@ -203,6 +245,11 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             if not _PLAIN_PATH.match(str(p)):
                 raise fail(f"{what} {p} has characters sudoers would misread (spaces, ',', ':', '=', "
                            "quotes...); move it to a plain path")
+        blocked = unreachable_for(service_user, installation_paths(clearterm))
+        if blocked:
+            err.print(f"warning: the service account '{service_user}' cannot run this installation: {blocked}; "
+                      "install clearterm where it can (docs/deployment.md) and run ssh-config from there",
+                      markup=False, highlight=False, soft_wrap=True)
         kw = dict(group=group, service_user=service_user, clearterm=clearterm, db=store_path)
         say("# --- /etc/ssh/sshd_config (append; then: sshd -t && systemctl reload ssh) ---")
         say(sshd_block(**kw))
