@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clearterm import batches
+from clearterm import access, batches
 from clearterm.cli import app
 from clearterm.storage import audit, open_store
 from clearterm.storage.reviews import rebuild_case_status
@@ -46,11 +46,13 @@ def key_args(keys: Path, who: str = "office") -> list[str]:
 
 
 @pytest.fixture
-def env(tmp_path, keys):
-    """A decided store with a signed automatic batch under ANCHORS/batches and an anchor of the head."""
+def env(tmp_path, keys, login):
+    """A decided store with a signed automatic batch under ANCHORS/batches and an anchor of the head
+    (made by the login, a user of the store without roles: records staff)."""
     db = tmp_path / "anchors.db"
     s = build_store(db)
     decide_all(s)
+    access.add_user(s, login, [], actor="boss")
     info = batches.create_batch(s, track="automatic", actor="boss")
     anchors = tmp_path / "anchors"
     (anchors / "batches").mkdir(parents=True)
@@ -203,6 +205,18 @@ def test_item15_anchor_with_a_wrong_passphrase_writes_nothing(env, tmp_path):
                      "--passphrase-file", str(bad), "--out", str(tmp_path / "a.json"))
     assert code == 2 and "cannot load signing key" in text and "Traceback" not in text
     assert len(text.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("a.json*"))
+    with open_store(env["db"]) as s:
+        assert audit.head(s.conn) == before
+
+
+def test_item15_anchor_needs_a_known_user(env, monkeypatch, tmp_path):
+    monkeypatch.setenv("LOGNAME", "stranger")
+    monkeypatch.setenv("USER", "stranger")
+    with open_store(env["db"]) as s:
+        before = audit.head(s.conn)
+    code, text = cli(env["db"], "audit", "anchor", *key_args(env["keys"]), "--out", str(tmp_path / "a.json"))
+    assert code == 4 and "'stranger' is not a clearterm user" in text
     assert not list(tmp_path.glob("a.json*"))
     with open_store(env["db"]) as s:
         assert audit.head(s.conn) == before
