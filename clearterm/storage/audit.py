@@ -329,6 +329,8 @@ def _decision_differences(conn: sqlite3.Connection) -> tuple[list[str], list[str
         if isinstance(t, int):
             through = max(through or 0, t)
     if through is None:
+        if conn.execute("SELECT 1 FROM decisions LIMIT 1").fetchone() is None:
+            return out, notes
         notes.append("no audited evaluation records its last decision: decisions added outside clearterm "
                      "cannot be told apart")
         return out, notes
