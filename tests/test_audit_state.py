@@ -171,3 +171,24 @@ def test_item14_lines_are_one_per_difference_and_bounded(db):
     with open_store(db) as s:
         res = verify_state(s.conn, limit=3)
     assert len(res.differences) == 4 and res.differences[-1] == f"... and {n - 3:,} more differences"
+
+
+def test_item14_decisions_of_an_interrupted_evaluation_are_a_note_not_a_difference(db):
+    """What a killed evaluate leaves: an evaluation still 'running' with some decisions and no audit
+    entry yet. Not tampering: a note until evaluate is run again."""
+    raw(db, "INSERT INTO evaluations (rules_version, policy_hash, as_of, status, started_at)"
+            " SELECT rules_version, policy_hash, as_of, 'running', started_at FROM evaluations WHERE id = 1",
+        "INSERT INTO decisions (evaluation_id, record_id, record_version, case_number, person_id, category,"
+        " reasons, steps, explanation, tranche, statute_cite, rules_version, policy_hash, as_of, dkey)"
+        " SELECT 2, record_id, record_version, case_number, person_id, category, reasons, steps,"
+        " explanation, tranche, statute_cite, rules_version, policy_hash, '2026-11-22', 'next'"
+        " FROM decisions WHERE record_id = 'A1'",
+        "INSERT OR REPLACE INTO decision_current (record_id, decision_id, dkey)"
+        " SELECT record_id, max(id), 'next' FROM decisions WHERE record_id = 'A1'")
+    code, text = cli(db, "audit", "verify")
+    assert code == 0, text
+    assert "note: evaluation 2 is running or was interrupted: its 1 decisions are not audited yet" in text
+    # once a later evaluation has started, that evaluation's unaudited decisions are no longer explained
+    raw(db, "INSERT INTO evaluations (rules_version, policy_hash, as_of, status, started_at)"
+            " SELECT rules_version, policy_hash, as_of, 'running', started_at FROM evaluations WHERE id = 1")
+    check_reported(db, "decisions: 1 decision(s) of evaluation 2 from id")
