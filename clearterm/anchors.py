@@ -90,6 +90,7 @@ def make_anchor(store, *, p12_path: str | Path, passphrase: str | bytes, out: st
             raise AnchorError(f"{p} already exists: anchors are never replaced; choose another --out")
     if not out.parent.is_dir():
         raise AnchorError(f"no directory {out.parent} for the anchor")
+    remove_stale_partials(out.parent)
     try:
         signer = DocumentSigner(p12_path, passphrase)
     except SigningError as exc:
@@ -127,6 +128,32 @@ def make_anchor(store, *, p12_path: str | Path, passphrase: str | bytes, out: st
             sig.unlink(missing_ok=True)
             raise
     return Anchored(out, sig, seq, h, sha, a_seq)
+
+
+def remove_stale_partials(directory: Path) -> int:
+    """Remove the temporary files an anchor killed while writing left in ``directory``
+    (``.NAME.partial-PID`` whose process is gone). Returns how many were removed."""
+    removed = 0
+    for p in directory.glob(".*.partial-*"):
+        try:
+            pid = int(p.name.rsplit("-", 1)[1])
+        except ValueError:
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # someone else's live process
+        try:
+            p.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 # -- checking ----------------------------------------------------------------------------------------

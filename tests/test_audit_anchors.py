@@ -220,3 +220,15 @@ def test_item15_anchor_needs_a_known_user(env, monkeypatch, tmp_path):
     assert not list(tmp_path.glob("a.json*"))
     with open_store(env["db"]) as s:
         assert audit.head(s.conn) == before
+
+
+def test_item15_stale_partial_files_of_a_killed_anchor_are_removed(env):
+    dead = 4_194_305  # above Linux's largest pid: no such process
+    stale = [env["anchors"] / f".head-2.json.partial-{dead}", env["anchors"] / f".head-2.json.p7s.partial-{dead}"]
+    for p in stale:
+        p.write_bytes(b"{")
+    code, text = cli(env["db"], "audit", "anchor", *key_args(env["keys"]), "--out", str(env["anchors"] / "head-3.json"))
+    assert code == 0, text
+    assert not any(p.exists() for p in stale)
+    assert sorted(p.name for p in env["anchors"].iterdir()) == ["batches", "head-1.json", "head-1.json.p7s",
+                                                                 "head-3.json", "head-3.json.p7s"]
