@@ -239,6 +239,8 @@ def add_user(store, name: str, roles: Iterable[str], *, actor: str, full_name: s
         conn.executemany("INSERT INTO user_roles (user, role, granted_at, granted_by) VALUES (?, ?, ?, ?)",
                          [(name, r, at, actor) for r in wanted])
         detail = {"user": name, "roles": list(wanted), "full_name_set": full is not None}
+        if full is not None:  # its hash, never the name: enough for ``audit verify`` to replay the user
+            detail["full_name_sha256"] = audit.full_name_digest(name, full)
         if bootstrap:
             detail["bootstrap"] = True
         audit.append(conn, at=at, actor=actor, event="user.add", detail=detail)

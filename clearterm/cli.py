@@ -294,7 +294,9 @@ def evaluate(
             res = evaluate_store(store, policy, day)
         record_event(store, actor=who, event="evaluate",
                      detail={"as_of": day.isoformat(), "policy": policy.hash, "rules_version": _rules_version(),
-                             "records": res.records, "new_decisions": res.new_decisions})
+                             "records": res.records, "new_decisions": res.new_decisions,
+                             # the last decision this evaluation leaves: ``audit verify`` flags any later one
+                             "decisions_through": store.scalar("SELECT coalesce(max(id), 0) FROM decisions")})
     cats = ", ".join(f"{k} {v:,}" for k, v in sorted(res.categories.items()))
     out.print(f"evaluated {res.records:,} records as of {day.isoformat()} (rules v{_rules_version()}, policy "
               f"{policy.hash[:12]}): {res.new_decisions:,} new decisions; {cats}", markup=False, soft_wrap=True)

@@ -1,4 +1,4 @@
-"""Review commands: ``decide``, ``queue``, ``audit verify`` and ``export reviews``.
+"""Review commands: ``decide``, ``queue``, ``audit ...`` (in :mod:`clearterm.cli_audit`) and ``export reviews``.
 
 Registered on the main app by :func:`register` (called from ``clearterm.cli``).
 Exit codes: 0 done; 1 ``audit verify`` found the log broken; 2 a request that
@@ -146,22 +146,9 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
     audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
     app.add_typer(audit_app, name="audit")
 
-    @audit_app.command("verify")
-    def audit_verify(
-        expect_head: Annotated[Optional[str], typer.Option("--expect-head", metavar="HASH", help=(
-            "A head hash recorded earlier: it must still be in the chain."))] = None,
-    ) -> None:
-        """Check the audit chain and the review entries it covers; exit 1 if anything was altered."""
-        from clearterm.storage.audit import verify_chain
+    from clearterm import cli_audit  # verify, head, anchor
 
-        store = store_for_command(create=False)
-        with store:
-            res = verify_chain(store.conn, expect_head=expect_head)
-        if res.ok:
-            say(f"OK: {res.checked:,} audit entries verified; head {res.head_hash}")
-            return
-        where = f"seq {res.first_bad_seq}" if res.first_bad_seq is not None else f"review entry {res.bad_review_id}"
-        raise fail(f"audit log BROKEN at {where}: {res.message} ({res.checked:,} entries checked)", 1)
+    cli_audit.register(audit_app, state=state, store_for_command=store_for_command, fail=fail, out=out, err=err)
 
     # -- export reviews ----------------------------------------------------------------------------
     export_app = next((g.typer_instance for g in app.registered_groups if g.name == "export"), None)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from clearterm import access
 from clearterm.cli import app
 from clearterm.domain.record import CANONICAL_FIELDS
-from clearterm.storage import open_store
+from clearterm.storage import audit, open_store
 from clearterm.storage.audit import verify_chain
 from conftest import SETUP_ADMIN, add_users
 
@@ -61,8 +61,11 @@ def test_bootstrap_then_admin_only(db):
         assert verify_chain(s.conn).ok
     assert events(db) == [
         ("svc", "user.add", {"user": "ann", "roles": ["admin"], "full_name_set": False, "bootstrap": True}),
-        ("ann", "user.add", {"user": "bob", "roles": ["reviewer", "signer"], "full_name_set": True}),
+        ("ann", "user.add", {"user": "bob", "roles": ["reviewer", "signer"], "full_name_set": True,
+                             "full_name_sha256": audit.full_name_digest("bob", "Bob Byrne")}),
     ]
+    with open_store(db) as s:
+        assert audit.verify_state(s.conn).differences == []
 
 
 def test_require_role_messages(db):

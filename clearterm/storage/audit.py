@@ -171,3 +171,209 @@ def verify_chain(conn: sqlite3.Connection, *, expect_head: str | None = None) ->
         bad_seq, rid, msg = min(problems, key=lambda p: p[0])
         return VerifyResult(False, checked, bad_seq if bad_seq < (1 << 62) else None, msg, head_hash, rid)
     return VerifyResult(True, checked, None, f"audit chain OK: {checked} entries", head_hash)
+
+
+# -- the state the log vouches for ---------------------------------------------------------------------
+# Tables that are not logs themselves (users, user_roles, case_status, decision_current) are
+# rebuilt from what the log and the append-only tables say, and compared with what is stored.
+# Every line names ids (login names, case ids, record ids, decision ids), never a full name.
+
+#: Lines reported at most; the rest are counted.
+MAX_DIFFERENCES = 200
+
+
+def full_name_digest(user: str, full_name: str | None) -> str | None:
+    """What the ``user.add`` entry records of a full name: its hash, bound to the user, never the name."""
+    if full_name is None:
+        return None
+    return sha256_hex(canonical({"user": user, "full_name": full_name}))
+
+
+@dataclass
+class _UserState:
+    full_name_set: bool
+    full_name_sha256: str | None  # None: not recorded (entries written before it was)
+    disabled: bool
+    created_at: str
+    created_by: str
+    changed_at: str
+    changed_by: str
+    roles: dict[str, tuple[str, str]]  # role -> (granted_at, granted_by)
+
+
+def _safe_id(text: object) -> str:
+    s = "".join(ch if ch.isprintable() else "?" for ch in str(text))
+    return s[:64] + ("..." if len(s) > 64 else "")
+
+
+def replay_users(conn: sqlite3.Connection) -> tuple[dict[str, _UserState], list[str]]:
+    """The users and roles the log's ``user.*`` entries lead to, and problems found in the log itself."""
+    users: dict[str, _UserState] = {}
+    problems: list[str] = []
+    for seq, at, actor, event, detail in conn.execute(
+            "SELECT seq, at, actor, event, detail FROM audit WHERE event LIKE 'user.%' ORDER BY seq"):
+        try:
+            d = json.loads(detail)
+            name = str(d["user"])
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"audit entry {seq}: {event} entry without a user")
+            continue
+        u = users.get(name)
+        if event == "user.add":
+            if u is not None:
+                problems.append(f"audit entry {seq}: adds user {_safe_id(name)} a second time")
+            users[name] = _UserState(bool(d.get("full_name_set")), d.get("full_name_sha256"), False, at, actor,
+                                     at, actor, {str(r): (at, actor) for r in d.get("roles", [])})
+            continue
+        if u is None:
+            problems.append(f"audit entry {seq}: {event} of user {_safe_id(name)}, whom no earlier entry added")
+            continue
+        if event in ("user.disable", "user.enable"):
+            u.disabled = event == "user.disable"
+        elif event == "user.roles":
+            before, after = set(d.get("before", [])), [str(r) for r in d.get("after", [])]
+            if before != set(u.roles):
+                problems.append(f"audit entry {seq}: roles of user {_safe_id(name)} before the change do not "
+                                "match the earlier entries")
+            u.roles = {r: u.roles.get(r, (at, actor)) for r in after}
+        else:
+            continue  # a user event of a later version: nothing to replay
+        u.changed_at, u.changed_by = at, actor
+    return users, problems
+
+
+def _user_differences(conn: sqlite3.Connection) -> list[str]:
+    users, out = replay_users(conn)
+    stored = {r[0]: r[1:] for r in conn.execute(
+        "SELECT name, full_name, disabled, created_at, created_by, changed_at, changed_by FROM users")}
+    roles: dict[str, dict[str, tuple[str, str]]] = {}
+    for user, role, g_at, g_by in conn.execute("SELECT user, role, granted_at, granted_by FROM user_roles"):
+        roles.setdefault(user, {})[role] = (g_at, g_by)
+    for name in sorted(set(users) | set(stored) | set(roles)):
+        who = _safe_id(name)
+        u, row = users.get(name), stored.get(name)
+        if u is None and row is not None:
+            out.append(f"users: user {who} is in the store but no audit entry added them")
+        elif u is not None and row is None:
+            out.append(f"users: user {who} was added (audit) but is missing from the store")
+        elif u is not None and row is not None:
+            full, disabled, c_at, c_by, ch_at, ch_by = row
+            if (full is not None) != u.full_name_set or (
+                    u.full_name_sha256 is not None and full_name_digest(name, full) != u.full_name_sha256):
+                out.append(f"users: the full name of user {who} is not the one the audit log recorded")
+            if bool(disabled) != u.disabled:
+                out.append(f"users: user {who} is {'disabled' if disabled else 'enabled'} in the store, "
+                           f"{'disabled' if u.disabled else 'enabled'} per the audit log")
+            if (c_at, c_by) != (u.created_at, u.created_by):
+                out.append(f"users: user {who}'s creation (when, by whom) differs from the audit log")
+            if (ch_at, ch_by) != (u.changed_at, u.changed_by):
+                out.append(f"users: user {who}'s last change (when, by whom) differs from the audit log")
+        want = u.roles if u is not None else {}
+        have = roles.get(name, {})
+        for role in sorted(set(want) | set(have)):
+            if role not in want:
+                out.append(f"user_roles: user {who} holds {_safe_id(role)}, which no audit entry granted")
+            elif role not in have:
+                out.append(f"user_roles: user {who} lacks {_safe_id(role)}, which the audit log granted")
+            elif want[role] != have[role]:
+                out.append(f"user_roles: user {who}'s {_safe_id(role)} grant (when, by whom) differs from the "
+                           "audit log")
+    return out
+
+
+def _case_status_differences(conn: sqlite3.Connection) -> list[str]:
+    from clearterm.storage.reviews import derived_status_rows
+
+    want = {r[0]: r for r in derived_status_rows(conn)}
+    have = {r[0]: r for r in conn.execute(
+        "SELECT case_id, status, version, decision_id, reviewer, updated_at, service_date FROM case_status")}
+    names = ("status", "version", "decision entry", "reviewer", "updated at", "service date")
+    out = []
+    for cid in sorted(set(want) | set(have)):
+        w, h = want.get(cid), have.get(cid)
+        if w is None:
+            out.append(f"case_status: case {cid} has a status ({_safe_id(h[1])}) but no review entry")
+        elif h is None:
+            out.append(f"case_status: case {cid} has review entries but no status row (should be {w[1]})")
+        elif w != h:
+            fields = [n for n, a, b in zip(names, w[1:], h[1:]) if a != b]
+            out.append(f"case_status: case {cid}: {', '.join(fields)} differ from the review log"
+                       + (f" (store {_safe_id(h[1])}, log {w[1]})" if "status" in fields else ""))
+    return out
+
+
+def _decision_differences(conn: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """decision_current against the append-only decisions (the latest per record is in force), and
+    decisions beyond the last audited evaluation. Returns (differences, notes)."""
+    out, notes = [], []
+    for rid, cur, latest in conn.execute(
+            "SELECT c.record_id, c.decision_id, (SELECT max(d.id) FROM decisions d WHERE d.record_id = c.record_id)"
+            " FROM decision_current c WHERE c.decision_id IS NOT"
+            " (SELECT max(d.id) FROM decisions d WHERE d.record_id = c.record_id)"):
+        out.append(f"decision_current: record {_safe_id(rid)} points at decision {cur}, the latest decision is "
+                   f"{latest if latest is not None else 'none'}")
+    for rid, did in conn.execute(
+            "SELECT c.record_id, c.decision_id FROM decision_current c JOIN decisions d ON d.id = c.decision_id"
+            " WHERE d.dkey != c.dkey OR d.record_id != c.record_id"):
+        out.append(f"decision_current: record {_safe_id(rid)}: its entry does not match decision {did}")
+    for (rid,) in conn.execute(
+            "SELECT DISTINCT d.record_id FROM decisions d WHERE NOT EXISTS"
+            " (SELECT 1 FROM decision_current c WHERE c.record_id = d.record_id)"):
+        out.append(f"decision_current: record {_safe_id(rid)} has decisions but none in force")
+    through = None
+    for (detail,) in conn.execute("SELECT detail FROM audit WHERE event = 'evaluate' ORDER BY seq"):
+        try:
+            t = json.loads(detail).get("decisions_through")
+        except (ValueError, AttributeError):
+            t = None
+        if isinstance(t, int):
+            through = max(through or 0, t)
+    if through is None:
+        if conn.execute("SELECT 1 FROM decisions LIMIT 1").fetchone() is None:
+            return out, notes
+        notes.append("no audited evaluation records its last decision: decisions added outside clearterm "
+                     "cannot be told apart")
+        return out, notes
+    running = conn.execute("SELECT max(id) FROM evaluations").fetchone()[0]
+    running_open = conn.execute("SELECT status FROM evaluations WHERE id = ?", (running,)).fetchone()
+    for eid, status, n, first in conn.execute(
+            "SELECT d.evaluation_id, e.status, count(*), min(d.id) FROM decisions d"
+            " LEFT JOIN evaluations e ON e.id = d.evaluation_id WHERE d.id > ? GROUP BY d.evaluation_id",
+            (through,)):
+        if eid == running and running_open and running_open[0] == "running":
+            notes.append(f"evaluation {eid} is running or was interrupted: its {n:,} decisions are not audited "
+                         "yet (run evaluate again to finish it)")
+        else:
+            out.append(f"decisions: {n:,} decision(s) of evaluation {eid} from id {first} on were added after "
+                       f"the last audited evaluation (decisions through {through})")
+    return out, notes
+
+
+@dataclass(frozen=True)
+class StateResult:
+    differences: list[str]
+    notes: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def verify_state(conn: sqlite3.Connection, *, limit: int = MAX_DIFFERENCES) -> StateResult:
+    """Recompute users, roles, case status and the decisions in force, and compare with the store.
+
+    - users and user_roles: replayed from the ``user.add``/``user.disable``/``user.enable``/
+      ``user.roles`` entries (who, when, by whom, roles, the full name's hash);
+    - case_status: replayed from the review entries (which :func:`verify_chain` ties to the log);
+    - decision_current: the latest decision of each record (decisions are append-only);
+    - decisions: none beyond the last one an audited ``evaluate`` entry records.
+
+    One line per difference (ids only), at most ``limit`` lines plus a count of the rest.
+    """
+    diffs = _user_differences(conn)
+    diffs += _case_status_differences(conn)
+    more, notes = _decision_differences(conn)
+    diffs += more
+    if len(diffs) > limit:
+        diffs = diffs[:limit] + [f"... and {len(diffs) - limit:,} more differences"]
+    return StateResult(diffs, notes)
