@@ -10,7 +10,7 @@ import clearterm
 
 HEADLESS = ("clearterm.domain", "clearterm.storage", "clearterm.ingest", "clearterm.synth",
             "clearterm.documents", "clearterm.evaluate", "clearterm.bulk", "clearterm.review",
-            "clearterm.batches", "clearterm.access")
+            "clearterm.batches", "clearterm.access", "clearterm.anchors")
 
 
 def headless_modules() -> list[str]:
