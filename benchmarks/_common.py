@@ -70,11 +70,15 @@ def run_timed(args: list[str]) -> tuple[float, int, str]:
     return run_timed_cmd([sys.executable, "-m", "clearterm.cli", *args])
 
 
-def run_timed_cmd(cmd: list[str]) -> tuple[float, int, str]:
-    """Run ``cmd``; return (seconds, peak RSS of the process tree in MiB, stdout)."""
+def run_timed_cmd(cmd: list[str], code: Path | None = None) -> tuple[float, int, str]:
+    """Run ``cmd``; return (seconds, peak RSS of the process tree in MiB, stdout). With ``code`` (a
+    checkout of other clearterm code), that code is imported instead of this one."""
     env = dict(os.environ, CI="1")
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=str(code) if code is not None else None)
     peak = 0
     while proc.poll() is None:
         peak = max(peak, _tree_rss_kb(proc.pid))

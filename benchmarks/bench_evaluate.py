@@ -1,6 +1,7 @@
 """Evaluate N stored records, and ingest + evaluate of N synthetic records end to end.
 
     python benchmarks/bench_evaluate.py [--records 1000000] [--repeat 3] [--scattered] [--order ORDER]
+                                        [--against DIR]
 
 Targets (issue 3): evaluate >= 50,000 records/s; ingest + evaluate of 1,000,000 under 45 s.
 
@@ -13,6 +14,10 @@ minutes, which ``machine speed`` (a fixed Python loop) shows before and after.
 in record-id order (an extract whose ids are unrelated to its cases). ``--order`` forces the
 read order of the timed evaluations (``record_id`` or ``case_number``; default: the one
 ``evaluate`` chooses), to compare the two on the same store.
+
+``--against DIR`` (with ``--repeat N``) times another checkout of clearterm (for rules 1.1 against
+rules 2: ``git worktree add --detach DIR a56c366``) in turn with this one, each run on its own fresh
+copy of the same ingested store, N rounds, and reports both medians and their ratio.
 """
 
 from __future__ import annotations
@@ -54,7 +59,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=0, help="time the evaluation N more times on fresh copies")
     ap.add_argument("--scattered", action="store_true", help="record ids unrelated to the cases")
     ap.add_argument("--order", choices=["record_id", "case_number"], help="force the read order")
+    ap.add_argument("--against", type=Path, help="another clearterm checkout, timed in turn with this one")
     args = ap.parse_args()
+    if args.against and not args.repeat:
+        ap.error("--against needs --repeat N")
     path = scattered_csv(args.records) if args.scattered else synthetic_csv(args.records)
     evaluate = _evaluate_cmd(args.order)
     db = fresh_db("evaluate.db")
@@ -69,7 +77,18 @@ def main() -> None:
     print(f"ingest + evaluate: {ingest_s + eval_s:.1f} s")
     again_s, _, out2 = run_timed_cmd(evaluate(db))
     print(f"re-evaluate, same inputs (adds nothing): {again_s:.1f} s; {out2.strip().split(':')[-1].strip()[:60]}")
-    if ingested is not None:
+    if ingested is not None and args.against is not None:
+        other, this = [], []
+        for i in range(args.repeat):
+            s_other, _, out_o = run_timed_cmd(evaluate(copy_store(ingested, "evaluate-repeat.db")), args.against)
+            s_this, _, _ = run_timed_cmd(evaluate(copy_store(ingested, "evaluate-repeat.db")))
+            other.append(s_other)
+            this.append(s_this)
+            print(f"round {i + 1}: {args.against.name} {s_other:.1f} s, this code {s_this:.1f} s")
+        mo, mt = statistics.median(other), statistics.median(this)
+        print(f"median: {args.against.name} {mo:.1f} s ({args.records / mo:,.0f} records/s), this code {mt:.1f} s "
+              f"({args.records / mt:,.0f} records/s): this code takes {mt / mo:.0%} of the other's time")
+    elif ingested is not None:
         times = []
         for i in range(args.repeat):
             copy = copy_store(ingested, "evaluate-repeat.db")

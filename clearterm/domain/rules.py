@@ -895,13 +895,26 @@ def _evaluate_batch(recs: list[ChargeRecord], ctx: _Ctx, as_of: date) -> list[De
     steps_for = _STEPS
     make = _decision
     explain = _record_explanation
+    expl_cache = _EXPL_CACHE
+    words = _DISP_WORD_BY_VALUE
+    k18 = _K18
     t1_end, t1_start, t2_start = _T1_END, _T1_START, _T2_START
     for i, res in enumerate(results):
         if out[i] is not None:
             continue
         r = recs[i]
         cat, reasons, k, f, dk, cls = res
-        expl = explain(r, reasons, k, f, dk, cls)[0]
+        head = f.shown
+        first = reasons[0]
+        if head is None or dk is _UNREC or dk is _DIV_OTHER or first == "WEIGHT_CONFLICT":
+            expl = explain(r, reasons, k, f, dk, cls)[0]  # texts quoted per record
+        else:  # _record_explanation's common case, inlined: a million records go through here
+            cls_text = ("class " + cls) if cls is not None else _class_text(r.offense_class, None)
+            disp = _GUILTY if dk is _CONV and first in _GUILTY_NOT_CONVICTED else words[dk._value_]
+            no_age = k > k18 and r.age_at_offense is None and r.date_of_birth is None
+            expl = expl_cache.get((head, cls_text, disp, reasons, no_age))
+            if expl is None:
+                expl = _explanation(head, cls_text, disp, reasons, no_age)
         d = r.offense_date or r.arrest_date
         if d is None or d > t1_end:
             tranche = None
