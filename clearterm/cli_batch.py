@@ -6,7 +6,8 @@ the key's passphrase and prints.
 
 Exit codes: 0 done; 1 ``batch verify`` found a problem; 2 the request was
 refused (nothing written); 3 cases of the batch changed since it was made
-(rebuild it first).
+(rebuild it first); 5 ``batch verify`` without ``--trust-root``: signatures
+intact, signer not verified (never OK without a trust root).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Annotated, Optional
 import typer
 
 PASSPHRASE_ENV = "CLEARTERM_KEY_PASSPHRASE"
+#: ``batch verify``: every signature and hash intact, but no --trust-root, so the signer is unknown.
+EXIT_UNVERIFIED = 5
 # module level: the command signatures' annotations are evaluated in this module's globals
 USER_OPTION = typer.Option("--user", help="Who acts (default: the login user).")
 
@@ -185,6 +188,9 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
     ) -> None:
         """Render and sign every document of an open batch, write the signed manifest, freeze the batch."""
         from clearterm import batches
+        from clearterm.documents.verify import quiet_libraries
+
+        quiet_libraries()
 
         who = actor(user)
         if not key.is_file():
@@ -218,7 +224,9 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
     ) -> None:
         """Check every signature, every manifest hash and the audit anchor; exit 1 naming what is wrong."""
         from clearterm import batches
+        from clearterm.documents.verify import quiet_libraries
 
+        quiet_libraries()
         if not batch_dir.is_dir():
             raise fail(f"no batch directory {batch_dir}")
         if trust_root is not None and not trust_root.is_file():
@@ -244,7 +252,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             say(text)
             return
         err.print(text, markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_UNVERIFIED if report.intact else 1)
 
     # -- keys --------------------------------------------------------------------------------------
     @keys_app.command("demo")
