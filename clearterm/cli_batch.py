@@ -110,6 +110,10 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         with store:
             try:
                 b = batches.find_batch(store.conn, batch_ref)
+                if b.status == "publishing":  # a 'batch sign' died while putting it in place: finish it
+                    for line in batches.reconcile_publishing(store, b.id, actor=actor(None)):
+                        err.print(f"note: {line}", markup=False, highlight=False, soft_wrap=True)
+                    b = batches.find_batch(store.conn, b.id)
             except batches.BatchError as exc:
                 raise refused(exc) from None
             cases = batches.batch_cases(store.conn, b.id)
@@ -125,6 +129,8 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             say(f"signed {b.signed_at} by {b.signed_by}: {b.documents:,} documents, {b.pages:,} pages; "
                 f"manifest sha256 {b.manifest_sha256}")
             say(f"audit anchor {b.anchor_seq}:{b.anchor_hash}; signing entry {b.signed_audit_seq}")
+        elif b.status == "publishing":
+            say("being signed: its directory is being put in place by a running 'clearterm batch sign'")
         elif changed:
             say(f"{len(changed):,} case(s) changed since the batch was made: rebuild before signing "
                 f"(clearterm batch rebuild {b.id})")
@@ -199,6 +205,8 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         store = store_for_command(create=False)
         with store:
             try:
+                for line in batches.reconcile_publishing(store, batch_ref, actor=who):
+                    err.print(f"note: {line}", markup=False, highlight=False, soft_wrap=True)
                 res = _sign_with_progress(store, batches, batch_ref, who, key, passphrase, out_dir, workers, err)
             except batches.CasesChanged as exc:
                 raise fail(str(exc), 3) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -97,3 +98,100 @@ def test_item12_forged_batch_fails_against_the_real_trust_root_quietly(forged):
     # the trust root decides: the attacker's own CA makes it OK (the office must pass its real CA)
     res = clearterm("batch", "verify", str(forged["dir"]), "--no-store", "--trust-root", str(forged["evil_ca"]))
     assert res.returncode == 0 and res.stdout.startswith("OK - ")
+
+
+# -- item 16 (part): batch labels are never reused after ``batch drop`` ---------------------------------------
+def test_item16_batch_labels_are_never_reused_after_drop(tmp_path):
+    s = build_store(tmp_path / "l.db")
+    try:
+        decide_all(s)
+        first = batches.create_batch(s, track="automatic", actor="rita")
+        batches.drop_batch(s, first.id, actor="rita")
+        second = batches.create_batch(s, track="automatic", actor="rita")
+        assert second.label != first.label and second.id == first.id + 1
+        with pytest.raises(batches.BatchError, match="no batch"):
+            batches.find_batch(s.conn, first.label)
+        batches.drop_batch(s, second.id, actor="rita")
+        third = batches.create_batch(s, track="petition", actor="rita")
+        assert third.id == second.id + 1
+        # the store itself refuses an issued label, and forgets none, even through plain SQL
+        raw = sqlite3.connect(s.path)
+        try:
+            with pytest.raises(sqlite3.IntegrityError):
+                with raw:
+                    raw.execute("INSERT INTO batches (id, label, track, status, created_at, created_by)"
+                                " VALUES (99, ?, 'automatic', 'open', '2026-01-01', 'x')", (first.label,))
+            with pytest.raises(sqlite3.IntegrityError, match="frozen"):
+                with raw:
+                    raw.execute("DELETE FROM batch_labels")
+        finally:
+            raw.close()
+    finally:
+        s.close()
+
+
+# -- item 10: private files, no stale staging, no surviving workers ---------------------------------------------
+def modes(root: Path) -> dict[str, int]:
+    """Mode bits of ``root`` and everything under it (hidden entries included), by relative path."""
+    out = {".": stat.S_IMODE(root.lstat().st_mode)}
+    for p in root.rglob("*"):
+        out[p.relative_to(root).as_posix()] = stat.S_IMODE(p.lstat().st_mode)
+    return out
+
+
+def assert_private(out_dir: Path) -> None:
+    for d in out_dir.iterdir():
+        for rel, mode in modes(d).items():
+            want = 0o700 if (d / rel).is_dir() else 0o600
+            assert mode == want, f"{d.name}/{rel} is {oct(mode)}, not {oct(want)}"
+
+
+def dead_pid() -> int:
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+def test_item10_batch_directory_0700_and_every_file_0600(tmp_path, keys):
+    _, p12, pw = keys
+    s = build_store(tmp_path / "m.db")
+    try:
+        decide_all(s)
+        b = batches.create_batch(s, track="petition", actor="rita")
+        res = batches.sign_batch(s, b.id, signer="boss", p12_path=p12, passphrase=pw, out_dir=tmp_path / "out",
+                                 workers=2)
+        found = modes(res.batch_dir)
+        assert {"letters.pdf", "manifest.json", "manifest.json.p7s", "objections", "no-objection"} <= set(found)
+        assert_private(tmp_path / "out")
+        assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o700  # made by the signing
+    finally:
+        s.close()
+
+
+def test_item10_stale_staging_of_a_dead_process_is_removed_at_the_next_run(tmp_path, keys):
+    _, p12, pw = keys
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / f".B-2026-0001.partial-{dead_pid()}"
+    (stale / "orders").mkdir(parents=True)
+    (stale / "orders" / "10CR1_P1.pdf").write_bytes(b"%PDF names and addresses")
+    sleeper = subprocess.Popen(["sleep", "60"])
+    live = out / f".B-2026-0001.partial-{sleeper.pid}"  # a live process's: not ours to touch
+    live.mkdir()
+    other = out / ".notes.partial"  # not a staging name
+    other.mkdir()
+    s = build_store(tmp_path / "st.db")
+    try:
+        decide_all(s)
+        b = batches.create_batch(s, track="automatic", actor="rita")
+        res = batches.sign_batch(s, b.id, signer="boss", p12_path=p12, passphrase=pw, out_dir=out, workers=1)
+        assert not stale.exists()
+        assert live.is_dir() and other.is_dir()
+        assert sorted(p.name for p in out.iterdir()) == sorted([res.batch_dir.name, live.name, other.name])
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        s.close()
+    from clearterm.documents.export import remove_stale_staging
+
+    assert remove_stale_staging(out) == [live.name]  # its process is gone now
