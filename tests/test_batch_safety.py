@@ -195,3 +195,240 @@ def test_item10_stale_staging_of_a_dead_process_is_removed_at_the_next_run(tmp_p
     from clearterm.documents.export import remove_stale_staging
 
     assert remove_stale_staging(out) == [live.name]  # its process is gone now
+
+
+# -- item 11 and the kill -9 trial: crashes while signing -------------------------------------------------------
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A decided store with open batch 1 (3 automatic cases: 5 documents), copied for each trial."""
+    tmp = tmp_path_factory.mktemp("tpl")
+    s = build_store(tmp / "t.db")
+    decide_all(s)
+    b = batches.create_batch(s, track="automatic", actor="rita")
+    s.close()
+    return {"db": tmp / "t.db", "label": b.label, "cases": b.cases}
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+    os.chmod(dst, 0o600)
+    return dst
+
+
+def run_as(user: str, *args, env=None, **kw) -> subprocess.CompletedProcess:
+    return clearterm(*args, env={"LOGNAME": user, "USER": user, **(env or {})}, **kw)
+
+
+def sign_cmd(db: Path, out: Path, p12: Path, *extra) -> list[str]:
+    return ["--db", str(db), "batch", "sign", "1", "--key", str(p12), "--out", str(out), "--user", "boss", *extra]
+
+
+def check_store(db: Path) -> None:
+    """integrity_check ok and ``clearterm audit verify`` OK."""
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
+    res = run_as("boss", "--db", str(db), "audit", "verify")
+    assert res.returncode == 0 and res.stdout.startswith("OK:"), res.stderr
+
+
+def store_state(db: Path) -> dict:
+    con = sqlite3.connect(db)
+    try:
+        return {
+            "status": con.execute("SELECT status FROM batches WHERE id = 1").fetchone()[0],
+            "publishing": con.execute("SELECT count(*) FROM batch_publishing").fetchone()[0],
+            "batches": con.execute("SELECT count(*) FROM batches").fetchone()[0],
+            "events": [e for (e,) in con.execute("SELECT event FROM audit WHERE event LIKE 'batch_sign%'"
+                                                 " ORDER BY seq")],
+        }
+    finally:
+        con.close()
+
+
+def assert_clean_output(out: Path, label: str) -> None:
+    """Exactly the signed batch directory in ``out``: nothing hidden, nothing stray, all private."""
+    assert sorted(p.name for p in out.iterdir()) == [label]
+    assert_private(out)
+
+
+@pytest.mark.parametrize("point", ["staged", "publishing", "renamed", "signed"])
+def test_item11_crash_at_each_point_of_signing_is_reconciled_by_batch_show(tmp_path, keys, template, point):
+    ca, p12, pw = keys
+    db, out, label = copy_store(template["db"], tmp_path / "c.db"), tmp_path / "out", template["label"]
+    env = {"CLEARTERM_KEY_PASSPHRASE": pw}
+    res = run_as("boss", *sign_cmd(db, out, p12), env={**env, batches.CRASH_ENV: point})
+    assert res.returncode == batches.CRASH_EXIT, res.stderr
+    check_store(db)
+    before = store_state(db)
+    assert before["status"] == ("signed" if point == "signed" else "open")
+    assert before["publishing"] == (1 if point in ("publishing", "renamed") else 0)
+
+    res = run_as("boss", "--db", str(db), "batch", "show", "1")
+    assert res.returncode == 0, res.stderr
+    after = store_state(db)
+    assert after["publishing"] == 0
+    if point in ("renamed", "signed"):  # the directory in place matches: the batch is signed
+        assert after["status"] == "signed" and "signed" in res.stdout.splitlines()[0]
+        if point == "renamed":
+            assert "now signed" in res.stderr and after["events"] == ["batch_signed", "batch_sign_recovered"]
+        assert_clean_output(out, label)
+        res = run_as("boss", *sign_cmd(db, out, p12), env=env)
+        assert res.returncode == 2 and "signed and frozen" in res.stderr
+    else:
+        assert after["status"] == "open"
+        if point == "publishing":
+            assert "sign it again" in res.stderr and after["events"] == ["batch_signed", "batch_sign_abandoned"]
+            assert list(out.iterdir()) == []  # the staging directory went with the publishing state
+        res = run_as("boss", *sign_cmd(db, out, p12), env=env)
+        assert res.returncode == 0, res.stderr
+        assert store_state(db)["status"] == "signed"
+        assert_clean_output(out, label)
+    check_store(db)
+    res = run_as("boss", "--db", str(db), "batch", "verify", str(out / label), "--trust-root", str(ca))
+    assert res.returncode == 0 and "checked against the store" in res.stdout, res.stderr
+    assert store_state(db)["batches"] == 1
+
+
+def test_item11_a_directory_that_does_not_match_is_removed_and_the_batch_reopened(tmp_path, keys, template):
+    ca, p12, pw = keys
+    db, out, label = copy_store(template["db"], tmp_path / "c.db"), tmp_path / "out", template["label"]
+    env = {"CLEARTERM_KEY_PASSPHRASE": pw}
+    res = run_as("boss", *sign_cmd(db, out, p12), env={**env, batches.CRASH_ENV: "renamed"})
+    assert res.returncode == batches.CRASH_EXIT
+    with open(out / label / "letters.pdf", "ab") as fh:  # changed after the crash
+        fh.write(b"%%EOF\n")
+    res = run_as("boss", *sign_cmd(db, out, p12), env=env)  # the rerun reconciles, then signs anew
+    assert res.returncode == 0, res.stderr
+    assert "letters.pdf does not match the manifest" in res.stderr and "removed" in res.stderr
+    assert store_state(db)["events"] == ["batch_signed", "batch_sign_abandoned", "batch_signed"]
+    assert_clean_output(out, label)
+    check_store(db)
+    res = run_as("boss", "--db", str(db), "batch", "verify", str(out / label), "--trust-root", str(ca))
+    assert res.returncode == 0, res.stderr
+
+
+def test_item11_a_batch_being_published_by_a_live_process_is_left_alone(tmp_path, keys, template):
+    """A reconcile never touches a batch whose signing process still holds its directory."""
+    _, p12, pw = keys
+    db, out, label = copy_store(template["db"], tmp_path / "c.db"), tmp_path / "out", template["label"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "clearterm.cli", *sign_cmd(db, out, p12)], stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "LOGNAME": "boss", "USER": "boss",
+             "CLEARTERM_KEY_PASSPHRASE": pw, batches.CRASH_ENV: "renamed:pause"})
+    try:
+        assert proc.stderr.readline().strip() == "clearterm-test: paused at renamed"
+        res = run_as("boss", "--db", str(db), "batch", "show", "1")
+        assert res.returncode == 0 and "being signed" in res.stdout
+        assert store_state(db)["publishing"] == 1 and (out / label).is_dir()
+    finally:
+        proc.kill()
+        proc.wait()
+    res = run_as("boss", "--db", str(db), "batch", "show", "1")  # now it is gone: finished
+    assert res.returncode == 0 and "now signed" in res.stderr
+
+
+# -- kill -9 trial of ``batch sign`` (issue 13, "Tests and measures") ------------------------------------------
+MANY = 40  # cases in the batch killed while rendering: long enough to catch the workers busy
+
+
+@pytest.fixture(scope="module")
+def big_template(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("big")
+    rows = ROWS + [dict(record_id=f"Z{i}", case_number=f"20CR{i:04d}", person_id=f"Q{i}", offense_date="2012-04-30",
+                        last_name="Quillfeather", first_name=f"Ann{i}", address_line1=f"{i} N. Milwaukee Ave.",
+                        city="Chicago", state="IL", zip="60622", **AUTOMATIC) for i in range(MANY)]
+    s = build_store(tmp / "big.db", rows)
+    for i in range(MANY):
+        do(s, f"20CR{i:04d}", "approve")
+    b = batches.create_batch(s, track="automatic", actor="rita")
+    assert b.cases == MANY
+    s.close()
+    return {"db": tmp / "big.db", "label": b.label, "cases": MANY}
+
+
+def children_of(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is ``pid``, from /proc."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                tail = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(tail[1]) == pid and tail[0] != "Z":
+                out.append(int(d.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        tail = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return tail[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("moment", ["rendering", "staged", "publishing", "renamed", "signed"])
+def test_kill9_trial_batch_sign(tmp_path, keys, template, big_template, moment):
+    """kill -9 ``batch sign`` at a moment; then the store is sound, the audit chain verifies, a rerun
+    completes with no duplicate, no worker survives and nothing stray or readable by others is left."""
+    import signal
+    import time
+
+    ca, p12, pw = keys
+    tpl = big_template if moment == "rendering" else template
+    db, out, label = copy_store(tpl["db"], tmp_path / "k.db"), tmp_path / "out", tpl["label"]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "LOGNAME": "boss", "USER": "boss", "CLEARTERM_KEY_PASSPHRASE": pw}
+    if moment != "rendering":
+        env[batches.CRASH_ENV] = f"{moment}:pause"
+    proc = subprocess.Popen([sys.executable, "-m", "clearterm.cli", *sign_cmd(db, out, p12, "--workers", "2")],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    workers: list[int] = []
+    try:
+        if moment == "rendering":  # as soon as the workers have written a first PDF
+            deadline = time.monotonic() + 60
+            while not any(out.glob(".*.partial-*/orders/*.pdf")):
+                assert proc.poll() is None and time.monotonic() < deadline, "signing ended before the kill"
+                time.sleep(0.01)
+            workers = children_of(proc.pid)
+            assert len(workers) == 2
+        else:
+            assert proc.stderr.readline().strip() == f"clearterm-test: paused at {moment}"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stderr.close()
+    deadline = time.monotonic() + 5
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(w) for w in workers), "a pool worker outlived the killed signing process"
+
+    check_store(db)
+    res = run_as("boss", *sign_cmd(db, out, p12, "--workers", "2"), env={"CLEARTERM_KEY_PASSPHRASE": pw})
+    if moment in ("renamed", "signed"):
+        assert res.returncode == 2 and "signed and frozen" in res.stderr, res.stderr
+    else:
+        assert res.returncode == 0, res.stderr
+    check_store(db)
+    state = store_state(db)
+    assert state["status"] == "signed" and state["publishing"] == 0 and state["batches"] == 1
+    signed_entries = state["events"].count("batch_signed") - state["events"].count("batch_sign_abandoned")
+    assert signed_entries == 1
+    con = sqlite3.connect(db)
+    try:  # every case in one batch, once
+        assert con.execute("SELECT count(*), count(DISTINCT case_id) FROM batch_cases").fetchone() == \
+            (tpl["cases"], tpl["cases"])
+    finally:
+        con.close()
+    assert_clean_output(out, label)
+    res = run_as("boss", "--db", str(db), "batch", "verify", str(out / label), "--trust-root", str(ca))
+    assert res.returncode == 0, res.stderr
