@@ -521,6 +521,8 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
         templates = Templates(templates)
     conn = store.conn
     reconcile_publishing(store, batch_ref, actor=signer)
+    if Path(out_dir).is_dir():  # even if this run is refused below
+        remove_stale_staging(Path(out_dir))
     batch = _open_batch(conn, batch_ref)
     _require(conn, signer, "signer")
     dated = dated or datetime.now().astimezone().replace(microsecond=0)

@@ -20,6 +20,7 @@ import pytest
 
 from clearterm import batches
 from clearterm.documents import make_demo_keys
+from clearterm.storage import open_store
 from test_batches import AUTOMATIC, ROWS, build_store, decide_all, do
 
 REPO = Path(__file__).resolve().parents[1]
@@ -192,9 +193,14 @@ def test_item10_stale_staging_of_a_dead_process_is_removed_at_the_next_run(tmp_p
         sleeper.kill()
         sleeper.wait()
         s.close()
-    from clearterm.documents.export import remove_stale_staging
-
-    assert remove_stale_staging(out) == [live.name]  # its process is gone now
+    # its process is gone now: the next run removes it, even one that is refused
+    s = open_store(tmp_path / "st.db")
+    try:
+        with pytest.raises(batches.BatchError, match="signed and frozen"):
+            batches.sign_batch(s, b.id, signer="boss", p12_path=p12, passphrase=pw, out_dir=out, workers=1)
+    finally:
+        s.close()
+    assert sorted(p.name for p in out.iterdir()) == sorted([res.batch_dir.name, other.name])
 
 
 # -- item 11 and the kill -9 trial: crashes while signing -------------------------------------------------------
