@@ -131,6 +131,34 @@ def test_item16_batch_labels_are_never_reused_after_drop(tmp_path):
         s.close()
 
 
+def test_item16_migration_remembers_labels_dropped_before_it(tmp_path):
+    """A store made before migration 0008 that dropped its last batch: the label is not reissued."""
+    s = build_store(tmp_path / "old.db")
+    try:
+        decide_all(s)
+        first = batches.create_batch(s, track="automatic", actor="rita")
+        batches.drop_batch(s, first.id, actor="rita")
+    finally:
+        s.close()
+    raw = sqlite3.connect(tmp_path / "old.db")  # back to the schema before 0008 (its audit log stays)
+    with raw:
+        for name in ("batches_issue_label", "batch_labels_no_update", "batch_labels_no_delete",
+                     "batches_publishing_no_delete", "batch_cases_publishing_no_update",
+                     "batch_cases_publishing_no_delete", "batch_cases_publishing_no_insert",
+                     "reviews_publishing_case"):
+            raw.execute(f"DROP TRIGGER {name}")
+        raw.execute("DROP TABLE batch_labels")
+        raw.execute("DROP TABLE batch_publishing")
+        raw.execute("DELETE FROM _sqlite_migrations WHERE name = '0008_batch_publishing'")
+    raw.close()
+    s = open_store(tmp_path / "old.db")  # migrates again: back-filled from the batch_created entries
+    try:
+        again = batches.create_batch(s, track="automatic", actor="rita")
+        assert again.id == first.id + 1 and again.label != first.label
+    finally:
+        s.close()
+
+
 # -- item 10: private files, no stale staging, no surviving workers ---------------------------------------------
 def modes(root: Path) -> dict[str, int]:
     """Mode bits of ``root`` and everything under it (hidden entries included), by relative path."""
