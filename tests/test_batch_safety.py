@@ -466,3 +466,37 @@ def test_kill9_trial_batch_sign(tmp_path, keys, template, big_template, moment):
     assert_clean_output(out, label)
     res = run_as("boss", "--db", str(db), "batch", "verify", str(out / label), "--trust-root", str(ca))
     assert res.returncode == 0, res.stderr
+
+
+def test_item11_a_publishing_batch_is_frozen_until_reconciled(tmp_path):
+    """While publishing (here: a record left by a process that is gone, no directory anywhere)
+    the cases take no review, the batch cannot be rebuilt or dropped; a reconcile reopens it."""
+    from clearterm import review
+
+    s = build_store(tmp_path / "f.db")
+    try:
+        decide_all(s)
+        b = batches.create_batch(s, track="automatic", actor="rita")
+        out, gone = tmp_path / "out", dead_pid()
+        with s.write() as c:
+            c.execute("INSERT INTO batch_publishing (batch_id, label, batch_dir, staging_dir, pid, manifest_sha256,"
+                      " signature_sha256, signed_at, signed_by, documents, pages, anchor_seq, anchor_hash,"
+                      " signed_audit_seq) VALUES (?, ?, ?, ?, ?, 'aa', 'bb', '2026-11-21', 'boss', 5, 9, 1, 'h', 2)",
+                      (b.id, b.label, str(out / b.label), str(out / f".{b.label}.partial-{gone}"), gone))
+        assert batches.find_batch(s.conn, b.id).status == "publishing"
+        with pytest.raises(review.ReviewError, match="frozen"):
+            do(s, "10CR1", "defer")
+        for act in (batches.rebuild_batch, batches.drop_batch):
+            with pytest.raises(batches.BatchError, match="being signed"):
+                act(s, b.id, actor="rita")
+        with pytest.raises(sqlite3.IntegrityError, match="frozen"):
+            with s.write() as c:
+                c.execute("DELETE FROM batches WHERE id = ?", (b.id,))
+        lines = batches.reconcile_publishing(s, actor="boss")
+        assert len(lines) == 1 and "the directory is not in place" in lines[0] and "open again" in lines[0]
+        assert batches.find_batch(s.conn, b.id).status == "open"
+        assert s.conn.execute("SELECT event FROM audit ORDER BY seq DESC LIMIT 1").fetchone()[0] == \
+            "batch_sign_abandoned"
+        do(s, "10CR1", "defer")  # free again
+    finally:
+        s.close()
