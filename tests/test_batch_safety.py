@@ -434,7 +434,7 @@ def test_kill9_trial_batch_sign(tmp_path, keys, template, big_template, moment):
                 assert proc.poll() is None and time.monotonic() < deadline, "signing ended before the kill"
                 time.sleep(0.01)
             workers = children_of(proc.pid)
-            assert len(workers) == 2
+            assert workers, "no pool worker seen"
         else:
             assert proc.stderr.readline().strip() == f"clearterm-test: paused at {moment}"
     finally:
