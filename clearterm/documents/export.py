@@ -24,7 +24,6 @@ like ours, owned by this user, whose process is gone and whose lock is free.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import os
@@ -157,7 +156,7 @@ def lock_dir(path: Path) -> int | None:
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # no such process (or no such pid at all)
         return False
     except PermissionError:  # someone else's process
         return True
@@ -194,9 +193,8 @@ def remove_stale_staging(out_dir: Path) -> list[str]:
         try:
             shutil.rmtree(entry.path)
             removed.append(entry.name)
-        except OSError as exc:
-            if exc.errno != errno.ENOENT:
-                raise
+        except OSError:  # gone meanwhile, or not removable now: the next run tries again
+            pass
         finally:
             os.close(fd)
     return removed
