@@ -5,10 +5,16 @@ A *batch* gathers decided cases of one track that are not in a batch yet
 objected) and records each case's review version. Signing turns the batch
 into :mod:`clearterm.documents` objects (names, dates of birth and addresses
 read from the records), renders and signs every PDF, writes the signed
-manifest and, in **one** write transaction, re-checks that no case changed,
-appends the ``batch_signed`` audit entry, marks the batch signed and moves the
-directory into place. From then on triggers (migration ``0005_batches``)
-freeze the batch, its cases and their reviews.
+manifest and, in one write transaction, re-checks that no case changed,
+appends the ``batch_signed`` audit entry and records the batch as *publishing*
+(migration ``0008_batch_publishing``); then it renames the directory into
+place, and a second transaction marks the batch signed. A crash between the
+two leaves a *publishing* batch that the next :func:`sign_batch` or
+:func:`reconcile_publishing` (``batch show``) finishes: signed if the
+directory in place matches the recorded hashes, else the directory is removed
+and the batch is open again. From then on triggers (migration
+``0005_batches``) freeze the batch, its cases and their reviews (while
+publishing too).
 
 The audit anchor in the manifest is the chain head *just before* the
 ``batch_signed`` entry (seq N, hash H); that entry (seq N + 1) records the
@@ -28,6 +34,8 @@ import os
 import secrets
 import shutil
 import sqlite3
+import sys
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
@@ -36,8 +44,8 @@ from pathlib import Path
 
 from clearterm import access
 from clearterm.documents import model as dm
-from clearterm.documents.export import stage_batch
-from clearterm.documents.manifest import MANIFEST
+from clearterm.documents.export import lock_dir, remove_stale_staging, stage_batch, staging_name
+from clearterm.documents.manifest import MANIFEST, MANIFEST_SIG
 from clearterm.documents.templates import Templates
 from clearterm.documents.verify import Problem, VerificationReport, verify_batch
 from clearterm.domain.rules import display_cite
@@ -84,7 +92,7 @@ class BatchInfo:
     label: str
     track: str
     tranche: int | None
-    status: str  # 'open' | 'signed'
+    status: str  # 'open' | 'publishing' (signed, being put in place) | 'signed'
     cases: int
     created_at: str
     created_by: str
@@ -140,7 +148,9 @@ def batch_label(batch_id: int, created_at: str) -> str:
 
 # -- reading ----------------------------------------------------------------------------------------
 _INFO_SELECT = (
-    "SELECT b.id, b.label, b.track, b.tranche, b.status,"
+    "SELECT b.id, b.label, b.track, b.tranche,"
+    " CASE WHEN EXISTS (SELECT 1 FROM batch_publishing p WHERE p.batch_id = b.id) THEN 'publishing'"
+    " ELSE b.status END,"
     " (SELECT count(*) FROM batch_cases bc WHERE bc.batch_id = b.id),"
     " b.created_at, b.created_by, b.signed_at, b.signed_by, b.documents, b.pages, b.manifest_sha256,"
     " b.anchor_seq, b.anchor_hash, b.signed_audit_seq FROM batches b")
@@ -242,7 +252,9 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
                     "'clearterm decide CASE --object GROUND --note FACTS')") if skipped else ""
             raise BatchError(f"no {what} {track}-track cases{extra} are waiting for a batch{hint}")
         at = _now()
-        batch_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM batches").fetchone()[0])
+        # after every id ever issued (batch_labels keeps dropped ones): a label is never reused
+        batch_id = int(conn.execute("SELECT max(coalesce((SELECT max(id) FROM batch_labels), 0),"
+                                    " coalesce((SELECT max(id) FROM batches), 0)) + 1").fetchone()[0])
         label = batch_label(batch_id, at)
         conn.execute("INSERT INTO batches (id, label, track, tranche, status, created_at, created_by)"
                      " VALUES (?, ?, ?, ?, 'open', ?, ?)", (batch_id, label, track, tranche, at, actor))
@@ -319,6 +331,9 @@ def drop_batch(store: Store, batch_ref: str | int, *, actor: str) -> BatchInfo:
 
 def _open_batch(conn: sqlite3.Connection, batch_ref: str | int) -> BatchInfo:
     batch = find_batch(conn, batch_ref)
+    if batch.status == "publishing":
+        raise BatchError(f"batch {batch.label} is being signed (its directory is being put in place); "
+                         f"if no 'clearterm batch sign' is running, 'clearterm batch show {batch.id}' finishes it")
     if batch.status != "open":
         raise BatchError(f"batch {batch.label} is signed and frozen ({batch.signed_at} by {batch.signed_by})")
     return batch
@@ -461,6 +476,35 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
 
 
 # -- signing ------------------------------------------------------------------------------------------
+#: A test hook: ``POINT`` or ``POINT:pause`` makes :func:`sign_batch` end the process at once
+#: (``os._exit``, as abrupt as ``kill -9``: no cleanup runs) or stop there (printing
+#: ``clearterm-test: paused at POINT`` on stderr) for a test to kill it. Points, in order:
+#: ``staged`` (every PDF signed in the staging directory), ``publishing`` (publishing state and
+#: ``batch_signed`` entry committed), ``renamed`` (directory in place), ``signed`` (all committed).
+CRASH_ENV = "CLEARTERM_TEST_CRASH_AT"
+CRASH_POINTS = ("staged", "publishing", "renamed", "signed")
+CRASH_EXIT = 137
+
+
+def _crash_point(name: str) -> None:
+    spec = os.environ.get(CRASH_ENV)
+    if not spec:
+        return
+    point, _, how = spec.partition(":")
+    if point != name:
+        return
+    if how == "pause":
+        sys.stderr.write(f"clearterm-test: paused at {name}\n")
+        sys.stderr.flush()
+        time.sleep(600)
+    os._exit(CRASH_EXIT)
+
+
+_PUBLISHING_COLUMNS = ("batch_id", "label", "batch_dir", "staging_dir", "pid", "manifest_sha256",
+                       "signature_sha256", "signed_at", "signed_by", "signer_name", "documents", "pages",
+                       "anchor_seq", "anchor_hash", "signed_audit_seq")
+
+
 def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str | Path,
                passphrase: str | bytes, out_dir: str | Path, workers: int | None = None,
                progress: Progress | None = None, templates: Templates | str | Path | None = None,
@@ -468,16 +512,21 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
     """Sign an open batch into ``out_dir/<label>/`` and freeze it (see the module docstring).
 
     The slow part (rendering and signing every PDF) runs without holding the store's write
-    lock; the closing transaction re-checks the batch (still open, no case changed, the
-    signer still a signer), anchors the manifest on the chain head, appends the
-    ``batch_signed`` entry, marks the batch signed and publishes the directory. If anything
-    fails, nothing is published and the store is unchanged.
+    lock. Then one transaction re-checks the batch (still open, no case changed, the signer
+    still a signer), anchors the manifest on the chain head, appends the ``batch_signed``
+    entry and records the batch as publishing; the directory is renamed into place; a last
+    transaction marks the batch signed. If anything fails before the rename, nothing is
+    published and the batch is open; a crash after it is finished by the next run
+    (:func:`reconcile_publishing`, which this runs first).
     """
     from clearterm.documents import ExportError, SigningError, TemplateError
 
     if not isinstance(templates, Templates):
         templates = Templates(templates)
     conn = store.conn
+    reconcile_publishing(store, batch_ref, actor=signer)
+    if Path(out_dir).is_dir():  # even if this run is refused below
+        remove_stale_staging(Path(out_dir))
     batch = _open_batch(conn, batch_ref)
     _require(conn, signer, "signer")
     dated = dated or datetime.now().astimezone().replace(microsecond=0)
@@ -490,7 +539,7 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
         raise BatchError(f"{Path(out_dir) / batch.label} already exists: choose another --out") from None
     except (SigningError, TemplateError, ExportError, dm.BatchError) as exc:
         raise BatchError(str(exc).splitlines()[0]) from None
-    published: Path | None = None
+    _crash_point("staged")
     try:
         with store.write() as wconn:
             now = get_batch(wconn, batch.id)
@@ -500,33 +549,201 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
             if changed or now.cases != batch.cases:
                 raise CasesChanged(now, [c.label for c in changed] or ["(cases added or removed)"])
             _require(wconn, signer, "signer")
+            if staged.final.exists() or staged.final.is_symlink():
+                raise BatchError(f"{staged.final} appeared while signing; nothing written")
             seq, head_hash = audit.head(wconn)
             data = staged.write_manifest(replace(model, audit_head_hash=head_hash, audit_head_seq=seq))
             manifest_sha = hashlib.sha256(data).hexdigest()
-            try:
-                result = staged.publish()
-            except FileExistsError:
-                raise BatchError(f"{staged.final} appeared while signing; nothing written") from None
-            published = result.batch_dir
+            signature_sha = hashlib.sha256((staged.staging / MANIFEST_SIG).read_bytes()).hexdigest()
             at = _now()
+            pages = staged.pages
             sign_seq, _ = audit.append(wconn, at=at, actor=signer, event="batch_signed", detail={
-                "batch": batch.id, "label": batch.label, "documents": result.documents,
-                "pages": result.pages, "manifest_sha256": manifest_sha, "anchor_seq": seq})
-            wconn.execute(
-                "UPDATE batches SET status = 'signed', signed_at = ?, signed_by = ?, signer_name = ?,"
-                " documents = ?, pages = ?, manifest_sha256 = ?, anchor_seq = ?, anchor_hash = ?,"
-                " signed_audit_seq = ? WHERE id = ?",
-                (at, signer, model.signer_name, result.documents, result.pages, manifest_sha, seq, head_hash,
-                 sign_seq, batch.id))
+                "batch": batch.id, "label": batch.label, "documents": len(staged.entries),
+                "pages": pages, "manifest_sha256": manifest_sha, "anchor_seq": seq})
+            row = dict(zip(_PUBLISHING_COLUMNS, (
+                batch.id, batch.label, str(staged.final.resolve()), str(staged.staging.resolve()), os.getpid(),
+                manifest_sha, signature_sha, at, signer, model.signer_name, len(staged.entries), pages,
+                seq, head_hash, sign_seq)))
+            wconn.execute(f"INSERT INTO batch_publishing ({', '.join(_PUBLISHING_COLUMNS)})"
+                          f" VALUES ({', '.join(':' + c for c in _PUBLISHING_COLUMNS)})", row)
     except BaseException:
-        if published is not None:
-            shutil.rmtree(published, ignore_errors=True)
         staged.discard()
         raise
+    _crash_point("publishing")
+    try:
+        try:
+            result = staged.publish()
+        except BaseException as exc:  # nothing in place: undo the publishing state
+            staged.discard()
+            with store.write() as wconn:
+                _abandon(wconn, row, actor=signer, reason="the directory could not be put in place")
+            if isinstance(exc, FileExistsError):
+                raise BatchError(f"{staged.final} appeared while signing; nothing published") from None
+            raise
+        _crash_point("renamed")
+        try:
+            with store.write() as wconn:
+                _mark_signed(wconn, row)
+        except sqlite3.Error as exc:
+            raise BatchError(f"batch {batch.label} is in place in {staged.final} but could not be recorded as "
+                             f"signed ({exc}); 'clearterm batch show {batch.id}' finishes it") from None
+        _crash_point("signed")
+    finally:
+        staged.release()
     info = get_batch(conn, batch.id)
     assert info is not None
     return SignResult(info, result.batch_dir, result.documents, result.pages, result.seconds,
                       manifest_sha, sign_seq)
+
+
+def _mark_signed(conn: sqlite3.Connection, row: dict) -> None:
+    if conn.execute("DELETE FROM batch_publishing WHERE batch_id = ? AND manifest_sha256 = ?",
+                    (row["batch_id"], row["manifest_sha256"])).rowcount != 1:
+        raise BatchError(f"batch {row['label']}: its publishing record is gone (finished or undone by another "
+                         "process); see 'clearterm batch show'")
+    conn.execute(
+        "UPDATE batches SET status = 'signed', signed_at = ?, signed_by = ?, signer_name = ?,"
+        " documents = ?, pages = ?, manifest_sha256 = ?, anchor_seq = ?, anchor_hash = ?,"
+        " signed_audit_seq = ? WHERE id = ? AND status = 'open'",
+        (row["signed_at"], row["signed_by"], row["signer_name"], row["documents"], row["pages"],
+         row["manifest_sha256"], row["anchor_seq"], row["anchor_hash"], row["signed_audit_seq"], row["batch_id"]))
+
+
+def _abandon(conn: sqlite3.Connection, row: dict, *, actor: str, reason: str) -> None:
+    """The batch is open again; its ``batch_signed`` entry stays in the log, followed by this."""
+    if conn.execute("DELETE FROM batch_publishing WHERE batch_id = ? AND manifest_sha256 = ?",
+                    (row["batch_id"], row["manifest_sha256"])).rowcount != 1:
+        return  # already undone
+    audit.append(conn, at=_now(), actor=actor, event="batch_sign_abandoned", detail={
+        "batch": row["batch_id"], "label": row["label"], "signed_audit_seq": row["signed_audit_seq"],
+        "manifest_sha256": row["manifest_sha256"], "reason": reason})
+
+
+def directory_mismatch(batch_dir: Path, manifest_sha256: str, signature_sha256: str = "",
+                       documents: int | None = None) -> str | None:
+    """Why ``batch_dir`` is not exactly the signed batch recorded (None when it is): the manifest
+    and its signature have the recorded SHA-256, every listed file is there with its SHA-256,
+    and nothing else is (no link, no extra file)."""
+    try:
+        data = (batch_dir / MANIFEST).read_bytes()
+    except OSError:
+        return "no readable manifest.json"
+    if hashlib.sha256(data).hexdigest() != manifest_sha256:
+        return "manifest.json is not the one recorded"
+    try:
+        if signature_sha256 and hashlib.sha256((batch_dir / MANIFEST_SIG).read_bytes()).hexdigest() != signature_sha256:
+            return "manifest.json.p7s is not the one recorded"
+        listed = {d["path"]: d["sha256"] for d in json.loads(data)["documents"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return "manifest.json.p7s or the document list cannot be read"
+    if documents is not None and len(listed) != documents:
+        return "the manifest lists another number of documents"
+    present: set[str] = set()
+    for root, dirs, files in os.walk(batch_dir):
+        for name in dirs + files:
+            path = Path(root) / name
+            if path.is_symlink():
+                return f"{path.relative_to(batch_dir).as_posix()} is a link"
+        present.update((Path(root) / f).relative_to(batch_dir).as_posix() for f in files)
+    if present != set(listed) | {MANIFEST, MANIFEST_SIG}:
+        return "files missing or extra"
+    for rel, sha in listed.items():
+        try:
+            if hashlib.sha256((batch_dir / rel).read_bytes()).hexdigest() != sha:
+                return f"{rel} does not match the manifest"
+        except OSError:
+            return f"{rel} cannot be read"
+    return None
+
+
+def _is_batch_dir_of(path: Path, label: str) -> bool:
+    try:
+        return json.loads((path / MANIFEST).read_bytes()).get("batch_id") == label
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _remove_dir(path: Path) -> None:
+    """Remove a directory of ours: first renamed aside to a staging name (atomic), so a crash
+    while deleting never leaves a half batch under the batch's name (the next export removes
+    the rest as a stale staging directory)."""
+    aside = path.with_name(staging_name(path.name, os.getpid()))
+    if aside.exists():
+        shutil.rmtree(aside)
+    os.replace(path, aside)
+    shutil.rmtree(aside)
+
+
+def reconcile_publishing(store: Store, batch_ref: str | int | None = None, *, actor: str) -> list[str]:
+    """Finish what a ``batch sign`` that died while publishing left (``batch_ref``'s batch, or all).
+
+    For each batch recorded as publishing whose signing process is gone (its directory lock is
+    free): if the directory in place is exactly the signed batch recorded (hashes), the batch is
+    marked signed (``batch_sign_recovered``); else that directory (when it is this batch's) and
+    the staging directory are removed and the batch is open again (``batch_sign_abandoned``).
+    Returns one line per batch handled; a batch still being published by a live process is
+    left alone.
+    """
+    conn = store.conn
+    where, params = "", ()
+    if batch_ref is not None:
+        try:
+            where, params = " WHERE batch_id = ?", (find_batch(conn, batch_ref).id,)
+        except BatchError:
+            return []
+    if conn.execute(f"SELECT 1 FROM batch_publishing{where} LIMIT 1", params).fetchone() is None:
+        return []
+    done: list[str] = []
+    with store.write() as wconn:
+        cols = ", ".join(_PUBLISHING_COLUMNS)
+        for values in wconn.execute(f"SELECT {cols} FROM batch_publishing{where}", params).fetchall():
+            row = dict(zip(_PUBLISHING_COLUMNS, values))
+            final, staging = Path(row["batch_dir"]), Path(row["staging_dir"])
+            if final.name != row["label"] or staging.name != staging_name(row["label"], row["pid"]):
+                raise BatchError(f"batch {row['label']}: the publishing record names unexpected directories; "
+                                 "nothing touched")
+            # The signing process holds a lock on its directory (staging, then the same directory
+            # renamed into place) for as long as it lives. Staging first: if the rename happens
+            # between the two looks, the second one sees it.
+            locks: list[int] = []
+            busy = False
+            for path in (staging, final):
+                if path.is_dir() and not path.is_symlink():
+                    fd = lock_dir(path)
+                    if fd is None:
+                        busy = True
+                        break
+                    locks.append(fd)
+            if busy:
+                for fd in locks:
+                    os.close(fd)
+                continue
+            try:
+                why = directory_mismatch(final, row["manifest_sha256"], row["signature_sha256"],
+                                         row["documents"]) if final.is_dir() else "the directory is not in place"
+                if why is None:
+                    _mark_signed(wconn, row)
+                    audit.append(wconn, at=_now(), actor=actor, event="batch_sign_recovered", detail={
+                        "batch": row["batch_id"], "label": row["label"],
+                        "signed_audit_seq": row["signed_audit_seq"], "manifest_sha256": row["manifest_sha256"]})
+                    done.append(f"batch {row['label']}: signing interrupted after its directory was put in place; "
+                                f"the directory matches the recorded hashes: now signed")
+                    continue
+                note = ""
+                if final.is_dir() and not final.is_symlink() and _is_batch_dir_of(final, row["label"]):
+                    _remove_dir(final)
+                    note = f"; {final.name} removed"
+                elif final.exists() or final.is_symlink():
+                    note = f"; {final} is not this batch's directory and was left alone"
+                if staging.is_dir() and not staging.is_symlink():
+                    shutil.rmtree(staging)
+                _abandon(wconn, row, actor=actor, reason=why)
+                done.append(f"batch {row['label']}: signing interrupted before it was complete ({why}){note}; "
+                            f"the batch is open again: sign it again")
+            finally:
+                for fd in locks:
+                    os.close(fd)
+    return done
 
 
 # -- verifying ---------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ the key's passphrase and prints.
 
 Exit codes: 0 done; 1 ``batch verify`` found a problem; 2 the request was
 refused (nothing written); 3 cases of the batch changed since it was made
-(rebuild it first).
+(rebuild it first); 5 ``batch verify`` without ``--trust-root``: signatures
+intact, signer not verified (never OK without a trust root).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Annotated, Optional
 import typer
 
 PASSPHRASE_ENV = "CLEARTERM_KEY_PASSPHRASE"
+#: ``batch verify``: every signature and hash intact, but no --trust-root, so the signer is unknown.
+EXIT_UNVERIFIED = 5
 # module level: the command signatures' annotations are evaluated in this module's globals
 USER_OPTION = typer.Option("--user", help="Who acts (default: the login user).")
 
@@ -107,6 +110,10 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         with store:
             try:
                 b = batches.find_batch(store.conn, batch_ref)
+                if b.status == "publishing":  # a 'batch sign' died while putting it in place: finish it
+                    for line in batches.reconcile_publishing(store, b.id, actor=actor(None)):
+                        err.print(f"note: {line}", markup=False, highlight=False, soft_wrap=True)
+                    b = batches.find_batch(store.conn, b.id)
             except batches.BatchError as exc:
                 raise refused(exc) from None
             cases = batches.batch_cases(store.conn, b.id)
@@ -122,6 +129,8 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             say(f"signed {b.signed_at} by {b.signed_by}: {b.documents:,} documents, {b.pages:,} pages; "
                 f"manifest sha256 {b.manifest_sha256}")
             say(f"audit anchor {b.anchor_seq}:{b.anchor_hash}; signing entry {b.signed_audit_seq}")
+        elif b.status == "publishing":
+            say("being signed: its directory is being put in place by a running 'clearterm batch sign'")
         elif changed:
             say(f"{len(changed):,} case(s) changed since the batch was made: rebuild before signing "
                 f"(clearterm batch rebuild {b.id})")
@@ -185,6 +194,9 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
     ) -> None:
         """Render and sign every document of an open batch, write the signed manifest, freeze the batch."""
         from clearterm import batches
+        from clearterm.documents.verify import quiet_libraries
+
+        quiet_libraries()
 
         who = actor(user)
         if not key.is_file():
@@ -193,6 +205,8 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         store = store_for_command(create=False)
         with store:
             try:
+                for line in batches.reconcile_publishing(store, batch_ref, actor=who):
+                    err.print(f"note: {line}", markup=False, highlight=False, soft_wrap=True)
                 res = _sign_with_progress(store, batches, batch_ref, who, key, passphrase, out_dir, workers, err)
             except batches.CasesChanged as exc:
                 raise fail(str(exc), 3) from None
@@ -218,7 +232,9 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
     ) -> None:
         """Check every signature, every manifest hash and the audit anchor; exit 1 naming what is wrong."""
         from clearterm import batches
+        from clearterm.documents.verify import quiet_libraries
 
+        quiet_libraries()
         if not batch_dir.is_dir():
             raise fail(f"no batch directory {batch_dir}")
         if trust_root is not None and not trust_root.is_file():
@@ -244,7 +260,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             say(text)
             return
         err.print(text, markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_UNVERIFIED if report.intact else 1)
 
     # -- keys --------------------------------------------------------------------------------------
     @keys_app.command("demo")

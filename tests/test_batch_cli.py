@@ -73,8 +73,10 @@ def test_create_list_show_sign_verify(env):
     res = run(env, "batch", "verify", str(bdir), "--trust-root", str(ca))
     assert res.exit_code == 0, res.output
     assert res.output.startswith("OK - ") and "checked against the store" in res.output
-    res = runner.invoke(app, ["batch", "verify", str(bdir), "--no-store"])
+    res = runner.invoke(app, ["batch", "verify", str(bdir), "--no-store", "--trust-root", str(ca)])
     assert res.exit_code == 0 and "not checked against a store" in res.output
+    res = runner.invoke(app, ["batch", "verify", str(bdir), "--no-store"])  # no trust root: never OK
+    assert res.exit_code == 5 and "signatures intact, signer not verified" in res.output
     res = runner.invoke(app, ["--db", str(env["tmp"] / "nope.db"), "batch", "verify", str(bdir)])
     assert res.exit_code == 2 and "--no-store" in res.output
 

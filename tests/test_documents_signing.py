@@ -223,9 +223,10 @@ def test_other_ca_is_not_trusted(exported, tmp_path):
     assert ("manifest.json", "manifest-signature-untrusted") in found
     for pdf in ("letters.pdf", "objections/13CR0100200_P-0005.pdf"):
         assert (pdf, "signature-untrusted") in found
-    # without a trust root: integrity and validity only
+    # without a trust root: integrity and validity only, never OK (issue 13 item 12)
     plain = verify_batch(exported["petition"].batch_dir)
-    assert plain.ok and not plain.trust_checked
+    assert plain.intact and not plain.trust_checked and not plain.ok
+    assert plain.summary().startswith("NOT VERIFIED - signatures intact, signer not verified")
 
 
 def test_pdf_signed_by_another_key_is_named(batch_copy, keys, tmp_path):

@@ -13,12 +13,21 @@ Documents are rendered *and* signed in worker processes (both cores);
 the parent only collects hashes, writes the manifest and signs it. The batch
 is written into a hidden staging directory that is renamed into place at the
 end, so ``OUT/<batch_id>`` either holds a complete signed batch or nothing.
+
+Privacy: the staging directory (so the batch directory) and its folders are 0700, every file
+0600. The staging directory ``.<batch_id>.partial-<pid>`` is locked (``flock``) by the process
+that writes it, for as long as it lives; a worker dies with that process
+(:mod:`.workers`). A staging directory left by a process that died (``kill -9``, power cut) is
+removed by the next export into the same ``OUT`` (:func:`remove_stale_staging`): only one named
+like ours, owned by this user, whose process is gone and whose lock is free.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import re
 import shutil
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -58,7 +67,13 @@ _W: dict[str, object] = {}
 
 
 def _init_worker(batch: Batch, templates_dir: str, p12_path: str, passphrase: str | bytes,
-                 staging: str) -> None:
+                 staging: str, parent_pid: int | None = None) -> None:
+    if parent_pid is not None:  # a pool worker: never outlive the parent
+        from .verify import quiet_libraries
+        from .workers import die_with_parent
+
+        die_with_parent(parent_pid)
+        quiet_libraries()
     _W["renderer"] = Renderer(batch, Templates(templates_dir))
     _W["signer"] = DocumentSigner(p12_path, passphrase)
     _W["staging"] = Path(staging)
@@ -90,8 +105,8 @@ def _do_specs(specs: list[DocSpec]) -> list[DocumentEntry]:
         except Exception as exc:  # name the document, keep the cause
             raise ExportError(f"{spec.path}: {type(exc).__name__}: {exc}") from exc
         target = staging / spec.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(signed)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        write_private(target, signed)
         case = batch.cases[spec.case_index] if spec.case_index is not None else None
         out.append(DocumentEntry(
             path=spec.path, kind=spec.kind, sha256=hashlib.sha256(signed).hexdigest(),
@@ -99,6 +114,90 @@ def _do_specs(specs: list[DocSpec]) -> list[DocumentEntry]:
             case_number=case.case_number if case else "",
             person_id=case.person.person_id if case else ""))
     return out
+
+
+# -- private files and staging directories -------------------------------------------
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+_STAGING = re.compile(r"^\.(?P<name>[A-Za-z0-9._-]+)\.partial-(?P<pid>[0-9]{1,10})$")
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``path`` readable by its owner only (0600), never through a symbolic link."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)  # an existing file keeps its mode through O_CREAT
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def staging_name(final_name: str, pid: int) -> str:
+    return f".{final_name}.partial-{pid}"
+
+
+def lock_dir(path: Path) -> int | None:
+    """An exclusive ``flock`` on the directory ``path``: its fd, or None if another process holds
+    it (or the directory is gone). Close the fd to release it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # no such process (or no such pid at all)
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_staging(out_dir: Path) -> list[str]:
+    """Remove the staging directories in ``out_dir`` left by export processes that died.
+
+    Only directories named ``.<name>.partial-<pid>`` (not links), owned by this user, whose
+    process is gone (or is this very process: a pid reused after a restart) and whose lock no
+    live process holds. Returns the names removed.
+    """
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(out_dir))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _STAGING.match(entry.name)
+        if not m:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        pid = int(m["pid"])
+        if (not entry.is_dir(follow_symlinks=False) or st.st_uid != os.geteuid()
+                or (pid != os.getpid() and pid_alive(pid))):
+            continue
+        fd = lock_dir(Path(entry.path))
+        if fd is None:  # a live process still writes it
+            continue
+        try:
+            shutil.rmtree(entry.path)
+            removed.append(entry.name)
+        except OSError:  # gone meanwhile, or not removable now: the next run tries again
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 # -- parent side ------------------------------------------------------------------
@@ -139,6 +238,8 @@ class StagedExport:
     templates_sha256: str
     started: float
     manifest_sha256: str = ""
+    #: the flock held on the staging directory (and, once renamed, the batch directory)
+    lock_fd: int | None = None
 
     @property
     def pages(self) -> int:
@@ -154,8 +255,8 @@ class StagedExport:
             signer_certificate=self.signer.identity.as_dict(),
             templates_sha256=self.templates_sha256)
         data = dump_manifest(manifest)
-        (self.staging / MANIFEST).write_bytes(data)
-        (self.staging / MANIFEST_SIG).write_bytes(self.signer.sign_detached(data))
+        write_private(self.staging / MANIFEST, data)
+        write_private(self.staging / MANIFEST_SIG, self.signer.sign_detached(data))
         self.manifest_sha256 = hashlib.sha256(data).hexdigest()
         return data
 
@@ -172,6 +273,13 @@ class StagedExport:
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self.release()
+
+    def release(self) -> None:
+        """Release the lock on the directory (after publishing or discarding)."""
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
 
 
 def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
@@ -193,11 +301,13 @@ def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
         raise FileExistsError(f"batch directory already exists: {final}")
     # Load the key here first: a wrong passphrase fails fast, before anything is written.
     signer = DocumentSigner(p12_path, passphrase)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = out_dir / f".{final.name}.partial-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
+    out_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    remove_stale_staging(out_dir)  # left by a process that died, this pid's own included
+    staging = out_dir / staging_name(final.name, os.getpid())
+    staging.mkdir(mode=PRIVATE_DIR)
+    lock_fd = lock_dir(staging)
+    if lock_fd is None:  # pragma: no cover - we just made it
+        raise ExportError(f"cannot lock the staging directory {staging}")
     workers = max(1, workers or os.cpu_count() or 1)
     init_args = (batch, str(templates.directory), str(p12_path), passphrase, str(staging))
     entries: list[DocumentEntry] = []
@@ -211,7 +321,7 @@ def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
                     progress(len(entries), total)
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(),
-                                     initializer=_init_worker, initargs=init_args) as pool:
+                                     initializer=_init_worker, initargs=(*init_args, os.getpid())) as pool:
                 pending: set[Future] = {pool.submit(_do_specs, c) for c in _chunks(specs, workers)}
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -226,11 +336,12 @@ def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
                         progress(len(entries), total)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        os.close(lock_fd)
         raise
     finally:
         _W.clear()
     return StagedExport(batch=batch, staging=staging, final=final, entries=entries, signer=signer,
-                        templates_sha256=templates.fingerprint(), started=start)
+                        templates_sha256=templates.fingerprint(), started=start, lock_fd=lock_fd)
 
 
 def export_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
@@ -247,7 +358,9 @@ def export_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
     staged = stage_batch(batch, out_dir, p12_path, passphrase, workers, progress, templates)
     try:
         staged.write_manifest()
-        return staged.publish()
+        result = staged.publish()
     except BaseException:
         staged.discard()
         raise
+    staged.release()
+    return result

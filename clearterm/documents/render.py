@@ -59,14 +59,30 @@ def case_stem(case: Case) -> str:
     return f"{safe_name(case.case_number)}_{safe_name(case.person.person_id)}"
 
 
+def case_stems(batch: Batch) -> list[str]:
+    """The file stem of each case of ``batch``, unique even where :func:`safe_name` makes two
+    case numbers alike (``12CR 0009`` and ``12CR-0009``) or they differ only in letter case
+    (a court's file system may ignore case): in batch order, the first keeps its plain stem and
+    each later one gets ``-2``, ``-3``... (deterministic: the same batch gives the same names)."""
+    used: set[str] = set()
+    stems: list[str] = []
+    for case in batch.cases:
+        base = stem = case_stem(case)
+        n = 2
+        while stem.casefold() in used:
+            stem, n = f"{base}-{n}", n + 1
+        used.add(stem.casefold())
+        stems.append(stem)
+    return stems
+
+
 def plan_documents(batch: Batch) -> list[DocSpec]:
     """Every document of the batch, in a fixed order."""
     validate_batch(batch)
     specs: list[DocSpec] = []
     if any(c.kind == "automatic" for c in batch.cases):
         specs.append(DocSpec("motion.pdf", "motion"))
-    for i, case in enumerate(batch.cases):
-        stem = case_stem(case)
+    for i, (case, stem) in enumerate(zip(batch.cases, case_stems(batch))):
         if case.kind == "objection":
             specs.append(DocSpec(f"objections/{stem}.pdf", "objection", i))
         elif case.kind == "no-objection":
@@ -75,7 +91,7 @@ def plan_documents(batch: Batch) -> list[DocSpec]:
             specs.append(DocSpec(f"orders/{stem}.pdf", "order", i))
     specs.append(DocSpec("letters.pdf", "letters"))
     paths = [s.path for s in specs]
-    if len(set(paths)) != len(paths):  # pragma: no cover - validate_batch rejects duplicates
+    if len({p.casefold() for p in paths}) != len(paths):  # pragma: no cover - case_stems keeps them apart
         raise ValueError("two documents of the batch would have the same file name")
     return specs
 
@@ -614,5 +630,5 @@ def render_document(batch: Batch, spec: DocSpec, templates: Templates | None = N
     return Renderer(batch, templates).render(spec)
 
 
-__all__ = ["DocSpec", "Rendered", "Renderer", "plan_documents", "render_document", "case_stem",
+__all__ = ["DocSpec", "Rendered", "Renderer", "plan_documents", "render_document", "case_stem", "case_stems",
            "safe_name", "long_date", "short_date", "KINDS", "MARGIN"]

@@ -56,8 +56,15 @@ class VerificationReport:
     problems: list[Problem] = field(default_factory=list)
 
     @property
-    def ok(self) -> bool:
+    def intact(self) -> bool:
+        """Every signature intact and valid, every hash right, no file missing or extra; says
+        nothing about *who* signed (anyone can sign a batch with a certificate of their own)."""
         return not self.problems and self.manifest_signature_ok
+
+    @property
+    def ok(self) -> bool:
+        """Intact *and* the signer chains to the trust root: never true without a trust root."""
+        return self.intact and self.trust_checked
 
     @property
     def failed_paths(self) -> list[str]:
@@ -75,7 +82,29 @@ class VerificationReport:
                 f"{' (checked against the store)' if self.store_checked else ''}")
         if self.ok:
             return "OK - " + head
+        if self.intact:
+            return ("NOT VERIFIED - signatures intact, signer not verified: without a trust root "
+                    "(--trust-root CA.pem) anyone's certificate passes these checks; " + head)
         return "FAILED - " + head + "\n" + "\n".join(f"  {p}" for p in self.problems)
+
+
+#: Loggers of the signature libraries: pyHanko logs a traceback for every certificate path it
+#: cannot build (each signature, without a trust root); the report already says what failed.
+NOISY_LOGGERS = ("pyhanko", "pyhanko_certvalidator", "asn1crypto")
+
+
+def quiet_libraries() -> None:
+    """Silence the signature libraries' loggers and warnings in this process (the CLI and
+    worker processes call it): the report is the one account of what was found."""
+    import logging
+    import warnings
+
+    for name in NOISY_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.CRITICAL + 1)
+        logger.propagate = False
+    for module in (r"pyhanko(\..*)?", r"pyhanko_certvalidator(\..*)?", r"asn1crypto(\..*)?"):
+        warnings.filterwarnings("ignore", module=module)
 
 
 def _validation_context(trust_root: Path | None):
@@ -163,6 +192,13 @@ def _check_manifest_signature(data: bytes, p7s: bytes, trust_root: Path | None
 
 # -- per-document work (runs in worker processes for big batches) -------------------
 _VC: dict[str, Any] = {}
+
+
+def _init_check_worker(parent_pid: int) -> None:
+    from .workers import die_with_parent
+
+    die_with_parent(parent_pid)
+    quiet_libraries()
 
 
 def _check_documents(batch_dir: str, items: list[tuple[str, str]], trust_root: str | None,
@@ -255,7 +291,8 @@ def verify_batch(batch_dir: str | Path, trust_root: str | Path | None = None,
 
         size = max(20, len(items) // (workers * 8))
         chunks = [items[i:i + size] for i in range(0, len(items), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context()) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(),
+                                 initializer=_init_check_worker, initargs=(os.getpid(),)) as pool:
             futs = [pool.submit(_check_documents, str(batch_dir), c,
                                 str(root) if root else None, cert_sha) for c in chunks]
             for f in futs:
