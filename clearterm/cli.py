@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from clearterm import __version__
+from clearterm.console import SafeConsole
 from clearterm.storage.store import StoreError, fix_permissions, open_store, resolve_db_path
 
 app = typer.Typer(
@@ -29,8 +30,10 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Every command prints through these: control characters in data are shown, never sent to the
+# terminal, and console markup is off unless asked for (clearterm/console.py).
+out = SafeConsole(highlight=False)
+err = SafeConsole(stderr=True, highlight=False)
 
 
 class State:
@@ -373,8 +376,8 @@ def explain(record_id: Annotated[str, typer.Argument(help="The record's record_i
         dec = current_decision(store.conn, record_id)
         if dec is None:
             raise fail(f"record {record_id} has not been evaluated; run 'clearterm evaluate'")
-        out.print(f"[bold]{record_id}[/bold]  case {rec.case_number}  {dec.statute_cite or rec.statute}")
-        out.print(f"[bold]{dec.category}[/bold]: {dec.explanation}", soft_wrap=True)
+        out.print(Text.assemble((record_id, "bold"), f"  case {rec.case_number}  {dec.statute_cite or rec.statute}"))
+        out.print(Text.assemble((f"{dec.category}", "bold"), f": {dec.explanation}"), soft_wrap=True)
         out.print(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
                   f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
         out.print("")

@@ -1,0 +1,243 @@
+"""Issue 13, items 6, 7, 8 and 16: output that cannot be turned against its reader.
+
+- item 6: terminal controls in the data (a case number ``\\x1b]0;PWNED\\x07\\x1b[2J``) never reach
+  the terminal: not from ``queue``, ``decide``, ``explain``, ``export``, ``quarantine``, nor from
+  the workstation;
+- item 7: no CSV cell clearterm writes starts a formula;
+- item 8: the workstation's palette offers no screenshot (nor other file-writing system command);
+- item 16: commands that print personal data need a known user; ``decide`` can address a
+  person id holding ``/``.
+
+The hostile values are put into the store with SQL after an ordinary ingest (ingest itself may
+refuse control characters: these tests are about what is shown of a store that holds them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from clearterm.domain.policy import Policy
+from clearterm.domain.text import csv_row, csv_safe, is_safe_text, safe_text
+from clearterm.evaluate import evaluate_store
+from clearterm.ingest import ingest_file
+from clearterm.storage import open_store
+from clearterm.storage.reviews import refresh_search_index
+
+from conftest import LOGIN, add_users, write_canonical_csv
+
+TODAY = date(2026, 11, 21)
+HOSTILE = "\x1b]0;PWNED\x07\x1b[2J"
+HOSTILE_CASE = "13CR1" + HOSTILE  # the case number of issue 13, item 6
+HOSTILE_C1 = "P\x9b2J\x9d0;C1\x07"  # a person id with C1 CSI / OSC
+HOSTILE_NAME = "Ann\x1b[31mRED\x08\x7f"
+SLASH_PERSON = "P/7"  # item 16: a person id holding '/'
+#: Bytes no output may hold: ESC, BEL, backspace, DEL, the C1 CSI and OSC (as UTF-8 and as code points).
+FORBIDDEN = ("\x1b", "\x07", "\x08", "\x7f", "\x9b", "\x9d")
+
+AUTOMATIC = dict(statute="720 ILCS 550/4(c)", disposition="Plea Of Guilty", offense_class="A", county="Cook")
+PETITION = dict(statute="720 ILCS 550/4(d)", disposition="Finding Guilty", offense_class="4", county="Cook")
+ROWS = [
+    dict(record_id="H1", case_number="HOSTILE01", person_id="P1", offense_date="2013-05-01", last_name="Zed",
+         first_name="Ann", date_of_birth="1980-04-02", **PETITION),
+    dict(record_id="H2", case_number="HOSTILE02", person_id="C1PERSON", offense_date="2012-05-01",
+         last_name="Yoyo", first_name="Bo", **AUTOMATIC),
+    dict(record_id="S1", case_number="14CR7", person_id="P/7", offense_date="2014-05-01", last_name="Xu",
+         first_name="Cy", **AUTOMATIC),
+    dict(record_id="F1", case_number="=1+2", person_id="+P9", offense_date="2011-05-01", last_name="Wu",
+         first_name="Di", **AUTOMATIC),
+]
+
+
+def build_hostile_store(db: Path) -> Path:
+    """Ingest ordinary rows, then give them hostile values with SQL, then evaluate."""
+    src = db.with_suffix(".csv")
+    write_canonical_csv(src, ROWS)
+    store = open_store(db, synchronous="NORMAL")
+    try:
+        ingest_file(store, src, today=TODAY)
+        with store.write() as conn:
+            conn.execute("UPDATE records SET case_number = ?, first_name = ? WHERE record_id = 'H1'",
+                         (HOSTILE_CASE, HOSTILE_NAME))
+            conn.execute("UPDATE records SET person_id = ? WHERE record_id = 'H2'", (HOSTILE_C1,))
+        evaluate_store(store, Policy(), TODAY)
+        refresh_search_index(store)
+    finally:
+        store.close()
+    return db
+
+
+@pytest.fixture(scope="module")
+def hostile_base(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("hostile") / "base.db"
+    build_hostile_store(db)
+    add_users(db, {LOGIN: ["reviewer"], "alice": ["reviewer"]})
+    return db
+
+
+@pytest.fixture
+def hostile_db(hostile_base, tmp_path) -> Path:
+    import shutil
+
+    target = tmp_path / "store.db"
+    shutil.copy(hostile_base, target)
+    return target
+
+
+def run(db: Path, *args: str, login: str = LOGIN, cwd: Path | None = None) -> tuple[int, str]:
+    """The real command in a subprocess: what it writes, as text (undecodable bytes kept visible)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SUDO_USER", "SUDO_UID", "CLEARTERM_DEBUG")}
+    env.update({"LOGNAME": login, "USER": login, "CI": "1", "COLUMNS": "200"})
+    r = subprocess.run([sys.executable, "-m", "clearterm.cli", "--db", str(db), *args], env=env, cwd=cwd,
+                       capture_output=True, timeout=120)
+    return r.returncode, (r.stdout + r.stderr).decode("utf-8", errors="backslashreplace")
+
+
+def assert_no_controls(text: str, what: str) -> None:
+    bad = [repr(c) for c in FORBIDDEN if c in text]
+    assert not bad, f"{what} wrote terminal controls {bad}: {text[:400]!r}"
+
+
+# -- item 6: the pure function ----------------------------------------------------------------------------
+def test_item6_safe_text_shows_controls_as_pictures():
+    assert safe_text(HOSTILE) == "␛]0;PWNED␇␛[2J"
+    assert safe_text("a\x9bb\x9dc\x85d") == "a\ufffdb\ufffdc\ufffdd"
+    assert safe_text("x\u202eevil\u2066\u2028\ud800") == "x\ufffdevil\ufffd\ufffd\ufffd"
+    assert safe_text("a\tb\nc\rd\x08\x7f\x00") == "a␉b␊c␍d␈␡␀"
+    assert safe_text("a\nb\r", keep_newlines=True) == "a\nb␍"
+    plain = "12CR-0009 Quillfeather Zoë 720 ILCS 550/4(c)"
+    assert safe_text(plain) is plain  # unchanged text is not copied
+    for s in (HOSTILE, HOSTILE_C1, HOSTILE_NAME, "\u202e\ud800"):
+        out = safe_text(s)
+        assert is_safe_text(out) and safe_text(out) == out and len(out) == len(s)
+
+
+# -- item 6: the command line ------------------------------------------------------------------------------
+def test_item6_cli_queue_explain_decide_export_print_no_controls(hostile_db, tmp_path):
+    code, text = run(hostile_db, "queue", "--limit", "20")
+    assert code == 0, text
+    assert_no_controls(text, "queue")
+    assert "13CR1␛]0;PWNED␇␛[2J" in text and "P\ufffd2J\ufffd0;C1␇" in text
+
+    code, text = run(hostile_db, "explain", "H1")
+    assert code == 0, text
+    assert_no_controls(text, "explain")
+    assert "case 13CR1␛]0;PWNED" in text  # (Rich drops the BEL of a Text object; the ESC is shown)
+
+    code, text = run(hostile_db, "decide", HOSTILE_CASE, "--defer")
+    assert code == 0, text
+    assert_no_controls(text, "decide")
+    assert "recorded deferral on case 13CR1␛]0;PWNED␇␛[2J/P1" in text
+
+    # a case number typed with controls that matches nothing: the refusal echoes it safely
+    code, text = run(hostile_db, "decide", "NOPE" + HOSTILE, "--approve")
+    assert code == 2 and text.count("\n") == 1, text
+    assert_no_controls(text, "decide's refusal")
+
+    for what in ("decisions", "reviews"):
+        out = tmp_path / f"{what}.csv"
+        code, text = run(hostile_db, "export", what, "--out", str(out))
+        assert code == 0, text
+        assert_no_controls(text, f"export {what}")
+
+    code, text = run(hostile_db, "quarantine")
+    assert code == 0, text
+    assert_no_controls(text, "quarantine")
+
+
+def test_item6_cli_file_names_and_markup_in_data_are_shown_as_typed(hostile_db, tmp_path):
+    """A file name is data too (ingest prints it); console markup in data is not interpreted."""
+    src = tmp_path / ("x\x1b[2J\x07.csv")
+    write_canonical_csv(src, [dict(ROWS[2], record_id="S2", case_number="[link=http://evil]15CR1[/link]")])
+    code, text = run(hostile_db, "ingest", str(src), "--today", "2026-11-21")
+    assert code == 0, text
+    assert_no_controls(text, "ingest")
+    assert "x␛[2J␇.csv" in text
+    code, text = run(hostile_db, "evaluate", "--as-of", "2026-11-21")
+    assert code == 0, text
+    code, text = run(hostile_db, "explain", "S2")
+    assert code == 0, text
+    assert "[link=http://evil]15CR1[/link]" in text  # shown as typed, no hyperlink made of it
+    code, text = run(hostile_db, "queue", "--search", "15CR1")
+    assert "[link=http://evil]" in text.replace("\n", ""), text
+
+
+def test_item6_safe_console_cleans_text_objects_and_cells():
+    """The one place for the CLI: a Text object or a table cell holding controls prints clean."""
+    import io
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from clearterm.console import SafeConsole
+
+    for terminal in (False, True):
+        buf = io.StringIO()
+        c = SafeConsole(file=buf, force_terminal=terminal, width=120, highlight=False)
+        c.print(Text.assemble(("bold", "bold"), HOSTILE))
+        t = Table("case", "person")
+        t.add_row(HOSTILE_CASE, HOSTILE_C1)
+        c.print(t)
+        c.print("[red]" + HOSTILE + "[/red]")
+        got = buf.getvalue()
+        if terminal:  # Rich's own styling codes are there; the data's are not
+            assert "\x1b]0;" not in got and "\x1b[2J" not in got and "\x07" not in got and "\x9b" not in got
+            assert "[red]" in got  # markup is off unless a call asks for it
+        else:
+            assert_no_controls(got, "SafeConsole")
+        assert got.count("␛]0;PWNED") == 3 and got.count("␛]0;PWNED␇␛[2J") == 2  # Rich drops a Text's BEL
+
+
+# -- item 6: the workstation -------------------------------------------------------------------------------
+async def _settle(pilot, rounds: int = 4) -> None:
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def _terminal_output(app) -> str:
+    """What the app would write to the terminal for the whole screen now (the driver's input)."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    return update.render_segments(app.console)
+
+
+def test_item6_workstation_draws_no_controls(hostile_db):
+    from clearterm.tui.app import ReviewApp
+
+    app = ReviewApp(hostile_db, "alice", today=TODAY)
+    seen: dict[str, str] = {}
+
+    async def main():
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await _settle(pilot)
+            seen["queue"] = _terminal_output(app)
+            # open the hostile case: header, person, charges, history, and a notification naming it
+            (row,) = [r for r in app.queue_screen.rows if r.case_number == HOSTILE_CASE]
+            app.open_case(row)
+            await _settle(pilot)
+            seen["case"] = _terminal_output(app)
+            await pilot.press("d")  # defer: the notice names the case
+            await _settle(pilot)
+            seen["after action"] = _terminal_output(app)
+            seen["notice"] = app.last_notice
+
+    asyncio.run(main())
+    for what, text in seen.items():
+        if what == "notice":
+            continue
+        # Textual's own output is escape sequences (colours, cursor moves); the data's are not there
+        assert "\x1b]0;" not in text and "\x1b[2J" not in text, what
+        assert "\x07" not in text and "\x08" not in text and "\x7f" not in text, what
+        assert "\x9b" not in text and "\x9d" not in text, what
+    assert "␛]0;PWNED␇" in seen["queue"] or "13CR1␛]0;PWNE" in seen["queue"]
+    # shown, visibly (Rich's Text drops BEL and backspace itself: they are simply not there)
+    assert "13CR1␛]0;PWNED␛[2J/P1" in seen["case"]
+    assert "Ann␛[31mRED␡ Zed" in seen["case"]
+    assert "13CR1" in seen["notice"]
