@@ -38,6 +38,7 @@ HOSTILE = "\x1b]0;PWNED\x07\x1b[2J"
 HOSTILE_CASE = "13CR1" + HOSTILE  # the case number of issue 13, item 6
 HOSTILE_C1 = "P\x9b2J\x9d0;C1\x07"  # a person id with C1 CSI / OSC
 HOSTILE_NAME = "Ann\x1b[31mRED\x08\x7f"
+MARKUP_CASE = "[/]16CR[b]X[@click=app.quit]Q"  # console markup in a case number: shown, not read
 SLASH_PERSON = "P/7"  # item 16: a person id holding '/'
 #: Bytes no output may hold: ESC, BEL, backspace, DEL, the C1 CSI and OSC (as UTF-8 and as code points).
 FORBIDDEN = ("\x1b", "\x07", "\x08", "\x7f", "\x9b", "\x9d")
@@ -51,6 +52,8 @@ ROWS = [
          last_name="Yoyo", first_name="Bo", **AUTOMATIC),
     dict(record_id="S1", case_number="14CR7", person_id="P/7", offense_date="2014-05-01", last_name="Xu",
          first_name="Cy", **AUTOMATIC),
+    dict(record_id="M1", case_number="MARKUP01", person_id="P8", offense_date="2013-05-01", last_name="Vo",
+         first_name="Ed", **PETITION),
     dict(record_id="F1", case_number="=1+2", person_id="+P9", offense_date="2011-05-01", last_name="Wu",
          first_name="Di", **AUTOMATIC),
 ]
@@ -67,6 +70,7 @@ def build_hostile_store(db: Path) -> Path:
             conn.execute("UPDATE records SET case_number = ?, first_name = ? WHERE record_id = 'H1'",
                          (HOSTILE_CASE, HOSTILE_NAME))
             conn.execute("UPDATE records SET person_id = ? WHERE record_id = 'H2'", (HOSTILE_C1,))
+            conn.execute("UPDATE records SET case_number = ? WHERE record_id = 'M1'", (MARKUP_CASE,))
         evaluate_store(store, Policy(), TODAY)
         refresh_search_index(store)
     finally:
@@ -227,10 +231,22 @@ def test_item6_workstation_draws_no_controls(hostile_db):
             await _settle(pilot)
             seen["after action"] = _terminal_output(app)
             seen["notice"] = app.last_notice
+            # console markup in a case number: the exclude and objection dialogs show it as it is
+            (row,) = [r for r in app.queue_screen.rows if r.case_number == MARKUP_CASE]
+            app.open_case(row)
+            await _settle(pilot)
+            for key in ("x", "o"):
+                await pilot.press(key)
+                await _settle(pilot)
+                seen[f"dialog {key}"] = _terminal_output(app)
+                await pilot.press("escape")
+                await _settle(pilot)
+            seen["markup case"] = _terminal_output(app)
+            seen["running"] = str(app.is_running)
 
     asyncio.run(main())
     for what, text in seen.items():
-        if what == "notice":
+        if what in ("notice", "running"):
             continue
         # Textual's own output is escape sequences (colours, cursor moves); the data's are not there
         assert "\x1b]0;" not in text and "\x1b[2J" not in text, what
@@ -241,3 +257,60 @@ def test_item6_workstation_draws_no_controls(hostile_db):
     assert "13CR1␛]0;PWNED␛[2J/P1" in seen["case"]
     assert "Ann␛[31mRED␡ Zed" in seen["case"]
     assert "13CR1" in seen["notice"]
+    assert seen["running"] == "True"  # the markup did not stop the workstation (it raised MarkupError)
+    assert f"Exclude case {MARKUP_CASE}/P8 from relief" in seen["dialog x"]
+    assert f"Object to the petition in case {MARKUP_CASE}/P8" in seen["dialog o"]
+
+
+def _run_in_pty(db: Path, keys: list[bytes], *, seconds: float = 4.0) -> bytes:
+    """Run ``clearterm review`` on a pseudo-terminal (80x24), type ``keys``; every byte it wrote."""
+    import fcntl
+    import select
+    import struct
+    import termios
+    import time
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("SUDO_USER", "SUDO_UID", "CLEARTERM_DEBUG", "CI")}
+    env.update({"LOGNAME": LOGIN, "USER": LOGIN, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"})
+    proc = subprocess.Popen([sys.executable, "-m", "clearterm.cli", "--db", str(db), "review"], stdin=slave,
+                            stdout=slave, stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+    out = bytearray()
+
+    def pump(until: float) -> None:
+        while time.monotonic() < until:
+            r, _, _ = select.select([master], [], [], 0.05)
+            if r:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                out.extend(chunk)
+
+    try:
+        pump(time.monotonic() + seconds)
+        for k in keys:
+            os.write(master, k)
+            pump(time.monotonic() + 1.0)
+        os.write(master, b"\x11")  # ctrl+q
+        pump(time.monotonic() + 3.0)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        os.close(master)
+    return bytes(out)
+
+
+def test_item6_workstation_terminal_bytes_hold_no_data_controls(hostile_db):
+    """End to end on a real terminal driver: the bytes the workstation writes to its terminal."""
+    raw = _run_in_pty(hostile_db, [b"/", b"13CR1", b"\r", b"\r"])
+    text = raw.decode("utf-8", errors="replace")
+    assert "13CR1" in text and "PWNE" in text, text[-2000:]  # the hostile case was drawn
+    assert "\x1b]0;PWNED" not in text and "]0;PWNED\x07" not in text
+    assert "\x9b" not in text and "\x9d" not in text
+    assert "␛]0;PWNE" in text  # shown as pictures
