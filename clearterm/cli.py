@@ -184,6 +184,7 @@ def quarantine(
 ) -> None:
     """List quarantined rows: file, line, field and the reason."""
     store = store_for_command(create=False)
+    actor_for(store)  # personal data may show through a reason: a known user only (exit 4)
     with store:
         sql = "SELECT file_name, line, field, message FROM quarantine"
         params: tuple = ()
@@ -337,9 +338,12 @@ def export_decisions(
     import csv
     import json
 
+    from clearterm.domain.text import csv_row
+
     if fmt not in ("csv", "jsonl"):
         raise fail("--format must be csv or jsonl")
     store = store_for_command(create=False)
+    actor_for(store)  # a known user only (exit 4); checked before the file is created
     n = 0
     with store, open_output(out_file) as fh:
         cur = store.conn.execute(
@@ -351,7 +355,7 @@ def export_decisions(
             w = csv.writer(fh)
             w.writerow(EXPORT_COLUMNS)
             for row in cur:
-                w.writerow(["" if v is None else v for v in row])
+                w.writerow(csv_row(row))  # a cell that starts a formula gets a leading '  (docs/review.md)
                 n += 1
         else:
             for row in cur:
@@ -369,6 +373,7 @@ def explain(record_id: Annotated[str, typer.Argument(help="The record's record_i
     from clearterm.storage.records import load_co_charges, load_record
 
     store = store_for_command(create=False)
+    actor_for(store)  # a known user only (exit 4)
     with store:
         rec = load_record(store.conn, record_id)
         if rec is None:

