@@ -436,3 +436,55 @@ def test_item16_resolve_case_tries_every_slash(hostile_db):
         assert {(c.case_number, c.person_id) for c in ei.value.cases} == {("15CR/9", "Q"), ("15CR", "9/Q")}
         with pytest.raises(review.CaseNotFound):
             review.resolve_case(s.conn, "14CR7/P/8")
+
+
+# -- item 8: nothing in the workstation writes files -----------------------------------------------------
+def test_item8_palette_offers_no_screenshot_and_saving_writes_nothing(hostile_db, tmp_path, monkeypatch):
+    from textual.command import CommandPalette
+
+    from clearterm.tui.app import ReviewApp
+
+    home = tmp_path / "home"
+    (home / "Downloads").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(home / "Downloads"))
+    monkeypatch.chdir(home)
+    app = ReviewApp(hostile_db, "alice", today=TODAY)
+    seen: dict = {}
+
+    async def main():
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await _settle(pilot)
+            seen["system"] = [c.title for c in app.get_system_commands(app.screen)]
+            seen["bindings"] = sorted({b.binding.action for b in app.active_bindings.values()})
+            await pilot.press("ctrl+p")
+            await _settle(pilot)
+            palette = app.screen
+            seen["palette"] = isinstance(palette, CommandPalette)
+            for query in ("screenshot", "theme", "save"):
+                palette.query_one("Input").value = query
+                await _settle(pilot, 8)
+                await pilot.pause(0.3)
+                options = palette.query_one("CommandList")
+                seen[query] = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+            await pilot.press("escape")
+            await _settle(pilot)
+            # every way Textual saves a screen: the action (also reachable from markup), the
+            # methods behind the palette's Screenshot and TEXTUAL_SCREENSHOT
+            await app.run_action("screenshot")
+            app.action_screenshot()
+            app.save_screenshot()
+            app.save_screenshot(path=str(home))
+            app.deliver_screenshot()
+            await _settle(pilot)
+            await pilot.pause(0.3)
+
+    asyncio.run(main())
+    assert seen["palette"]
+    assert seen["system"] == ["Quit"]
+    assert not any("screenshot" in a for a in seen["bindings"]), seen["bindings"]
+    for query in ("screenshot", "theme", "save"):
+        assert not any(w in p.lower() for p in seen[query] for w in ("screenshot", "theme", "svg")), seen[query]
+    written = [p for p in home.rglob("*") if p.is_file()]
+    assert written == [], written
+
