@@ -46,7 +46,8 @@ from clearterm.storage.reviews import (
 from clearterm.storage.store import Store
 
 __all__ = [
-    "ReviewError", "CaseNotFound", "AmbiguousCase", "AmbiguousReference", "ConflictError", "Recorded", "GROUND_KEYS",
+    "ReviewError", "CaseNotFound", "AmbiguousCase", "AmbiguousReference", "ConflictError", "Recorded",
+    "GROUND_KEYS",
     "act", "approve", "object_case", "exclude", "defer", "record_service", "undo",
     "resolve_case", "default_reviewer", "check_reviewer", "parse_served", "CRTA_EFFECTIVE",
 ]
