@@ -265,8 +265,9 @@ def test_item6_workstation_draws_no_controls(hostile_db):
     assert f"Object to the petition in case {MARKUP_CASE}/P8" in seen["dialog o"]
 
 
-def _run_in_pty(db: Path, keys: list[bytes], *, seconds: float = 4.0) -> bytes:
-    """Run ``clearterm review`` on a pseudo-terminal (80x24), type ``keys``; every byte it wrote."""
+def _run_in_pty(db: Path, keys: list[bytes], *, shown: bytes, seconds: float = 30.0) -> bytes:
+    """Run ``clearterm review`` on a pseudo-terminal (80x24), wait until it has drawn ``shown``
+    (at most ``seconds``), type ``keys``, quit; every byte it wrote."""
     import fcntl
     import select
     import struct
@@ -282,8 +283,8 @@ def _run_in_pty(db: Path, keys: list[bytes], *, seconds: float = 4.0) -> bytes:
     os.close(slave)
     out = bytearray()
 
-    def pump(until: float) -> None:
-        while time.monotonic() < until:
+    def pump(until: float, stop: bytes | None = None) -> None:
+        while time.monotonic() < until and not (stop and stop in out):
             r, _, _ = select.select([master], [], [], 0.05)
             if r:
                 try:
@@ -295,7 +296,7 @@ def _run_in_pty(db: Path, keys: list[bytes], *, seconds: float = 4.0) -> bytes:
                 out.extend(chunk)
 
     try:
-        pump(time.monotonic() + seconds)
+        pump(time.monotonic() + seconds, shown)
         for k in keys:
             os.write(master, k)
             pump(time.monotonic() + 1.0)
@@ -311,7 +312,7 @@ def _run_in_pty(db: Path, keys: list[bytes], *, seconds: float = 4.0) -> bytes:
 
 def test_item6_workstation_terminal_bytes_hold_no_data_controls(hostile_db):
     """End to end on a real terminal driver: the bytes the workstation writes to its terminal."""
-    raw = _run_in_pty(hostile_db, [b"/", b"13CR1", b"\r", b"\r"])
+    raw = _run_in_pty(hostile_db, [b"/", b"13CR1", b"\r", b"\r"], shown="PWN".encode())
     text = raw.decode("utf-8", errors="replace")
     assert "13CR1" in text and "PWNE" in text, text[-2000:]  # the hostile case was drawn
     assert "\x1b]0;PWNED" not in text and "]0;PWNED\x07" not in text
