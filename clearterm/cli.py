@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from clearterm import __version__
+from clearterm.console import SafeConsole
 from clearterm.storage.store import StoreError, fix_permissions, open_store, resolve_db_path
 
 app = typer.Typer(
@@ -29,8 +30,10 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Every command prints through these: control characters in data are shown, never sent to the
+# terminal, and console markup is off unless asked for (clearterm/console.py).
+out = SafeConsole(highlight=False)
+err = SafeConsole(stderr=True, highlight=False)
 
 
 class State:
@@ -84,9 +87,13 @@ def actor_for(store, role: str | None = None, explicit: str | None = None) -> st
 
 
 def open_output(path: Path):
-    """``path`` opened for writing text, or one clear line (exit 2) if it cannot be."""
+    """``path`` opened for writing text, readable by its owner only (0600: exports hold personal
+    data), or one clear line (exit 2) if it cannot be. An existing file is made 0600 before it is
+    rewritten."""
     try:
-        return open(path, "w", newline="", encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        return open(fd, "w", newline="", encoding="utf-8")
     except OSError as exc:
         raise fail(f"cannot write {path}: {exc.strerror or 'not writable'}") from None
 
@@ -181,6 +188,7 @@ def quarantine(
 ) -> None:
     """List quarantined rows: file, line, field and the reason."""
     store = store_for_command(create=False)
+    actor_for(store)  # personal data may show through a reason: a known user only (exit 4)
     with store:
         sql = "SELECT file_name, line, field, message FROM quarantine"
         params: tuple = ()
@@ -336,9 +344,12 @@ def export_decisions(
     import csv
     import json
 
+    from clearterm.domain.text import csv_row
+
     if fmt not in ("csv", "jsonl"):
         raise fail("--format must be csv or jsonl")
     store = store_for_command(create=False)
+    actor_for(store)  # a known user only (exit 4); checked before the file is created
     n = 0
     with store, open_output(out_file) as fh:
         cur = store.conn.execute(
@@ -350,7 +361,7 @@ def export_decisions(
             w = csv.writer(fh)
             w.writerow(EXPORT_COLUMNS)
             for row in cur:
-                w.writerow(["" if v is None else v for v in row])
+                w.writerow(csv_row(row))  # a cell that starts a formula gets a leading '  (docs/review.md)
                 n += 1
         else:
             for row in cur:
@@ -362,14 +373,13 @@ def export_decisions(
 @app.command()
 def explain(record_id: Annotated[str, typer.Argument(help="The record's record_id.")]) -> None:
     """The decision trail of one record, step by step, with statute citations."""
-    from rich.markup import escape
-
     from clearterm.domain.rules import display_cite, explain_lines
     from clearterm.storage.decisions import current_decision, decision_history
     from clearterm.storage.decisions import recorded_policy
     from clearterm.storage.records import load_co_charges, load_record
 
     store = store_for_command(create=False)
+    actor_for(store)  # a known user only (exit 4)
     with store:
         rec = load_record(store.conn, record_id)
         if rec is None:
@@ -377,9 +387,9 @@ def explain(record_id: Annotated[str, typer.Argument(help="The record's record_i
         dec = current_decision(store.conn, record_id)
         if dec is None:
             raise fail(f"record {record_id} has not been evaluated; run 'clearterm evaluate'")
-        out.print(f"[bold]{escape(record_id)}[/bold]  case {escape(rec.case_number)}  "
-                  f"{escape(display_cite(rec.statute, rec.enhancement))}")
-        out.print(f"[bold]{dec.category}[/bold]: {escape(dec.explanation)}", soft_wrap=True)
+        out.print(Text.assemble((record_id, "bold"), f"  case {rec.case_number}  "
+                                f"{display_cite(rec.statute, rec.enhancement)}"))
+        out.print(Text.assemble((f"{dec.category}", "bold"), f": {dec.explanation}"), soft_wrap=True)
         out.print(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
                   f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
         out.print("")

@@ -4,7 +4,8 @@ Registered on the main app by :func:`register` (called from ``clearterm.cli``).
 Exit codes: 0 done; 1 ``audit verify`` found the log broken; 2 a request that
 cannot be recorded (bad option, unknown or ambiguous case, wrong track...);
 3 a conflict (the case changed since the version the action was decided on); 4 access denied
-(``decide`` needs the reviewer role; see :mod:`clearterm.access`).
+(``decide`` needs the reviewer role, ``queue`` and ``export reviews`` a known user of the store;
+see :mod:`clearterm.access`).
 No message holds a name, a date of birth or an address.
 """
 
@@ -30,6 +31,9 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
     def decide(
         case: Annotated[str, typer.Argument(metavar="CASE", help="The case number, or CASE_NUMBER/PERSON_ID for co-defendants.",
                                             show_default=False)],
+        person: Annotated[Optional[str], typer.Option("--person", metavar="PERSON_ID", help=(
+            "The person (co-defendants): CASE is then the case number alone. Never ambiguous, also when "
+            "a case number or person id holds '/'."))] = None,
         approve: Annotated[bool, typer.Option("--approve", help="Approve: include in the motion (automatic) or "
                                               "no objection (petition).")] = False,
         object_ground: Annotated[Optional[str], typer.Option("--object", metavar="GROUND", help=(
@@ -75,7 +79,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         who = actor_for(store, "reviewer", explicit=reviewer)
         with store:
             try:
-                case_ref = review.resolve_case(store.conn, case)
+                case_ref = review.resolve_case(store.conn, case, person)
                 version = expect_version
                 if version is None:
                     from clearterm.storage.reviews import current_version
@@ -126,7 +130,10 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             raise fail(f"--track must be one of {', '.join(TRACKS)}")
         if status_ is not None and status_ not in STATUSES:
             raise fail(f"--status must be one of {', '.join(STATUSES)}")
+        from clearterm.cli import actor_for
+
         store = store_for_command(create=False)
+        actor_for(store)  # it prints case numbers and person ids: a known user only (exit 4)
         with store:
             if search is not None and search_index_stale(store.conn):
                 refresh_search_index(store)
@@ -168,12 +175,16 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         import hashlib
         import json
 
+        from clearterm.domain.text import csv_row
         from clearterm.storage import audit
         from clearterm.storage.reviews import now_utc
 
         if fmt not in ("csv", "jsonl"):
             raise fail("--format must be csv or jsonl")
+        from clearterm.cli import actor_for
+
         store = store_for_command(create=False)
+        who = actor_for(store)  # a known user only (exit 4), named in the audit entry
         n = 0
         with store:
             rows = _review_rows(store.conn, include_pending)
@@ -187,26 +198,15 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
                     w.writerow(EXPORT_REVIEW_COLUMNS)
                 for row in rows:
                     if fmt == "csv":
-                        w.writerow(["" if v is None else v for v in row])
+                        w.writerow(csv_row(row))  # formulas neutralised (docs/review.md)
                     else:
                         fh.write(json.dumps(dict(zip(EXPORT_REVIEW_COLUMNS, row)), ensure_ascii=False) + "\n")
                     n += 1
             digest = hashlib.sha256(Path(out_file).read_bytes()).hexdigest()
-            who = _login_or_unknown()
             with store.write() as conn:
                 audit.append(conn, at=now_utc(), actor=who, event="export.reviews",
                              detail={"rows": n, "format": fmt, "sha256": digest, "file": Path(out_file).name})
         say(f"wrote {n:,} case reviews to {out_file}")
-
-
-def _login_or_unknown() -> str:
-    """Who exported (the SSH login under sudo), for the audit entry; never fails the export."""
-    from clearterm.access import AccessDenied, login_user
-
-    try:
-        return login_user()
-    except AccessDenied:
-        return "unknown"
 
 
 def _review_rows(conn, include_pending: bool):

@@ -46,7 +46,8 @@ from clearterm.storage.reviews import (
 from clearterm.storage.store import Store
 
 __all__ = [
-    "ReviewError", "CaseNotFound", "AmbiguousCase", "ConflictError", "Recorded", "GROUND_KEYS",
+    "ReviewError", "CaseNotFound", "AmbiguousCase", "AmbiguousReference", "ConflictError", "Recorded",
+    "GROUND_KEYS",
     "act", "approve", "object_case", "exclude", "defer", "record_service", "undo",
     "resolve_case", "default_reviewer", "check_reviewer", "parse_served", "CRTA_EFFECTIVE",
 ]
@@ -73,6 +74,17 @@ class AmbiguousCase(ReviewError):
         super().__init__(
             f"case number {case_number} has {len(person_ids)} defendants: give CASE_NUMBER/PERSON_ID, one of "
             + ", ".join(f"{case_number}/{p}" for p in person_ids))
+
+
+class AmbiguousReference(ReviewError):
+    """``CASE/PERSON`` text that names more than one case (a ``/`` inside a case number or person id)."""
+
+    def __init__(self, text: str, cases: list):
+        self.cases = cases
+        super().__init__(
+            f"'{text}' names {len(cases)} cases: "
+            + "; ".join(f"case {c.case_number} person {c.person_id or '(none)'}" for c in cases)
+            + "; give the case number alone and the person with --person PERSON_ID")
 
 
 # -- argument checks ---------------------------------------------------------------------------------
@@ -132,22 +144,44 @@ def parse_served(value: str | date | None, *, today: date | None = None) -> str 
 
 
 # -- cases -------------------------------------------------------------------------------------------
-def resolve_case(conn, text: str) -> CaseRef:
-    """A case from ``CASE_NUMBER`` or ``CASE_NUMBER/PERSON_ID``."""
+def resolve_case(conn, text: str, person: str | None = None) -> CaseRef:
+    """A case from ``CASE_NUMBER``, ``CASE_NUMBER/PERSON_ID``, or ``CASE_NUMBER`` and ``person``.
+
+    Case numbers and person ids may themselves hold ``/``, so ``A/B/C`` is tried as the case
+    number ``A/B/C`` and at every ``/`` as case number and person id (``A`` and ``B/C``,
+    ``A/B`` and ``C``); exactly one case must match, else the refusal lists the readings and
+    asks for ``person`` (``decide --person``), which is never ambiguous.
+    """
     s = (text or "").strip()
     if not s:
         raise ReviewError("no case number given")
-    found = find_cases(conn, s)
-    if not found and "/" in s:
-        number, person = s.rsplit("/", 1)
-        found = find_cases(conn, number.strip(), person.strip())
+    if person is not None:
+        p = person.strip()
+        found = find_cases(conn, s, p)
         if not found:
-            raise CaseNotFound(f"no case {number.strip()} for person {person.strip() or '(none)'} in the store")
-    if not found:
-        raise CaseNotFound(f"no case {s} in the store (has it been ingested and evaluated?)")
-    if len(found) > 1:
-        raise AmbiguousCase(s, [c.person_id for c in found])
-    return found[0]
+            raise CaseNotFound(f"no case {s} for person {p or '(none)'} in the store")
+        return found[0]
+    whole = find_cases(conn, s)
+    split: list[CaseRef] = []
+    for i, ch in enumerate(s):
+        if ch == "/":
+            number, pid = s[:i].strip(), s[i + 1:].strip()
+            if number and pid:
+                split += [c for c in find_cases(conn, number, pid) if c not in split and c not in whole]
+    if whole and split:
+        raise AmbiguousReference(s, [*whole, *split])
+    if whole:
+        if len(whole) > 1:
+            raise AmbiguousCase(s, [c.person_id for c in whole])
+        return whole[0]
+    if len(split) == 1:
+        return split[0]
+    if split:
+        raise AmbiguousReference(s, split)
+    if "/" in s:
+        number, pid = s.rsplit("/", 1)
+        raise CaseNotFound(f"no case {number.strip()} for person {pid.strip() or '(none)'} in the store")
+    raise CaseNotFound(f"no case {s} in the store (has it been ingested and evaluated?)")
 
 
 # -- actions -----------------------------------------------------------------------------------------

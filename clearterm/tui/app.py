@@ -32,6 +32,7 @@ from clearterm.tui.messages import CountsLoaded, Navigate
 from clearterm.tui.screens.case import CaseScreen
 from clearterm.tui.screens.help import HelpScreen
 from clearterm.tui.screens.queue import QueueScreen
+from clearterm.tui.safe import ControlFilter
 
 
 DECIDED = ("approved", "objected", "excluded")  # deferred is not a decision
@@ -296,6 +297,52 @@ class ReviewApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    # -- what is drawn: control characters in data shown, never sent (clearterm/tui/safe.py) ---------
+    _control_filter = ControlFilter()
+
+    def get_line_filters(self):
+        return [*super().get_line_filters(), self._control_filter]
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Notifications show their text as it is: no console markup, which data could carry."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    # -- nothing in the workstation writes files (no screenshots, no theme search) -----------------------
+    #: The only one of Textual's system commands the palette offers; the others save files
+    #: (Screenshot: an SVG of the screen, names and dates of birth included) or do not belong to a
+    #: review tool (Theme, Keys panel, Maximize). Anything a later Textual adds stays out.
+    SYSTEM_COMMANDS = ("Quit",)
+
+    def get_system_commands(self, screen: Screen):
+        for cmd in super().get_system_commands(screen):
+            if cmd.title in self.SYSTEM_COMMANDS:
+                yield cmd
+
+    def _no_files(self) -> None:
+        self.notify("clearterm review saves no files: screenshots are disabled.", severity="warning")
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self._no_files()
+
+    def save_screenshot(self, filename: str | None = None, path: str | None = None,
+                        time_format: str | None = None) -> str:
+        self._no_files()  # also what TEXTUAL_SCREENSHOT=<seconds> would call
+        return ""
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        self._no_files()
+        return None
+
+    def deliver_text(self, *args, **kwargs) -> str | None:
+        self._no_files()
+        return None
+
+    def deliver_binary(self, *args, **kwargs) -> str | None:
+        self._no_files()
+        return None
 
     # -- errors: never print record data -----------------------------------------------------------
     _crash: BaseException | None = None

@@ -28,6 +28,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from clearterm.domain.text import safe_text
+
 Cell = str | Text
 
 
@@ -184,7 +186,9 @@ class QueueTable(Widget, can_focus=True):
         pad = Segment(" " * self.PAD)
         segments: list[Segment] = []
         for cell, (_, w) in zip(cells, self.columns):
-            text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+            # a cell from the data is made safe before it is cut to its column, so the column keeps
+            # its width (the app's line filter, clearterm/tui/safe.py, catches anything else)
+            text = cell.copy() if isinstance(cell, Text) else Text(safe_text(str(cell)))
             text.no_wrap = True
             text.truncate(w, overflow="ellipsis")
             segments.append(pad)

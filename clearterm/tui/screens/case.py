@@ -5,6 +5,7 @@ current filters); after an action it moves on to the next case still needing a d
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -66,14 +67,14 @@ class CaseScreen(ReviewScreen):
 
     def _apply(self, d: CaseDetail | None) -> None:
         if d is None:
-            self.query_one("#case-header", Static).update(f"Case {self.row.case_number} is no longer in the store.")
+            self.query_one("#case-header", Static).update(Text(f"Case {self.row.case_number} is no longer in the store."))
             return
         self.row = d.row
         self.detail = d
         self.app.current = d.row
         self.query_one("#case-header", Static).update(case_header(d))
         note = self.query_one("#notice", Static)
-        note.update(self.notice)
+        note.update(Text(self.notice))  # data (a case label): no markup
         note.set_class(bool(self.notice), "shown")
         self.query_one("#person", Static).update(person_text(d))
         self.query_one("#charges", Static).update(charges_text(d, trail=self.trail))

@@ -47,7 +47,7 @@ class ObjectionDialog(ModalScreen[Objection | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Object to the petition in case {self.label}", id="dialog-title")
+            yield Label(Text(f"Object to the petition in case {self.label}"), id="dialog-title")  # data: no markup
             yield Label("Ground (press 1-5):")
             yield OptionList(*[Option(Text(f"[ ] {i}  {text}"), id=key)
                                for i, (key, text) in enumerate(OBJECTION_GROUNDS, 1)], id="grounds", compact=True)
@@ -97,7 +97,7 @@ class ObjectionDialog(ModalScreen[Objection | None]):
         self.action_submit()
 
     def _error(self, text: str) -> None:
-        self.query_one("#dialog-error", Static).update(text)
+        self.query_one("#dialog-error", Static).update(Text(text))
 
     def action_submit(self) -> None:
         if self.ground is None:
@@ -139,7 +139,7 @@ class ExcludeDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Exclude case {self.label} from relief", id="dialog-title")
+            yield Label(Text(f"Exclude case {self.label} from relief"), id="dialog-title")
             yield Label("Reason (required):")
             yield Input(placeholder="why this case is left out", id="reason", compact=True)
             yield Static("", id="dialog-error")

@@ -8,6 +8,7 @@ a filter, a search or coming back from a case refills it around the reviewer's p
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
@@ -108,7 +109,7 @@ class QueueScreen(ReviewScreen):
         f = self.app.queue_filter
         n = len(self.rows)
         pos = f"{n} case(s) on this page" if n else "no cases match"
-        self.query_one("#queue-info", Static).update(f"Queue: {f.describe()}  ·  {pos}")
+        self.query_one("#queue-info", Static).update(Text(f"Queue: {f.describe()}  ·  {pos}"))  # a search: no markup
 
     @on(QueueTable.PageEdge)
     def _page_edge(self, msg: QueueTable.PageEdge) -> None:
