@@ -13,7 +13,7 @@ DATA = Path(__file__).resolve().parent / ".data"
 
 def synthetic_csv(records: int, seed: int = 42) -> Path:
     """A cached synthetic canonical CSV (clean rows) of ``records`` rows."""
-    from clearterm.synth import generate
+    from clearterm.devtools.synth import generate
 
     path = data_dir() / f"synth_{records}_{seed}.csv"
     if not path.exists():

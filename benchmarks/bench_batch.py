@@ -1,7 +1,7 @@
 """Benchmark: a court batch through the store path (default 10,000 approved automatic-track cases).
 
 Builds a store (canonical CSV written here -> ingest -> evaluate -> every case
-approved through ``clearterm.review``; not timed), then times what an office
+approved through ``clearterm.services.review``; not timed), then times what an office
 runs: ``batch create`` and ``batch sign`` (read the cases, records and reviews,
 render and PAdES-sign every PDF on all cores, signed manifest, audit entry,
 freeze). Reports pages per second overall and the ratio to a bare fpdf2 loop
@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_documents import bare_fpdf2, cpu_seconds  # noqa: E402
 
-from clearterm import access, batches, review  # noqa: E402
+from clearterm.services import access, batches, review  # noqa: E402
 from clearterm.documents import make_demo_keys  # noqa: E402
 from clearterm.domain.policy import Policy  # noqa: E402
 from clearterm.domain.record import CANONICAL_FIELDS  # noqa: E402
-from clearterm.evaluate import evaluate_store  # noqa: E402
+from clearterm.services.evaluate import evaluate_store  # noqa: E402
 from clearterm.ingest import ingest_file  # noqa: E402
 from clearterm.storage import open_store  # noqa: E402
 

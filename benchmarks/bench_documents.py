@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from clearterm.documents import export_batch, make_demo_keys, verify_batch  # noqa: E402
 from clearterm.documents.fonts import FAMILY, font_path  # noqa: E402
-from clearterm.documents.sample import sample_batch  # noqa: E402
+from clearterm.devtools.sample_batches import sample_batch  # noqa: E402
 
 LINE = "The quick brown fox jumps over the lazy dog; O'Brien, Muñoz and Nguyễn. 0123456789"
 

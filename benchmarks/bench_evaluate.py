@@ -36,7 +36,7 @@ _FORCED = """
 import sys
 from datetime import date
 from clearterm.domain.policy import Policy
-from clearterm.evaluate import evaluate_store
+from clearterm.services.evaluate import evaluate_store
 from clearterm.storage import open_store
 store = open_store(sys.argv[1])
 r = evaluate_store(store, Policy(), date(2026, 11, 21), order=sys.argv[2])

@@ -1,4 +1,4 @@
-"""Benchmark clearterm.synth.generate: rows per second and the time for 1,000,000 rows.
+"""Benchmark clearterm.devtools.synth.generate: rows per second and the time for 1,000,000 rows.
 
 Usage: python benchmarks/bench_synth.py [--records N] [--dirty PCT] [--gz] [--out DIR]
 """
@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from clearterm.synth import generate
+from clearterm.devtools.synth import generate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,7 +62,7 @@ def build(records: int) -> Path:
         Path(str(tmp) + suffix).unlink(missing_ok=True)
     csv = synthetic_csv(records)
     from clearterm.domain.policy import Policy
-    from clearterm.evaluate import evaluate_store
+    from clearterm.services.evaluate import evaluate_store
     from clearterm.ingest import ingest_file
     from clearterm.storage import open_store
     from clearterm.storage.reviews import refresh_search_index

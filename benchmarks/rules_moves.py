@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from clearterm.domain.decision import RULES_VERSION
 from clearterm.domain.policy import Policy
-from clearterm.evaluate import evaluate_store
+from clearterm.services.evaluate import evaluate_store
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
 out = {"version": RULES_VERSION, "files": {}}

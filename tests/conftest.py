@@ -55,7 +55,7 @@ def add_users(db, users: dict[str, tuple[str, ...] | list[str]]) -> None:
     A store without users first gets the admin ``setup-admin`` (the audited bootstrap), who
     adds the others, so each user has exactly the roles given.
     """
-    from clearterm import access
+    from clearterm.services import access
 
     with open_store(db) as s:
         if not access.has_users(s.conn):

@@ -1,4 +1,4 @@
-"""Users, roles and identity (clearterm.access), and the role checks of each command."""
+"""Users, roles and identity (clearterm.services.access), and the role checks of each command."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
-from clearterm import access
-from clearterm.cli import app
+from clearterm.services import access
+from clearterm.cli.main import app
 from clearterm.domain.record import CANONICAL_FIELDS
 from clearterm.storage import audit, open_store
 from clearterm.storage.audit import verify_chain
@@ -284,7 +284,7 @@ def test_ssh_config_prints_the_block_and_the_sudoers_line(tmp_path):
     r = runner.invoke(app, ["ssh-config", "--group", "sao", "--service-user", "ctsvc", "--db", str(store)])
     assert r.exit_code == 0
     lines = [x.strip() for x in r.stdout.splitlines()]
-    from clearterm.cli_access import installed_clearterm
+    from clearterm.cli.access import installed_clearterm
 
     exe = installed_clearterm()
     assert exe.is_absolute() and os.access(exe, os.X_OK)

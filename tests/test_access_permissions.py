@@ -11,7 +11,7 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
-from clearterm.cli import app
+from clearterm.cli.main import app
 from clearterm.storage import open_store
 from clearterm.storage.store import StoreError, fix_permissions, insecure_permissions, permission_warnings
 

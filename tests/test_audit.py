@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from clearterm import review
-from clearterm.cli import app
+from clearterm.services import review
+from clearterm.cli.main import app
 from clearterm.storage import audit, open_store
 from clearterm.storage.audit import GENESIS, verify_chain
 from clearterm.storage.reviews import current_version

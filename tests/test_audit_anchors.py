@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clearterm import access, batches
-from clearterm.cli import app
+from clearterm.services import access, batches
+from clearterm.cli.main import app
 from clearterm.storage import audit, open_store
 from clearterm.storage.reviews import rebuild_case_status
 from test_batches import SECRETS, build_store, cid, decide_all
@@ -170,7 +170,7 @@ def test_item15_altered_or_resigned_anchor_is_caught(env):
     assert code == 1 and "anchor head-1.json: it does not match its signature (altered)" in text
     # the attacker re-signs a statement with their own key: only a trust root tells
     s = open_store(env["db"])
-    from clearterm.anchors import dump
+    from clearterm.services.anchors import dump
     from clearterm.documents.signing import DocumentSigner
 
     pw = (env["keys"] / "attacker" / "demo-signer.pass").read_text().splitlines()[0]

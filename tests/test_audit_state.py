@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from clearterm import access, review
-from clearterm.cli import app
+from clearterm.services import access, review
+from clearterm.cli.main import app
 from clearterm.storage import open_store
 from clearterm.storage.audit import full_name_digest, verify_state
 from clearterm.storage.reviews import current_version

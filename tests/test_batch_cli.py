@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from clearterm.cli import app
+from clearterm.cli.main import app
 from test_batches import SECRETS, build_store, decide_all, do
 
 runner = CliRunner()

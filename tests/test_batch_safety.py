@@ -3,7 +3,7 @@ a recoverable publishing state (11), no OK without a trust root (12), labels nev
 
 Small stores from ``test_batches``; the crash trials run ``clearterm batch sign`` as a
 subprocess and kill it (SIGKILL, or ``os._exit`` at a named point of the signing: see
-``clearterm.batches.CRASH_ENV``).
+``clearterm.services.batches.CRASH_ENV``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from clearterm import batches
+from clearterm.services import batches
 from clearterm.documents import make_demo_keys
 from clearterm.storage import open_store
 from test_batches import AUTOMATIC, ROWS, build_store, decide_all, do
@@ -72,7 +72,7 @@ def clearterm(*args, env=None, timeout=120, **kw) -> subprocess.CompletedProcess
 def forged(tmp_path_factory):
     """A batch signed with an attacker's own demo CA (every signature intact and valid)."""
     from clearterm.documents import export_batch
-    from clearterm.documents.sample import golden_batches
+    from clearterm.devtools.sample_batches import golden_batches
 
     tmp = tmp_path_factory.mktemp("forged")
     evil_ca, evil_p12, evil_pw = make_demo_keys(tmp / "evil", signer_name="Mallory")
@@ -471,7 +471,7 @@ def test_kill9_trial_batch_sign(tmp_path, keys, template, big_template, moment):
 def test_item11_a_publishing_batch_is_frozen_until_reconciled(tmp_path):
     """While publishing (here: a record left by a process that is gone, no directory anywhere)
     the cases take no review, the batch cannot be rebuilt or dropped; a reconcile reopens it."""
-    from clearterm import review
+    from clearterm.services import review
 
     s = build_store(tmp_path / "f.db")
     try:

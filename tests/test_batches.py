@@ -1,7 +1,7 @@
 """Court batches from the store (issue 5): create, sign, verify, freeze, rebuild, roles.
 
 Small stores built by code: a canonical CSV written here, ingested, evaluated as of
-2026-11-21, reviewed through ``clearterm.review``. Signing runs in-process on a
+2026-11-21, reviewed through ``clearterm.services.review``. Signing runs in-process on a
 handful of documents to keep the suite quick.
 """
 
@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from clearterm import access, batches, review
+from clearterm.services import access, batches, review
 from clearterm.documents import Renderer, Templates, make_demo_keys, plan_documents
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
-from clearterm.evaluate import evaluate_store
+from clearterm.services.evaluate import evaluate_store
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
 from clearterm.storage.audit import head, verify_chain
@@ -450,7 +450,7 @@ def test_batches_is_headless():
     import subprocess
     import sys
 
-    code = ("import sys, clearterm.batches\n"
+    code = ("import sys, clearterm.services.batches\n"
             "print(','.join(m for m in sys.modules if m == 'textual' or m.startswith(('textual.', 'clearterm.tui'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

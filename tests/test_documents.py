@@ -23,7 +23,7 @@ from clearterm.documents import (BatchError, Renderer, TemplateError, Templates,
 from clearterm.documents import fonts as fonts_mod
 from clearterm.documents.model import Case, Charge, Office, Person
 from clearterm.documents.render import WINDOW_H, WINDOW_W, WINDOW_X, WINDOW_Y, DocSpec
-from clearterm.documents.sample import DEMO_OFFICE, golden_batches, sample_batch
+from clearterm.devtools.sample_batches import DEMO_OFFICE, golden_batches, sample_batch
 
 GOLDEN = Path(__file__).parent / "golden" / "documents"
 UPDATE = os.environ.get("CLEARTERM_UPDATE_GOLDEN") == "1"

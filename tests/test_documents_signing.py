@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from clearterm.documents import (DocumentSigner, SigningError, export_batch, make_demo_keys,
                                  verify_batch)
 from clearterm.documents.keys import DEMO_ORG
-from clearterm.documents.sample import golden_batches
+from clearterm.devtools.sample_batches import golden_batches
 
 AUTO, PETITION = golden_batches()
 SIGNER_LINE = "/s/ Jane Q. Prosecutor, Assistant State's Attorney"

@@ -14,14 +14,14 @@ import random
 
 import pytest
 
-import clearterm.evaluate as evaluate_mod
+import clearterm.services.evaluate as evaluate_mod
 from clearterm.domain.policy import Policy
 from clearterm.domain.rules import evaluate_records
-from clearterm.evaluate import RULES_SKIP, _choose_order, _split_points, evaluate_store
+from clearterm.services.evaluate import RULES_SKIP, _choose_order, _split_points, evaluate_store
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
 from clearterm.storage.records import load_case_records
-from clearterm.synth import generate
+from clearterm.devtools.synth import generate
 from conftest import TODAY
 
 RECORDS = 3000

@@ -10,11 +10,11 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from clearterm.cli import EXPORT_COLUMNS, app
+from clearterm.cli.main import EXPORT_COLUMNS, app
 from clearterm.domain.decision import RULES_VERSION
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
-from clearterm.evaluate import evaluate_store
+from clearterm.services.evaluate import evaluate_store
 from clearterm.ingest import ingest_file
 from conftest import TODAY, add_users
 
@@ -243,7 +243,7 @@ def test_cli_explain_tells_the_trail_under_the_decisions_policy(tmp_path, login)
 
 def test_a_new_rules_version_adds_decisions_and_keeps_the_old(loaded, monkeypatch):
     import clearterm.domain.rules as rules_mod
-    import clearterm.evaluate as evaluate_mod
+    import clearterm.services.evaluate as evaluate_mod
 
     first = evaluate_store(loaded, Policy(), date(2026, 11, 21))
     assert first.new_decisions == len(ROWS)
@@ -265,7 +265,7 @@ def test_a_store_evaluated_under_rules_1_1_gets_rules_2_decisions_and_keeps_the_
     unrecognized disposition, as 1.1 read it) gets rules 2 decisions on its next evaluate: every old
     decision stays, the new ones are in force, and explain of an old decision says it now differs."""
     import clearterm.domain.rules as rules_mod
-    import clearterm.evaluate as evaluate_mod
+    import clearterm.services.evaluate as evaluate_mod
     from clearterm.domain.disposition import DispositionKind, read_disposition
     from clearterm.domain.rules import explain_lines
 

@@ -10,7 +10,7 @@ import stat
 import pytest
 
 import clearterm.ingest.pipeline as pipeline
-from clearterm.bulk import Staging
+from clearterm.services.bulk import Staging
 from clearterm.domain.record import CANONICAL_FIELDS
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store

@@ -8,9 +8,9 @@ import sys
 
 import clearterm
 
-HEADLESS = ("clearterm.domain", "clearterm.storage", "clearterm.ingest", "clearterm.synth",
-            "clearterm.documents", "clearterm.evaluate", "clearterm.bulk", "clearterm.review",
-            "clearterm.batches", "clearterm.access", "clearterm.anchors")
+HEADLESS = ("clearterm.domain", "clearterm.storage", "clearterm.ingest", "clearterm.devtools.synth",
+            "clearterm.documents", "clearterm.services.evaluate", "clearterm.services.bulk", "clearterm.services.review",
+            "clearterm.services.batches", "clearterm.services.access", "clearterm.services.anchors")
 
 
 def headless_modules() -> list[str]:
@@ -26,8 +26,8 @@ def test_there_are_headless_modules_to_check():
     assert "clearterm.domain.record" in names
     assert "clearterm.storage.store" in names
     assert "clearterm.ingest.pipeline" in names
-    assert {"clearterm.evaluate", "clearterm.bulk", "clearterm.review", "clearterm.documents.render",
-            "clearterm.batches", "clearterm.access"} <= set(names)
+    assert {"clearterm.services.evaluate", "clearterm.services.bulk", "clearterm.services.review", "clearterm.documents.render",
+            "clearterm.services.batches", "clearterm.services.access"} <= set(names)
 
 
 def test_headless_modules_never_import_textual():

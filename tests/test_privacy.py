@@ -164,10 +164,10 @@ def test_broken_and_foreign_stores(loaded, work, tmp_path):
 
 RAISERS = {
     # module attribute the command looks up at call time -> the failing call's arguments
-    "evaluate": ("clearterm.evaluate", "evaluate_store", ["evaluate", "--as-of", "2026-11-21"]),
-    "decide": ("clearterm.review", "act", ["decide", "12CR0001", "--approve"]),
+    "evaluate": ("clearterm.services.evaluate", "evaluate_store", ["evaluate", "--as-of", "2026-11-21"]),
+    "decide": ("clearterm.services.review", "act", ["decide", "12CR0001", "--approve"]),
     "ingest": ("clearterm.ingest", "ingest_file", ["ingest", "EXTRACT"]),
-    "export": ("clearterm.cli_review", "_review_rows", ["export", "reviews", "--out", "OUT"]),
+    "export": ("clearterm.cli.review", "_review_rows", ["export", "reviews", "--out", "OUT"]),
     "explain": ("clearterm.storage.records", "load_record", ["explain", "R1"]),
 }
 

@@ -11,13 +11,13 @@ import re
 
 import pytest
 
-from clearterm import batches
+from clearterm.services import batches
 from clearterm.domain.policy import Policy
-from clearterm.evaluate import evaluate_store
+from clearterm.services.evaluate import evaluate_store
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
 from clearterm.storage import reviews
-from clearterm.synth import generate
+from clearterm.devtools.synth import generate
 from conftest import TODAY
 
 

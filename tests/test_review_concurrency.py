@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import pytest
 
-from clearterm import review
+from clearterm.services import review
 from clearterm.storage import open_store
 from clearterm.storage.audit import verify_chain
 from clearterm.storage.reviews import ConflictError, current_version, derived_status_rows
@@ -21,7 +21,7 @@ from test_reviews import build_store, case_id, generated_rows
 
 WORKER = textwrap.dedent("""
     import json, os, random, sys, time
-    from clearterm import review
+    from clearterm.services import review
     from clearterm.storage import open_store
     from clearterm.storage.reviews import ConflictError, case_state
 

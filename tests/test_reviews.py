@@ -12,12 +12,12 @@ from datetime import date, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from clearterm import review
-from clearterm.cli import app
+from clearterm.services import review
+from clearterm.cli.main import app
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
 from clearterm.domain.rules import OBJECTION_DAYS, OBJECTION_GROUNDS, objection_deadline
-from clearterm.evaluate import evaluate_store
+from clearterm.services.evaluate import evaluate_store
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
 from clearterm.storage.audit import verify_chain

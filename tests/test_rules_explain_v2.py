@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from clearterm.batches import _charge
+from clearterm.services.batches import _charge
 from clearterm.domain.decision import REASONS
 from clearterm.domain.policy import Policy, PolicyError
 from clearterm.domain.record import ChargeRecord

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from clearterm.domain.policy import Policy
-from clearterm.evaluate import _choose_order, evaluate_store
+from clearterm.services.evaluate import _choose_order, evaluate_store
 from clearterm.ingest import ingest_file
 from conftest import DISPOSITIONS, DIVERSION, SENTENCING, TODAY
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clearterm import cli_access
-from clearterm.cli import app
-from clearterm.cli_access import unreachable_for
+from clearterm.cli import access as cli_access
+from clearterm.cli.main import app
+from clearterm.cli.access import unreachable_for
 
 runner = CliRunner()
 OTHER = "nobody"  # an account that owns nothing here
@@ -97,4 +97,4 @@ def test_ssh_config_warns_on_stderr_and_still_prints_the_config(tree, monkeypatc
 def test_the_installation_paths_include_the_interpreter_and_the_package():
     paths = cli_access.installation_paths(Path("/opt/clearterm/bin/clearterm"))
     assert Path(os.path.realpath(sys.executable)) in paths
-    assert any((p / "cli_access.py").exists() for p in paths)
+    assert any((p / "cli" / "access.py").exists() for p in paths)

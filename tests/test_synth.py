@@ -1,4 +1,4 @@
-"""clearterm.synth: determinism, shape, realism and the dirty-row contract."""
+"""clearterm.devtools.synth: determinism, shape, realism and the dirty-row contract."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from datetime import date
 
 import pytest
 
-from clearterm import synth
+from clearterm.devtools import synth
 from clearterm.domain.dates import DateError, parse_date
 from clearterm.domain.record import CANONICAL_FIELDS, NON_EMPTY_FIELDS
-from clearterm.synth import DIRTY_KINDS, generate
+from clearterm.devtools.synth import DIRTY_KINDS, generate
 
 COL = {name: i for i, name in enumerate(CANONICAL_FIELDS)}
 WIDTH = len(CANONICAL_FIELDS)

@@ -17,7 +17,7 @@ import pytest
 
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
-from clearterm.evaluate import evaluate_store
+from clearterm.services.evaluate import evaluate_store
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
 from clearterm.storage.audit import verify_chain
@@ -670,9 +670,9 @@ def test_palette_ambiguous_case_number_is_a_notice(db):
 
 
 def test_batches_from_the_palette(db):
-    """With clearterm.batches installed: a batch of the approved automatic cases, then its status."""
-    batches = pytest.importorskip("clearterm.batches")
-    access = pytest.importorskip("clearterm.access")
+    """With clearterm.services.batches installed: a batch of the approved automatic cases, then its status."""
+    batches = pytest.importorskip("clearterm.services.batches")
+    access = pytest.importorskip("clearterm.services.access")
     with open_store(db, create=False) as s:
         access.add_user(s, "alice", ["admin", "reviewer"], actor="alice")
     app = make_app(db)
@@ -775,7 +775,7 @@ def test_run_review_freezes_the_heap_once_shown(db):
 def test_review_command_needs_a_terminal(db):
     from typer.testing import CliRunner
 
-    from clearterm.cli import app
+    from clearterm.cli.main import app
 
     r = CliRunner().invoke(app, ["--db", str(db), "review", "--reviewer", "alice"])
     assert r.exit_code == 2

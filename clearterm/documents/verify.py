@@ -11,7 +11,7 @@ Checks, and names the file and the reason for every failure:
   signing certificate and (given a trust root) chains to it.
 
 The report carries the manifest's audit-chain head (hash and sequence) so
-the caller can compare it with the store (``clearterm.batches.verify_exported``
+the caller can compare it with the store (``clearterm.services.batches.verify_exported``
 does, and records that in ``store_checked``).
 """
 
@@ -51,7 +51,7 @@ class VerificationReport:
     manifest_signature_ok: bool = False
     documents_listed: int = 0
     documents_verified: int = 0
-    #: set by the store layer (clearterm.batches) when it checked the audit anchor too
+    #: set by the store layer (clearterm.services.batches) when it checked the audit anchor too
     store_checked: bool = False
     problems: list[Problem] = field(default_factory=list)
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from clearterm.bulk import Staging, gc_paused, produced, produced_by_many
+from clearterm.services.bulk import Staging, gc_paused, produced, produced_by_many
 from clearterm.ingest.adapters import COL, COLUMNS, Adapter, RowProblem, choose_adapter
 from clearterm.ingest.readers import RawRow, Segment, SourceFile, iter_rows, open_source, split_segments
 from clearterm.ingest.validate import validate

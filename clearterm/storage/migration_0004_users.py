@@ -3,7 +3,7 @@
 Users are never deleted (a trigger refuses it), only disabled, so every actor
 named in the audit log stays resolvable to a person. Roles are a separate table
 because a user may hold several; granting and revoking roles, like adding and
-disabling users, is written by :mod:`clearterm.access` together with an audit
+disabling users, is written by :mod:`clearterm.services.access` together with an audit
 entry in the same transaction.
 """
 

@@ -4,7 +4,7 @@ A batch is built from decided cases (``open``) and becomes ``signed`` once its
 documents are signed and written. From then on the store refuses, by trigger,
 whatever would make the store disagree with the signed papers: changing or
 deleting the batch or its case rows, adding cases to it, and new review entries
-on its cases. The triggers are the last line of defence; :mod:`clearterm.batches`
+on its cases. The triggers are the last line of defence; :mod:`clearterm.services.batches`
 checks the same things first so the user gets a precise message.
 
 The messages of the review trigger start with :data:`FROZEN_PREFIX` so a caller

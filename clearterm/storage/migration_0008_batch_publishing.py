@@ -3,10 +3,10 @@
 ``batch_labels`` holds every batch id and label ever issued (back-filled from ``batches`` and the
 ``batch_created`` audit entries); a trigger adds each new batch to it, its UNIQUE label and
 primary key refuse a label or id issued before (a batch dropped long ago included), and no row of
-it is ever changed or deleted. :func:`clearterm.batches.create_batch` numbers a new batch after
+it is ever changed or deleted. :func:`clearterm.services.batches.create_batch` numbers a new batch after
 the highest id issued, not after the highest id still present.
 
-``batch_publishing`` is the row :func:`clearterm.batches.sign_batch` commits *before* it renames
+``batch_publishing`` is the row :func:`clearterm.services.batches.sign_batch` commits *before* it renames
 the signed directory into place: the directory's absolute path, the staging directory, the
 signing process, the SHA-256 of ``manifest.json`` and of its signature, and everything the batch
 row will carry once signed. The ``batch_signed`` audit entry is committed with it. Then the

@@ -193,7 +193,7 @@ class ConflictError(Exception):
 
 @dataclass(frozen=True)
 class NewEntry:
-    """What an action appends (validated by the caller, :mod:`clearterm.review`)."""
+    """What an action appends (validated by the caller, :mod:`clearterm.services.review`)."""
 
     action: str
     status: str

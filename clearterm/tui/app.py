@@ -22,7 +22,7 @@ from textual.app import App
 from textual.message import Message
 from textual.screen import Screen
 
-from clearterm import review
+from clearterm.services import review
 from clearterm.storage import Store, StoreError
 from clearterm.storage.reviews import QueueCounts, QueueRow
 from clearterm.tui import bindings

@@ -8,7 +8,7 @@ them uses the connection at a time (a connection is not safe for concurrent use,
 transaction must not interleave with another worker's reads). Two workstations on one store
 (two SSH sessions) each have their own Backend and connection, like two processes.
 
-Every write goes through :mod:`clearterm.review` (review entry + audit entry in one
+Every write goes through :mod:`clearterm.services.review` (review entry + audit entry in one
 transaction, refused with ``ConflictError`` when the case moved on since the version the
 reviewer saw). Nothing here puts a name or a date of birth into a message.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from clearterm import review
+from clearterm.services import review
 from clearterm.domain.rules import display_cite, explain_lines
 from clearterm.storage import Store, open_store
 from clearterm.storage.decisions import recorded_policy
@@ -252,7 +252,7 @@ class Backend:
     # -- actions -----------------------------------------------------------------------------------
     def act(self, case_id: int, action: str, *, expected_version: int, ground: str | None = None,
             note: str | None = None, served: str | None = None) -> Recorded:
-        """One review action, through :func:`clearterm.review.act` (raises ReviewError / ConflictError)."""
+        """One review action, through :func:`clearterm.services.review.act` (raises ReviewError / ConflictError)."""
         with self._lock:
             return review.act(self.store, case_id, action, reviewer=self.reviewer,
                               expected_version=expected_version, ground=ground, note=note, served=served,
@@ -271,16 +271,16 @@ class Backend:
                 version = current_version(self.conn, target.case_id)
             return review.undo(self.store, target.case_id, reviewer=self.reviewer, expected_version=version)
 
-    # -- batches (clearterm.batches, written separately: imported only when asked for) --------------
+    # -- batches (clearterm.services.batches, written separately: imported only when asked for) --------------
     def create_batch(self, track: str):
-        """Open a batch of the track's cases (``clearterm.batches.create_batch``)."""
-        from clearterm import batches
+        """Open a batch of the track's cases (``clearterm.services.batches.create_batch``)."""
+        from clearterm.services import batches
 
         with self._lock:
             return batches.create_batch(self.store, track=track, actor=self.reviewer)
 
     def list_batches(self) -> list:
-        from clearterm import batches
+        from clearterm.services import batches
 
         with self._lock:
             return batches.list_batches(self.conn)

@@ -16,7 +16,7 @@ from textual import work
 from textual.screen import Screen
 from textual.widgets import Static
 
-from clearterm import review
+from clearterm.services import review
 from clearterm.storage import StoreError
 from clearterm.storage.reviews import ConflictError, QueueRow
 from clearterm.tui.backend import label_of

@@ -1,4 +1,4 @@
-"""Batch status: the batches of the office, open or signed (from ``clearterm.batches``)."""
+"""Batch status: the batches of the office, open or signed (from ``clearterm.services.batches``)."""
 
 from __future__ import annotations
 

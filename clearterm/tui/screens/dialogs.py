@@ -3,7 +3,7 @@
 Each returns its answer with ``dismiss`` (None when cancelled); the screen that opened it
 records the action. The dialogs check what they can before closing (a ground is chosen,
 "other" has a note, an exclusion has a reason, the service date reads as a date), with the
-same rules :mod:`clearterm.review` applies again when recording.
+same rules :mod:`clearterm.services.review` applies again when recording.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from clearterm import review
+from clearterm.services import review
 from clearterm.domain.rules import OBJECTION_GROUNDS
 from clearterm.storage.reviews import STATUSES, TRACKS
 from clearterm.tui import bindings

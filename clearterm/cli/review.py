@@ -1,11 +1,11 @@
-"""Review commands: ``decide``, ``queue``, ``audit ...`` (in :mod:`clearterm.cli_audit`) and ``export reviews``.
+"""Review commands: ``decide``, ``queue``, ``audit ...`` (in :mod:`clearterm.cli.audit`) and ``export reviews``.
 
 Registered on the main app by :func:`register` (called from ``clearterm.cli``).
 Exit codes: 0 done; 1 ``audit verify`` found the log broken; 2 a request that
 cannot be recorded (bad option, unknown or ambiguous case, wrong track...);
 3 a conflict (the case changed since the version the action was decided on); 4 access denied
 (``decide`` needs the reviewer role, ``queue`` and ``export reviews`` a known user of the store;
-see :mod:`clearterm.access`).
+see :mod:`clearterm.services.access`).
 No message holds a name, a date of birth or an address.
 """
 
@@ -54,7 +54,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         ] = None,
     ) -> None:
         """Record a review decision on a case (audited; exit 3 if the case changed meanwhile)."""
-        from clearterm import review
+        from clearterm.services import review
         from clearterm.storage.reviews import ConflictError
 
         chosen = [name for name, on in (("approve", approve), ("object", object_ground is not None),
@@ -73,7 +73,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             if note is not None:
                 raise fail("--exclude takes its reason as its value; --note is not used with it")
             note = exclude_reason
-        from clearterm.cli import actor_for
+        from clearterm.cli.main import actor_for
 
         store = store_for_command(create=False)
         who = actor_for(store, "reviewer", explicit=reviewer)
@@ -130,7 +130,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             raise fail(f"--track must be one of {', '.join(TRACKS)}")
         if status_ is not None and status_ not in STATUSES:
             raise fail(f"--status must be one of {', '.join(STATUSES)}")
-        from clearterm.cli import actor_for
+        from clearterm.cli.main import actor_for
 
         store = store_for_command(create=False)
         actor_for(store)  # it prints case numbers and person ids: a known user only (exit 4)
@@ -153,7 +153,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
     audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
     app.add_typer(audit_app, name="audit")
 
-    from clearterm import cli_audit  # verify, head, anchor
+    from clearterm.cli import audit as cli_audit  # verify, head, anchor
 
     cli_audit.register(audit_app, state=state, store_for_command=store_for_command, fail=fail, out=out, err=err)
 
@@ -181,7 +181,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
 
         if fmt not in ("csv", "jsonl"):
             raise fail("--format must be csv or jsonl")
-        from clearterm.cli import actor_for
+        from clearterm.cli.main import actor_for
 
         store = store_for_command(create=False)
         who = actor_for(store)  # a known user only (exit 4), named in the audit entry

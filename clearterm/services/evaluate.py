@@ -30,7 +30,7 @@ from datetime import date, datetime, timezone
 from clearterm.domain.decision import RULES_VERSION, Category
 from clearterm.domain.policy import Policy
 from clearterm.domain.rules import evaluate_records
-from clearterm.bulk import gc_paused, produced_by_many
+from clearterm.services.bulk import gc_paused, produced_by_many
 from clearterm.storage.records import COLUMNS, record_from_row
 from clearterm.storage.store import Store, connect_bulk_writer
 

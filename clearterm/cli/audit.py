@@ -1,6 +1,6 @@
 """``clearterm audit verify|head|anchor``: check the audit log, and anchor it outside the store.
 
-Registered on the ``audit`` group by :mod:`clearterm.cli_review`. Exit codes: 0 OK;
+Registered on the ``audit`` group by :mod:`clearterm.cli.review`. Exit codes: 0 OK;
 1 ``verify`` found something wrong (one line per problem); 2 a bad request.
 Lines hold seqs, hashes, case ids, record ids, decision ids and login names, never a
 person's name, date of birth or address.
@@ -47,7 +47,7 @@ def register(audit_app: typer.Typer, *, state, store_for_command, fail, out, err
             st = verify_state(store.conn)
             rep = None
             if anchors is not None:
-                from clearterm.anchors import check_anchors
+                from clearterm.services.anchors import check_anchors
 
                 rep = check_anchors(store.conn, anchors, trust_root=trust_root)
         lines = []
@@ -94,9 +94,9 @@ def register(audit_app: typer.Typer, *, state, store_for_command, fail, out, err
             "else asked).")] = None,
     ) -> None:
         """Write a signed statement of the chain's head, to keep outside the store (docs/deployment.md)."""
-        from clearterm import anchors
-        from clearterm.cli import actor_for
-        from clearterm.cli_batch import _passphrase
+        from clearterm.services import anchors
+        from clearterm.cli.main import actor_for
+        from clearterm.cli.batch import _passphrase
 
         if not key.is_file():
             raise fail(f"no key file {key}")

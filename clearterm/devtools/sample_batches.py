@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from .model import Batch, Case, Charge, Office, Person
+from clearterm.documents.model import Batch, Case, Charge, Office, Person
 
 CREATED_AT = datetime(2024, 3, 15, 14, 30, tzinfo=timezone.utc)
 

@@ -1,4 +1,4 @@
-"""Built-in lists for :mod:`clearterm.synth`: names, streets, cities and agencies.
+"""Built-in lists for :mod:`clearterm.devtools.synth`: names, streets, cities and agencies.
 
 All values are invented or common public words; no list entry describes a real
 person. Names deliberately include accents, apostrophes, hyphens and spaces so

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clearterm import __version__
-from clearterm.console import SafeConsole
+from clearterm.cli.console import SafeConsole
 from clearterm.storage.store import StoreError, fix_permissions, open_store, resolve_db_path
 
 app = typer.Typer(
@@ -31,7 +31,7 @@ app = typer.Typer(
 )
 
 # Every command prints through these: control characters in data are shown, never sent to the
-# terminal, and console markup is off unless asked for (clearterm/console.py).
+# terminal, and console markup is off unless asked for (clearterm/cli/console.py).
 out = SafeConsole(highlight=False)
 err = SafeConsole(stderr=True, highlight=False)
 
@@ -69,7 +69,7 @@ def actor_for(store, role: str | None = None, explicit: str | None = None) -> st
     On refusal the store is closed and the command exits with one line (code 4; a malformed
     ``explicit`` name: code 2).
     """
-    from clearterm import access
+    from clearterm.services import access
 
     try:
         who = access.acting_user(explicit)
@@ -162,7 +162,7 @@ def ingest(
 
 def _audit_ingest(store, who: str, src, result) -> None:
     """One audit entry per file loaded: which file (name and hash) and the reconciliation counts."""
-    from clearterm.access import record_event
+    from clearterm.services.access import record_event
 
     detail = {"file": src.path.name, "format": result.format, "source_id": result.source_id,
               "sha256": result.sha256, "rows_read": result.rows_read, "inserted": result.inserted,
@@ -271,9 +271,9 @@ def evaluate(
         "defaults. A policy other than the one in force needs the admin role and is audited."))] = None,
 ) -> None:
     """Evaluate every record against the CRTA rules; decisions are appended, never overwritten."""
-    from clearterm.evaluate import evaluate_store
+    from clearterm.services.evaluate import evaluate_store
 
-    from clearterm.access import AccessDenied, EXIT_DENIED, policy_in_force, record_event, record_policy_change
+    from clearterm.services.access import AccessDenied, EXIT_DENIED, policy_in_force, record_event, record_policy_change
     from clearterm.domain.policy import Policy
 
     requested = _policy(policy_file) if policy_file is not None else None
@@ -442,7 +442,7 @@ def synth(
     dirty: Annotated[float, typer.Option(min=0, max=100, help="Percentage of rows with one deliberate defect.")] = 0.0,
 ) -> None:
     """Write realistic synthetic canonical CSV (names and addresses are invented)."""
-    from clearterm.synth import generate
+    from clearterm.devtools.synth import generate
 
     if show_progress():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -459,11 +459,11 @@ def synth(
 # -- extensions ---------------------------------------------------------------------------------
 # Each module registers its own commands; one missing (not yet written) is skipped.
 EXTENSIONS = (
-    "clearterm.cli_review",  # decide, queue, audit verify, export reviews
-    "clearterm.cli_tui",  # review (the Textual workstation)
-    "clearterm.cli_batch",  # batch create/list/show/sign/verify, keys demo
-    "clearterm.cli_access",  # users, ssh-config
-    "clearterm.cli_demo",  # demo
+    "clearterm.cli.review",  # decide, queue, audit verify, export reviews
+    "clearterm.cli.tui",  # review (the Textual workstation)
+    "clearterm.cli.batch",  # batch create/list/show/sign/verify, keys demo
+    "clearterm.cli.access",  # users, ssh-config
+    "clearterm.cli.demo",  # demo
 )
 
 

@@ -1,7 +1,7 @@
 """Demo: export the two sample batches with throw-away DEMO keys, verify them,
 and optionally render the first page of each document type to PNG.
 
-    python -m clearterm.documents.demo OUT_DIR [--png DOCS_DIR] [--dpi 100]
+    python -m clearterm.devtools.demo_export OUT_DIR [--png DOCS_DIR] [--dpi 100]
 
 PNG rendering needs ``pdftoppm`` (Debian package poppler-utils).
 """
@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import export_batch, make_demo_keys, verify_batch
-from .sample import golden_batches
+from clearterm.documents import export_batch, make_demo_keys, verify_batch
+from clearterm.devtools.sample_batches import golden_batches
 
 #: (png name, batch track, document path, page)
 PNG_PAGES = (

@@ -61,7 +61,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from clearterm import synth_names as names
+from clearterm.devtools import names as names
 from clearterm.domain.dates import parse_date
 from clearterm.domain.record import CANONICAL_FIELDS
 
@@ -676,13 +676,13 @@ def generate(
     if not 0.0 <= dirty_pct <= 100.0:  # also rejects NaN
         raise ValueError("dirty_pct must be between 0 and 100")
     if CANONICAL_FIELDS != _ORDER:  # pragma: no cover - guards a change to the record
-        raise RuntimeError("clearterm.synth writes an outdated column order; update _ORDER")
+        raise RuntimeError("clearterm.devtools.synth writes an outdated column order; update _ORDER")
 
     path = Path(out)
     gz = path.name.lower().endswith(".gz")
     tables = _tables()
-    rng = random.Random(f"clearterm.synth/{seed}/rows")
-    drng = random.Random(f"clearterm.synth/{seed}/dirty")
+    rng = random.Random(f"clearterm.devtools.synth/{seed}/rows")
+    drng = random.Random(f"clearterm.devtools.synth/{seed}/dirty")
     dr = drng.random
     n_dirty = min(records, round(records * dirty_pct / 100))
     dirty_left = n_dirty

@@ -29,12 +29,12 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
 
         You (the login user) are made the demo store's admin, reviewer and signer.
         """
-        from clearterm.cli import stats
+        from clearterm.cli.main import stats
         from clearterm.domain.policy import Policy
-        from clearterm.evaluate import evaluate_store
+        from clearterm.services.evaluate import evaluate_store
         from clearterm.ingest import InputError, ingest_file
         from clearterm.storage.reviews import refresh_search_index
-        from clearterm.synth import generate
+        from clearterm.devtools.synth import generate
 
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         synthetic = directory / "synthetic.csv"
@@ -63,7 +63,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
                 _export(store, directory / "export", who, out)
         stats()
         out.print(f"\nDemo store: {state.db}  (you are its admin, reviewer and signer: {who})", markup=False)
-        from clearterm.cli_tui import has_terminal
+        from clearterm.cli.tui import has_terminal
 
         if review and has_terminal():
             from clearterm.tui import run_review
@@ -75,7 +75,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
 
 def _demo_user(store, fail) -> str:
     """The login user, made admin + reviewer + signer of the demo store (the first user there)."""
-    from clearterm import access
+    from clearterm.services import access
 
     try:
         who = access.acting_user(None)
@@ -90,7 +90,7 @@ def _demo_user(store, fail) -> str:
 
 
 def _export(store, out_dir: Path, who: str, out) -> None:
-    from clearterm.batches import sign_demo_batch
+    from clearterm.services.batches import sign_demo_batch
 
     result = sign_demo_batch(store, out_dir, actor=who)
     out.print(f"DEMO ONLY keys (a throw-away self-signed test CA, never for court use): {result.keys_dir}",

@@ -42,7 +42,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from clearterm import access
+from clearterm.services import access
 from clearterm.documents import model as dm
 from clearterm.documents.export import lock_dir, remove_stale_staging, stage_batch, staging_name
 from clearterm.documents.manifest import MANIFEST, MANIFEST_SIG
@@ -831,7 +831,7 @@ def write_passphrase(path: Path, passphrase: str) -> Path:
 def _demo_decide(store: Store, track: str, actor: str, n: int) -> int:
     """DEMO convenience: decide up to ``n`` pending cases of ``track`` (petitions: every third
     one objected with a demo note). Returns how many were decided."""
-    from clearterm import review
+    from clearterm.services import review
     from clearterm.storage.reviews import current_version
 
     rows = store.conn.execute(

@@ -1,7 +1,7 @@
 """``clearterm batch create|list|show|rebuild|drop|sign|verify`` and ``clearterm keys demo``.
 
 Registered on the main app by :func:`register` (called from ``clearterm.cli``).
-The work is in :mod:`clearterm.batches`; this module parses options, asks for
+The work is in :mod:`clearterm.services.batches`; this module parses options, asks for
 the key's passphrase and prints.
 
 Exit codes: 0 done; 1 ``batch verify`` found a problem; 2 the request was
@@ -31,7 +31,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         out.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def actor(explicit: str | None) -> str:
-        from clearterm import access
+        from clearterm.services import access
 
         try:
             return access.acting_user(explicit)
@@ -41,7 +41,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             raise fail(str(exc)) from None
 
     def refused(exc: Exception):
-        from clearterm import access, batches
+        from clearterm.services import access, batches
 
         return fail(str(exc), access.EXIT_DENIED if isinstance(exc, batches.BatchDenied) else 2)
 
@@ -59,7 +59,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         user: Annotated[Optional[str], USER_OPTION] = None,
     ) -> None:
         """Gather the decided cases of a track not in a batch yet into a new open batch."""
-        from clearterm import batches
+        from clearterm.services import batches
 
         who = actor(user)
         store = store_for_command(create=False)
@@ -81,7 +81,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         from rich import box
         from rich.table import Table
 
-        from clearterm import batches
+        from clearterm.services import batches
 
         store = store_for_command(create=False)
         with store:
@@ -104,7 +104,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         from rich import box
         from rich.table import Table
 
-        from clearterm import batches
+        from clearterm.services import batches
 
         store = store_for_command(create=False)
         with store:
@@ -150,7 +150,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         user: Annotated[Optional[str], USER_OPTION] = None,
     ) -> None:
         """Refresh an open batch after its cases changed (changed ones still decided stay; others leave)."""
-        from clearterm import batches
+        from clearterm.services import batches
 
         who = actor(user)
         store = store_for_command(create=False)
@@ -169,7 +169,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         user: Annotated[Optional[str], USER_OPTION] = None,
     ) -> None:
         """Delete an open batch; its cases can go into a new one. Signed batches cannot be dropped."""
-        from clearterm import batches
+        from clearterm.services import batches
 
         who = actor(user)
         store = store_for_command(create=False)
@@ -193,7 +193,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         user: Annotated[Optional[str], USER_OPTION] = None,
     ) -> None:
         """Render and sign every document of an open batch, write the signed manifest, freeze the batch."""
-        from clearterm import batches
+        from clearterm.services import batches
         from clearterm.documents.verify import quiet_libraries
 
         quiet_libraries()
@@ -231,7 +231,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
         workers: Annotated[Optional[int], typer.Option(min=1, help="Processes for the PDF checks.")] = None,
     ) -> None:
         """Check every signature, every manifest hash and the audit anchor; exit 1 naming what is wrong."""
-        from clearterm import batches
+        from clearterm.services import batches
         from clearterm.documents.verify import quiet_libraries
 
         quiet_libraries()
@@ -270,7 +270,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
                                ] = "Demo Signer",
     ) -> None:
         """A self-signed test CA and a signer PKCS#12, FOR DEMOS AND TESTS ONLY (never for filing)."""
-        from clearterm.batches import write_passphrase
+        from clearterm.services.batches import write_passphrase
         from clearterm.documents import make_demo_keys
         from clearterm.documents.keys import P12_FILE
 
@@ -299,7 +299,7 @@ def _passphrase(path: Path | None, fail) -> str:
 
 
 def _sign_with_progress(store, batches, batch_ref, who, key, passphrase, out_dir, workers, err):
-    from clearterm.cli import show_progress
+    from clearterm.cli.main import show_progress
 
     if not show_progress():
         return batches.sign_batch(store, batch_ref, signer=who, p12_path=key, passphrase=passphrase,

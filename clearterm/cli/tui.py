@@ -26,7 +26,7 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
                                                          "user); recorded on every action.")] = None,
     ) -> None:
         """Open the review workstation: step through the queue and decide (keys: ? for help)."""
-        from clearterm.cli import actor_for
+        from clearterm.cli.main import actor_for
         from clearterm.tui import run_review
         from clearterm.tui.keymap import KeymapError
 

@@ -112,8 +112,8 @@ def sudoers_line(*, group: str, service_user: str, clearterm: Path, db: Path) ->
 
 
 def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> None:
-    from clearterm import access
-    from clearterm.access import EXIT_DENIED
+    from clearterm.services import access
+    from clearterm.services.access import EXIT_DENIED
 
     def say(text: str) -> None:
         out.print(text, markup=False, highlight=False, soft_wrap=True)

@@ -1,0 +1,5 @@
+"""python -m clearterm.cli"""
+
+from clearterm.cli.main import main
+
+main()
