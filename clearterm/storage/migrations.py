@@ -282,7 +282,8 @@ def _load_feature_migrations() -> None:
     import importlib
 
     for name in ("clearterm.storage.migration_0004_users", "clearterm.storage.migration_0005_batches",
-                 "clearterm.storage.migration_0006_cases_index"):
+                 "clearterm.storage.migration_0006_cases_index",
+                 "clearterm.storage.migration_0007_source_lines"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
