@@ -41,7 +41,7 @@ def describe(value: str) -> str:
     if not v:
         return "an empty value"
     if v.isdigit():
-        return f"a {len(v):,}-digit number"
+        return f"{_a(len(v))} {len(v):,}-digit number"
     if len(v) <= 24 and any(ch.isdigit() for ch in v):
         try:
             float(v)
@@ -50,7 +50,12 @@ def describe(value: str) -> str:
             pass
         if _DATE_LIKE.match(v):
             return f"a date-like value shaped {value_shape(v)}"
-    return f"a {len(v):,}-character text"
+    return f"{_a(len(v))} {len(v):,}-character text"
+
+
+def _a(n: int) -> str:
+    """The article before a spoken number: 'an 8-digit', 'an 11-character', 'a 12-character'."""
+    return "an" if str(n).startswith("8") or n in (11, 18) or 11_000 <= n < 12_000 or 18_000 <= n < 19_000 else "a"
 
 
 def _show(field: str, value: str) -> str:
