@@ -81,6 +81,11 @@ def corpus() -> tuple[bytes, dict[int, tuple[str | None, str]], int]:
     return data, expect, good
 
 
+def malformed_lines(path) -> int:
+    data = path.read_bytes()
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
 @pytest.fixture
 def malformed(tmp_path):
     data, expect, good = corpus()
@@ -96,6 +101,9 @@ def test_each_bad_row_gets_its_reason(store, malformed):
     assert r.quarantined == len(expect)
     assert r.inserted == good
     assert r.rows_read == len(expect) + good
+    # every physical line: the header, the good rows (G4 spans two lines), the bad ones, one blank
+    assert r.lines == malformed_lines(path) == 1 + (good + 1) + len(expect) + 1
+    assert (r.header_lines, r.lines_stored, r.lines_quarantined, r.blank_lines) == (1, good + 1, len(expect), 1)
     got = {line: (field, msg) for line, field, msg in
            store.conn.execute("SELECT line, field, message FROM quarantine")}
     assert set(got) == set(expect)
@@ -133,6 +141,8 @@ def test_the_same_corpus_as_jsonl_gz(store, tmp_path):
         fh.write("\n".join(lines) + "\n")
     r = ingest_file(store, p, today=TODAY)
     assert (r.rows_read, r.inserted, r.quarantined) == (6, 1, 5)
+    assert (r.lines, r.header_lines, r.lines_stored, r.lines_quarantined, r.blank_lines) == (7, 0, 1, 5, 1)
+    assert r.balanced
     got = dict(store.conn.execute("SELECT line, message FROM quarantine"))
     assert "not a valid calendar date" in got[2]
     assert "statute is empty" in got[3]
