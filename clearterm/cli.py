@@ -142,6 +142,8 @@ def ingest(
             try:
                 result = _ingest_one(store, src, fmt, bound, ingest_file)
             except InputError as exc:
+                if getattr(exc, "result", None) is not None:  # a truncated .gz: its first rows are stored
+                    _audit_ingest(store, who, src, exc.result)
                 raise fail(str(exc)) from None
             _audit_ingest(store, who, src, result)
             out.print(result.summary(), markup=False, soft_wrap=True)
@@ -160,7 +162,9 @@ def _audit_ingest(store, who: str, src, result) -> None:
 
     detail = {"file": src.path.name, "format": result.format, "source_id": result.source_id,
               "sha256": result.sha256, "rows_read": result.rows_read, "inserted": result.inserted,
-              "updated": result.updated, "unchanged": result.unchanged, "quarantined": result.quarantined}
+              "updated": result.updated, "unchanged": result.unchanged, "quarantined": result.quarantined,
+              "lines": result.lines, "lines_quarantined": result.lines_quarantined, "encoding": result.encoding,
+              "stopped_line": result.stopped_line}
     record_event(store, actor=who, event="ingest", detail=detail)
 
 

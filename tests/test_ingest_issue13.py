@@ -201,6 +201,10 @@ def test_a_truncated_gz_names_the_line_and_keeps_the_rows_before(tmp_path):
     with sqlite3.connect(db) as c:
         assert c.execute("SELECT count(*) FROM records").fetchone()[0] == complete - 1
         assert c.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+        lines = c.execute("SELECT lines_read, lines_stored, stopped_line FROM sources").fetchone()
+        assert lines == (complete, complete - 1, complete + 1)
+        (detail,) = c.execute("SELECT detail FROM audit WHERE event = 'ingest'").fetchone()
+        assert json.loads(detail)["stopped_line"] == complete + 1 and json.loads(detail)["inserted"] == complete - 1
     # a rerun says the same, stores nothing twice
     again = cli(db, "ingest", str(p), "--today", "2026-01-01")
     assert again.returncode == 2 and f"line {complete + 1:,}" in again.stderr

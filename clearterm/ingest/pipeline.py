@@ -554,7 +554,7 @@ def ingest_file(
     result, lines_done = _start(store, src, adapter)
     if result.already:
         if result.stopped_line:
-            raise DataStops(src.path.name, result.stopped_line)
+            raise _stopped(src, result)
         return result
     if parallel is None:
         parallel = src.size >= PARALLEL_MIN_BYTES
@@ -582,7 +582,7 @@ def ingest_file(
                     progress(last)
         writer.commit()
         if result.stopped_line:
-            raise DataStops(src.path.name, result.stopped_line)
+            raise _stopped(src, result)
     except BaseException:
         writer.abort(sys.exc_info())
         raise
@@ -591,6 +591,12 @@ def ingest_file(
             stage.detach(store.conn)
             stage.remove()
     return result
+
+
+def _stopped(src: SourceFile, result: IngestResult) -> DataStops:
+    exc = DataStops(src.path.name, result.stopped_line or 0)
+    exc.result = result
+    return exc
 
 
 def _segments(src: SourceFile, adapter: Adapter, lines_done: int) -> list[Segment]:

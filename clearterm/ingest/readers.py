@@ -47,6 +47,7 @@ class DataStops(InputError):
             f"{name}: the compressed data stops in line {line:,} (the .gz file is truncated or damaged); "
             f"the rows before line {line:,} are stored, nothing after it can be read")
         self.line = line
+        self.result = None  # the ingest's result (rows and lines stored before the stop), when known
 
 
 @dataclass(slots=True)
