@@ -259,6 +259,14 @@ def test_an_unknown_encoding_is_refused(tmp_path):
     assert out.returncode == 2 and "utf-16" in out.stderr
 
 
+@pytest.mark.parametrize("name", ["utf-16", "utf-32", "utf-7", "unicode_escape", "no-such-codec"])
+def test_encodings_that_cannot_be_read_line_by_line_are_refused(tmp_path, name):
+    p = cp1252_file(tmp_path)
+    with pytest.raises(InputError) as exc:
+        open_source(p, encoding=name)
+    assert name in str(exc.value)
+
+
 @pytest.mark.parametrize("accents", [True, False])
 def test_a_single_stray_byte_stays_one_quarantined_row(store, tmp_path, accents):
     lines = [row(f"U{i}", first_name="Se\u00e1n" if accents else "Sean").encode() for i in range(300)]

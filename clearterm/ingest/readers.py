@@ -126,7 +126,7 @@ def check_encoding(name: str | None) -> str | None:
         same = probe.encode(info.name) == probe.encode("ascii") and b"\n".decode(info.name) == "\n"
     except (UnicodeError, LookupError):
         same = False
-    if not same:
+    if not same or info.name == "utf-7":  # UTF-7 also decodes "+2AA-" to a lone surrogate
         raise InputError(f"encoding {name!r} is not supported (it does not spell ASCII as ASCII);"
                          " use for example utf-8, cp1252 or latin-1")
     return info.name
