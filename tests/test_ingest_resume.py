@@ -1,5 +1,6 @@
-"""kill -9 in the middle of an ingest: the store passes PRAGMA integrity_check, and rerunning the same
-command stores every row exactly once, with every physical line accounted for and no stray files."""
+"""kill -9 in the middle of an ingest: the store passes PRAGMA integrity_check and audit verify, and
+rerunning the same command stores every row exactly once, every physical line accounted for, no
+stray files."""
 
 from __future__ import annotations
 
@@ -98,6 +99,13 @@ def test_kill9_then_rerun(tmp_path, login):
     assert f"lines {total_lines:,} = header 1 + stored {ROWS - bad + multi:,}" in out.stdout
     # no scratch file of the killed run is left beside the store
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("s.db.")] == []
+    # the audit chain holds: the killed run wrote no audit entry, the rerun one
+    from clearterm.storage import open_store
+    from clearterm.storage.audit import verify_chain
+
+    with open_store(db) as s:
+        assert verify_chain(s.conn).ok
+        assert s.scalar("SELECT count(*) FROM audit WHERE event = 'ingest'") == 1
     # and a third run changes nothing
     again = subprocess.run(_cmd(db, f), env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "already ingested" in again.stdout
