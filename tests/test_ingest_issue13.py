@@ -158,6 +158,15 @@ def test_one_bad_row_is_quarantined_and_the_rest_lands(store, tmp_path, kind, pa
     assert status == "complete"
 
 
+@pytest.mark.parametrize("kind", ["jsonl-4301-digit-integer", "jsonl-nested-3000", "jsonl-lone-surrogate-value"])
+def test_a_killer_first_line_of_json_lines_is_one_quarantined_row(store, tmp_path, kind):
+    p = tmp_path / "first.jsonl"
+    p.write_text("\n".join([KILLERS[kind][1](), *_jsonl_rows(50)]) + "\n", encoding="utf-8")
+    r = ingest_file(store, p, today=TODAY)
+    assert (r.inserted, r.quarantined, r.lines) == (50, 1, 51)
+    assert store.scalar("SELECT line FROM quarantine") == 1
+
+
 def test_a_lone_surrogate_is_never_stored(store, tmp_path):
     rows = [{"record_id": "S1", "case_number": "C\ud800", "statute": "s", "disposition": "d"},
             {"record_id": "S2", "case_number": "C", "statute": "s", "disposition": "d", "court": "\udc00"},

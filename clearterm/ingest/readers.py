@@ -190,14 +190,17 @@ def open_source(path: str | Path, encoding: str | None = None) -> SourceFile:
     stripped = first_text.strip()
     if stripped.startswith("{"):
         src.kind = "jsonl"
-        try:
-            obj = json.loads(stripped)
-        except json.JSONDecodeError:
-            raise InputError(f"{name}: line 1 is not valid JSON; expected JSON Lines") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"{name}: line 1 is not a JSON object; expected JSON Lines")
-        src.header = [str(k).strip().lower() for k in obj]
-        return src
+        # The columns are the keys of the first line that is a JSON object: a first line that
+        # is one bad row (nested too deeply, a 5,000-digit number) is quarantined like any other.
+        for ln in lines[:200]:
+            try:
+                obj = json.loads(_decode(ln, src.encoding) or "")
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(obj, dict):
+                src.header = [str(k).strip().lower() for k in obj]
+                return src
+        raise InputError(f"{name}: line 1 is not a valid JSON object, nor any line after it; expected JSON Lines")
     if stripped.startswith("[") or stripped.startswith("<") or stripped.startswith("%PDF"):
         raise InputError(f"{name}: not CSV or JSON Lines (looks like a JSON array, XML/HTML or PDF)")
     header = next(csv.reader([first_text.lstrip("\ufeff")]))
@@ -209,7 +212,8 @@ def open_source(path: str | Path, encoding: str | None = None) -> SourceFile:
                 )
     src.header = [h.strip().lower() for h in header]
     if len(set(src.header)) != len(src.header):
-        dupes = sorted({h for h in src.header if src.header.count(h) > 1})
+        dupes = sorted({_key_name(h) or "(a name with other characters)" for h in src.header
+                        if src.header.count(h) > 1})
         raise InputError(f"{name}: duplicate column(s) in header: {', '.join(dupes)}")
     return src
 
