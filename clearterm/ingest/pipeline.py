@@ -186,15 +186,19 @@ def _read(src: SourceFile, adapter: Adapter, today_iso: str, segment: Segment | 
 def produce(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str,
             chunk_rows: int, stage: Staging | None = None,
             segment: Segment | None = None) -> Iterator[tuple[str, object, int]]:
-    """Yield ("chunk", items, last_line) in file order, then ("groups", items, last_line).
+    """Yield ("chunk", (items, blank_lines), last_line) in file order, then
+    ("groups", (items, blank_lines, last_physical_line, stopped_line), last_line).
 
     Rows at or before ``lines_done`` were committed by an interrupted run and are
     skipped, except rows of charges that appear more than once: those are always
-    applied together, in the final transaction.
+    applied together, in the final transaction. Blank lines are counted with the chunk they
+    fall in (those at or before ``lines_done`` were counted by the interrupted run).
+    ``stopped_line``: where a compressed file's data stops (the rows before it are yielded).
 
-    With ``stage``, a chunk's valid rows go into the staging file instead, and the
-    message is ("staged", (first_rowid, last_rowid, quarantined_items), last_line).
-    With ``segment`` (files without repeated charges only), only that part of the file is read.
+    With ``stage``, a chunk's valid rows go into the staging file instead, and the message is
+    ("staged", (first_rowid, last_rowid, quarantined_items, lines_of_staged_rows, blank_lines),
+    last_line). With ``segment`` (files without repeated charges only), only that part of the
+    file is read.
     """
     emit = _stager(stage) if stage is not None else (lambda chunk, blanks, last: ("chunk", (chunk, blanks), last))
     dup_keys: set[str] = set()
