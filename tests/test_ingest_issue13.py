@@ -104,6 +104,23 @@ def test_a_failed_multiline_record_is_quarantined_by_its_first_line(store, tmp_p
     assert r.balanced
 
 
+def test_stray_quotes_that_frame_good_rows_in_a_valid_record_do_not_swallow_them(store, tmp_path):
+    # a quote opens offense_description on line 2 and a stray quote 4 lines later closes it: the
+    # join has the header's width and valid values, but lines inside it have the shape of rows
+    i = CANONICAL_FIELDS.index("offense_description")
+    a = row("A1").split(",")
+    b = row("B1").split(",")
+    first = ",".join(a[:i] + ['"POSS'])
+    last = ",".join(['END"'] + b[i + 1:])
+    lines = [HEADER, first, row("G1"), row("G2"), row("G3"), last, row("G4")]
+    p = tmp_path / "framed.csv"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = ingest_file(store, p, today=TODAY)
+    assert {"G1", "G2", "G3", "G4"} <= ids(store)
+    assert "A1" not in ids(store)
+    assert r.balanced and r.lines == 7
+
+
 def test_ingest_and_status_print_the_line_reconciliation(tmp_path):
     p = stray_quote_file(tmp_path)
     db = tmp_path / "s.db"

@@ -478,8 +478,10 @@ def _iter_csv(src: SourceFile, segment: Segment | None = None,
 
     A line with an odd number of quotes opens a multi-line record. If the joined record
     cannot be read (an unterminated quote swallowed the lines after it, or one of its lines is
-    not text), or the caller sends :data:`SPLIT` for it, only its first line is a (quarantined)
-    row and the following lines are read again on their own, so one stray quote costs one row.
+    not text), a line inside it has the shape of a whole row (as many commas as the header: a
+    second stray quote closed the first), or the caller sends :data:`SPLIT` for it, only its
+    first line is a (quarantined) row and the following lines are read again on their own, so
+    one stray quote costs one row.
     """
     width = len(src.header)
     enc = src.encoding
@@ -508,7 +510,9 @@ def _iter_csv(src: SourceFile, segment: Segment | None = None,
             acc.append(more)
             quotes += more[1].count(b'"')
             size += len(more[1])
-        if quotes % 2 == 0:
+        if quotes % 2 == 0 and not (width >= 3 and any(x.count(b",") >= width - 1 for _, x in acc[1:-1])):
+            # (a line wholly inside the quoted field with the shape of a whole row, as many commas as
+            # the header: two stray quotes framing good rows, never a real record's text)
             row = _csv_row(n, b"\n".join(x for _, x in acc), width, enc)
             row.nlines = len(acc)
             if row.problem is None:
