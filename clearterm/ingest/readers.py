@@ -11,6 +11,7 @@ import codecs
 import csv
 import gzip
 import hashlib
+import itertools
 import json
 import re
 import zlib
@@ -360,8 +361,9 @@ def _physical_lines(src: SourceFile, segment: Segment | None,
                 if src.gzipped:
                     yield from _gz_lines(src, fh, stats)
                     return
-                for n, b in enumerate(fh, start=1):  # noqa: B007 - n is the last line, for stats
-                    yield n, b
+                counter = itertools.count(1)
+                yield from zip(counter, fh)  # (C-level iteration: the common path, kept fast)
+                n = next(counter) - 2  # zip drew one number more before it saw the end of the file
                 return
             fh.seek(segment.start)
             left = segment.end - segment.start if segment.end is not None else None
