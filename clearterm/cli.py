@@ -210,6 +210,8 @@ def masked_reason(field: str | None, message: str) -> str:
         return message  # a field alone, or a value by its shape already (this version)
     rest = message[len(field) + 1:]
     cut = rest.rfind(" is ")
+    if cut < 0:
+        cut = rest.find(" repeats line ")  # 'record_id VALUE repeats line 2 of this file'
     if rest.startswith("is ") or cut < 0:
         return message
     from clearterm.ingest.validate import value_shape

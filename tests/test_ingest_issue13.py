@@ -360,3 +360,12 @@ def test_messages_show_values_by_shape_only(store, tmp_path):
     for m in msgs:
         for value in ("Quillfeatherz", "1961-04-02", "1961-13-02", "2099-01-01", "12CR0001"):
             assert value not in m, m
+
+
+def test_quarantine_masks_values_that_stores_of_earlier_versions_quoted():
+    from clearterm.cli import masked_reason
+
+    old = masked_reason("record_id", "record_id Quillfeatherz repeats line 2 of this file")
+    assert "Quillfeatherz" not in old and old.endswith("repeats line 2 of this file")
+    new = "offense_date (a 13-character text) is not a recognised date format"
+    assert masked_reason("offense_date", new) == new
