@@ -251,24 +251,26 @@ def test_a_small_truncated_gz_keeps_its_rows_too(store, tmp_path):
 
 
 # -- 4. a file in another encoding ------------------------------------------------------------
-def cp1252_file(tmp_path):
+def cp1252_file(tmp_path, every: int = 3):
     lines = [HEADER]
     for i in range(300):
-        lines.append(row(f"W{i}", first_name="Jos\u00e9" if i % 3 == 1 else "Ann",
+        lines.append(row(f"W{i}", first_name="Jos\u00e9" if i % every == 1 % every else "Ann",
                          city="Chicago\u2019s" if i == 299 else "Chicago"))
     p = tmp_path / "export.csv"
     p.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
     return p
 
 
-def test_a_cp1252_file_is_refused_in_one_line(tmp_path):
-    p = cp1252_file(tmp_path)
+@pytest.mark.parametrize("every", [3, 1, 50])  # accented names on a third, all, or a few rows
+def test_a_cp1252_file_is_refused_in_one_line(tmp_path, every):
+    p = cp1252_file(tmp_path, every)
     db = tmp_path / "s.db"
     out = cli(db, "ingest", str(p), "--today", "2026-01-01")
     assert out.returncode == 2
     msg = [ln for ln in out.stderr.splitlines() if ln.strip()]
     assert len(msg) == 1, out.stderr
-    assert "export.csv" in msg[0] and "line 3" in msg[0] and "--encoding cp1252" in msg[0]
+    first_bad = 2 if every == 1 else 3
+    assert "export.csv" in msg[0] and f"line {first_bad}" in msg[0] and "--encoding cp1252" in msg[0]
     with sqlite3.connect(db) as c:
         assert c.execute("SELECT count(*) FROM records").fetchone()[0] == 0
     ok = cli(db, "ingest", "--encoding", "cp1252", str(p), "--today", "2026-01-01")

@@ -182,8 +182,11 @@ def open_source(path: str | Path, encoding: str | None = None) -> SourceFile:
         hint = "" if codec else ": if it was saved as cp1252 or latin-1, use --encoding cp1252"
         raise InputError(f"{name}: line 1 is not {_enc_label(src.encoding)} text (binary data or another"
                          f" encoding{hint}); expected CSV or JSON Lines")
-    bad = sum(1 for ln in lines[:200] if _decode(ln, src.encoding) is None or b"\x00" in ln)
-    if bad * 2 > min(len(lines), 200):
+    # Binary data: NUL bytes, which text in no encoding holds. (Bytes that are merely not UTF-8
+    # are an encoding question, answered by _check_utf8; other control characters cost their row.)
+    binary = sum(1 for ln in lines[:200] if b"\x00" in ln)
+    undecodable = sum(1 for ln in lines[:200] if _decode(ln, src.encoding) is None) if codec else 0
+    if max(binary, undecodable) * 2 > min(len(lines), 200):
         raise InputError(f"{name}: mostly undecodable or binary content; expected {_enc_label(src.encoding)}"
                          " CSV or JSON Lines")
     if codec is None:
