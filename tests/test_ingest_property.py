@@ -52,6 +52,9 @@ def test_every_row_is_accounted_for(tmp_path_factory, rows, raw_tail, crlf):
         assert res.inserted == stored
         assert res.quarantined == quarantined
         assert stored + quarantined == res.rows_read
+        # and every physical line: header + lines of stored rows + lines of quarantined rows + blank
+        assert res.lines == body.count("\n")
+        assert res.lines == res.header_lines + res.lines_stored + res.lines_quarantined + res.blank_lines
         # every non-blank data line (a row may span lines only inside quotes) is a row read
         assert res.rows_read >= sum(1 for t in raw_tail if t.strip()) // 2
         # and no row is invented: at most one per physical line. (Not one per written row: a row

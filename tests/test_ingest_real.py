@@ -25,6 +25,11 @@ def test_real_files_reconcile(store, realdata):
     assert (s.rows_read, s.inserted, s.updated, s.unchanged, s.quarantined) == (4329, 3719, 606, 4, 0)
     for r in (d, v, s):
         assert r.balanced
+    # every physical line: the header and one line per row (no blank or multi-line rows)
+    for r, f in ((d, DISPOSITIONS), (v, DIVERSION), (s, SENTENCING)):
+        physical = f.read_bytes().count(b"\n")
+        assert (r.lines, r.header_lines, r.lines_stored, r.lines_quarantined, r.blank_lines) == \
+               (physical, 1, r.rows_read, 0, 0)
     assert store.scalar("SELECT count(*) FROM records") == 2771 + 3517 + 3719
     assert store.scalar("SELECT count(*) FROM record_history") == 606
     # reconciliation is stored with the source

@@ -180,7 +180,7 @@ def test_segments_read_exactly_what_the_whole_file_reads(tmp_path, parts):
     whole = key(iter_rows(src))
     pieced = [x for seg in segments for x in key(iter_rows(src, seg))]
     assert pieced == whole
-    assert any(p and p[1] == "unterminated quoted field" for _, _, p in whole)
+    assert any(p and p[1].startswith("unterminated quoted field") for _, _, p in whole)
 
 
 def test_jsonl_segments_read_exactly_what_the_whole_file_reads(tmp_path):

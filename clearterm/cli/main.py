@@ -121,8 +121,9 @@ def ingest(
     files: Annotated[list[Path], typer.Argument(help="CSV or JSON Lines files (optionally .gz).", show_default=False)],
     fmt: Annotated[str, typer.Option("--format", help="auto, canonical or ccsao (Dispositions, Sentencing, Diversion exports).")] = "auto",
     today: Annotated[Optional[str], typer.Option(help="Treat dates after this day as errors (default: today).")] = None,
+    encoding: Annotated[Optional[str], typer.Option(help="The files' text encoding, e.g. cp1252 (default: UTF-8; a file in another encoding is refused).")] = None,
 ) -> None:
-    """Load extracts: every row is stored or quarantined with a reason; prints a reconciliation."""
+    """Load extracts: every row is stored or quarantined with a reason; prints a reconciliation of rows and lines."""
     from clearterm.domain.dates import DateError, parse_date
     from clearterm.ingest import InputError, ingest_file
     from clearterm.ingest.adapters import choose_adapter
@@ -135,7 +136,7 @@ def ingest(
     # Check every file before touching the store, so one bad file leaves it untouched.
     # Each file is read (and hashed) once here; ingest reuses the opened source.
     try:
-        sources = [open_source(f) for f in files]
+        sources = [open_source(f, encoding) for f in files]
         for src in sources:
             choose_adapter(src, fmt)
     except InputError as exc:
@@ -148,6 +149,8 @@ def ingest(
             try:
                 result = _ingest_one(store, src, fmt, bound, ingest_file)
             except InputError as exc:
+                if getattr(exc, "result", None) is not None:  # a truncated .gz: its first rows are stored
+                    _audit_ingest(store, who, src, exc.result)
                 raise fail(str(exc)) from None
             _audit_ingest(store, who, src, result)
             out.print(result.summary(), markup=False, soft_wrap=True)
@@ -166,7 +169,9 @@ def _audit_ingest(store, who: str, src, result) -> None:
 
     detail = {"file": src.path.name, "format": result.format, "source_id": result.source_id,
               "sha256": result.sha256, "rows_read": result.rows_read, "inserted": result.inserted,
-              "updated": result.updated, "unchanged": result.unchanged, "quarantined": result.quarantined}
+              "updated": result.updated, "unchanged": result.unchanged, "quarantined": result.quarantined,
+              "lines": result.lines, "lines_quarantined": result.lines_quarantined, "encoding": result.encoding,
+              "stopped_line": result.stopped_line}
     record_event(store, actor=who, event="ingest", detail=detail)
 
 
@@ -209,10 +214,12 @@ def masked_reason(field: str | None, message: str) -> str:
     earlier versions quoted the bad value of any non-personal field, which in a shifted column
     can be a name or an address. The shape still tells records staff what went wrong.
     """
-    if not field or not message.startswith(field + " "):
-        return message
+    if not field or not message.startswith(field + " ") or message.startswith(field + " ("):
+        return message  # a field alone, or a value by its shape already (this version)
     rest = message[len(field) + 1:]
     cut = rest.rfind(" is ")
+    if cut < 0:
+        cut = rest.find(" repeats line ")  # 'record_id VALUE repeats line 2 of this file'
     if rest.startswith("is ") or cut < 0:
         return message
     from clearterm.ingest.validate import value_shape
@@ -238,6 +245,17 @@ def status() -> None:
         ):
             s.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
         out.print(s)
+        lt = Table("id", "lines", "header", "stored", "quarantined", "blank", "note", title="Lines of each source")
+        for sid, lines, *parts, stopped in store.conn.execute(
+            "SELECT id, lines_read, header_lines, lines_stored, lines_quarantined, blank_lines, stopped_line"
+            " FROM sources ORDER BY id"
+        ):
+            if lines is None:
+                lt.add_row(str(sid), "-", "", "", "", "", "not counted (running, or ingested before lines were)")
+                continue
+            note = f"data stops in line {stopped:,}" if stopped else ""
+            lt.add_row(str(sid), f"{lines:,}", *[f"{v or 0:,}" for v in parts], note)
+        out.print(lt)
 
 
 # -- evaluation ---------------------------------------------------------------------------------

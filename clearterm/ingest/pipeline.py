@@ -4,7 +4,12 @@ Rows are processed in chunks; each chunk's records, quarantine entries and the
 source's counters are committed in one transaction, so a run killed at any
 moment resumes from its last committed chunk when the same command is rerun.
 
-Reconciliation: ``rows_read = inserted + updated + unchanged + quarantined``.
+Reconciliation, of rows and of physical lines (docs/canonical-format.md):
+``rows_read = inserted + updated + unchanged + quarantined`` and
+``lines = header + lines stored + lines quarantined + blank lines``, where a row's lines are the
+physical lines it spans (one, or more for a CSV record with quoted line breaks) and "lines
+stored" are those of rows inserted, updated or unchanged. ``lines`` is counted by the reader,
+independently of the rows, so the second sum proves that no line was skipped.
 
 Where one charge appears on several rows of a file (CCSAO sentencing), those rows
 are applied in priority order (not-current first; the current sentence, else the
@@ -27,7 +32,17 @@ from datetime import date, datetime, timezone
 
 from clearterm.services.bulk import Staging, gc_paused, produced, produced_by_many
 from clearterm.ingest.adapters import COL, COLUMNS, Adapter, RowProblem, choose_adapter
-from clearterm.ingest.readers import RawRow, Segment, SourceFile, iter_rows, open_source, split_segments
+from clearterm.ingest.readers import (
+    SPLIT,
+    DataStops,
+    RawRow,
+    ReadStats,
+    Segment,
+    SourceFile,
+    iter_rows,
+    open_source,
+    split_segments,
+)
 from clearterm.ingest.validate import validate
 from clearterm.storage.store import Store
 
@@ -58,13 +73,14 @@ _COPY_STAGED_SQL = (
     "ON CONFLICT(record_id) DO NOTHING"
 )
 _STAGED_MET_SQL = (
-    f"SELECT s.line, {', '.join('s.' + c for c in COLUMNS)} FROM {{stage}}.rows s"
+    f"SELECT s.line, s.nlines, {', '.join('s.' + c for c in COLUMNS)} FROM {{stage}}.rows s"
     " JOIN records r ON r.record_id = s.record_id"
     " WHERE s.rowid BETWEEN ? AND ? AND NOT (r.source_id = ? AND r.source_line = s.line) ORDER BY s.rowid"
 )
 
-# An item is (line, values, field, message, raw): values is the typed canonical row
-# (a list aligned with COLUMNS), or None for a quarantined row with field/message/raw.
+# An item is (line, values, field, message, raw, nlines): values is the typed canonical row
+# (a list aligned with COLUMNS), or None for a quarantined row with field/message/raw; nlines is
+# the number of physical lines the row spans.
 Item = tuple
 
 
@@ -85,10 +101,28 @@ class IngestResult:
     quarantined: int = 0
     already: bool = False
     resumed: bool = False
+    # physical lines: ``lines`` (all, counted by the reader; None until the run is complete)
+    # = header_lines + lines_stored + lines_quarantined + blank_lines
+    lines: int | None = None
+    header_lines: int = 0
+    blank_lines: int = 0
+    row_lines: int = 0  # the lines of every row read
+    lines_quarantined: int = 0
+    stopped_line: int | None = None  # a compressed file's data stops in this line
+    encoding: str = "utf-8"
+
+    @property
+    def lines_stored(self) -> int:
+        """Lines of rows inserted, updated or unchanged."""
+        return self.row_lines - self.lines_quarantined
 
     @property
     def balanced(self) -> bool:
-        return self.rows_read == self.inserted + self.updated + self.unchanged + self.quarantined
+        rows = self.rows_read == self.inserted + self.updated + self.unchanged + self.quarantined
+        if self.lines is None:
+            return rows
+        return rows and self.lines == (self.header_lines + self.lines_stored + self.lines_quarantined
+                                       + self.blank_lines)
 
     def summary(self) -> str:
         head = (f"{self.file_name}: read {self.rows_read:,} = inserted {self.inserted:,} + updated "
@@ -97,77 +131,132 @@ class IngestResult:
             head += f"  (already ingested as source {self.source_id}; nothing changed)"
         elif self.resumed:
             head += "  (resumed an interrupted run)"
+        if self.lines is not None:
+            head += (f"\n{self.file_name}: lines {self.lines:,} = header {self.header_lines:,} + stored "
+                     f"{self.lines_stored:,} + quarantined {self.lines_quarantined:,} + blank {self.blank_lines:,}")
         return head
 
 
 # -- producing items (runs in the producer process for large files) ---------------------------
 def _item(adapter: Adapter, row: RawRow, today_iso: str) -> Item:
     if row.problem:
-        return (row.line, None, row.problem[0], row.problem[1], row.raw)
+        return (row.line, None, row.problem[0], row.problem[1], row.raw, row.nlines)
     try:
         values = validate(adapter.map_row(row), today_iso)
     except RowProblem as p:
-        return (row.line, None, p.field, p.message, row.raw)
-    return (row.line, values, None, "", "")
+        return (row.line, None, p.field, p.message, row.raw, row.nlines)
+    except Exception as exc:  # noqa: BLE001 - any failure on one row costs that row only
+        # (the exception's text may quote the value: only its type is kept)
+        return (row.line, None, None, f"the row cannot be read ({type(exc).__name__})", row.raw, row.nlines)
+    return (row.line, values, None, "", "", row.nlines)
+
+
+def _read(src: SourceFile, adapter: Adapter, today_iso: str, segment: Segment | None,
+          stats: ReadStats) -> Iterator[tuple[RawRow, Item | None]]:
+    """(row, item) for every row of the file or segment (blank lines too, as ``fields == []``).
+
+    A record that spans lines is validated at once (item given, else None): when it fails, only
+    its first line is quarantined and its other lines are read again on their own, so a stray
+    quote that joined good rows into one bad record costs one line, not the rows it swallowed.
+    """
+    rows = iter_rows(src, segment, stats)
+    verdict = None
+    while True:
+        try:
+            row = next(rows) if verdict is None else rows.send(verdict)
+        except StopIteration:
+            return
+        verdict = None
+        if row.nlines == 1:
+            yield row, None
+            continue
+        item = _item(adapter, row, today_iso)
+        if item[1] is not None:
+            yield row, item
+            continue
+        verdict = SPLIT
+        last = row.line + row.nlines - 1
+        message = (f"{item[3]} (in a record over lines {row.line:,}-{last:,}: this first line is quarantined,"
+                   " the lines after it are read on their own)")
+        first = row.raw.split("\n", 1)[0]
+        yield (RawRow(row.line, None, None, (item[2], message), first),
+               (row.line, None, item[2], message, first, 1))
 
 
 def produce(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str,
             chunk_rows: int, stage: Staging | None = None,
             segment: Segment | None = None) -> Iterator[tuple[str, object, int]]:
-    """Yield ("chunk", items, last_line) in file order, then ("groups", items, last_line).
+    """Yield ("chunk", (items, blank_lines), last_line) in file order, then
+    ("groups", (items, blank_lines, last_physical_line, stopped_line), last_line).
 
     Rows at or before ``lines_done`` were committed by an interrupted run and are
     skipped, except rows of charges that appear more than once: those are always
-    applied together, in the final transaction.
+    applied together, in the final transaction. Blank lines are counted with the chunk they
+    fall in (those at or before ``lines_done`` were counted by the interrupted run).
+    ``stopped_line``: where a compressed file's data stops (the rows before it are yielded).
 
-    With ``stage``, a chunk's valid rows go into the staging file instead, and the
-    message is ("staged", (first_rowid, last_rowid, quarantined_items), last_line).
-    With ``segment`` (files without repeated charges only), only that part of the file is read.
+    With ``stage``, a chunk's valid rows go into the staging file instead, and the message is
+    ("staged", (first_rowid, last_rowid, quarantined_items, lines_of_staged_rows, blank_lines),
+    last_line). With ``segment`` (files without repeated charges only), only that part of the
+    file is read.
     """
-    emit = _stager(stage) if stage is not None else (lambda chunk, last: ("chunk", chunk, last))
+    emit = _stager(stage) if stage is not None else (lambda chunk, blanks, last: ("chunk", (chunk, blanks), last))
     dup_keys: set[str] = set()
     if adapter.group is not None:
         counts: Counter[str] = Counter()
-        for row in iter_rows(src):
-            if row.problem is None and row.fields != []:
-                counts[adapter.group(row)[0]] += 1
+        try:
+            for row, _ in _read(src, adapter, today_iso, None, ReadStats()):
+                if row.problem is None and row.fields != []:
+                    counts[adapter.group(row)[0]] += 1
+        except DataStops:
+            pass  # the rows before it are counted; the reading pass below stops there too
         dup_keys = {k for k, c in counts.items() if c > 1}
         del counts
-    groups: dict[str, list[tuple[tuple, RawRow]]] = {}
+    groups: dict[str, list[tuple[tuple, RawRow, Item | None]]] = {}
     chunk: list[Item] = []
     last_line = lines_done
-    for row in iter_rows(src, segment):
-        if row.fields == []:
-            continue  # a blank line is not a row
-        if dup_keys and row.problem is None:
-            key, prio = adapter.group(row)
-            if key in dup_keys:
-                groups.setdefault(key, []).append((prio, row))
+    blanks = 0  # blank lines since the last chunk (those at or before lines_done were counted before)
+    stats = ReadStats()
+    stopped: int | None = None
+    try:
+        for row, item in _read(src, adapter, today_iso, segment, stats):
+            if row.fields == []:  # a blank line is not a row
+                if row.line > lines_done:
+                    blanks += 1
                 continue
-        if row.line <= lines_done:
-            continue
-        chunk.append(_item(adapter, row, today_iso))
-        last_line = row.line
-        if len(chunk) >= chunk_rows:
-            yield emit(chunk, last_line)
-            chunk = []
+            if dup_keys and row.problem is None:
+                key, prio = adapter.group(row)
+                if key in dup_keys:
+                    groups.setdefault(key, []).append((prio, row, item))
+                    continue
+            if row.line <= lines_done:
+                continue
+            chunk.append(item or _item(adapter, row, today_iso))
+            last_line = row.line
+            if len(chunk) >= chunk_rows:
+                yield emit(chunk, blanks, last_line)
+                chunk = []
+                blanks = 0
+    except DataStops as exc:
+        stopped = exc.line
     if chunk:
-        yield emit(chunk, last_line)
-    ordered = [_item(adapter, row, today_iso)
-               for key in sorted(groups) for _prio, row in sorted(groups[key], key=lambda x: x[0])]
-    yield "groups", ordered, last_line
+        yield emit(chunk, blanks, last_line)
+        blanks = 0
+    ordered = [item or _item(adapter, row, today_iso)
+               for key in sorted(groups) for _prio, row, item in sorted(groups[key], key=lambda x: x[0])]
+    yield "groups", (ordered, blanks, stats.last_line, stopped), last_line
 
 
-STAGE_SCHEMA = f"CREATE TABLE rows (line INTEGER NOT NULL, {', '.join(COLUMNS)});"
-_STAGE_INSERT = f"INSERT INTO rows VALUES ({', '.join('?' * (_N + 1))})"
+STAGE_SCHEMA = f"CREATE TABLE rows (line INTEGER NOT NULL, nlines INTEGER NOT NULL, {', '.join(COLUMNS)});"
+_STAGE_INSERT = f"INSERT INTO rows VALUES ({', '.join('?' * (_N + 2))})"
 
 
 def _stager(stage: Staging):
     """A chunk emitter that writes the chunk's valid rows to the staging file (producer side)."""
     conn = stage.connect()
 
-    def emit(chunk: list[Item], last_line: int) -> tuple[str, tuple, int]:
-        good = [(it[0], *it[1]) for it in chunk if it[1] is not None]
+    def emit(chunk: list[Item], blanks: int, last_line: int) -> tuple[str, tuple, int]:
+        good = [(it[0], it[5], *it[1]) for it in chunk if it[1] is not None]
         bad = [it for it in chunk if it[1] is None]
         hi = lo = 0
         if good:
@@ -176,7 +265,8 @@ def _stager(stage: Staging):
             conn.execute("COMMIT")
             hi = conn.execute("SELECT max(rowid) FROM rows").fetchone()[0]
             lo = hi - len(good) + 1
-        return "staged", (lo, hi, bad), last_line
+        good_lines = len(good) + sum(g[1] - 1 for g in good if g[1] != 1)
+        return "staged", (lo, hi, bad, good_lines, blanks), last_line
 
     return emit
 
@@ -221,7 +311,8 @@ class _Writer:
 
     def _counters(self) -> tuple:
         r = self.r
-        return (r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined)
+        return (r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined,
+                r.blank_lines, r.row_lines, r.lines_quarantined)
 
     def _begin(self):
         if self._tx is None:
@@ -242,7 +333,8 @@ class _Writer:
         if self._tx is not None:
             tx, self._tx = self._tx, None
             r = self.r
-            r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined = self._saved
+            (r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined,
+             r.blank_lines, r.row_lines, r.lines_quarantined) = self._saved
             tx.__exit__(*exc_info)
 
     def _existing(self, conn, ids: list[str]) -> dict[str, tuple]:
@@ -267,8 +359,13 @@ class _Writer:
              old[_N + 1], old[_N + 2], self.r.source_id, _now(), why),
         )
 
-    def write(self, items: list[Item], lines_done: int, *, grouped: bool = False, finish: bool = False) -> None:
+    def write(self, items: list[Item], lines_done: int, *, grouped: bool = False, finish: bool = False,
+              blanks: int = 0, lines: int | None = None, stopped: int | None = None) -> None:
         """Apply one chunk (in the open transaction; committed every ``commit_rows`` and at the end).
+
+        ``blanks``: blank lines read with the chunk; ``lines`` (with ``finish``): the number of
+        the file's last physical line read; ``stopped``: the line where a compressed file's data
+        stops.
 
         New records are inserted optimistically (``ON CONFLICT DO NOTHING``); only
         rows that conflicted with a stored record are looked up and compared, so a
@@ -281,18 +378,20 @@ class _Writer:
         try:
             quarantine: list[tuple] = []
             r.rows_read += len(items)
+            r.row_lines += sum(it[5] for it in items)
+            r.blank_lines += blanks
             good: list[Item] = []
             seen: dict[str, int] = {}
             for it in items:
                 if it[1] is None:
-                    quarantine.append((sid, fname, it[0], it[2], it[3], it[4][:2000]))
+                    quarantine.append((sid, fname, it[0], it[2], it[3], it[4][:2000], it[5]))
                     continue
                 rid = it[1][_RID]
                 if not grouped:
                     first = seen.get(rid)
                     if first is not None:
                         quarantine.append((sid, fname, it[0], "record_id",
-                                           f"record_id {rid} repeats line {first} of this file", ""))
+                                           f"record_id repeats line {first:,} of this file", "", it[5]))
                         continue
                     seen[rid] = it[0]
                 good.append(it)
@@ -311,7 +410,7 @@ class _Writer:
                     known = [mine[rid] for rid, row in existing.items()
                              if not (row[_N + 1] == sid and row[_N + 2] == mine[rid][0])]
                     self._apply_slowly(conn, known, quarantine, grouped=False, existing=existing)
-            self._close_chunk(conn, quarantine, lines_done, finish)
+            self._close_chunk(conn, quarantine, lines_done, finish, lines, stopped)
         except BaseException:
             self.abort(sys.exc_info())
             raise
@@ -319,22 +418,30 @@ class _Writer:
         if finish or self._pending >= self.commit_rows or time.monotonic() - self._since >= COMMIT_SECONDS:
             self.commit()
 
-    def _close_chunk(self, conn, quarantine: list[tuple], lines_done: int, finish: bool) -> None:
+    def _close_chunk(self, conn, quarantine: list[tuple], lines_done: int, finish: bool,
+                     lines: int | None = None, stopped: int | None = None) -> None:
         """Store the chunk's quarantined rows and the source's counters (in the chunk's transaction)."""
         r = self.r
         r.quarantined += len(quarantine)
         if quarantine:
+            r.lines_quarantined += sum(q[6] for q in quarantine)
             conn.executemany(
                 "INSERT INTO quarantine (source_id, file_name, line, field, message, raw)"
-                " VALUES (?, ?, ?, ?, ?, ?)", quarantine)
+                " VALUES (?, ?, ?, ?, ?, ?)", [q[:6] for q in quarantine])
+        if finish:
+            r.lines = lines if lines is not None else 0
+            r.stopped_line = stopped
         conn.execute(
             "UPDATE sources SET lines_done = ?, rows_read = ?, inserted = ?, updated = ?,"
-            " unchanged = ?, quarantined = ?, status = ?, finished_at = ? WHERE id = ?",
+            " unchanged = ?, quarantined = ?, status = ?, finished_at = ?, blank_lines = ?,"
+            " lines_stored = ?, lines_quarantined = ?, lines_read = ?, stopped_line = ? WHERE id = ?",
             (lines_done, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined,
-             "complete" if finish else "running", _now() if finish else None, r.source_id),
+             "complete" if finish else "running", _now() if finish else None, r.blank_lines,
+             r.lines_stored, r.lines_quarantined, r.lines, r.stopped_line, r.source_id),
         )
 
-    def write_staged(self, lo: int, hi: int, bad: list[Item], lines_done: int, alias: str = "stage") -> None:
+    def write_staged(self, lo: int, hi: int, bad: list[Item], good_lines: int, blanks: int, lines_done: int,
+                     alias: str = "stage") -> None:
         """Apply one staged chunk: staging rows ``lo``..``hi`` plus the chunk's quarantined rows.
 
         One ``INSERT ... SELECT`` copies the new records (in file order, so a record_id's first
@@ -346,9 +453,11 @@ class _Writer:
         fname = self.src.path.name
         conn = self._begin()
         try:
-            quarantine = [(sid, fname, it[0], it[2], it[3], it[4][:2000]) for it in bad]
+            quarantine = [(sid, fname, it[0], it[2], it[3], it[4][:2000], it[5]) for it in bad]
             staged = hi - lo + 1 if hi else 0
             r.rows_read += staged + len(bad)
+            r.row_lines += good_lines + sum(it[5] for it in bad)
+            r.blank_lines += blanks
             if staged:
                 visible = conn.execute(f"SELECT count(*) FROM {alias}.rows WHERE rowid BETWEEN ? AND ?",
                                        (lo, hi)).fetchone()[0]
@@ -358,7 +467,7 @@ class _Writer:
                 r.inserted += inserted
                 if inserted != staged:
                     met = conn.execute(_STAGED_MET_SQL.format(stage=alias), (lo, hi, sid)).fetchall()
-                    known = [(row[0], list(row[1:]), None, "", "") for row in met]
+                    known = [(row[0], list(row[2:]), None, "", "", row[1]) for row in met]
                     self._apply_slowly(conn, known, quarantine, grouped=False)
             self._close_chunk(conn, quarantine, lines_done, False)
         except BaseException:
@@ -376,7 +485,7 @@ class _Writer:
         fname = self.src.path.name
         if existing is None:
             existing = self._existing(conn, [it[1][_RID] for it in items]) if items else {}
-        for line, values, _f, _m, _raw in items:
+        for line, values, _f, _m, _raw, nlines in items:
             rid = values[_RID]
             old = existing.get(rid)
             if old is None:
@@ -386,7 +495,7 @@ class _Writer:
                 continue
             if not grouped and old[_N + 1] == sid:
                 quarantine.append((sid, fname, line, "record_id",
-                                   f"record_id {rid} repeats line {old[_N + 2]} of this file", ""))
+                                   f"record_id repeats line {old[_N + 2]:,} of this file", "", nlines))
                 continue
             merged = self._merge(values, old)
             if tuple(merged) == old[:_N]:
@@ -400,17 +509,25 @@ class _Writer:
 
 def _start(store: Store, src: SourceFile, adapter: Adapter) -> tuple[IngestResult, int]:
     row = store.conn.execute(
-        "SELECT id, status, rows_read, inserted, updated, unchanged, quarantined, lines_done"
+        "SELECT id, status, rows_read, inserted, updated, unchanged, quarantined, lines_done,"
+        " header_lines, blank_lines, lines_stored, lines_quarantined, lines_read, stopped_line, encoding"
         " FROM sources WHERE sha256 = ?", (src.sha256,)).fetchone()
     if row is None:
         with store.write() as conn:
             sid = conn.execute(
-                "INSERT INTO sources (file_name, sha256, size_bytes, format, status, started_at)"
-                " VALUES (?, ?, ?, ?, 'running', ?)",
-                (src.path.name, src.sha256, src.size, adapter.name, _now())).lastrowid
-        return IngestResult(src.path.name, src.sha256, sid, adapter.name), 0
-    sid, status, read, ins, upd, unch, quar, lines_done = row
-    res = IngestResult(src.path.name, src.sha256, sid, adapter.name, read, ins, upd, unch, quar)
+                "INSERT INTO sources (file_name, sha256, size_bytes, format, status, started_at,"
+                " header_lines, encoding) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
+                (src.path.name, src.sha256, src.size, adapter.name, _now(), src.header_lines,
+                 src.encoding)).lastrowid
+        res = IngestResult(src.path.name, src.sha256, sid, adapter.name, header_lines=src.header_lines,
+                           encoding=src.encoding)
+        return res, 0
+    (sid, status, read, ins, upd, unch, quar, lines_done, header, blank, lstored, lquar, lines,
+     stopped, encoding) = row
+    res = IngestResult(src.path.name, src.sha256, sid, adapter.name, read, ins, upd, unch, quar,
+                       lines=lines, header_lines=src.header_lines if header is None else header,
+                       blank_lines=blank or 0, row_lines=(lstored or 0) + (lquar or 0),
+                       lines_quarantined=lquar or 0, stopped_line=stopped, encoding=encoding or "utf-8")
     if status == "complete":
         res.already = True
     else:
@@ -440,6 +557,8 @@ def ingest_file(
     adapter = choose_adapter(src, fmt)
     result, lines_done = _start(store, src, adapter)
     if result.already:
+        if result.stopped_line:
+            raise _stopped(src, result)
         return result
     if parallel is None:
         parallel = src.size >= PARALLEL_MIN_BYTES
@@ -459,12 +578,15 @@ def ingest_file(
                 if kind == "staged":
                     writer.write_staged(*payload, last)
                 elif kind == "chunk":
-                    writer.write(payload, last)
+                    writer.write(payload[0], last, blanks=payload[1])
                 else:
-                    writer.write(payload, last, grouped=True, finish=True)
+                    items, blanks, lines, stopped = payload
+                    writer.write(items, last, grouped=True, finish=True, blanks=blanks, lines=lines, stopped=stopped)
                 if progress:
                     progress(last)
         writer.commit()
+        if result.stopped_line:
+            raise _stopped(src, result)
     except BaseException:
         writer.abort(sys.exc_info())
         raise
@@ -473,6 +595,12 @@ def ingest_file(
             stage.detach(store.conn)
             stage.remove()
     return result
+
+
+def _stopped(src: SourceFile, result: IngestResult) -> DataStops:
+    exc = DataStops(src.path.name, result.stopped_line or 0)
+    exc.result = result
+    return exc
 
 
 def _segments(src: SourceFile, adapter: Adapter, lines_done: int) -> list[Segment]:
@@ -512,9 +640,12 @@ def _ingest_segments(store: Store, src: SourceFile, adapter: Adapter, writer: _W
                     if kind == "staged":
                         writer.write_staged(*payload, last, alias=f"stage{index}")
                     elif kind == "groups":
-                        assert not payload, "segments are only used for files without grouped rows"
+                        items, blanks, lines, stopped = payload
+                        assert not items and stopped is None, "segments: plain files without grouped rows only"
                         if index == len(segments) - 1:
-                            writer.write([], last, grouped=True, finish=True)
+                            writer.write([], last, grouped=True, finish=True, blanks=blanks, lines=lines)
+                        else:
+                            writer.write([], last, blanks=blanks)
                     if progress:
                         progress(last)
         writer.commit()

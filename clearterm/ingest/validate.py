@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from clearterm.domain.dates import DateError, parse_date
-from clearterm.domain.record import DATE_FIELDS, NON_EMPTY_FIELDS, PII_FIELDS
+from clearterm.domain.record import NON_EMPTY_FIELDS, PII_FIELDS
 from clearterm.ingest.adapters import COL, COLUMNS, RowProblem
 from clearterm.ingest.readers import MAX_FIELD_CHARS
 
@@ -33,21 +33,37 @@ _DATE_LIKE = re.compile(r"[0-9 /:.,-]*(?:(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|
                         r"(?:[AP]M)?\Z", re.IGNORECASE)
 
 
-def _show(field: str, value: str) -> str:
-    """How a bad value appears in a quarantine message.
+def describe(value: str) -> str:
+    """A value by its shape only, never its content: "a date-like value shaped 99/99/9999", "a 3-digit
+    number", "a 13-character text". A file whose columns are shifted puts names, dates of birth
+    and addresses into any field, so no quarantine message ever shows a value itself."""
+    v = value.strip()
+    if not v:
+        return "an empty value"
+    if v.isdigit():
+        return f"{_a(len(v))} {len(v):,}-digit number"
+    if len(v) <= 24 and any(ch.isdigit() for ch in v):
+        try:
+            float(v)
+            return f"a number shaped {value_shape(v)}"
+        except ValueError:
+            pass
+        if _DATE_LIKE.match(v):
+            return f"a date-like value shaped {value_shape(v)}"
+    return f"{_a(len(v))} {len(v):,}-character text"
 
-    A personal field is named, never shown. Any other field may hold personal data too when a
-    file's columns are shifted (a name in offense_date, a date of birth in weight_grams), so
-    its value is shown only when it is spelled like a date in a date field (the message must
-    say which date is wrong); otherwise only its shape is shown ('Aaaaa 9999-99-99').
-    """
+
+def _a(n: int) -> str:
+    """The article before a spoken number: 'an 8-digit', 'an 11-character', 'a 12-character'."""
+    return "an" if str(n).startswith("8") or n in (11, 18) or 11_000 <= n < 12_000 or 18_000 <= n < 19_000 else "a"
+
+
+def _show(field: str, value: str) -> str:
+    """How a bad value appears in a quarantine message: the field, and for a field that is not
+    personal, the value's shape (:func:`describe`)."""
     if field in PII_FIELDS:
         return field
-    v = value.strip()
-    shown = v if field in DATE_FIELDS and _DATE_LIKE.match(v) else value_shape(v)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return f"{field} {shown!r}" if " " in shown or not shown else f"{field} {shown}"
+    return f"{field} ({describe(value)})"
 
 
 _DATE_CACHE: dict[str, str | DateError] = {}
@@ -111,6 +127,8 @@ def validate(values: list[str | None], today_iso: str) -> list:
     if a is not None:
         try:
             age = int(float(a)) if a.replace(".", "", 1).isdigit() else int(a)
+        except OverflowError:  # 309 digits and more: float() gives infinity
+            raise RowProblem("age_at_offense", f"{_show('age_at_offense', a)} is outside 0-120") from None
         except ValueError:
             raise RowProblem("age_at_offense", f"{_show('age_at_offense', a)} is not a whole number") from None
         if not 0 <= age <= 120:

@@ -283,6 +283,7 @@ def _load_feature_migrations() -> None:
 
     for name in ("clearterm.storage.migration_0004_users", "clearterm.storage.migration_0005_batches",
                  "clearterm.storage.migration_0006_cases_index",
+                 "clearterm.storage.migration_0007_source_lines",
                  "clearterm.storage.migration_0008_batch_publishing"):
         try:
             importlib.import_module(name)
