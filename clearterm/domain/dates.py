@@ -67,3 +67,11 @@ def parse_date(text: str | None, *, pivot_year: int = 2030) -> date | None:
         return date(y, mo, d)
     except ValueError:
         raise DateError("is not a valid calendar date") from None
+
+
+def utc_now_iso() -> str:
+    """The current time in UTC, to the second, ISO 8601: the one clock every audit entry, review,
+    source and evaluation row reads (callers pass it down; the rules never read it)."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
