@@ -48,6 +48,7 @@ from clearterm.documents.export import lock_dir, remove_stale_staging, stage_bat
 from clearterm.documents.manifest import MANIFEST, MANIFEST_SIG
 from clearterm.documents.templates import Templates
 from clearterm.documents.verify import Problem, VerificationReport, verify_batch
+from clearterm.domain.cases import case_label
 from clearterm.domain.rules import display_cite
 from clearterm.storage import audit
 from clearterm.storage.records import SELECT_COLUMNS, record_from_row
@@ -119,7 +120,7 @@ class BatchCase:
 
     @property
     def label(self) -> str:
-        return f"{self.case_number}/{self.person_id}" if self.person_id else self.case_number
+        return case_label(self.case_number, self.person_id)
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
         rows, skipped = [], []
         for r in _waiting_cases(conn, track, tranche):
             if r[3] == "objected" and not (r[6] or "").strip():
-                skipped.append(f"{r[1]}/{r[2]}" if r[2] else r[1])
+                skipped.append(case_label(r[1], r[2]))
                 continue
             rows.append(r)
             if max_cases is not None and len(rows) >= max_cases:

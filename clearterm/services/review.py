@@ -27,6 +27,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from clearterm.domain.cases import case_label
 from clearterm.domain.dates import DateError, parse_date
 from clearterm.domain.deadlines import OBJECTION_GROUNDS, ground as objection_ground, objection_deadline
 from clearterm.storage.migration_0005_batches import FROZEN_PREFIX
@@ -73,7 +74,7 @@ class AmbiguousCase(ReviewError):
         self.person_ids = person_ids
         super().__init__(
             f"case number {case_number} has {len(person_ids)} defendants: give CASE_NUMBER/PERSON_ID, one of "
-            + ", ".join(f"{case_number}/{p}" for p in person_ids))
+            + ", ".join(case_label(case_number, p) for p in person_ids))
 
 
 class AmbiguousReference(ReviewError):
