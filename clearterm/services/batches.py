@@ -46,7 +46,7 @@ from clearterm.services import access
 from clearterm.documents import model as dm
 from clearterm.documents.export import lock_dir, remove_stale_staging, stage_batch, staging_name
 from clearterm.documents.manifest import MANIFEST, MANIFEST_SIG
-from clearterm.documents.templates import Templates
+from clearterm.documents.templates import Templates, ground_label_key
 from clearterm.documents.verify import Problem, VerificationReport, verify_batch
 from clearterm.domain.cases import case_label
 from clearterm.domain.rules import display_cite
@@ -466,7 +466,7 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
             case_number=bc.case_number, person=person, charges=charges, track=batch.track,
             outcome="objected" if objected else "approved",
             objection_ground=(decision.ground or "") if objected else "",
-            objection_ground_label=templates.label(f"ground_{decision.ground}", values) if objected else "",
+            objection_ground_label=templates.label(ground_label_key(decision.ground), values) if objected else "",
             objection_facts=(decision.note or "") if objected else "",
             service_date=service if batch.track == "petition" else None,
             parties_served=parties, reviewers=reviewers))
@@ -523,7 +523,10 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
     from clearterm.documents import ExportError, SigningError, TemplateError
 
     if not isinstance(templates, Templates):
-        templates = Templates(templates)
+        try:
+            templates = Templates(templates)
+        except TemplateError as exc:  # e.g. a ground without its label: one line, before any work
+            raise BatchError(str(exc).splitlines()[0]) from None
     conn = store.conn
     reconcile_publishing(store, batch_ref, actor=signer)
     if Path(out_dir).is_dir():  # even if this run is refused below
