@@ -16,7 +16,7 @@ from clearterm.services import review
 from clearterm.cli.main import app
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
-from clearterm.domain.rules import OBJECTION_DAYS, OBJECTION_GROUNDS, objection_deadline
+from clearterm.domain.deadlines import OBJECTION_DAYS, OBJECTION_GROUNDS, objection_deadline
 from clearterm.services.evaluate import evaluate_store
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
@@ -40,7 +40,7 @@ from conftest import TODAY, add_users
 
 runner = CliRunner()
 AS_OF = date(2026, 11, 21)
-GROUNDS = [k for k, _ in OBJECTION_GROUNDS]
+GROUNDS = [g.key for g in OBJECTION_GROUNDS]
 SECRET_NAMES = ("Quillfeather", "Zorabeth", "Marchbanks")  # must never appear in any message
 
 AUTOMATIC = dict(statute="720 ILCS 550/4(c)", disposition="Plea Of Guilty", offense_class="A", county="Cook")

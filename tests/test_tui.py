@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from clearterm.domain.deadlines import OBJECTION_GROUNDS, ground as objection_ground
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
 from clearterm.services.evaluate import evaluate_store
@@ -53,6 +54,8 @@ ROWS = [
     dict(record_id="D1", case_number="12CR3", person_id="P1", offense_date="2012-03-03", last_name="Quillfeather",
          first_name="Ann", **OTHER_CONVICTION),
 ]
+#: the key of the ground "other" (the one that needs a note) in the objection dialog
+OTHER_KEY = next(n for n, g in enumerate(OBJECTION_GROUNDS, 1) if g.key == "other")
 SERVED = {"05CR6": "2026-10-01", "06CR7": "2026-09-01"}  # due 2026-11-30 (soon) and 2026-10-31 (overdue)
 
 
@@ -230,8 +233,7 @@ def test_approve_from_the_queue_keeps_the_place(db):
     assert highlighted == shown[3]  # the cursor moved to the next case, in the same page
 
 
-@pytest.mark.parametrize("n,ground", list(enumerate(
-    ["criteria_not_met", "violent_association", "law_enforcement", "age_and_time", "other"], 1)))
+@pytest.mark.parametrize("n,ground", [(n, g.key) for n, g in enumerate(OBJECTION_GROUNDS, 1)])
 def test_object_with_each_ground(db, n, ground):
     app = make_app(db)
 
@@ -240,7 +242,7 @@ def test_object_with_each_ground(db, n, ground):
         await press(pilot, "o")
         assert screen_name(app) == "ObjectionDialog"
         await press(pilot, str(n))
-        if ground == "other":
+        if objection_ground(ground).needs_text:
             await pilot.press(*"retained for a pending investigation")
         await press(pilot, "enter")  # from the note to the service date
         await pilot.press(*"2026-10-15")
@@ -248,7 +250,7 @@ def test_object_with_each_ground(db, n, ground):
         return screen_name(app)
 
     assert run(app, scenario) == "CaseScreen"
-    note = "retained for a pending investigation" if ground == "other" else None
+    note = "retained for a pending investigation" if objection_ground(ground).needs_text else None
     assert reviews(db) == [("14CR2", "P3", "object", ground, note, "2026-10-15", "objected", "alice", 0)]
     assert chain_ok(db)
 
@@ -273,7 +275,7 @@ def test_other_ground_requires_a_note(db):
 
     async def scenario(pilot):
         await open_case(pilot, "05CR6/P6")
-        await press(pilot, "o", "5", "enter")
+        await press(pilot, "o", str(OTHER_KEY), "enter")
         still_open = screen_name(app)
         error = str(app.screen.query_one("#dialog-error").render())
         written = len(reviews(db))

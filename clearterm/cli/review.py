@@ -18,8 +18,17 @@ from typing import Annotated, Optional
 
 import typer
 
+from clearterm.domain.deadlines import OBJECTION_GROUNDS
+
 EXPORT_REVIEW_COLUMNS = ("case_number", "person_id", "track", "status", "ground", "note", "served", "deadline",
                          "reviewer", "decided_at", "version", "decided_track")
+
+
+def _object_help() -> str:
+    """``--object``'s help, from the grounds of :data:`OBJECTION_GROUNDS`."""
+    names = [g.key + (" (needs --note)" if g.needs_text else "") for g in OBJECTION_GROUNDS]
+    listed = " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+    return f"Object to the petition on GROUND: {listed}."
 
 
 def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> None:
@@ -36,9 +45,8 @@ def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> N
             "a case number or person id holds '/'."))] = None,
         approve: Annotated[bool, typer.Option("--approve", help="Approve: include in the motion (automatic) or "
                                               "no objection (petition).")] = False,
-        object_ground: Annotated[Optional[str], typer.Option("--object", metavar="GROUND", help=(
-            "Object to the petition on GROUND: criteria_not_met, violent_association, law_enforcement, "
-            "age_and_time or other (needs --note)."))] = None,
+        object_ground: Annotated[Optional[str], typer.Option("--object", metavar="GROUND",
+                                                             help=_object_help())] = None,
         exclude_reason: Annotated[Optional[str], typer.Option("--exclude", metavar="REASON",
                                                               help="Exclude from relief, with a reason.")] = None,
         defer: Annotated[bool, typer.Option("--defer", help="Defer: decide later.")] = False,

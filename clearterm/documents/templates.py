@@ -17,7 +17,9 @@ Placeholders are ``$name`` or ``${name}`` (``$$`` is a dollar sign); a
 placeholder the document does not know is an error naming file and line.
 A value with a blank line in it (e.g. supporting facts) becomes several
 paragraphs. ``labels.toml`` holds the short strings (court name, caption
-labels, table headings, page footer), with the same placeholders.
+labels, table headings, page footer), with the same placeholders, and the
+wording of each objection ground (``ground_<key>``, one per ground of
+:data:`clearterm.domain.deadlines.OBJECTION_GROUNDS`: checked when the templates load).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from clearterm.domain.deadlines import OBJECTION_GROUNDS
+
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "templates" / "documents"
 ENV_VAR = "CLEARTERM_TEMPLATES_DIR"
 
@@ -40,6 +44,11 @@ Run = tuple[str, bool]
 
 class TemplateError(ValueError):
     pass
+
+
+def ground_label_key(ground_key: str) -> str:
+    """The ``labels.toml`` key of an objection ground's wording on the court papers."""
+    return f"ground_{ground_key}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,7 @@ class Templates:
                                 "of the clearterm checkout)")
         self._raw: dict[str, list[_RawBlock]] = {}
         self._labels: dict[str, str] | None = None
+        self.labels  # noqa: B018 -- read and check labels.toml now, not when the first paper needs it
 
     # -- labels -----------------------------------------------------------------
     @property
@@ -97,6 +107,11 @@ class Templates:
             bad = [k for k, v in data.items() if not isinstance(v, str)]
             if bad:
                 raise TemplateError(f"labels.toml: values must be strings: {', '.join(bad)}")
+            for g in OBJECTION_GROUNDS:
+                key = ground_label_key(g.key)
+                if not data.get(key, "").strip():
+                    raise TemplateError(f"{path}: missing label {key!r}: the wording of objection ground "
+                                        f"{g.key!r} on the court papers")
             self._labels = data
         return self._labels
 

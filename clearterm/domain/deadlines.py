@@ -42,8 +42,8 @@ def objection_deadline(service_date: date) -> date:
 @dataclass(frozen=True, slots=True)
 class ObjectionGround:
     """A ground the reviewer may give for an objection. ``needs_text``: the ground needs free
-    text of its own (other). Its labels on court papers are ``templates/documents/labels.toml``
-    ``[objection_grounds]`` (a test checks every ground has them)."""
+    text of its own (other). Its wording on court papers is ``ground_<key>`` in
+    ``templates/documents/labels.toml`` (the templates refuse to load without it)."""
 
     key: str
     text: str

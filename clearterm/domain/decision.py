@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
+from clearterm.domain.deadlines import OBJECTION_DAYS
+
 __all__ = [
     "RULES_VERSION", "Category", "Reason", "REASONS", "NOTE_CODES", "CASE_CODES", "Decision",
 ]
@@ -156,7 +158,7 @@ _REASON_LIST: tuple[Reason, ...] = (
            "20 ILCS 2630/5.2(a)(1)(G); 20 ILCS 2630/5.2(i)(4)", "24", _C.AUTOMATIC),
     Reason("MOTION_ELIGIBLE",
            "More than 30 g, so not a minor cannabis offense, but the person may move to vacate and the "
-           "office may object within 60 days of service.",
+           f"office may object within {OBJECTION_DAYS} days of service.",
            "20 ILCS 2630/5.2(i)(3)", "25", _C.PETITION),
     Reason("DATE_FROM_ARREST",
            "The offense date is missing, so the arrest date was used in its place.",

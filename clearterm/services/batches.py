@@ -46,8 +46,9 @@ from clearterm.services import access
 from clearterm.documents import model as dm
 from clearterm.documents.export import lock_dir, remove_stale_staging, stage_batch, staging_name
 from clearterm.documents.manifest import MANIFEST, MANIFEST_SIG
-from clearterm.documents.templates import Templates
+from clearterm.documents.templates import Templates, ground_label_key
 from clearterm.documents.verify import Problem, VerificationReport, verify_batch
+from clearterm.domain.cases import case_label
 from clearterm.domain.rules import display_cite
 from clearterm.storage import audit
 from clearterm.storage.records import SELECT_COLUMNS, record_from_row
@@ -119,7 +120,7 @@ class BatchCase:
 
     @property
     def label(self) -> str:
-        return f"{self.case_number}/{self.person_id}" if self.person_id else self.case_number
+        return case_label(self.case_number, self.person_id)
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
         rows, skipped = [], []
         for r in _waiting_cases(conn, track, tranche):
             if r[3] == "objected" and not (r[6] or "").strip():
-                skipped.append(f"{r[1]}/{r[2]}" if r[2] else r[1])
+                skipped.append(case_label(r[1], r[2]))
                 continue
             rows.append(r)
             if max_cases is not None and len(rows) >= max_cases:
@@ -465,7 +466,7 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
             case_number=bc.case_number, person=person, charges=charges, track=batch.track,
             outcome="objected" if objected else "approved",
             objection_ground=(decision.ground or "") if objected else "",
-            objection_ground_label=templates.label(f"ground_{decision.ground}", values) if objected else "",
+            objection_ground_label=templates.label(ground_label_key(decision.ground), values) if objected else "",
             objection_facts=(decision.note or "") if objected else "",
             service_date=service if batch.track == "petition" else None,
             parties_served=parties, reviewers=reviewers))
@@ -522,7 +523,10 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
     from clearterm.documents import ExportError, SigningError, TemplateError
 
     if not isinstance(templates, Templates):
-        templates = Templates(templates)
+        try:
+            templates = Templates(templates)
+        except TemplateError as exc:  # e.g. a ground without its label: one line, before any work
+            raise BatchError(str(exc).splitlines()[0]) from None
     conn = store.conn
     reconcile_publishing(store, batch_ref, actor=signer)
     if Path(out_dir).is_dir():  # even if this run is refused below

@@ -27,8 +27,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
+from clearterm.domain.cases import case_label
 from clearterm.domain.dates import DateError, parse_date
-from clearterm.domain.rules import OBJECTION_GROUNDS, objection_deadline
+from clearterm.domain.deadlines import OBJECTION_GROUNDS, ground as objection_ground, objection_deadline
 from clearterm.storage.migration_0005_batches import FROZEN_PREFIX
 from clearterm.storage.reviews import (
     DECISION_STATUS,
@@ -52,7 +53,7 @@ __all__ = [
     "resolve_case", "default_reviewer", "check_reviewer", "parse_served", "CRTA_EFFECTIVE",
 ]
 
-GROUND_KEYS: tuple[str, ...] = tuple(k for k, _ in OBJECTION_GROUNDS)
+GROUND_KEYS: tuple[str, ...] = tuple(g.key for g in OBJECTION_GROUNDS)
 #: Petitions under 20 ILCS 2630/5.2(i) exist from the CRTA's effective date: no earlier service.
 CRTA_EFFECTIVE = date(2020, 1, 1)
 MAX_NOTE = 2000
@@ -73,7 +74,7 @@ class AmbiguousCase(ReviewError):
         self.person_ids = person_ids
         super().__init__(
             f"case number {case_number} has {len(person_ids)} defendants: give CASE_NUMBER/PERSON_ID, one of "
-            + ", ".join(f"{case_number}/{p}" for p in person_ids))
+            + ", ".join(case_label(case_number, p) for p in person_ids))
 
 
 class AmbiguousReference(ReviewError):
@@ -205,8 +206,8 @@ def _check_request(action: str, ground: str | None, note: str | None, served: st
             raise ReviewError("an objection needs a ground: one of " + ", ".join(GROUND_KEYS))
         if ground not in GROUND_KEYS:
             raise ReviewError(f"unknown objection ground {ground!r}: use one of " + ", ".join(GROUND_KEYS))
-        if ground == "other" and not note:
-            raise ReviewError("an objection on the ground 'other' needs a note stating the ground")
+        if objection_ground(ground).needs_text and not note:
+            raise ReviewError(f"an objection on the ground {ground!r} needs a note stating the ground")
     elif ground:
         raise ReviewError("an objection ground goes only with an objection")
     if action == "exclude" and not note:

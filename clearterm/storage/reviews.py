@@ -22,9 +22,10 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-from clearterm.domain.rules import OBJECTION_DAYS
+from clearterm.domain.cases import case_label
+from clearterm.domain.deadlines import OBJECTION_DAYS, objection_deadline
 from clearterm.storage import audit
 
 #: Review statuses, and the status each decision action leads to.
@@ -157,7 +158,7 @@ class CaseRef:
 
     @property
     def label(self) -> str:
-        return f"{self.case_number}/{self.person_id}" if self.person_id else self.case_number
+        return case_label(self.case_number, self.person_id)
 
 
 _CASE_SELECT = "SELECT id, case_number, person_id, track, tranche, charges FROM cases"
@@ -503,7 +504,7 @@ def queue_window(
     if status is not None:
         where.append("coalesce(s.status, 'pending') = :status")
         params["status"] = status
-    due = f"date(s.service_date, '+{OBJECTION_DAYS} days')"
+    due = f"date(s.service_date, '+{OBJECTION_DAYS} days')"  # objection_deadline, in SQL
     if deadline == "overdue":
         where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL AND {due} < :as_of"
                      " AND s.status IN ('pending', 'deferred')")
@@ -547,7 +548,7 @@ def _queue_row(r: tuple, as_of: date) -> QueueRow:
     served = r[9]
     deadline = days_left = None
     if served and r[3] == "petition":
-        d = date.fromisoformat(served) + timedelta(days=OBJECTION_DAYS)
+        d = objection_deadline(date.fromisoformat(served))
         deadline, days_left = d.isoformat(), (d - as_of).days
     return QueueRow(*r, deadline, days_left)
 

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from clearterm.services import review
+from clearterm.domain.cases import case_label
 from clearterm.domain.rules import display_cite, explain_lines
 from clearterm.storage import Store, open_store
 from clearterm.storage.decisions import recorded_policy
@@ -112,7 +113,7 @@ class CaseDetail:
 
 
 def label_of(row: QueueRow | CaseRef) -> str:
-    return f"{row.case_number}/{row.person_id}" if row.person_id else row.case_number
+    return case_label(row.case_number, row.person_id)
 
 
 @dataclass

@@ -11,7 +11,10 @@ import dataclasses
 
 from textual.binding import Binding
 
-from clearterm.domain.rules import OBJECTION_GROUNDS
+from clearterm.domain.deadlines import OBJECTION_GROUNDS
+
+#: The keys that pick an objection ground: 1..N, one per ground of OBJECTION_GROUNDS (N <= 9).
+GROUND_KEYS_RANGE = f"1-{len(OBJECTION_GROUNDS)}"
 
 #: Everywhere (the App).
 APP = [
@@ -23,7 +26,7 @@ APP = [
 #: Review actions: on the queue (the highlighted case) and on the case screen.
 ACTIONS = [
     Binding("a", "approve", "Approve", id="approve", tooltip="Approve: include in the motion (automatic) or no objection (petition)"),
-    Binding("o", "object", "Object", id="object", tooltip="Object to a petition: ground 1-5, a note, the service date if unknown"),
+    Binding("o", "object", "Object", id="object", tooltip=f"Object to a petition: ground {GROUND_KEYS_RANGE}, a note, the service date if unknown"),
     Binding("x", "exclude", "Exclude", id="exclude", tooltip="Exclude from relief, with a reason"),
     Binding("d", "defer", "Defer", id="defer", tooltip="Defer: decide later"),
     Binding("u", "undo", "Undo", id="undo", tooltip="Undo your latest action (a new, compensating entry)"),
@@ -60,7 +63,7 @@ CASE = [
 
 OBJECTION = [
     *[Binding(str(i), f"ground({i})", f"Ground {i}", id=f"ground_{i}", show=False,
-              tooltip=f"Ground {i}: {OBJECTION_GROUNDS[i - 1][0]}") for i in range(1, 6)],
+              tooltip=f"Ground {i}: {g.key}") for i, g in enumerate(OBJECTION_GROUNDS, 1)],
     Binding("ctrl+s", "submit", "Record", id="dialog_submit", tooltip="Record the objection", priority=True),
     Binding("escape", "cancel", "Cancel", id="dialog_cancel", tooltip="Close without recording anything"),
 ]

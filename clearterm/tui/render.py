@@ -11,7 +11,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from clearterm.domain.rules import OBJECTION_GROUNDS
+from clearterm.domain.deadlines import OBJECTION_GROUNDS
 from clearterm.storage.reviews import QueueRow, ReviewEntry
 from clearterm.tui.backend import CaseDetail, label_of
 
@@ -22,7 +22,7 @@ STATUS_STYLE = {
     "excluded": "bold red",
     "deferred": "bold yellow",
 }
-GROUND_TEXT = dict(OBJECTION_GROUNDS)
+GROUND_TEXT = {g.key: g.text for g in OBJECTION_GROUNDS}
 SOON_DAYS = 14
 UNDECIDED = ("pending", "deferred")
 

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clearterm.services import review
-from clearterm.domain.rules import OBJECTION_GROUNDS
+from clearterm.domain.deadlines import OBJECTION_GROUNDS, ground as objection_ground
 from clearterm.storage.reviews import STATUSES, TRACKS
 from clearterm.tui import bindings
 from clearterm.tui.backend import QueueFilter
@@ -34,7 +34,8 @@ class Objection:
 
 
 class ObjectionDialog(ModalScreen[Objection | None]):
-    """Pick a ground with 1-5; a note (required for "other"); the service date if not known yet."""
+    """Pick a ground with 1..N (one key per ground of OBJECTION_GROUNDS); a note (required for a
+    ground that needs text, "other"); the service date if not known yet."""
 
     BINDINGS = bindings.OBJECTION
 
@@ -48,9 +49,9 @@ class ObjectionDialog(ModalScreen[Objection | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(Text(f"Object to the petition in case {self.label}"), id="dialog-title")  # data: no markup
-            yield Label("Ground (press 1-5):")
-            yield OptionList(*[Option(Text(f"[ ] {i}  {text}"), id=key)
-                               for i, (key, text) in enumerate(OBJECTION_GROUNDS, 1)], id="grounds", compact=True)
+            yield Label(f"Ground (press {bindings.GROUND_KEYS_RANGE}):")
+            yield OptionList(*[Option(Text(f"[ ] {i}  {g.text}"), id=g.key)
+                               for i, g in enumerate(OBJECTION_GROUNDS, 1)], id="grounds", compact=True)
             yield Label("Chosen: none", id="chosen")
             yield Label('Note (required for "other", optional otherwise):')
             yield Input(placeholder="supporting facts", id="note", compact=True)
@@ -64,18 +65,17 @@ class ObjectionDialog(ModalScreen[Objection | None]):
         self.query_one("#grounds", OptionList).focus()
 
     def action_ground(self, n: int) -> None:
-        key, text = OBJECTION_GROUNDS[n - 1]
-        self._choose(key)
+        self._choose(OBJECTION_GROUNDS[n - 1].key)
         self.query_one("#grounds", OptionList).highlighted = n - 1
         self.query_one("#note", Input).focus()
 
     def _choose(self, key: str) -> None:
         self.ground = key
-        n = [k for k, _ in OBJECTION_GROUNDS].index(key) + 1
+        n = [g.key for g in OBJECTION_GROUNDS].index(key) + 1
         ol = self.query_one("#grounds", OptionList)
-        for i, (k, text) in enumerate(OBJECTION_GROUNDS):
-            ol.replace_option_prompt_at_index(i, Text(f"{'[x]' if k == key else '[ ]'} {i + 1}  {text}"))
-        self.query_one("#chosen", Label).update(Text(f"Chosen: {n} {key} ({dict(OBJECTION_GROUNDS)[key]})"))
+        for i, g in enumerate(OBJECTION_GROUNDS):
+            ol.replace_option_prompt_at_index(i, Text(f"{'[x]' if g.key == key else '[ ]'} {i + 1}  {g.text}"))
+        self.query_one("#chosen", Label).update(Text(f"Chosen: {n} {key} ({objection_ground(key).text})"))
         self._error("")
 
     @on(OptionList.OptionSelected, "#grounds")
@@ -86,7 +86,7 @@ class ObjectionDialog(ModalScreen[Objection | None]):
     @on(Input.Submitted, "#note")
     def _note_done(self) -> None:
         served = self.query("#served")
-        note_ok = self.ground != "other" or self.query_one("#note", Input).value.strip()
+        note_ok = not self._needs_text() or self.query_one("#note", Input).value.strip()
         if self.ground and note_ok and served and not served.first(Input).value.strip():
             served.first(Input).focus()
             return
@@ -96,17 +96,20 @@ class ObjectionDialog(ModalScreen[Objection | None]):
     def _served_done(self) -> None:
         self.action_submit()
 
+    def _needs_text(self) -> bool:
+        return self.ground is not None and objection_ground(self.ground).needs_text
+
     def _error(self, text: str) -> None:
         self.query_one("#dialog-error", Static).update(Text(text))
 
     def action_submit(self) -> None:
         if self.ground is None:
-            self._error("Choose a ground first: press 1-5.")
+            self._error(f"Choose a ground first: press {bindings.GROUND_KEYS_RANGE}.")
             self.query_one("#grounds", OptionList).focus()
             return
         note = self.query_one("#note", Input).value.strip() or None
-        if self.ground == "other" and not note:
-            self._error('The ground "other" needs a note stating it.')
+        if self._needs_text() and not note:
+            self._error(f'The ground "{self.ground}" needs a note stating it.')
             self.query_one("#note", Input).focus()
             return
         served = None
