@@ -1,7 +1,7 @@
 """Adapters: map a source file's columns to the canonical record.
 
 Each adapter turns one raw row into a list of canonical string values aligned
-with :data:`~clearterm.storage.migrations.RECORD_COLUMNS` (``None`` where the
+with :data:`~clearterm.domain.record.CANONICAL_FIELDS` (``None`` where the
 source has no such column: a stored value is then left alone on update), plus an
 optional *group key* and *priority* for sources where one charge can appear on
 several rows.
@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from clearterm.domain.record import REQUIRED_FIELDS
+from clearterm.domain.record import CANONICAL_FIELDS, REQUIRED_FIELDS
 from clearterm.domain.dates import DateError, parse_date
 from clearterm.ingest.readers import InputError, RawRow, SourceFile
-from clearterm.storage.migrations import RECORD_COLUMNS
-
-COLUMNS: tuple[str, ...] = tuple(RECORD_COLUMNS)
+COLUMNS: tuple[str, ...] = CANONICAL_FIELDS
 COL = {name: i for i, name in enumerate(COLUMNS)}
 
 

@@ -29,7 +29,7 @@ from datetime import date
 
 from clearterm.domain.dates import DateError, parse_date
 from clearterm.domain.rules import OBJECTION_GROUNDS, objection_deadline
-from clearterm.storage.migration_0005_batches import FROZEN_PREFIX
+from clearterm.storage.migrations.m0005_batches import FROZEN_PREFIX
 from clearterm.storage.reviews import (
     DECISION_STATUS,
     CaseRef,
