@@ -42,6 +42,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from clearterm import settings
 from clearterm.services import access
 from clearterm.documents import model as dm
 from clearterm.documents.export import lock_dir, remove_stale_staging, stage_batch, staging_name
@@ -424,7 +425,7 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
     by default, so an unsigned batch rebuilt from the same store gives the same documents.
     Refuses (:class:`CasesChanged`) when a case changed since the batch was made.
     """
-    templates = templates or Templates()
+    templates = templates or Templates(settings.templates_override())
     batch = find_batch(conn, batch_ref)
     changed = changed_cases(conn, batch)
     if changed:
@@ -522,7 +523,7 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
     from clearterm.documents import ExportError, SigningError, TemplateError
 
     if not isinstance(templates, Templates):
-        templates = Templates(templates)
+        templates = Templates(templates or settings.templates_override())
     conn = store.conn
     reconcile_publishing(store, batch_ref, actor=signer)
     if Path(out_dir).is_dir():  # even if this run is refused below
