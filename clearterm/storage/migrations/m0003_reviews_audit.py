@@ -7,10 +7,7 @@ from __future__ import annotations
 
 NAME = "0003_reviews_audit"
 
-
-def migrate(db) -> None:
-    db.executescript(
-        """
+SQL = """
 -- Review actions on a case (person + case number). Append-only: a correction is a new
 -- entry ('undo' names the entry it compensates), never an edit.
 CREATE TABLE reviews (
@@ -97,4 +94,7 @@ CREATE TABLE search_index_state (
   refreshed_at TEXT NOT NULL
 );
 """
-    )
+
+
+def migrate(db) -> None:
+    db.executescript(SQL)
