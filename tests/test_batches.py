@@ -26,7 +26,7 @@ from clearterm.services.evaluate import evaluate_store
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
 from clearterm.storage.audit import head, verify_chain
-from clearterm.storage.migration_0005_batches import FROZEN_PREFIX
+from clearterm.storage.migrations.m0005_batches import FROZEN_PREFIX
 from clearterm.storage.reviews import current_version, find_cases
 
 TODAY = datetime(2026, 11, 21).date()

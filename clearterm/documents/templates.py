@@ -1,4 +1,4 @@
-"""Editable wording: text templates under ``templates/documents/``.
+"""Editable wording: text templates under ``templates/documents/`` (shipped as package data).
 
 Each document's words live in a plain text file that a lawyer can edit
 without touching code (see ``docs/documents.md``). The markup is line based:
@@ -25,18 +25,15 @@ wording of each objection ground (``ground_<key>``, one per ground of
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import string
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Mapping
 
 from clearterm.domain.deadlines import OBJECTION_GROUNDS
-
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "templates" / "documents"
-ENV_VAR = "CLEARTERM_TEMPLATES_DIR"
 
 #: A run of text: (text, bold).
 Run = tuple[str, bool]
@@ -68,9 +65,13 @@ class _RawBlock:
     name: str = ""
 
 
-def default_dir() -> Path:
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else DEFAULT_DIR
+def shipped_dir() -> Path:
+    """The document templates shipped with clearterm, as package data.
+
+    ``clearterm/_templates`` is the top-level ``templates/`` folder (a symbolic link in the
+    checkout; the wheel carries the files themselves).
+    """
+    return Path(str(resources.files("clearterm") / "_templates" / "documents"))
 
 
 def _placeholders(text: str) -> list[str]:
@@ -88,11 +89,10 @@ class Templates:
     """Loads and fills the templates of one directory (files are read once)."""
 
     def __init__(self, directory: Path | str | None = None) -> None:
-        self.directory = Path(directory) if directory else default_dir()
+        self.directory = Path(directory) if directory else shipped_dir()
         if not self.directory.is_dir():
-            raise TemplateError(f"template directory not found: {self.directory} (set {ENV_VAR} to the "
-                                "directory holding the document templates, e.g. templates/documents "
-                                "of the clearterm checkout)")
+            raise TemplateError(f"template directory not found: {self.directory} (it must hold the "
+                                "document templates, like templates/documents of the clearterm checkout)")
         self._raw: dict[str, list[_RawBlock]] = {}
         self._labels: dict[str, str] | None = None
         self.labels  # noqa: B018 -- read and check labels.toml now, not when the first paper needs it

@@ -1,7 +1,7 @@
 """Adapters: map a source file's columns to the canonical record.
 
 Each adapter turns one raw row into a list of canonical string values aligned
-with :data:`~clearterm.storage.migrations.RECORD_COLUMNS` (``None`` where the
+with :data:`~clearterm.domain.record.CANONICAL_FIELDS` (``None`` where the
 source has no such column: a stored value is then left alone on update), plus an
 optional *group key* and *priority* for sources where one charge can appear on
 several rows.
@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from clearterm.domain.record import REQUIRED_FIELDS
+from clearterm.domain.record import CANONICAL_FIELDS, REQUIRED_FIELDS
 from clearterm.domain.dates import DateError, parse_date
 from clearterm.ingest.readers import InputError, RawRow, SourceFile
-from clearterm.storage.migrations import RECORD_COLUMNS
-
-COLUMNS: tuple[str, ...] = tuple(RECORD_COLUMNS)
+COLUMNS: tuple[str, ...] = CANONICAL_FIELDS
 COL = {name: i for i, name in enumerate(COLUMNS)}
 
 
@@ -193,22 +191,41 @@ def ccsao_diversion_adapter(src: SourceFile) -> Adapter:
     return Adapter("ccsao-diversion", present, map_row)
 
 
-FORMATS = ("auto", "canonical", "ccsao")
+@dataclass(frozen=True)
+class AdapterKind:
+    """One kind of source file in the registry: how to recognise it and how to build its adapter."""
+
+    name: str
+    fmt: str  # the --format value that names it
+    build: Callable[[SourceFile], Adapter]
+    #: ``--format auto``: the header columns that identify this kind (empty: any header).
+    identify: frozenset[str] = frozenset()
+    #: ``--format <fmt>``: the header columns that select this kind over the next one of the same format.
+    variant: frozenset[str] = frozenset()
+
+
+#: Tried in order: the first kind that matches the header is the file's.
+ADAPTERS: tuple[AdapterKind, ...] = (
+    AdapterKind("ccsao-diversion", "ccsao", ccsao_diversion_adapter,
+                identify=frozenset({"case_participant_id", "diversion_program"}),
+                variant=frozenset({"diversion_program"})),
+    AdapterKind("ccsao", "ccsao", ccsao_charges_adapter,
+                identify=frozenset({"case_participant_id", "charge_version_id"})),
+    AdapterKind("canonical", "canonical", canonical_adapter),
+)
+FORMATS: tuple[str, ...] = ("auto", *sorted({kind.fmt for kind in ADAPTERS}))
 
 
 def choose_adapter(src: SourceFile, fmt: str = "auto") -> Adapter:
     """Pick the adapter for ``src``; ``auto`` looks at the header."""
-    header = set(src.header)
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if fmt == "auto":
-        if "case_participant_id" in header and "diversion_program" in header:
-            return ccsao_diversion_adapter(src)
-        if "case_participant_id" in header and "charge_version_id" in header:
-            return ccsao_charges_adapter(src)
-        return canonical_adapter(src)
-    if fmt == "ccsao":
-        if "diversion_program" in header:
-            return ccsao_diversion_adapter(src)
-        return ccsao_charges_adapter(src)
-    return canonical_adapter(src)
+    header = set(src.header)
+    for kind in ADAPTERS:
+        if fmt == "auto":
+            matches = kind.identify <= header
+        else:
+            matches = kind.fmt == fmt and kind.variant <= header
+        if matches:
+            return kind.build(src)
+    raise AssertionError("the registry ends with a kind that takes any header")  # pragma: no cover

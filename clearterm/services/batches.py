@@ -42,6 +42,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from clearterm import settings
 from clearterm.services import access
 from clearterm.documents import model as dm
 from clearterm.documents.export import lock_dir, remove_stale_staging, stage_batch, staging_name
@@ -425,7 +426,7 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
     by default, so an unsigned batch rebuilt from the same store gives the same documents.
     Refuses (:class:`CasesChanged`) when a case changed since the batch was made.
     """
-    templates = templates or Templates()
+    templates = templates or Templates(settings.templates_override())
     batch = find_batch(conn, batch_ref)
     changed = changed_cases(conn, batch)
     if changed:
@@ -524,7 +525,7 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
 
     if not isinstance(templates, Templates):
         try:
-            templates = Templates(templates)
+            templates = Templates(templates or settings.templates_override())
         except TemplateError as exc:  # e.g. a ground without its label: one line, before any work
             raise BatchError(str(exc).splitlines()[0]) from None
     conn = store.conn

@@ -30,7 +30,7 @@ from datetime import date
 from clearterm.domain.cases import case_label
 from clearterm.domain.dates import DateError, parse_date
 from clearterm.domain.deadlines import OBJECTION_GROUNDS, ground as objection_ground, objection_deadline
-from clearterm.storage.migration_0005_batches import FROZEN_PREFIX
+from clearterm.storage.migrations.m0005_batches import FROZEN_PREFIX
 from clearterm.storage.reviews import (
     DECISION_STATUS,
     CaseRef,

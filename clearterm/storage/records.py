@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import get_type_hints
 
-from clearterm.domain.record import ChargeRecord
-from clearterm.storage.migrations import RECORD_COLUMNS
+from clearterm.domain.record import CANONICAL_FIELDS, ChargeRecord
 
-COLUMNS = tuple(RECORD_COLUMNS)
+
+def _sql_type(hint) -> str:
+    if hint is str:
+        return "TEXT NOT NULL"
+    return {int | None: "INTEGER", float | None: "REAL"}.get(hint, "TEXT")
+
+
+#: The ``records`` table's canonical columns and their types, from :class:`ChargeRecord`
+#: (a change to the record needs a new migration: ``tests/test_migrations.py`` checks they agree).
+RECORD_COLUMNS: dict[str, str] = {
+    name: _sql_type(hint) for name, hint in get_type_hints(ChargeRecord).items() if name in CANONICAL_FIELDS
+}
+COLUMNS: tuple[str, ...] = CANONICAL_FIELDS
 SELECT_COLUMNS = ", ".join(f"r.{c}" for c in COLUMNS)
 _DATE_IDX = tuple(i for i, c in enumerate(COLUMNS) if c in ("date_of_birth", "offense_date", "arrest_date", "disposition_date"))
 _fromiso = date.fromisoformat

@@ -26,13 +26,14 @@ def run_review(db_path: str | Path | Store, reviewer: str, *, today: date | None
     """Open the workstation (blocks until the reviewer quits).
 
     ``db_path`` is the store file (or an open :class:`Store`); the keymap comes from
-    ``keymap_path``, else ``$CLEARTERM_KEYMAP``, else ``~/.config/clearterm/keymap.toml``
+    ``keymap_path``, else :func:`clearterm.settings.keymap_path`
     (raises :class:`clearterm.tui.keymap.KeymapError` with one line if it is unusable).
     """
+    from clearterm import settings
     from clearterm.tui.app import ReviewApp
-    from clearterm.tui.keymap import default_keymap_path, load_keymap
+    from clearterm.tui.keymap import load_keymap
 
-    keymap = load_keymap(keymap_path or default_keymap_path(), known_binding_ids())
+    keymap = load_keymap(keymap_path or settings.keymap_path(), known_binding_ids())
     # freeze_heap: once the first screen is up, everything alive then (Textual, Rich, the rules,
     # the widgets) is moved out of the garbage collector's reach (gc.freeze), so a full collection
     # walks only what was made since and its pauses (up to ~100-250 ms otherwise, measured with

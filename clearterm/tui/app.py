@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import sqlite3
 import traceback
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from time import perf_counter
@@ -19,7 +18,6 @@ from time import perf_counter
 from rich.text import Text
 from textual import events, work
 from textual.app import App
-from textual.message import Message
 from textual.screen import Screen
 
 from clearterm.services import review
@@ -28,7 +26,7 @@ from clearterm.storage.reviews import QueueCounts, QueueRow
 from clearterm.tui import bindings
 from clearterm.tui.backend import Backend, QueueFilter
 from clearterm.tui.commands import ReviewCommands
-from clearterm.tui.messages import CountsLoaded, Navigate
+from clearterm.tui.messages import BatchesLoaded, CountsLoaded, FilterReady, Navigate, Notice, Started
 from clearterm.tui.screens.case import CaseScreen
 from clearterm.tui.screens.help import HelpScreen
 from clearterm.tui.screens.queue import QueueScreen
@@ -37,27 +35,6 @@ from clearterm.tui.safe import ControlFilter
 
 DECIDED = ("approved", "objected", "excluded")  # deferred is not a decision
 RECOUNT_AFTER = 2.0  # seconds without an action before the progress is recounted from the store
-
-
-@dataclass
-class Started(Message):
-    resume: QueueRow | None
-
-
-@dataclass
-class FilterReady(Message):
-    f: QueueFilter
-
-
-@dataclass
-class Notice(Message):
-    text: str
-    severity: str = "information"
-
-
-@dataclass
-class BatchesLoaded(Message):
-    items: list
 
 
 class ReviewApp(App[None]):

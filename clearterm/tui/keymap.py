@@ -6,29 +6,20 @@ A TOML file maps binding ids to keys, either at the top level or under ``[keys]`
     approve = "y"
     next = ["j", "down"]      # several keys: a list, or "j,down"
 
-It is read from ``$CLEARTERM_KEYMAP``, else ``$XDG_CONFIG_HOME/clearterm/keymap.toml``
-(``~/.config/clearterm/keymap.toml``), and applied with :meth:`textual.app.App.set_keymap`.
+Its path comes from :func:`clearterm.settings.keymap_path` (``$CLEARTERM_KEYMAP``, else
+``$XDG_CONFIG_HOME/clearterm/keymap.toml``, ``~/.config/clearterm/keymap.toml``), passed in by
+:func:`clearterm.tui.run_review`; it is applied with :meth:`textual.app.App.set_keymap`.
 An unknown id or a malformed file is refused with one line naming the file and the problem.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 
 
 class KeymapError(Exception):
     """The keymap file cannot be used (the message names the file and the problem)."""
-
-
-def default_keymap_path() -> Path | None:
-    env = os.environ.get("CLEARTERM_KEYMAP")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    p = Path(base) / "clearterm" / "keymap.toml"
-    return p if p.exists() else None
 
 
 def load_keymap(path: Path | None, known_ids: set[str]) -> dict[str, str]:

@@ -1,7 +1,9 @@
-"""Messages the thread workers post back to the screens (the UI thread does no SQL).
+"""Every Textual message of the workstation, in one place.
 
-Each carries what the worker read or wrote; the screen that started the worker handles it.
-Texts in them are safe to show and never hold a name or a date of birth.
+Most are what the thread workers post back to the screens (the UI thread does no SQL): each
+carries what the worker read or wrote; the screen or app that started the worker handles it.
+The last three are posted by :class:`~clearterm.tui.table.QueueTable`. Texts in them are safe
+to show and never hold a name or a date of birth.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from clearterm.storage.reviews import QueueCounts, QueueRow, Recorded
-from clearterm.tui.backend import CaseDetail
+from clearterm.tui.backend import CaseDetail, QueueFilter
 
 
 @dataclass
@@ -33,7 +35,7 @@ class CountsLoaded(Message):
 
 
 @dataclass
-class Recorded_(Message):
+class ActionRecorded(Message):
     """An action committed; ``next_row`` is where the reviewer goes now (None: end of queue)."""
 
     recorded: Recorded
@@ -67,3 +69,51 @@ class Navigate(Message):
 
     row: QueueRow | None
     why: str = ""
+
+
+@dataclass
+class Started(Message):
+    """The app's first read: the case the reviewer left off at (None: the start of the queue)."""
+
+    resume: QueueRow | None
+
+
+@dataclass
+class FilterReady(Message):
+    """A queue filter (search) is ready to apply."""
+
+    f: QueueFilter
+
+
+@dataclass
+class Notice(Message):
+    """A notification for the app to show."""
+
+    text: str
+    severity: str = "information"
+
+
+@dataclass
+class BatchesLoaded(Message):
+    items: list
+
+
+@dataclass
+class RowHighlighted(Message):
+    """The queue table's cursor is on another row (or the rows were replaced)."""
+
+    cursor_row: int
+
+
+@dataclass
+class RowSelected(Message):
+    """``enter`` on a row of the queue table."""
+
+    cursor_row: int
+
+
+@dataclass
+class PageEdge(Message):
+    """The queue table's cursor was asked to move past the page's end (``forward``) or start."""
+
+    forward: bool

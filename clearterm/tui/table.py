@@ -7,16 +7,15 @@ cells (plain strings or Rich ``Text``, whose styles are kept: status and deadlin
 builds each line as one strip of segments when it is first drawn, and redraws only the two lines
 a cursor move changes.
 
-Keys (when focused): ``up``/``down`` move the cursor (past either end: :class:`PageEdge`,
+Keys (when focused): ``up``/``down`` move the cursor (past either end: :class:`~clearterm.tui.messages.PageEdge`,
 so the screen fetches the neighbouring page), ``pageup``/``pagedown`` by a screenful,
-``home``/``end`` to the first or last row of the page, ``enter`` selects (:class:`Selected`).
+``home``/``end`` to the first or last row of the page, ``enter`` selects (:class:`~clearterm.tui.messages.RowSelected`).
 A click moves the cursor; a double click selects. Looks like the ``DataTable`` it replaces:
 the same theme variables for the header and the cursor.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,11 +23,11 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region
-from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
 from clearterm.domain.text import safe_text
+from clearterm.tui.messages import PageEdge, RowHighlighted, RowSelected
 
 Cell = str | Text
 
@@ -80,22 +79,6 @@ class QueueTable(Widget, can_focus=True):
         Binding("end", "last", "Last", show=False),
     ]
 
-    @dataclass
-    class Highlighted(Message):
-        """The cursor is on another row (or the rows were replaced)."""
-
-        cursor_row: int
-
-    @dataclass
-    class Selected(Message):
-        cursor_row: int
-
-    @dataclass
-    class PageEdge(Message):
-        """The cursor was asked to move past the page's end (``forward``) or start."""
-
-        forward: bool
-
     PAD = 1  # blank cells either side of every column
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -125,7 +108,7 @@ class QueueTable(Widget, can_focus=True):
         self.top = 0
         self._scroll_to_cursor()
         self.refresh()
-        self.post_message(self.Highlighted(self.cursor_row))
+        self.post_message(RowHighlighted(self.cursor_row))
 
     def move_cursor(self, row: int) -> None:
         if not self._rows:
@@ -139,7 +122,7 @@ class QueueTable(Widget, can_focus=True):
         else:
             self._refresh_row(old)
             self._refresh_row(row)
-        self.post_message(self.Highlighted(row))
+        self.post_message(RowHighlighted(row))
 
     # -- scrolling within the page -----------------------------------------------------------------
     @property
@@ -222,13 +205,13 @@ class QueueTable(Widget, can_focus=True):
     # -- keys and mouse ----------------------------------------------------------------------------
     def action_cursor_down(self) -> None:
         if self._rows and self.cursor_row >= len(self._rows) - 1:
-            self.post_message(self.PageEdge(True))
+            self.post_message(PageEdge(True))
         else:
             self.move_cursor(self.cursor_row + 1)
 
     def action_cursor_up(self) -> None:
         if self._rows and self.cursor_row <= 0:
-            self.post_message(self.PageEdge(False))
+            self.post_message(PageEdge(False))
         else:
             self.move_cursor(self.cursor_row - 1)
 
@@ -246,11 +229,11 @@ class QueueTable(Widget, can_focus=True):
 
     def action_select_cursor(self) -> None:
         if self._rows:
-            self.post_message(self.Selected(self.cursor_row))
+            self.post_message(RowSelected(self.cursor_row))
 
     def on_click(self, event: events.Click) -> None:
         row = self.top + event.y - 1
         if event.y >= 1 and 0 <= row < len(self._rows):
             self.move_cursor(row)
             if event.chain >= 2:
-                self.post_message(self.Selected(row))
+                self.post_message(RowSelected(row))

@@ -20,7 +20,7 @@ from clearterm.services import review
 from clearterm.storage import StoreError
 from clearterm.storage.reviews import ConflictError, QueueRow
 from clearterm.tui.backend import label_of
-from clearterm.tui.messages import ActionConflict, ActionRefused, Recorded_
+from clearterm.tui.messages import ActionConflict, ActionRecorded, ActionRefused
 from clearterm.tui.screens.dialogs import ExcludeDialog, Objection, ObjectionDialog
 
 DONE_TEXT = {"approve": "approval", "object": "objection", "exclude": "exclusion", "defer": "deferral",
@@ -119,7 +119,7 @@ class ReviewScreen(Screen):
             self.post_message(ActionRefused(f"Not recorded: {exc}"))
             return
         nxt = app.backend.next_case(app.queue_filter, t.cursor, needing_decision=True, wrap=True)
-        self.post_message(Recorded_(rec, nxt, advance=True, payload=self._prepare_next(nxt or t)))
+        self.post_message(ActionRecorded(rec, nxt, advance=True, payload=self._prepare_next(nxt or t)))
 
     @work(thread=True, group="write")
     def _undo_worker(self, seen: dict[int, int]) -> None:
@@ -133,14 +133,14 @@ class ReviewScreen(Screen):
             self.post_message(ActionRefused(f"Not recorded: {exc}"))
             return
         row = app.backend.row(rec.case.id)
-        self.post_message(Recorded_(rec, row, advance=False, payload=self._prepare_next(row)))
+        self.post_message(ActionRecorded(rec, row, advance=False, payload=self._prepare_next(row)))
 
     def _prepare_next(self, row: QueueRow | None) -> object:
-        """In the worker, after a commit: read what the screen shows next (see ``Recorded_.payload``)."""
+        """In the worker, after a commit: read what the screen shows next (see ``ActionRecorded.payload``)."""
         return None
 
     # -- outcomes ----------------------------------------------------------------------------------
-    def on_recorded_(self, msg: Recorded_) -> None:
+    def on_action_recorded(self, msg: ActionRecorded) -> None:
         self.busy = False
         rec = msg.recorded
         e = rec.entry
@@ -166,7 +166,7 @@ class ReviewScreen(Screen):
         self.after_conflict(msg)
         self.app.schedule_recount()  # the other reviewer's action moved the progress
 
-    def after_recorded(self, msg: Recorded_) -> None:
+    def after_recorded(self, msg: ActionRecorded) -> None:
         raise NotImplementedError
 
     def after_conflict(self, msg: ActionConflict) -> None:

@@ -15,7 +15,7 @@ from clearterm.storage.reviews import QueueRow
 from clearterm.tui import bindings
 from clearterm.tui.backend import CaseDetail
 from clearterm.tui.footer import KeysFooter
-from clearterm.tui.messages import ActionConflict, CaseLoaded, Navigate, Recorded_
+from clearterm.tui.messages import ActionConflict, ActionRecorded, CaseLoaded, Navigate
 from clearterm.tui.render import case_header, charges_text, history_text, others_text, person_text
 from clearterm.tui.screens.base import ReviewScreen
 
@@ -124,7 +124,7 @@ class CaseScreen(ReviewScreen):
     def _prepare_next(self, row: QueueRow | None) -> CaseDetail | None:
         return self.app.backend.load_case(row.case_id) if row is not None else None  # (worker thread)
 
-    def after_recorded(self, msg: Recorded_) -> None:
+    def after_recorded(self, msg: ActionRecorded) -> None:
         if msg.payload is not None:  # the next case (or this one, when none is left), read after the commit
             self.notice = ""
             self._token += 1  # answers to earlier requests are out of date now

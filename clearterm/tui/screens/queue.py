@@ -18,7 +18,9 @@ from clearterm.tui import bindings
 from clearterm.tui.backend import QueueFilter, label_of
 from clearterm.tui.footer import KeysFooter
 from clearterm.tui.table import QueueTable
-from clearterm.tui.messages import ActionConflict, Navigate, QueueLoaded, Recorded_
+from clearterm.tui.messages import (
+    ActionConflict, ActionRecorded, Navigate, PageEdge, QueueLoaded, RowHighlighted, RowSelected,
+)
 from clearterm.tui.render import deadline_text, status_text
 from clearterm.tui.screens.base import ReviewScreen
 
@@ -62,8 +64,8 @@ class QueueScreen(ReviewScreen):
             return None
         return self.rows[t.cursor_row]
 
-    @on(QueueTable.Highlighted)
-    def _highlighted(self, event: QueueTable.Highlighted) -> None:
+    @on(RowHighlighted)
+    def _highlighted(self, event: RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.rows):
             self.app.current = self.rows[event.cursor_row]
         self.refresh_bindings()
@@ -111,8 +113,8 @@ class QueueScreen(ReviewScreen):
         pos = f"{n} case(s) on this page" if n else "no cases match"
         self.query_one("#queue-info", Static).update(Text(f"Queue: {f.describe()}  ·  {pos}"))  # a search: no markup
 
-    @on(QueueTable.PageEdge)
-    def _page_edge(self, msg: QueueTable.PageEdge) -> None:
+    @on(PageEdge)
+    def _page_edge(self, msg: PageEdge) -> None:
         if not self.rows:
             return
         self._token += 1
@@ -137,8 +139,8 @@ class QueueScreen(ReviewScreen):
         if (t := self.target()) is not None:
             self.app.open_case(t)
 
-    @on(QueueTable.Selected)
-    def _selected(self, event: QueueTable.Selected) -> None:
+    @on(RowSelected)
+    def _selected(self, event: RowSelected) -> None:
         self.action_open()
 
     def action_filter(self) -> None:
@@ -184,7 +186,7 @@ class QueueScreen(ReviewScreen):
         """(worker thread) The page around the next case, read right after the commit."""
         return self.app.backend.page_around(self.app.queue_filter, row.cursor if row is not None else None)
 
-    def after_recorded(self, msg: Recorded_) -> None:
+    def after_recorded(self, msg: ActionRecorded) -> None:
         row = msg.next_row if (msg.advance and msg.next_row is not None) else (msg.next_row or self.app.current)
         if row is not None:
             self.app.current = row

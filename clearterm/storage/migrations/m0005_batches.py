@@ -13,7 +13,6 @@ can tell this refusal from other integrity errors.
 
 from __future__ import annotations
 
-from clearterm.storage.migrations import MIGRATIONS
 
 #: Start of the message of every freeze trigger (``sqlite3.IntegrityError``).
 FROZEN_PREFIX = "frozen:"
@@ -21,8 +20,10 @@ FROZEN_PREFIX = "frozen:"
 FROZEN_REVIEW_MESSAGE = f"{FROZEN_PREFIX} the case is in a signed court batch; nothing recorded"
 
 
-@MIGRATIONS(name="0005_batches")
-def m0005(db) -> None:
+NAME = "0005_batches"
+
+
+def migrate(db) -> None:
     db.executescript(
         f"""
 CREATE TABLE batches (

@@ -9,11 +9,10 @@ entry in the same transaction.
 
 from __future__ import annotations
 
-from clearterm.storage.migrations import MIGRATIONS
+NAME = "0004_users"
 
 
-@MIGRATIONS(name="0004_users")
-def m0004(db) -> None:
+def migrate(db) -> None:
     db.executescript(
         """
 CREATE TABLE users (

@@ -8,11 +8,10 @@ the rows before it are stored. ``encoding``: the text encoding its lines were de
 
 from __future__ import annotations
 
-from clearterm.storage.migrations import MIGRATIONS
+NAME = "0007_source_lines"
 
 
-@MIGRATIONS(name="0007_source_lines")
-def m0007(db) -> None:
+def migrate(db) -> None:
     db.executescript(
         """
 ALTER TABLE sources ADD COLUMN lines_read INTEGER;

@@ -20,15 +20,16 @@ as if it were signed (same ``frozen:`` messages) and the batch cannot be deleted
 
 from __future__ import annotations
 
-from clearterm.storage.migration_0005_batches import FROZEN_PREFIX
-from clearterm.storage.migrations import MIGRATIONS
+from clearterm.storage.migrations.m0005_batches import FROZEN_PREFIX
 
 #: The message when a review entry is refused on a case of a batch being published.
 PUBLISHING_REVIEW_MESSAGE = f"{FROZEN_PREFIX} the case is in a court batch being signed; nothing recorded"
 
 
-@MIGRATIONS(name="0008_batch_publishing")
-def m0008(db) -> None:
+NAME = "0008_batch_publishing"
+
+
+def migrate(db) -> None:
     db.executescript(
         f"""
 CREATE TABLE batch_labels (
