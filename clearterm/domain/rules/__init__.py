@@ -17,7 +17,7 @@ from __future__ import annotations
 from clearterm.domain import deadlines as _deadlines
 from clearterm.domain.deadlines import OBJECTION_DAYS, TRANCHE_DUE, objection_deadline
 from clearterm.domain.rules.engine import apply_case_rules, evaluate_charge, evaluate_records, tranche_for
-from clearterm.domain.rules.tables import (
+from clearterm.domain.rules.tables import (  # noqa: F401 (_facts, _table: read by the tests)
     CIVIL_VIOLATION_DATE, FELONY_CLASSES, POSSIBLY_VIOLENT_SECTIONS, STEP_ORDER, VIOLENT_SECTIONS, VIOLENT_SOURCE,
     _facts, _table, age_at_offense, display_cite, is_violent, normalise_class,
 )

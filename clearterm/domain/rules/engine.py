@@ -149,6 +149,13 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
         return _R, ("AFTER_CRTA_CUTOFF",) + notes, _K["16"], f, dk, cls
     if (d < ctx.poss) if sec == "4" else (d < ctx.deliv):                     # 17
         return _R, ("OLD_PENALTY_SCHEDULE",) + notes, _K["17"], f, dk, cls
+    return _age_class_weight(r, f, dk, cls, cls_missing, sec, d, notes)       # 18 to 25
+
+
+def _age_class_weight(r: ChargeRecord, f: _Facts, dk: DispositionKind, cls: str | None, cls_missing: bool, sec: str,
+                      d: date, notes: tuple[str, ...]):
+    """Steps 18 to 25 of :func:`_decide` (age, class, subsection and weight), for a conviction
+    dated inside the CRTA window; same result shape."""
     age = r.age_at_offense                                                    # 18
     dob = r.date_of_birth
     if dob is not None:  # either source under 18 is enough: a disagreement goes to a person
