@@ -12,7 +12,8 @@ the steps themselves use only the fixed statutory dates and the policy dates, so
 
 Speed: the citation facts, dispositions, sentences, classes and counties are read
 once per distinct spelling and cached; the per-record path is dictionary lookups
-and date comparisons. Module names used per record are bound to locals or default arguments.
+and date comparisons. The names the per-record loops use are imported into this module or bound
+to locals (no module-attribute lookups per record).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from clearterm.domain.rules.tables import (
 
 
 class _Ctx:
+    """The policy values the procedure reads, as plain slots (read per record)."""
+
     __slots__ = ("policy", "county", "legal", "cutoff", "poss", "deliv", "hash")
 
     def __init__(self, p: Policy):
