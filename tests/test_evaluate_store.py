@@ -242,7 +242,7 @@ def test_cli_explain_tells_the_trail_under_the_decisions_policy(tmp_path, login)
 
 
 def test_a_new_rules_version_adds_decisions_and_keeps_the_old(loaded, monkeypatch):
-    import clearterm.domain.rules as rules_mod
+    import clearterm.domain.rules.engine as rules_mod
     import clearterm.services.evaluate as evaluate_mod
 
     first = evaluate_store(loaded, Policy(), date(2026, 11, 21))
@@ -264,7 +264,7 @@ def test_a_store_evaluated_under_rules_1_1_gets_rules_2_decisions_and_keeps_the_
     """A store decided under rules 1.1 (emulated: the version label, and a diversion referral read as an
     unrecognized disposition, as 1.1 read it) gets rules 2 decisions on its next evaluate: every old
     decision stays, the new ones are in force, and explain of an old decision says it now differs."""
-    import clearterm.domain.rules as rules_mod
+    import clearterm.domain.rules.engine as rules_mod
     import clearterm.services.evaluate as evaluate_mod
     from clearterm.domain.disposition import DispositionKind, read_disposition
     from clearterm.domain.rules import explain_lines

@@ -122,3 +122,23 @@ def test_policy_office_county_must_be_an_illinois_county():
     Policy(office_county="DuPage")
     with pytest.raises(PolicyError, match="102 Illinois counties"):
         Policy(office_county="Not Cook")
+
+
+def test_explain_without_a_policy_does_not_depend_on_what_the_process_evaluated_before():
+    """explain_lines(policy=None) uses the default policy only if the decision was made under it;
+    a decision made under another policy is explained as "not available" even right after this
+    process evaluated with that policy (it used to be found in a process-wide cache)."""
+    rec = _rec()
+    other = Policy(crta_cutoff_date=date(2019, 1, 1))
+    assert other.hash != Policy().hash
+    dec = evaluate_charge(rec, other, AS_OF)  # the process has now seen `other`
+    lines = explain_lines(rec, dec, None)
+    assert lines[0].startswith(f"(Policy {other.hash[:12]}, under which this decision was made, is not available")
+    assert not any(ln.startswith(("Warning", "Note")) for ln in lines)  # not re-checked without the policy
+    assert "on/after 2019-06-25 (CRTA cutoff)" in "\n".join(lines)  # the default dates, as it says
+    # with the policy given, the trail is told under it
+    given = explain_lines(rec, dec, other)
+    assert "not available" not in given[0] and "on/after 2019-01-01 (CRTA cutoff)" in "\n".join(given)
+    # a decision made under the default policy needs none
+    default = explain_lines(rec, evaluate_charge(rec, Policy(), AS_OF), None)
+    assert not any("not available" in ln for ln in default)

@@ -122,22 +122,27 @@ def sample_batch(n_cases: int = 3, track: str = "automatic", *, batch_id: str | 
 def golden_batches() -> tuple[Batch, Batch]:
     """The two small batches the golden-text tests render (automatic, petition).
 
-    Names with apostrophes and accents on purpose: O'Brien, Muñoz, Nguyễn.
+    Names with apostrophes and accents on purpose: O'Brien, Muñoz, Nguyễn, D'Arcy, Ramírez.
     """
+    return _golden_automatic(), _golden_petition()
+
+
+_CPD, _CCSO, _EPD = ("Chicago Police Department", "Cook County Sheriff's Office", "Evanston Police Department")
+
+
+def _golden_charge(rid, statute, cls, desc, disp, ddate, adate, agency) -> Charge:
+    return Charge(rid, statute, cls, desc, disp, ddate, adate, agency, "possession", ("eligible",))
+
+
+def _golden_automatic() -> Batch:
+    charge, cpd, ccso, epd = _golden_charge, _CPD, _CCSO, _EPD
     obrien = Person("P-0001", "O'Brien", "Seamus", "Patrick", date(1979, 4, 2),
                     "1234 N. Milwaukee Ave.", "Apt. 3F", "Chicago", "IL", "60622")
     munoz = Person("P-0002", "Muñoz", "María José", "", date(1988, 11, 23),
                    "4410 S. Ashland Ave.", "", "Chicago", "IL", "60609")
     nguyen = Person("P-0003", "Nguyễn", "Minh", "Thị", date(1992, 6, 7),
                     "915 Emerson St.", "", "Evanston", "IL", "60201")
-    cpd, ccso, epd = ("Chicago Police Department", "Cook County Sheriff's Office",
-                      "Evanston Police Department")
-
-    def charge(rid, statute, cls, desc, disp, ddate, adate, agency):
-        return Charge(rid, statute, cls, desc, disp, ddate, adate, agency, "possession",
-                      ("eligible",))
-
-    automatic = Batch(
+    return Batch(
         batch_id="B-2024-0042",
         track="automatic",
         created_at=CREATED_AT,
@@ -166,10 +171,14 @@ def golden_batches() -> tuple[Batch, Batch]:
                 reviewers=("A. Reviewer",)),
         ),
     )
+
+
+def _golden_petition() -> Batch:
+    charge, cpd = _golden_charge, _CPD
     darcy = Person("P-0004", "D'Arcy", "Aoife", "", date(1990, 1, 15),
                    "77 W. Huron St.", "Unit 1203", "Chicago", "IL", "60654")
     ramirez = Person("P-0005", "Ramírez", "José", "Luis", date(1985, 5, 30))  # no address
-    petition = Batch(
+    return Batch(
         batch_id="B-2024-0043",
         track="petition",
         created_at=CREATED_AT,
@@ -201,4 +210,3 @@ def golden_batches() -> tuple[Batch, Batch]:
                 reviewers=("C. Reviewer", "D. Reviewer")),
         ),
     )
-    return automatic, petition

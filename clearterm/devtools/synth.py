@@ -127,6 +127,17 @@ class _T:
 @lru_cache(maxsize=1)
 def _tables() -> _T:
     t = _T()
+    _date_tables(t)
+    _people_tables(t)
+    _class_tables(t)
+    _statute_tables(t)
+    _charge_kind_tables(t)
+    _disposition_tables(t)
+    return t
+
+
+def _date_tables(t: _T) -> None:
+    """Every date from _BASE to LAST_DATE in each spelling, and the year and age tables."""
     n_days = _idx(LAST_DATE) + 1
     iso, us, usam, isot, dmony, year, md = [], [], [], [], [], [], []
     o = _BASE.toordinal()
@@ -168,6 +179,9 @@ def _tables() -> _T:
     t.n_cases = _expand([(1, 55), (2, 28), (3, 17)])
     t.n_charges = _expand([(1, 40), (2, 30), (3, 18), (4, 12)])
 
+
+def _people_tables(t: _T) -> None:
+    """Names, addresses, and the agencies and courts of each county."""
     # -- people ------------------------------------------------------------------------------
     t.first = names.FIRST_NAMES
     t.last = names.LAST_NAMES
@@ -184,6 +198,9 @@ def _tables() -> _T:
     t.districts = names.COOK_DISTRICTS
     t.other_county = _expand([((cty, court, ags), w) for cty, w, court, ags in names.OTHER_COUNTIES])
 
+
+def _class_tables(t: _T) -> None:
+    """Seized weight bands, and the cannabis classes and titles by section, era and subsection."""
     # -- seized weight: 8 bands in tenths of a gram -----------------------------------------
     t.band_edges = (0, 25, 100, 300, 1000, 5000, 20000, 50000, 200000)
     t.band_pick = _expand([(0, 16), (1, 22), (2, 22), (3, 17), (4, 13), (5, 5), (6, 3), (7, 2)])
@@ -238,6 +255,9 @@ def _tables() -> _T:
     t.unreadable = ("Z", "U", "P")
     t.step_down = {"X": "1", "1": "2", "2": "3", "3": "4", "4": "A", "A": "A", "B": "B", "C": "C", "O": "O"}
 
+
+def _statute_tables(t: _T) -> None:
+    """Statute spellings of each section and subsection, attempts and enhancements."""
     # -- statute spellings --------------------------------------------------------------------
     def aoic(sec: str, sub: str) -> int:
         """An invented 7-digit court code in the style of the AOIC codes (4(c) -> 5015300)."""
@@ -277,6 +297,9 @@ def _tables() -> _T:
             )
     t.enh7 = ("550/7", "Section 7", "720 ILCS 550/7")
 
+
+def _charge_kind_tables(t: _T) -> None:
+    """Charge kinds of a first charge and a co-charge, and the non-cannabis offenses."""
     # -- charge kinds -------------------------------------------------------------------------
     # 0 §4, 1 §5, 2 attempt, 3 §7-enhanced, 4 §5.2, 5 §5.1, 6 §6, 7 §8, 8 paraphernalia, 9 other act
     t.primary = _expand([(0, 400), (1, 200), (2, 25), (3, 20), (4, 15), (5, 7), (6, 10), (7, 15), (8, 10),
@@ -314,6 +337,9 @@ def _tables() -> _T:
         nc("720 ILCS 5/12-2(a)(1)", None, big, [("A", 1)], "AGGRAVATED ASSAULT", False, 2),
     ])
 
+
+def _disposition_tables(t: _T) -> None:
+    """Dispositions and sentences."""
     # -- dispositions and sentences -----------------------------------------------------------
     t.conv_text = _expand([("Plea Of Guilty", 70), ("Finding Guilty", 18), ("Verdict Guilty", 3),
                            ("Plea of Guilty - Lesser Included", 2), ("Finding Guilty - Lesser Included", 2),
@@ -344,50 +370,209 @@ def _tables() -> _T:
                        ("2nd Chance Probation", 8), ("Jail", 7), ("Conditional Discharge", 5), ("", 5)],
     }
     t.sentence = {k: _expand(v) for k, v in sent.items()}
-    return t
 
 
 # ------------------------------------------------------------------------------------------
 # Row generator
 # ------------------------------------------------------------------------------------------
 def _rows(rng: random.Random, seed: int, t: _T, stats: list[int]) -> Iterator[list[str]]:
-    """Endless stream of clean canonical rows; ``stats`` = [persons, cases] started so far."""
+    """Endless stream of clean canonical rows; ``stats`` = [persons, cases] started so far.
+
+    Every draw from ``rng`` is made in a fixed order (person, then each case's dates, outcome and
+    place, then its charges), so the same seed always gives the same rows."""
     r = rng.random
-    fmts, year, md, end, times = t.fmt, t.year, t.md, t.end, t.times
-    fmt_pick, n_fmt = t.fmt_pick, len(t.fmt_pick)
-    iso = fmts[0]
-    offense_year, n_oy = t.offense_year, len(t.offense_year)
-    first_age, n_fa = t.first_age, len(t.first_age)
-    ncases_l, ncharges_l = t.n_cases, t.n_charges
-    n_ncases, n_ncharges = len(ncases_l), len(ncharges_l)
-    firsts, lasts, middles = t.first, t.last, t.middle
-    nf, nl, nm = len(firsts), len(lasts), len(middles)
-    streets, apts, cities = t.streets, t.apts, t.cities
-    na, nc_ = len(apts), len(cities)
-    cook, n_cook, districts = t.cook, len(t.cook), t.districts
-    others, n_oth = t.other_county, len(t.other_county)
-    edges, band_pick, n_bp = t.band_edges, t.band_pick, len(t.band_pick)
-    sub4, sub5 = t.sub4, t.sub5
-    opts4, opts5, generic = t.opts4, t.opts5, t.generic
-    wrong4, wrong5, unreadable, step_down = t.wrong4, t.wrong5, t.unreadable, t.step_down
-    spell, attempt, enh7 = t.spell, t.attempt, t.enh7
-    primary, cocharge = t.primary, t.cocharge
-    n_pri, n_co = len(primary), len(cocharge)
-    wshare = t.weight_share
-    para, n_para, plants, n_plants = t.para, len(t.para), t.plants, len(t.plants)
-    other, n_other = t.other, len(t.other)
-    conv_text, n_ct = t.conv_text, len(t.conv_text)
-    outcomes, n_out = t.outcome, len(t.outcome)
-    felony_set, sentences = t.felony, t.sentence
-    post2016, pre1993 = t.post2016, t.pre1993
+    person = _person_fn(r, t)
+    case_head = _case_head_fn(r, t)
+    charges_of = _charges_fn(r, t)
+    ncases_l = t.n_cases
+    n_ncases = len(ncases_l)
+    year = t.year
 
     prefix = f"S{seed}-"
     ir_off = int(r() * 90_000_000)
     case_off = int(r() * 10_000_000)
     n = p = c = 0
+    while True:
+        pid = f"IR{(p * 48271 + ir_off) % 90_000_000 + 10_000_000}"
+        p += 1
+        stats[0] = p
+        last, first, middle, city, zipc, addr1, addr2, o1, dob, has_dob, span = person()
+        for k in range(ncases_l[int(r() * n_ncases)]):
+            c += 1
+            stats[1] = c
+            (o, off_s, arr_s, disp_date, code, case_text, dob_s, age_s, county, court,
+             agency) = case_head(o1, span, k, has_dob, dob)
+            charges, is_felony = charges_of(o, code, case_text)
+            seq = (c * 7_654_321 + case_off) % 10_000_000
+            yr = year[o]
+            if county == "Cook":
+                case_no = f"{yr % 100:02d}CR{seq:07d}" if is_felony else f"{yr}MC{seq:07d}"
+            else:
+                case_no = f"{yr}{'CF' if is_felony else 'CM'}{seq % 1_000_000:06d}"
+            for st, disp, cls, desc, w, enh, sentence in charges:
+                n += 1
+                yield [f"{prefix}{n:08d}", case_no, st, disp, pid, last, first, middle, dob_s, age_s,
+                       off_s, arr_s, disp_date, cls, desc, w, enh, sentence, county, court, agency,
+                       addr1, addr2, city, "IL", zipc]
+
+
+def _person_fn(r: Callable[[], float], t: _T) -> Callable[[], tuple]:
+    """A function drawing one person: names, address, first offense date, date of birth."""
+    year, md, end = t.year, t.md, t.end
+    offense_year, n_oy = t.offense_year, len(t.offense_year)
+    first_age, n_fa = t.first_age, len(t.first_age)
+    firsts, lasts, middles = t.first, t.last, t.middle
+    nf, nl, nm = len(firsts), len(lasts), len(middles)
+    streets, apts, cities = t.streets, t.apts, t.cities
+    na, nc_ = len(apts), len(cities)
+
+    def person() -> tuple:
+        last = lasts[int(r() * nl)]
+        first = firsts[int(r() * nf)]
+        middle = middles[int(r() * nm)]
+        city, zips = cities[int(r() * nc_)]
+        zipc = zips[int(r() * len(zips))]
+        sl = streets[city == "Chicago"]
+        addr1 = f"{1 + int(r() * 12999)} {sl[int(r() * len(sl))]}"
+        addr2 = apts[int(r() * na)] if r() < 0.22 else ""
+        start, length = offense_year[int(r() * n_oy)]
+        o1 = start + int(r() * length)
+        a1 = first_age[int(r() * n_fa)]
+        dob = o1 - int(a1 * 365.2425) - 1 - int(r() * 363)
+        if year[o1] - year[dob] - (md[o1] < md[dob]) < 15:
+            dob -= 366
+        has_dob = r() < 0.93
+        span = min(3650, end - o1) + 1
+        return last, first, middle, city, zipc, addr1, addr2, o1, dob, has_dob, span
+
+    return person
+
+
+def _case_head_fn(r: Callable[[], float], t: _T) -> Callable[..., tuple]:
+    """A function drawing one case's dates (in one spelling), outcome, the person's age columns,
+    and where it was heard."""
+    fmts, year, md, end, times = t.fmt, t.year, t.md, t.end, t.times
+    fmt_pick, n_fmt = t.fmt_pick, len(t.fmt_pick)
+    iso = fmts[0]
+    cook, n_cook, districts = t.cook, len(t.cook), t.districts
+    others, n_oth = t.other_county, len(t.other_county)
+    conv_text, n_ct = t.conv_text, len(t.conv_text)
+    outcomes, n_out = t.outcome, len(t.outcome)
+
+    def case_head(o1: int, span: int, k: int, has_dob: bool, dob: int) -> tuple:
+        o = o1 if k == 0 else o1 + int(r() * span)
+        fmt = fmt_pick[int(r() * n_fmt)]
+        F = fmts[fmt]
+        a = o if r() < 0.7 else min(end, o + 1 + int(r() * 4))
+        dd = a + 1 + int(r() * r() * 900)
+        code, texts = outcomes[int(r() * n_out)]
+        if dd > end:
+            code = 1
+        case_text = ""
+        if code == 1:
+            disp_date = ""
+        else:
+            disp_date = F[dd]
+            case_text = conv_text[int(r() * n_ct)] if code == 0 else texts[int(r() * len(texts))]
+        x = r()
+        off_s = "" if x < 0.021 else F[o]  # 2 % no offense date, 3 % no arrest date, 0.1 % neither
+        if x < 0.001 or 0.021 <= x < 0.051:
+            arr_s = ""
+        elif fmt == 3:
+            arr_s = iso[a] + " " + times[int(r() * 1440)]
+        else:
+            arr_s = F[a]
+        age = year[o] - year[dob] - (md[o] < md[dob])
+        if has_dob:
+            dob_s = F[dob]
+            age_s = str(age) if r() < 0.3 else ""
+        else:
+            dob_s = ""
+            age_s = str(age) if r() < 0.6 else ""
+        if r() < 0.97:
+            agency, court = cook[int(r() * n_cook)]
+            if court is None:
+                court = districts[int(r() * 6)]
+            county = "Cook"
+        else:
+            county, court, ags = others[int(r() * n_oth)]
+            agency = ags[int(r() * len(ags))]
+        return o, off_s, arr_s, disp_date, code, case_text, dob_s, age_s, county, court, agency
+
+    return case_head
+
+
+def _charges_fn(r: Callable[[], float], t: _T) -> Callable[[int, int, str], tuple[list, bool]]:
+    """A function drawing one case's charges: the case's first charge kind and seized weight, then
+    each charge (statute, class, description, weight, disposition, sentence); and whether any is a
+    felony (the case number's type)."""
+    edges, band_pick, n_bp = t.band_edges, t.band_pick, len(t.band_pick)
+    primary, cocharge = t.primary, t.cocharge
+    n_pri, n_co = len(primary), len(cocharge)
+    ncharges_l = t.n_charges
+    n_ncharges = len(ncharges_l)
+    wshare = t.weight_share
+    felony_set, sentences = t.felony, t.sentence
+    post2016, pre1993 = t.post2016, t.pre1993
+    cannabis_charge = _cannabis_charge_fn(r, t)
+    other_charge = _other_charge_fn(r, t)
+
+    def charges_of(o: int, code: int, case_text: str) -> tuple[list, bool]:
+        post = 1 if o >= post2016 else 0
+        pre93 = o < pre1993
+        kind = primary[int(r() * n_pri)]
+        if kind == 5:
+            band = 6 + int(r() * 2)
+        elif kind == 6:
+            band = int(r() * 2)
+        else:
+            band = band_pick[int(r() * n_bp)]
+        lo, hi = edges[band], edges[band + 1]
+        tenths = 300 if band == 2 and r() < 0.15 else lo + 1 + int(r() * (hi - lo))
+        wstr = f"{tenths // 10}.{tenths % 10}"
+        charges = []
+        is_felony = False
+        for j in range(ncharges_l[int(r() * n_ncharges)]):
+            if j:
+                kind = cocharge[int(r() * n_co)]
+                if kind == 5 and band < 6:
+                    kind = 1
+                elif kind == 6 and band > 1:
+                    kind = 0
+            if kind <= 3:
+                st, cls, desc, enh = cannabis_charge(kind, band, post, pre93)
+                weighed = drug = True
+            else:
+                st, cls, desc, weighed, drug = other_charge(kind, band, post, pre93, o)
+                enh = ""
+            fel = cls in felony_set
+            is_felony = is_felony or fel
+            w = wstr if weighed and r() < wshare else ""
+            if code == 0:
+                if j == 0 or r() < 0.45:
+                    disp = case_text
+                    pick = sentences[fel, drug]
+                    sentence = pick[int(r() * len(pick))]
+                else:
+                    disp, sentence = "Nolle Prosecution", ""
+            elif code == 1:
+                disp = sentence = ""
+            else:
+                disp, sentence = case_text, ""
+            charges.append((st, disp, cls, desc, w, enh, sentence))
+        return charges, is_felony
+
+    return charges_of
+
+
+def _cannabis_fn(r: Callable[[], float], t: _T) -> Callable[[str, int, int, bool], tuple[str, str, str, str]]:
+    """A function drawing a §4 or §5 charge: (sub, class, description, statute)."""
+    sub4, sub5 = t.sub4, t.sub5
+    opts4, opts5, generic = t.opts4, t.opts5, t.generic
+    wrong4, wrong5, unreadable = t.wrong4, t.wrong5, t.unreadable
+    spell = t.spell
 
     def cannabis(sec: str, band: int, post: int, pre93: bool) -> tuple[str, str, str, str]:
-        """(sub, class, description, statute) for a §4 or §5 charge."""
         if sec == "4":
             sub = sub4[post][band]
             opts = opts4[post][sub]
@@ -413,174 +598,83 @@ def _rows(rng: random.Random, seed: int, t: _T, stats: list[int]) -> Iterator[li
         st = old[int(r() * 2)] if pre93 and r() < 0.4 else mod[int(r() * len(mod))]
         return sub, cls, desc, st
 
-    while True:
-        # ---- a person ----------------------------------------------------------------------
-        pid = f"IR{(p * 48271 + ir_off) % 90_000_000 + 10_000_000}"
-        p += 1
-        stats[0] = p
-        last = lasts[int(r() * nl)]
-        first = firsts[int(r() * nf)]
-        middle = middles[int(r() * nm)]
-        city, zips = cities[int(r() * nc_)]
-        zipc = zips[int(r() * len(zips))]
-        sl = streets[city == "Chicago"]
-        addr1 = f"{1 + int(r() * 12999)} {sl[int(r() * len(sl))]}"
-        addr2 = apts[int(r() * na)] if r() < 0.22 else ""
-        start, length = offense_year[int(r() * n_oy)]
-        o1 = start + int(r() * length)
-        a1 = first_age[int(r() * n_fa)]
-        dob = o1 - int(a1 * 365.2425) - 1 - int(r() * 363)
-        if year[o1] - year[dob] - (md[o1] < md[dob]) < 15:
-            dob -= 366
-        has_dob = r() < 0.93
-        span = min(3650, end - o1) + 1
+    return cannabis
 
-        for k in range(ncases_l[int(r() * n_ncases)]):
-            # ---- a case --------------------------------------------------------------------
-            c += 1
-            stats[1] = c
-            o = o1 if k == 0 else o1 + int(r() * span)
-            fmt = fmt_pick[int(r() * n_fmt)]
-            F = fmts[fmt]
-            a = o if r() < 0.7 else min(end, o + 1 + int(r() * 4))
-            dd = a + 1 + int(r() * r() * 900)
-            code, texts = outcomes[int(r() * n_out)]
-            if dd > end:
-                code = 1
-            if code == 1:
-                disp_date = ""
-            else:
-                disp_date = F[dd]
-                case_text = conv_text[int(r() * n_ct)] if code == 0 else texts[int(r() * len(texts))]
-            x = r()
-            off_s = "" if x < 0.021 else F[o]  # 2 % no offense date, 3 % no arrest date, 0.1 % neither
-            if x < 0.001 or 0.021 <= x < 0.051:
-                arr_s = ""
-            elif fmt == 3:
-                arr_s = iso[a] + " " + times[int(r() * 1440)]
-            else:
-                arr_s = F[a]
-            age = year[o] - year[dob] - (md[o] < md[dob])
-            if has_dob:
-                dob_s = F[dob]
-                age_s = str(age) if r() < 0.3 else ""
-            else:
-                dob_s = ""
-                age_s = str(age) if r() < 0.6 else ""
-            if r() < 0.97:
-                agency, court = cook[int(r() * n_cook)]
-                if court is None:
-                    court = districts[int(r() * 6)]
-                county = "Cook"
-            else:
-                county, court, ags = others[int(r() * n_oth)]
-                agency = ags[int(r() * len(ags))]
-            post = 1 if o >= post2016 else 0
-            pre93 = o < pre1993
 
-            kind = primary[int(r() * n_pri)]
-            if kind == 5:
-                band = 6 + int(r() * 2)
-            elif kind == 6:
-                band = int(r() * 2)
+def _cannabis_charge_fn(r: Callable[[], float], t: _T) -> Callable[[int, int, int, bool], tuple[str, str, str, str]]:
+    """A function drawing a charge of kind 0 (§4), 1 (§5), 2 (attempt) or 3 (§7-enhanced):
+    (statute, class, description, enhancement)."""
+    cannabis = _cannabis_fn(r, t)
+    step_down, attempt, enh7 = t.step_down, t.attempt, t.enh7
+
+    def cannabis_charge(kind: int, band: int, post: int, pre93: bool) -> tuple[str, str, str, str]:
+        enh = ""
+        if kind <= 1:
+            sec = "4" if kind == 0 else "5"
+            _sub, cls, desc, st = cannabis(sec, band, post, pre93)
+        elif kind == 2:  # attempt (8-4) of §4 or §5
+            sec = "4" if r() < 0.6 else "5"
+            sub, cls, desc, _st = cannabis(sec, band, post, pre93)
+            cls = step_down.get(cls, cls)
+            desc = "ATTEMPT " + desc
+            mod, old = attempt[sec, sub]
+            st = old[int(r() * 2)] if pre93 and r() < 0.5 else mod[int(r() * len(mod))]
+        else:  # §7-enhanced
+            sec = "5" if r() < 0.8 else "4"
+            sub, cls, desc, st = cannabis(sec, band, post, pre93)
+            y = r()
+            if y < 0.35:
+                st = (f"720-550/{sec}({sub})/7" if y < 0.07 else f"720 ILCS 550/{sec}({sub})/7")
             else:
-                band = band_pick[int(r() * n_bp)]
-            lo, hi = edges[band], edges[band + 1]
-            tenths = 300 if band == 2 and r() < 0.15 else lo + 1 + int(r() * (hi - lo))
-            wstr = f"{tenths // 10}.{tenths % 10}"
+                enh = enh7[int(r() * 3)]
+        return st, cls, desc, enh
 
-            charges = []
-            is_felony = False
-            for j in range(ncharges_l[int(r() * n_ncharges)]):
-                if j:
-                    kind = cocharge[int(r() * n_co)]
-                    if kind == 5 and band < 6:
-                        kind = 1
-                    elif kind == 6 and band > 1:
-                        kind = 0
-                weighed = True
-                enh = ""
-                drug = True
-                if kind <= 1:
-                    sec = "4" if kind == 0 else "5"
-                    _sub, cls, desc, st = cannabis(sec, band, post, pre93)
-                elif kind == 2:  # attempt (8-4) of §4 or §5
-                    sec = "4" if r() < 0.6 else "5"
-                    sub, cls, desc, _st = cannabis(sec, band, post, pre93)
-                    cls = step_down.get(cls, cls)
-                    desc = "ATTEMPT " + desc
-                    mod, old = attempt[sec, sub]
-                    st = old[int(r() * 2)] if pre93 and r() < 0.5 else mod[int(r() * len(mod))]
-                elif kind == 3:  # §7-enhanced
-                    sec = "5" if r() < 0.8 else "4"
-                    sub, cls, desc, st = cannabis(sec, band, post, pre93)
-                    y = r()
-                    if y < 0.35:
-                        st = (f"720-550/{sec}({sub})/7" if y < 0.07 else f"720 ILCS 550/{sec}({sub})/7")
-                    else:
-                        enh = enh7[int(r() * 3)]
-                elif kind == 4:  # §5.2 school grounds, by the §5 amount
-                    sub, cls = (("d", "4"), ("c", "3"), ("b", "2"))[band] if band < 3 else ("a", "1")
-                    desc = "MFG/DEL CANNABIS/SCHOOL GROUNDS" if r() < 0.5 else \
-                        "[POSSESSION OF CANNABIS WITH INTENT TO DELIVER/DELIVERY OF CANNABIS] ON SCHOOL GROUNDS"
-                    mod, old = spell["5.2", sub]
-                    st = old[int(r() * 2)] if pre93 and r() < 0.4 else mod[int(r() * len(mod))]
-                elif kind == 5:  # §5.1 trafficking (2.5 kg and more)
-                    cls = "1" if band == 6 else "X"
-                    desc = f"UNLAWFUL CANNABIS TRAFFICKING, A CLASS {cls} FELONY"
-                    mod, old = spell["5.1", "a"]
-                    st = old[int(r() * 2)] if pre93 and r() < 0.4 else mod[int(r() * len(mod))]
-                elif kind == 6:  # §6 casual delivery (10 g or less): classed as the §4 amount
-                    sub = sub4[post][band]
-                    cls = opts4[post][sub][0][0]
-                    desc = "CASUAL DELIVERY OF CANNABIS"
-                    mod, old = spell["6", ""]
-                    st = old[int(r() * 2)] if pre93 and r() < 0.4 else mod[int(r() * len(mod))]
-                elif kind == 7:  # §8 plants: counted, not weighed
-                    sub, cls = plants[int(r() * n_plants)]
-                    desc = "UNAUTHORIZED PRODUCTION/POSSESSION OF CANNABIS PLANTS"
-                    mod, old = spell["8", sub]
-                    st = old[int(r() * 2)] if pre93 and r() < 0.4 else mod[int(r() * len(mod))]
-                    weighed = False
-                elif kind == 8:  # paraphernalia: not the Cannabis Control Act
-                    st = para[int(r() * n_para)]
-                    cls = "O" if post and r() < 0.5 else "A"
-                    desc = "POSSESSION OF DRUG PARAPHERNALIA"
-                    weighed = drug = False
-                else:
-                    sp, cut, classes, desc, drug = other[int(r() * n_other)]
-                    sps = sp[o >= cut]
-                    st = sps[int(r() * len(sps))]
-                    cls = classes[int(r() * len(classes))]
-                    weighed = False
-                fel = cls in felony_set
-                is_felony = is_felony or fel
-                w = wstr if weighed and r() < wshare else ""
-                if code == 0:
-                    if j == 0 or r() < 0.45:
-                        disp = case_text
-                        pick = sentences[fel, drug]
-                        sentence = pick[int(r() * len(pick))]
-                    else:
-                        disp, sentence = "Nolle Prosecution", ""
-                elif code == 1:
-                    disp = sentence = ""
-                else:
-                    disp, sentence = case_text, ""
-                charges.append((st, disp, cls, desc, w, enh, sentence))
+    return cannabis_charge
 
-            seq = (c * 7_654_321 + case_off) % 10_000_000
-            yr = year[o]
-            if county == "Cook":
-                case_no = f"{yr % 100:02d}CR{seq:07d}" if is_felony else f"{yr}MC{seq:07d}"
-            else:
-                case_no = f"{yr}{'CF' if is_felony else 'CM'}{seq % 1_000_000:06d}"
 
-            for st, disp, cls, desc, w, enh, sentence in charges:
-                n += 1
-                yield [f"{prefix}{n:08d}", case_no, st, disp, pid, last, first, middle, dob_s, age_s,
-                       off_s, arr_s, disp_date, cls, desc, w, enh, sentence, county, court, agency,
-                       addr1, addr2, city, "IL", zipc]
+def _other_charge_fn(r: Callable[[], float], t: _T) -> Callable[[int, int, int, bool, int], tuple]:
+    """A function drawing a charge of kind 4 (§5.2), 5 (§5.1), 6 (§6), 7 (§8), 8 (paraphernalia) or 9
+    (another act): (statute, class, description, weighed, drug)."""
+    sub4, opts4, spell = t.sub4, t.opts4, t.spell
+    para, n_para, plants, n_plants = t.para, len(t.para), t.plants, len(t.plants)
+    other, n_other = t.other, len(t.other)
+
+    def other_charge(kind: int, band: int, post: int, pre93: bool, o: int) -> tuple:
+        weighed = drug = True
+        if kind == 4:  # §5.2 school grounds, by the §5 amount
+            sub, cls = (("d", "4"), ("c", "3"), ("b", "2"))[band] if band < 3 else ("a", "1")
+            desc = "MFG/DEL CANNABIS/SCHOOL GROUNDS" if r() < 0.5 else \
+                "[POSSESSION OF CANNABIS WITH INTENT TO DELIVER/DELIVERY OF CANNABIS] ON SCHOOL GROUNDS"
+            key = ("5.2", sub)
+        elif kind == 5:  # §5.1 trafficking (2.5 kg and more)
+            cls = "1" if band == 6 else "X"
+            desc = f"UNLAWFUL CANNABIS TRAFFICKING, A CLASS {cls} FELONY"
+            key = ("5.1", "a")
+        elif kind == 6:  # §6 casual delivery (10 g or less): classed as the §4 amount
+            sub = sub4[post][band]
+            cls = opts4[post][sub][0][0]
+            desc = "CASUAL DELIVERY OF CANNABIS"
+            key = ("6", "")
+        elif kind == 7:  # §8 plants: counted, not weighed
+            sub, cls = plants[int(r() * n_plants)]
+            desc = "UNAUTHORIZED PRODUCTION/POSSESSION OF CANNABIS PLANTS"
+            key = ("8", sub)
+            weighed = False
+        elif kind == 8:  # paraphernalia: not the Cannabis Control Act
+            st = para[int(r() * n_para)]
+            cls = "O" if post and r() < 0.5 else "A"
+            return st, cls, "POSSESSION OF DRUG PARAPHERNALIA", False, False
+        else:
+            sp, cut, classes, desc, drug = other[int(r() * n_other)]
+            sps = sp[o >= cut]
+            st = sps[int(r() * len(sps))]
+            cls = classes[int(r() * len(classes))]
+            return st, cls, desc, False, drug
+        mod, old = spell[key]
+        st = old[int(r() * 2)] if pre93 and r() < 0.4 else mod[int(r() * len(mod))]
+        return st, cls, desc, weighed, drug
+
+    return other_charge
 
 
 # ------------------------------------------------------------------------------------------
