@@ -203,7 +203,7 @@ class Renderer:
         doc = self._doc("title_motion", values, "Motion to vacate and expunge (20 ILCS 2630/5.2(i)(4))",
                         " ".join(case_text(c) for c in cases))
         doc.add_page()
-        ctx = _Ctx(values=values, size=BODY, lead=BODY_LEAD, cases=cases, batch_caption=True)
+        ctx = _RenderContext(values=values, size=BODY, lead=BODY_LEAD, cases=cases, batch_caption=True)
         self._blocks(doc, "motion", ctx)
         self._footers(doc, 1, self.t.label("footer_motion", values))
         return Rendered(doc.output(), doc.pages)
@@ -235,7 +235,7 @@ class Renderer:
             cont = self.t.label("letter_continued", pv)
             doc.on_new_page = lambda d, cont=cont: _continuation(d, cont)
             pv["case_list"] = ", ".join(c.case_number for c in cases)
-            ctx = _Ctx(values=pv, size=LETTER, lead=LETTER_LEAD, cases=tuple(cases),
+            ctx = _RenderContext(values=pv, size=LETTER, lead=LETTER_LEAD, cases=tuple(cases),
                        person=cases[0].person, first_indent=0.0, para_gap=8.0)
             self._blocks(doc, "letter", ctx)
             self._footers(doc, first_page, self.t.label("footer_letter", pv))
@@ -248,7 +248,7 @@ class Renderer:
         values = self._case_values(case)
         doc = self._doc(title_key, values, self.t.label(title_key, values), case_text(case))
         doc.add_page()
-        ctx = _Ctx(values=values, size=size, lead=lead, cases=(case,), person=case.person,
+        ctx = _RenderContext(values=values, size=size, lead=lead, cases=(case,), person=case.person,
                    para_gap=4.0 if size < BODY else PARA_GAP)
         self._blocks(doc, template, ctx)
         self._footers(doc, 1, self.t.label(footer_key, values))
@@ -317,7 +317,7 @@ class Renderer:
         return f"{desc} ({detail})" if detail else desc
 
     # -- template blocks -----------------------------------------------------------
-    def _blocks(self, doc: Doc, name: str, ctx: "_Ctx", x: float | None = None,
+    def _blocks(self, doc: Doc, name: str, ctx: "_RenderContext", x: float | None = None,
                 width: float | None = None) -> None:
         blocks = self.t.blocks(name, ctx.values)
         for i, block in enumerate(blocks):
@@ -335,13 +335,13 @@ class Renderer:
                 doc.ensure(ctx.lead + ctx.para_gap + len(nxt.lines) * ctx.lead)
             self._block(doc, block, ctx, x, width)
 
-    def _para_height(self, doc: Doc, b: Block, ctx: "_Ctx", x: float | None,
+    def _para_height(self, doc: Doc, b: Block, ctx: "_RenderContext", x: float | None,
                      width: float | None) -> float:
         x0 = doc.left if x is None else x
         avail = (doc.width - (x0 - doc.left)) if width is None else width
         return len(doc.wrap(b.runs, avail, ctx.size, ctx.first_indent)) * ctx.lead + ctx.para_gap
 
-    def _directive_height(self, name: str, ctx: "_Ctx") -> float:
+    def _directive_height(self, name: str, ctx: "_RenderContext") -> float:
         if name == "signatures":
             n = max(_lines_count(self.t.blocks("prepared_by", ctx.values)),
                     _lines_count(self.t.blocks("judge_block", ctx.values)))
@@ -349,11 +349,11 @@ class Renderer:
             n = _lines_count(self.t.blocks("signature_block", ctx.values))
         return (n + 1) * BLOCK_LEAD + 6
 
-    def _block(self, doc: Doc, b: Block, ctx: "_Ctx", x: float | None,
+    def _block(self, doc: Doc, b: Block, ctx: "_RenderContext", x: float | None,
                width: float | None) -> None:
         size, lead = ctx.size, ctx.lead
         if b.kind == "directive":
-            handler: Callable[[Doc, _Ctx], None] | None = getattr(
+            handler: Callable[[Doc, _RenderContext], None] | None = getattr(
                 self, "_d_" + b.name.replace("-", "_"), None)
             if handler is None:
                 raise ValueError(f"unknown template directive @{b.name}")
@@ -396,7 +396,7 @@ class Renderer:
                 doc.paragraph(runs, size=size, leading=lead, x=x0, width=avail)
 
     # -- directives -------------------------------------------------------------------
-    def _d_caption(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_caption(self, doc: Doc, ctx: "_RenderContext") -> None:
         v = ctx.values
         t = self.t
         doc.line_of([(t.label("court", v), True)], 12, 15, align="C")
@@ -448,7 +448,7 @@ class Renderer:
             doc.line_of([(text, False)], size, lead, x=x, width=doc.left + doc.width - x)
         doc.y = top + len(rows) * lead + 16
 
-    def _d_charges(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_charges(self, doc: Doc, ctx: "_RenderContext") -> None:
         case = ctx.cases[0]
         t, v = self.t, ctx.values
         widths = (58.0, 98.0, 114.0, 118.0)
@@ -465,16 +465,16 @@ class Renderer:
         doc.space(ctx.para_gap + 6)
         ctx.after_heading = False
 
-    def _d_signature(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_signature(self, doc: Doc, ctx: "_RenderContext") -> None:
         self._side_block(doc, ctx, "signature_block", right=True)
 
-    def _d_judge(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_judge(self, doc: Doc, ctx: "_RenderContext") -> None:
         self._side_block(doc, ctx, "judge_block", right=True)
 
-    def _d_prepared_by(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_prepared_by(self, doc: Doc, ctx: "_RenderContext") -> None:
         self._side_block(doc, ctx, "prepared_by", right=False)
 
-    def _d_signatures(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_signatures(self, doc: Doc, ctx: "_RenderContext") -> None:
         """Prepared-by (left) and judge (right) blocks side by side."""
         left = self.t.blocks("prepared_by", ctx.values)
         right = self.t.blocks("judge_block", ctx.values)
@@ -483,7 +483,7 @@ class Renderer:
         doc.ensure(height)
         top = doc.y
         split = SIDE_SPLIT
-        sub = _Ctx(values=ctx.values, size=BLOCK, lead=BLOCK_LEAD, cases=ctx.cases,
+        sub = _RenderContext(values=ctx.values, size=BLOCK, lead=BLOCK_LEAD, cases=ctx.cases,
                    first_indent=0.0, para_gap=0.0)
         for b in right:
             self._block(doc, b, sub, doc.left + split, doc.width - split)
@@ -493,32 +493,32 @@ class Renderer:
             self._block(doc, b, sub, doc.left, split - 16)
         doc.y = max(bottom, doc.y)
 
-    def _side_block(self, doc: Doc, ctx: "_Ctx", template: str, right: bool) -> None:
+    def _side_block(self, doc: Doc, ctx: "_RenderContext", template: str, right: bool) -> None:
         blocks = self.t.blocks(template, ctx.values)
         doc.space(6)
         doc.ensure((_lines_count(blocks) + 1) * BLOCK_LEAD)
-        sub = _Ctx(values=ctx.values, size=BLOCK, lead=BLOCK_LEAD, cases=ctx.cases,
+        sub = _RenderContext(values=ctx.values, size=BLOCK, lead=BLOCK_LEAD, cases=ctx.cases,
                    first_indent=0.0, para_gap=0.0)
         x = doc.left + SIGNATURE_X if right else doc.left
         for b in blocks:
             self._block(doc, b, sub, x, doc.width - SIGNATURE_X if right else SIGNATURE_X)
         doc.space(ctx.para_gap + 6)
 
-    def _d_service(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_service(self, doc: Doc, ctx: "_RenderContext") -> None:
         doc.space(12)
         doc.ensure(6 * ctx.lead)
         self._blocks(doc, "certificate_of_service", ctx)
 
-    def _d_parties(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_parties(self, doc: Doc, ctx: "_RenderContext") -> None:
         parties = ctx.cases[0].parties_served or (self.t.label("parties_none"),)
         for party in parties:
             self._block(doc, Block("bullet", runs=((party, False),)), ctx, None, None)
         doc.space(ctx.para_gap)
 
-    def _d_pagebreak(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_pagebreak(self, doc: Doc, ctx: "_RenderContext") -> None:
         doc.add_page()
 
-    def _d_schedule(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_schedule(self, doc: Doc, ctx: "_RenderContext") -> None:
         t, v = self.t, ctx.values
         doc.add_page(landscape=True)
         doc.line_of([(t.label("schedule_title", v), True)], 13, 17, align="C")
@@ -554,7 +554,7 @@ class Renderer:
 
         doc.table(cols, rows(), size=8.5, leading=10.5, pad=3.0, before_header=before_header)
 
-    def _d_letterhead(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_letterhead(self, doc: Doc, ctx: "_RenderContext") -> None:
         office = self.batch.office
         doc.y = 40
         doc.line_of([(office.name, True)], 14, 18, align="C")
@@ -566,7 +566,7 @@ class Renderer:
         doc.space(4)
         doc.rule(doc.left, doc.left + doc.width, doc.y, 0.6)
 
-    def _d_address(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_address(self, doc: Doc, ctx: "_RenderContext") -> None:
         person = ctx.person
         assert person is not None
         size, lead = 11.0, 13.0
@@ -580,19 +580,19 @@ class Renderer:
                         x=WINDOW_X + 6, width=WINDOW_W - 12)
         doc.y = WINDOW_Y + WINDOW_H + 18
 
-    def _d_cases(self, doc: Doc, ctx: "_Ctx") -> None:
+    def _d_cases(self, doc: Doc, ctx: "_RenderContext") -> None:
         for case in ctx.cases:
             values = self._case_values(case)
             template = {"automatic": "letter_case_automatic",
                         "no-objection": "letter_case_no_objection",
                         "objection": "letter_case_objection"}[case.kind]
-            sub = _Ctx(values=values, size=ctx.size, lead=ctx.lead, cases=(case,),
+            sub = _RenderContext(values=values, size=ctx.size, lead=ctx.lead, cases=(case,),
                        person=case.person, first_indent=0.0, para_gap=ctx.para_gap)
             self._blocks(doc, template, sub)
 
 
 @dataclass
-class _Ctx:
+class _RenderContext:
     values: dict[str, str]
     size: float
     lead: float

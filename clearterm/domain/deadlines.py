@@ -14,21 +14,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["TRANCHE_DUE", "tranche_of", "OBJECTION_DAYS", "objection_deadline", "ObjectionGround",
+__all__ = ["TRANCHE_DUE", "TRANCHE_1_START", "TRANCHE_1_END", "TRANCHE_2_START", "tranche_of", "OBJECTION_DAYS", "objection_deadline", "ObjectionGround",
            "OBJECTION_GROUNDS", "ground"]
 
 #: the date by which each tranche of 5.2(i)(1) had to be done
 TRANCHE_DUE: dict[int, date] = {1: date(2021, 1, 1), 2: date(2023, 1, 1), 3: date(2025, 1, 1)}
-_T1_START, _T1_END = date(2013, 1, 1), date(2019, 6, 24)
-_T2_START = date(2000, 1, 1)
+TRANCHE_1_START, TRANCHE_1_END = date(2013, 1, 1), date(2019, 6, 24)
+TRANCHE_2_START = date(2000, 1, 1)
 
 
 def tranche_of(d: date | None) -> int | None:
     """The tranche of a charge dated ``d`` (offense date, else arrest date): 2013-01-01 ..
     2019-06-24 is 1, 2000-01-01 .. 2012-12-31 is 2, earlier is 3; later or unknown: None."""
-    if d is None or d > _T1_END:
+    if d is None or d > TRANCHE_1_END:
         return None
-    return 1 if d >= _T1_START else (2 if d >= _T2_START else 3)
+    return 1 if d >= TRANCHE_1_START else (2 if d >= TRANCHE_2_START else 3)
 
 
 OBJECTION_DAYS = 60

@@ -243,9 +243,6 @@ class ReviewApp(App[None]):
     def _batch_worker(self, track: str) -> None:
         try:
             info = self.backend.create_batch(track)
-        except ImportError:
-            self.post_message(Notice("Batches are not available yet in this installation.", "warning"))
-            return
         except Exception as exc:  # BatchError carries a safe message; anything else is named only
             from_batches = type(exc).__module__.startswith("clearterm")
             self.post_message(Notice(f"Batch not started: {exc}" if from_batches else
@@ -258,12 +255,7 @@ class ReviewApp(App[None]):
 
     @work(thread=True, group="batch")
     def _batches_worker(self) -> None:
-        try:
-            items = self.backend.list_batches()
-        except ImportError:
-            self.post_message(Notice("Batches are not available yet in this installation.", "warning"))
-            return
-        self.post_message(BatchesLoaded(items))
+        self.post_message(BatchesLoaded(self.backend.list_batches()))
 
     def on_batches_loaded(self, msg: BatchesLoaded) -> None:
         from clearterm.tui.screens.batches import BatchesScreen

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from clearterm.domain.county import CountyReading, read_county
-from clearterm.domain.deadlines import _T1_END, _T1_START, _T2_START, tranche_of
+from clearterm.domain.deadlines import TRANCHE_1_END, TRANCHE_1_START, TRANCHE_2_START, tranche_of
 from clearterm.domain.decision import RULES_VERSION, Category, Decision
 from clearterm.domain.disposition import DispositionKind, read_disposition, read_sentence
 from clearterm.domain.policy import Policy
@@ -398,7 +398,7 @@ def _number_flags(recs: list[ChargeRecord], results: list,
 def _decide_cases(recs: list[ChargeRecord], results: list, groups: dict[tuple[str, str], list[int]],
                   number_flags: dict[str, tuple[int, int]], out: list, h: str, as_of: date) -> None:
     """C1 to C2a for the automatic/petition charges of ``groups``: their decisions into ``out``."""
-    t1_end, t1_start, t2_start = _T1_END, _T1_START, _T2_START
+    t1_end, t1_start, t2_start = TRANCHE_1_END, TRANCHE_1_START, TRANCHE_2_START
     for (person, number), idx in groups.items():
         if person or number not in number_flags:
             flags = _flags_over(recs, results, idx)
@@ -427,7 +427,7 @@ def _decide_alone(recs: list[ChargeRecord], results: list, out: list, h: str, as
     words = _DISP_WORD_BY_VALUE
     k18 = _K18
     version = RULES_VERSION
-    t1_end, t1_start, t2_start = _T1_END, _T1_START, _T2_START
+    t1_end, t1_start, t2_start = TRANCHE_1_END, TRANCHE_1_START, TRANCHE_2_START
     for i, res in enumerate(results):
         if out[i] is not None:
             continue
