@@ -44,10 +44,7 @@ class CliContext:
 
 def context(ctx: typer.Context) -> CliContext:
     """The invocation's :class:`CliContext`, which the root callback put in ``ctx.obj``."""
-    obj = ctx.find_object(CliContext)
-    if obj is None:  # a command invoked without the root app (never by ``clearterm``)
-        obj = ctx.ensure_object(CliContext)
-    return obj
+    return ctx.ensure_object(CliContext)  # found up the chain, or a default one (no root app)
 
 
 def say(text: str) -> None:
