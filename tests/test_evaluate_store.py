@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from clearterm.cli.main import EXPORT_COLUMNS, app
+from clearterm.cli.export import EXPORT_COLUMNS
+from clearterm.cli.main import app
 from clearterm.domain.decision import RULES_VERSION
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS

@@ -365,7 +365,7 @@ def test_messages_show_values_by_shape_only(store, tmp_path):
 
 
 def test_quarantine_masks_values_that_stores_of_earlier_versions_quoted():
-    from clearterm.cli.main import masked_reason
+    from clearterm.cli.records import masked_reason
 
     old = masked_reason("record_id", "record_id Quillfeatherz repeats line 2 of this file")
     assert "Quillfeatherz" not in old and old.endswith("repeats line 2 of this file")

@@ -167,7 +167,7 @@ RAISERS = {
     "evaluate": ("clearterm.services.evaluate", "evaluate_store", ["evaluate", "--as-of", "2026-11-21"]),
     "decide": ("clearterm.services.review", "act", ["decide", "12CR0001", "--approve"]),
     "ingest": ("clearterm.ingest", "ingest_file", ["ingest", "EXTRACT"]),
-    "export": ("clearterm.cli.review", "_review_rows", ["export", "reviews", "--out", "OUT"]),
+    "export": ("clearterm.cli.export", "_review_rows", ["export", "reviews", "--out", "OUT"]),
     "explain": ("clearterm.storage.records", "load_record", ["explain", "R1"]),
 }
 

@@ -182,7 +182,7 @@ def _install(venv: Path, interpreter: str, as_service) -> Path:
     pth = purelib / "clearterm-e2e.pth"
     pth.write_text("".join(f"{p}\n" for p in [code_root, *deps]))
     script = venv / "bin" / "clearterm"
-    script.write_text(f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom clearterm.cli import main\nsys.exit(main())\n")
+    script.write_text(f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom clearterm.cli.main import main\nsys.exit(main())\n")
     script.chmod(0o755)
     probe = [str(venv / "bin" / "python"), "-c", "import clearterm.cli, clearterm.tui; print(clearterm.__file__)"]
     r = as_service(probe, check=False)

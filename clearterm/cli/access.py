@@ -1,6 +1,6 @@
 """Access commands: ``users add|grant|revoke|disable|enable|list``, ``whoami`` and ``ssh-config``.
 
-Registered on the main app by :func:`register` (called from ``clearterm.cli``).
+The ``users`` group, ``whoami`` and ``ssh-config`` are added to the root app by :mod:`clearterm.cli.main`.
 Managing users needs the admin role, except the very first ``users add NAME
 --role admin`` on a store without users (the bootstrap, audited as such).
 A refusal is one line and exit code 4; a bad request exit code 2.
@@ -16,6 +16,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from clearterm.cli.common import context, err, fail, login_user, out, say, store_for_command
+from clearterm.services import access
+from clearterm.services.access import EXIT_DENIED
 
 #: Paths that go into ForceCommand and sudoers unquoted: sudoers splits arguments on blanks and
 #: gives ',', ':', '=', '\\' meaning, so anything beyond this set is refused rather than escaped.
@@ -111,148 +115,144 @@ def sudoers_line(*, group: str, service_user: str, clearterm: Path, db: Path) ->
     return f"%{group} ALL=({service_user}) NOPASSWD: {review_command(clearterm, db)}"
 
 
-def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> None:
-    from clearterm.services import access
-    from clearterm.services.access import EXIT_DENIED
+users_app = typer.Typer(help="The store's users and their roles (admin).", no_args_is_help=True)
 
-    def say(text: str) -> None:
-        out.print(text, markup=False, highlight=False, soft_wrap=True)
 
-    def me() -> str:
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user's login name (their SSH login).", show_default=False)],
+    roles: RoleOption = [],  # noqa: B006 (Typer reads the default)
+    full_name: Annotated[Optional[str], typer.Option("--full-name", help="Full name for signature lines.")
+                         ] = None,
+) -> None:
+    """Add a user. The first user of a store must be an admin (bootstrap)."""
+    actor = login_user(None)
+    store = store_for_command(ctx, create=True)
+    with store:
         try:
-            return access.acting_user(None)
+            access.add_user(store, name, roles, actor=actor, full_name=full_name)
         except access.AccessDenied as exc:
             raise fail(str(exc), EXIT_DENIED) from None
+        except access.UserError as exc:
+            raise fail(str(exc)) from None
+        u = access.get_user(store.conn, name.strip())
+    assert u is not None
+    say(f"added user {u.name} with roles: {', '.join(sorted(u.roles, key=access.ROLES.index)) or 'none'}")
 
-    users_app = typer.Typer(help="The store's users and their roles (admin).", no_args_is_help=True)
-    app.add_typer(users_app, name="users")
 
-    @users_app.command("add")
-    def users_add(
-        name: Annotated[str, typer.Argument(help="The user's login name (their SSH login).", show_default=False)],
-        roles: RoleOption = [],  # noqa: B006 (Typer reads the default)
-        full_name: Annotated[Optional[str], typer.Option("--full-name", help="Full name for signature lines.")
-                             ] = None,
-    ) -> None:
-        """Add a user. The first user of a store must be an admin (bootstrap)."""
-        actor = me()
-        store = store_for_command(create=True)
-        with store:
-            try:
-                access.add_user(store, name, roles, actor=actor, full_name=full_name)
-            except access.AccessDenied as exc:
-                raise fail(str(exc), EXIT_DENIED) from None
-            except access.UserError as exc:
-                raise fail(str(exc)) from None
-            u = access.get_user(store.conn, name.strip())
-        assert u is not None
-        say(f"added user {u.name} with roles: {', '.join(sorted(u.roles, key=access.ROLES.index)) or 'none'}")
+def _roles(ctx: typer.Context, name: str, grant: list[str], revoke: list[str]) -> None:
+    if not grant and not revoke:
+        raise fail("give at least one --role")
+    actor = login_user(None)
+    store = store_for_command(ctx, create=False)
+    with store:
+        try:
+            access.change_roles(store, name, grant=grant, revoke=revoke, actor=actor)
+        except access.AccessDenied as exc:
+            raise fail(str(exc), EXIT_DENIED) from None
+        except access.UserError as exc:
+            raise fail(str(exc)) from None
+        roles = access.user_roles(store.conn, name)
+    say(f"user {name} now has roles: {', '.join(sorted(roles, key=access.ROLES.index)) or 'none'}")
 
-    def _roles(name: str, grant: list[str], revoke: list[str]) -> None:
-        if not grant and not revoke:
-            raise fail("give at least one --role")
-        actor = me()
-        store = store_for_command(create=False)
-        with store:
-            try:
-                access.change_roles(store, name, grant=grant, revoke=revoke, actor=actor)
-            except access.AccessDenied as exc:
-                raise fail(str(exc), EXIT_DENIED) from None
-            except access.UserError as exc:
-                raise fail(str(exc)) from None
-            roles = access.user_roles(store.conn, name)
-        say(f"user {name} now has roles: {', '.join(sorted(roles, key=access.ROLES.index)) or 'none'}")
 
-    @users_app.command("grant")
-    def users_grant(name: Annotated[str, typer.Argument(show_default=False)], roles: RoleOption = []) -> None:  # noqa: B006
-        """Give a user more roles (audited)."""
-        _roles(name, roles, [])
+@users_app.command("grant")
+def users_grant(ctx: typer.Context, name: Annotated[str, typer.Argument(show_default=False)], roles: RoleOption = []) -> None:  # noqa: B006
+    """Give a user more roles (audited)."""
+    _roles(ctx, name, roles, [])
 
-    @users_app.command("revoke")
-    def users_revoke(name: Annotated[str, typer.Argument(show_default=False)], roles: RoleOption = []) -> None:  # noqa: B006
-        """Take roles away from a user (audited)."""
-        _roles(name, [], roles)
 
-    def _set_disabled(name: str, disabled: bool) -> None:
-        actor = me()
-        store = store_for_command(create=False)
-        with store:
-            try:
-                access.set_disabled(store, name, disabled, actor=actor)
-            except access.AccessDenied as exc:
-                raise fail(str(exc), EXIT_DENIED) from None
-            except access.UserError as exc:
-                raise fail(str(exc)) from None
-        say(f"user {name} {'disabled' if disabled else 'enabled'}")
+@users_app.command("revoke")
+def users_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument(show_default=False)], roles: RoleOption = []) -> None:  # noqa: B006
+    """Take roles away from a user (audited)."""
+    _roles(ctx, name, [], roles)
 
-    @users_app.command("disable")
-    def users_disable(name: Annotated[str, typer.Argument(show_default=False)]) -> None:
-        """Disable a user: they can do nothing more; their past actions keep their name."""
-        _set_disabled(name, True)
 
-    @users_app.command("enable")
-    def users_enable(name: Annotated[str, typer.Argument(show_default=False)]) -> None:
-        """Enable a disabled user again."""
-        _set_disabled(name, False)
+def _set_disabled(ctx: typer.Context, name: str, disabled: bool) -> None:
+    actor = login_user(None)
+    store = store_for_command(ctx, create=False)
+    with store:
+        try:
+            access.set_disabled(store, name, disabled, actor=actor)
+        except access.AccessDenied as exc:
+            raise fail(str(exc), EXIT_DENIED) from None
+        except access.UserError as exc:
+            raise fail(str(exc)) from None
+    say(f"user {name} {'disabled' if disabled else 'enabled'}")
 
-    @users_app.command("list")
-    def users_list() -> None:
-        """Every user, their roles and whether they are enabled."""
-        from rich.table import Table
 
-        actor = me()
-        store = store_for_command(create=False)
-        with store:
-            try:
-                access.require_role(store.conn, actor, "admin")
-            except access.AccessDenied as exc:
-                raise fail(str(exc), EXIT_DENIED) from None
-            users = access.list_users(store.conn)
-        t = Table("user", "full name", "roles", "status", "added", "by", title="Users")
-        for u in users:
-            t.add_row(u.name, u.full_name or "", ", ".join(sorted(u.roles, key=access.ROLES.index)),
-                      "disabled" if u.disabled else "enabled", u.created_at[:10], u.created_by)
-        out.print(t)
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(show_default=False)]) -> None:
+    """Disable a user: they can do nothing more; their past actions keep their name."""
+    _set_disabled(ctx, name, True)
 
-    @app.command()
-    def whoami() -> None:
-        """Who clearterm thinks you are, and your roles in this store."""
-        actor = me()
-        store = store_for_command(create=False)
-        with store:
-            u = access.get_user(store.conn, actor)
-        if u is None:
-            say(f"{actor}: not a user of this store")
-        else:
-            roles = ", ".join(sorted(u.roles, key=access.ROLES.index)) or "none (records staff)"
-            say(f"{actor}: {'disabled' if u.disabled else 'enabled'}; roles: {roles}"
-                + (" (via sudo)" if access.under_sudo() else ""))
 
-    @app.command("ssh-config")
-    def ssh_config(
-        group: Annotated[str, typer.Option(help="The Unix group whose members review over SSH.")] = "clearterm",
-        service_user: Annotated[str, typer.Option("--service-user", help="The account that owns the store.")
-                                ] = "clearterm",
-        db: Annotated[Optional[Path], typer.Option("--db", help="The store (default: the global --db).")] = None,
-    ) -> None:
-        """Print the sshd_config block and the sudoers line for reviewing over SSH (docs/deployment.md)."""
-        for value, what in ((group, "--group"), (service_user, "--service-user")):
-            if not _PLAIN_NAME.match(value):
-                raise fail(f"{what} must be a plain Unix name")
-        store_path = Path(os.path.abspath(db if db is not None else state.db))
-        clearterm = installed_clearterm()
-        for p, what in ((store_path, "the store path"), (clearterm, "the clearterm path")):
-            if not _PLAIN_PATH.match(str(p)):
-                raise fail(f"{what} {p} has characters sudoers would misread (spaces, ',', ':', '=', "
-                           "quotes...); move it to a plain path")
-        blocked = unreachable_for(service_user, installation_paths(clearterm))
-        if blocked:
-            err.print(f"warning: the service account '{service_user}' cannot run this installation: {blocked}; "
-                      "install clearterm where it can (docs/deployment.md) and run ssh-config from there",
-                      markup=False, highlight=False, soft_wrap=True)
-        kw = dict(group=group, service_user=service_user, clearterm=clearterm, db=store_path)
-        say("# --- /etc/ssh/sshd_config (append; then: sshd -t && systemctl reload ssh) ---")
-        say(sshd_block(**kw))
-        say("")
-        say("# --- /etc/sudoers.d/clearterm (install with: visudo -f /etc/sudoers.d/clearterm) ---")
-        say(sudoers_line(**kw))
+@users_app.command("enable")
+def users_enable(ctx: typer.Context, name: Annotated[str, typer.Argument(show_default=False)]) -> None:
+    """Enable a disabled user again."""
+    _set_disabled(ctx, name, False)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """Every user, their roles and whether they are enabled."""
+    from rich.table import Table
+
+    actor = login_user(None)
+    store = store_for_command(ctx, create=False)
+    with store:
+        try:
+            access.require_role(store.conn, actor, "admin")
+        except access.AccessDenied as exc:
+            raise fail(str(exc), EXIT_DENIED) from None
+        users = access.list_users(store.conn)
+    t = Table("user", "full name", "roles", "status", "added", "by", title="Users")
+    for u in users:
+        t.add_row(u.name, u.full_name or "", ", ".join(sorted(u.roles, key=access.ROLES.index)),
+                  "disabled" if u.disabled else "enabled", u.created_at[:10], u.created_by)
+    out.print(t)
+
+
+def whoami(ctx: typer.Context) -> None:
+    """Who clearterm thinks you are, and your roles in this store."""
+    actor = login_user(None)
+    store = store_for_command(ctx, create=False)
+    with store:
+        u = access.get_user(store.conn, actor)
+    if u is None:
+        say(f"{actor}: not a user of this store")
+    else:
+        roles = ", ".join(sorted(u.roles, key=access.ROLES.index)) or "none (records staff)"
+        say(f"{actor}: {'disabled' if u.disabled else 'enabled'}; roles: {roles}"
+            + (" (via sudo)" if access.under_sudo() else ""))
+
+
+def ssh_config(
+    ctx: typer.Context,
+    group: Annotated[str, typer.Option(help="The Unix group whose members review over SSH.")] = "clearterm",
+    service_user: Annotated[str, typer.Option("--service-user", help="The account that owns the store.")
+                            ] = "clearterm",
+    db: Annotated[Optional[Path], typer.Option("--db", help="The store (default: the global --db).")] = None,
+) -> None:
+    """Print the sshd_config block and the sudoers line for reviewing over SSH (docs/deployment.md)."""
+    for value, what in ((group, "--group"), (service_user, "--service-user")):
+        if not _PLAIN_NAME.match(value):
+            raise fail(f"{what} must be a plain Unix name")
+    store_path = Path(os.path.abspath(db if db is not None else context(ctx).db))
+    clearterm = installed_clearterm()
+    for p, what in ((store_path, "the store path"), (clearterm, "the clearterm path")):
+        if not _PLAIN_PATH.match(str(p)):
+            raise fail(f"{what} {p} has characters sudoers would misread (spaces, ',', ':', '=', "
+                       "quotes...); move it to a plain path")
+    blocked = unreachable_for(service_user, installation_paths(clearterm))
+    if blocked:
+        err.print(f"warning: the service account '{service_user}' cannot run this installation: {blocked}; "
+                  "install clearterm where it can (docs/deployment.md) and run ssh-config from there",
+                  markup=False, highlight=False, soft_wrap=True)
+    kw = dict(group=group, service_user=service_user, clearterm=clearterm, db=store_path)
+    say("# --- /etc/ssh/sshd_config (append; then: sshd -t && systemctl reload ssh) ---")
+    say(sshd_block(**kw))
+    say("")
+    say("# --- /etc/sudoers.d/clearterm (install with: visudo -f /etc/sudoers.d/clearterm) ---")
+    say(sudoers_line(**kw))

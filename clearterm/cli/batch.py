@@ -1,6 +1,6 @@
 """``clearterm batch create|list|show|rebuild|drop|sign|verify`` and ``clearterm keys demo``.
 
-Registered on the main app by :func:`register` (called from ``clearterm.cli``).
+Added to the root app as the ``batch`` and ``keys`` groups by :mod:`clearterm.cli.main`.
 The work is in :mod:`clearterm.services.batches`; this module parses options, asks for
 the key's passphrase and prints.
 
@@ -12,303 +12,279 @@ intact, signer not verified (never OK without a trust root).
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-PASSPHRASE_ENV = "CLEARTERM_KEY_PASSPHRASE"
+from clearterm.cli.common import (PASSPHRASE_ENV, context, err, fail, login_user, out, problem, progress_bar,
+                                  read_passphrase, say, store_for_command)
+
 #: ``batch verify``: every signature and hash intact, but no --trust-root, so the signer is unknown.
 EXIT_UNVERIFIED = 5
-# module level: the command signatures' annotations are evaluated in this module's globals
 USER_OPTION = typer.Option("--user", help="Who acts (default: the login user).")
 
+batch_app = typer.Typer(help="Court batches: create, sign (PAdES), verify.", no_args_is_help=True)
+keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
 
-def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> None:
-    def say(text: str) -> None:
-        out.print(text, markup=False, highlight=False, soft_wrap=True)
 
-    def actor(explicit: str | None) -> str:
-        from clearterm.services import access
+def refused(exc: Exception) -> typer.Exit:
+    """A refused batch request: exit 4 when access was denied, else 2."""
+    from clearterm.services import access, batches
 
+    return fail(str(exc), access.EXIT_DENIED if isinstance(exc, batches.BatchDenied) else 2)
+
+
+# -- create / list / show ----------------------------------------------------------------------
+@batch_app.command("create")
+def create(
+    ctx: typer.Context,
+    track: Annotated[str, typer.Option("--track", help="automatic or petition.")],
+    max_cases: Annotated[Optional[int], typer.Option("--max", min=1, help="At most N cases (queue order).")] = None,
+    tranche: Annotated[Optional[int], typer.Option("--tranche", help="Only cases of this tranche.")] = None,
+    user: Annotated[Optional[str], USER_OPTION] = None,
+) -> None:
+    """Gather the decided cases of a track not in a batch yet into a new open batch."""
+    from clearterm.services import batches
+
+    who = login_user(user)
+    store = store_for_command(ctx, create=False)
+    with store:
         try:
-            return access.acting_user(explicit)
-        except access.AccessDenied as exc:
-            raise fail(str(exc), access.EXIT_DENIED) from None
-        except access.UserError as exc:
-            raise fail(str(exc)) from None
+            info = batches.create_batch(store, track=track, actor=who, max_cases=max_cases, tranche=tranche)
+        except batches.BatchError as exc:
+            raise refused(exc) from None
+    say(f"created batch {info.id} ({info.label}): {info.cases:,} {info.track}-track case(s), open; "
+        f"sign it with: clearterm batch sign {info.id} --key FILE.p12")
+    if info.skipped:
+        err.print(f"warning: {len(info.skipped)} objected case(s) left out, no supporting facts recorded: "
+                  + ", ".join(info.skipped[:12]) + (" ..." if len(info.skipped) > 12 else ""),
+                  markup=False, soft_wrap=True)
 
-    def refused(exc: Exception):
-        from clearterm.services import access, batches
 
-        return fail(str(exc), access.EXIT_DENIED if isinstance(exc, batches.BatchDenied) else 2)
+@batch_app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """Every batch, newest first."""
+    from rich import box
+    from rich.table import Table
 
-    batch_app = typer.Typer(help="Court batches: create, sign (PAdES), verify.", no_args_is_help=True)
-    app.add_typer(batch_app, name="batch")
-    keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
-    app.add_typer(keys_app, name="keys")
+    from clearterm.services import batches
 
-    # -- create / list / show ----------------------------------------------------------------------
-    @batch_app.command("create")
-    def create(
-        track: Annotated[str, typer.Option("--track", help="automatic or petition.")],
-        max_cases: Annotated[Optional[int], typer.Option("--max", min=1, help="At most N cases (queue order).")] = None,
-        tranche: Annotated[Optional[int], typer.Option("--tranche", help="Only cases of this tranche.")] = None,
-        user: Annotated[Optional[str], USER_OPTION] = None,
-    ) -> None:
-        """Gather the decided cases of a track not in a batch yet into a new open batch."""
-        from clearterm.services import batches
+    store = store_for_command(ctx, create=False)
+    with store:
+        rows = batches.list_batches(store.conn)
+    t = Table("id", "label", "track", "tr.", "cases", "status", "created", "signed", "signer",
+              title="Batches", box=box.SIMPLE_HEAD, show_edge=False)
+    for b in rows:
+        t.add_row(str(b.id), b.label, b.track, "" if b.tranche is None else str(b.tranche), f"{b.cases:,}",
+                  b.status, b.created_at[:10], (b.signed_at or "")[:10], b.signed_by or "")
+    out.print(t)
+    if not rows:
+        say("no batches yet: clearterm batch create --track automatic")
 
-        who = actor(user)
-        store = store_for_command(create=False)
-        with store:
-            try:
-                info = batches.create_batch(store, track=track, actor=who, max_cases=max_cases, tranche=tranche)
-            except batches.BatchError as exc:
-                raise refused(exc) from None
-        say(f"created batch {info.id} ({info.label}): {info.cases:,} {info.track}-track case(s), open; "
-            f"sign it with: clearterm batch sign {info.id} --key FILE.p12")
-        if info.skipped:
-            err.print(f"warning: {len(info.skipped)} objected case(s) left out, no supporting facts recorded: "
-                      + ", ".join(info.skipped[:12]) + (" ..." if len(info.skipped) > 12 else ""),
-                      markup=False, soft_wrap=True)
 
-    @batch_app.command("list")
-    def list_() -> None:
-        """Every batch, newest first."""
-        from rich import box
-        from rich.table import Table
+@batch_app.command("show")
+def show(
+    ctx: typer.Context,
+    batch_ref: Annotated[str, typer.Argument(metavar="ID", help="Batch id or label.")],
+    limit: Annotated[int, typer.Option(min=1, help="Cases to list.")] = 50,
+) -> None:
+    """A batch: status, counts, audit anchor, and its cases (case numbers and person ids)."""
+    from rich import box
+    from rich.table import Table
 
-        from clearterm.services import batches
+    from clearterm.services import batches
 
-        store = store_for_command(create=False)
-        with store:
-            rows = batches.list_batches(store.conn)
-        t = Table("id", "label", "track", "tr.", "cases", "status", "created", "signed", "signer",
-                  title="Batches", box=box.SIMPLE_HEAD, show_edge=False)
-        for b in rows:
-            t.add_row(str(b.id), b.label, b.track, "" if b.tranche is None else str(b.tranche), f"{b.cases:,}",
-                      b.status, b.created_at[:10], (b.signed_at or "")[:10], b.signed_by or "")
-        out.print(t)
-        if not rows:
-            say("no batches yet: clearterm batch create --track automatic")
-
-    @batch_app.command("show")
-    def show(
-        batch_ref: Annotated[str, typer.Argument(metavar="ID", help="Batch id or label.")],
-        limit: Annotated[int, typer.Option(min=1, help="Cases to list.")] = 50,
-    ) -> None:
-        """A batch: status, counts, audit anchor, and its cases (case numbers and person ids)."""
-        from rich import box
-        from rich.table import Table
-
-        from clearterm.services import batches
-
-        store = store_for_command(create=False)
-        with store:
-            try:
-                b = batches.find_batch(store.conn, batch_ref)
-                if b.status == "publishing":  # a 'batch sign' died while putting it in place: finish it
-                    for line in batches.reconcile_publishing(store, b.id, actor=actor(None)):
-                        err.print(f"note: {line}", markup=False, highlight=False, soft_wrap=True)
-                    b = batches.find_batch(store.conn, b.id)
-            except batches.BatchError as exc:
-                raise refused(exc) from None
-            cases = batches.batch_cases(store.conn, b.id)
-            changed = {c.case_id for c in batches.changed_cases(store.conn, b)} if b.status == "open" else set()
-        by_status: dict[str, int] = {}
-        for c in cases:
-            by_status[c.status] = by_status.get(c.status, 0) + 1
-        say(f"batch {b.id} ({b.label}): {b.track} track"
-            + (f", tranche {b.tranche}" if b.tranche is not None else "")
-            + f", {b.status}; {b.cases:,} case(s): " + ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
-        say(f"created {b.created_at} by {b.created_by}")
-        if b.status == "signed":
-            say(f"signed {b.signed_at} by {b.signed_by}: {b.documents:,} documents, {b.pages:,} pages; "
-                f"manifest sha256 {b.manifest_sha256}")
-            say(f"audit anchor {b.anchor_seq}:{b.anchor_hash}; signing entry {b.signed_audit_seq}")
-        elif b.status == "publishing":
-            say("being signed: its directory is being put in place by a running 'clearterm batch sign'")
-        elif changed:
-            say(f"{len(changed):,} case(s) changed since the batch was made: rebuild before signing "
-                f"(clearterm batch rebuild {b.id})")
-        t = Table("#", "case id", "case", "person", "status", "version", "changed", title=f"Cases of {b.label}",
-                  box=box.SIMPLE_HEAD, show_edge=False)
-        for c in cases[:limit]:
-            t.add_row(str(c.position), str(c.case_id), c.case_number, c.person_id, c.status, str(c.version),
-                      "yes" if c.case_id in changed else "")
-        out.print(t)
-        if len(cases) > limit:
-            say(f"... and {len(cases) - limit:,} more (--limit)")
-
-    # -- rebuild / drop ----------------------------------------------------------------------------
-    @batch_app.command("rebuild")
-    def rebuild(
-        batch_ref: Annotated[str, typer.Argument(metavar="ID", help="Batch id or label.")],
-        user: Annotated[Optional[str], USER_OPTION] = None,
-    ) -> None:
-        """Refresh an open batch after its cases changed (changed ones still decided stay; others leave)."""
-        from clearterm.services import batches
-
-        who = actor(user)
-        store = store_for_command(create=False)
-        with store:
-            try:
-                r = batches.rebuild_batch(store, batch_ref, actor=who)
-            except batches.BatchError as exc:
-                raise refused(exc) from None
-        say(f"rebuilt batch {r.batch.id} ({r.batch.label}): {r.kept:,} case(s) kept, "
-            f"{len(r.refreshed):,} refreshed, {len(r.removed):,} removed"
-            + (": " + ", ".join(r.removed[:12]) if r.removed else ""))
-
-    @batch_app.command("drop")
-    def drop(
-        batch_ref: Annotated[str, typer.Argument(metavar="ID", help="Batch id or label.")],
-        user: Annotated[Optional[str], USER_OPTION] = None,
-    ) -> None:
-        """Delete an open batch; its cases can go into a new one. Signed batches cannot be dropped."""
-        from clearterm.services import batches
-
-        who = actor(user)
-        store = store_for_command(create=False)
-        with store:
-            try:
-                b = batches.drop_batch(store, batch_ref, actor=who)
-            except batches.BatchError as exc:
-                raise refused(exc) from None
-        say(f"dropped batch {b.id} ({b.label}); its {b.cases:,} case(s) are free again")
-
-    # -- sign --------------------------------------------------------------------------------------
-    @batch_app.command("sign")
-    def sign(
-        batch_ref: Annotated[str, typer.Argument(metavar="ID", help="Batch id or label.")],
-        key: Annotated[Path, typer.Option("--key", help="The signer's PKCS#12 file (.p12).")],
-        passphrase_file: Annotated[Optional[Path], typer.Option(
-            "--passphrase-file", help=f"File holding the key's passphrase (else ${PASSPHRASE_ENV}, else asked).")
-        ] = None,
-        out_dir: Annotated[Path, typer.Option("--out", help="The batch goes to OUT/<label>/.")] = Path("batches"),
-        workers: Annotated[Optional[int], typer.Option(min=1, help="Processes (default: every core).")] = None,
-        user: Annotated[Optional[str], USER_OPTION] = None,
-    ) -> None:
-        """Render and sign every document of an open batch, write the signed manifest, freeze the batch."""
-        from clearterm.services import batches
-        from clearterm.documents.verify import quiet_libraries
-
-        quiet_libraries()
-
-        who = actor(user)
-        if not key.is_file():
-            raise fail(f"no key file {key}")
-        passphrase = _passphrase(passphrase_file, fail)
-        store = store_for_command(create=False)
-        with store:
-            try:
-                for line in batches.reconcile_publishing(store, batch_ref, actor=who):
-                    err.print(f"note: {line}", markup=False, highlight=False, soft_wrap=True)
-                res = _sign_with_progress(store, batches, batch_ref, who, key, passphrase, out_dir, workers, err)
-            except batches.CasesChanged as exc:
-                raise fail(str(exc), 3) from None
-            except batches.BatchError as exc:
-                raise refused(exc) from None
-        b = res.batch
-        say(f"signed batch {b.id} ({b.label}) as {b.signed_by}: {res.documents:,} documents, {res.pages:,} pages "
-            f"in {res.seconds:.1f} s ({res.pages_per_second:.1f} pages/s) -> {res.batch_dir}")
-        say(f"manifest sha256 {res.manifest_sha256}; audit anchor {b.anchor_seq}:{b.anchor_hash}; "
-            f"signing entry {res.audit_seq}")
-
-    # -- verify ------------------------------------------------------------------------------------
-    @batch_app.command("verify")
-    def verify(
-        batch_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A signed batch directory.")],
-        trust_root: Annotated[Optional[Path], typer.Option("--trust-root", help="CA certificate (PEM) the "
-                                                           "signer must chain to.")] = None,
-        db: Annotated[Optional[Path], typer.Option("--db", help="Check the audit anchor against this store "
-                                                   "(default: the global --db).")] = None,
-        no_store: Annotated[bool, typer.Option("--no-store", help="Do not check the audit anchor (no store at "
-                                               "hand, e.g. at the court).")] = False,
-        workers: Annotated[Optional[int], typer.Option(min=1, help="Processes for the PDF checks.")] = None,
-    ) -> None:
-        """Check every signature, every manifest hash and the audit anchor; exit 1 naming what is wrong."""
-        from clearterm.services import batches
-        from clearterm.documents.verify import quiet_libraries
-
-        quiet_libraries()
-        if not batch_dir.is_dir():
-            raise fail(f"no batch directory {batch_dir}")
-        if trust_root is not None and not trust_root.is_file():
-            raise fail(f"no trust root file {trust_root}")
-        conn_store = None
-        if not no_store:
-            if db is not None:
-                state.db = db
-            if not state.db.exists():
-                raise fail(f"no store at {state.db} to check the audit anchor against: pass --db PATH, "
-                           "or --no-store to skip that check")
-            conn_store = store_for_command(create=False)
+    store = store_for_command(ctx, create=False)
+    with store:
         try:
-            report = batches.verify_exported(batch_dir, trust_root=trust_root,
-                                             conn=conn_store.conn if conn_store else None, workers=workers)
-        finally:
-            if conn_store is not None:
-                conn_store.close()
-        text = report.summary()
-        if not report.store_checked:
-            text += "\nnote: the audit anchor was not checked against a store (--no-store)"
-        if report.ok:
-            say(text)
-            return
-        err.print(text, markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_UNVERIFIED if report.intact else 1)
+            b = batches.find_batch(store.conn, batch_ref)
+            if b.status == "publishing":  # a 'batch sign' died while putting it in place: finish it
+                for line in batches.reconcile_publishing(store, b.id, actor=login_user(None)):
+                    problem(f"note: {line}")
+                b = batches.find_batch(store.conn, b.id)
+        except batches.BatchError as exc:
+            raise refused(exc) from None
+        cases = batches.batch_cases(store.conn, b.id)
+        changed = {c.case_id for c in batches.changed_cases(store.conn, b)} if b.status == "open" else set()
+    by_status: dict[str, int] = {}
+    for c in cases:
+        by_status[c.status] = by_status.get(c.status, 0) + 1
+    say(f"batch {b.id} ({b.label}): {b.track} track"
+        + (f", tranche {b.tranche}" if b.tranche is not None else "")
+        + f", {b.status}; {b.cases:,} case(s): " + ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
+    say(f"created {b.created_at} by {b.created_by}")
+    if b.status == "signed":
+        say(f"signed {b.signed_at} by {b.signed_by}: {b.documents:,} documents, {b.pages:,} pages; "
+            f"manifest sha256 {b.manifest_sha256}")
+        say(f"audit anchor {b.anchor_seq}:{b.anchor_hash}; signing entry {b.signed_audit_seq}")
+    elif b.status == "publishing":
+        say("being signed: its directory is being put in place by a running 'clearterm batch sign'")
+    elif changed:
+        say(f"{len(changed):,} case(s) changed since the batch was made: rebuild before signing "
+            f"(clearterm batch rebuild {b.id})")
+    t = Table("#", "case id", "case", "person", "status", "version", "changed", title=f"Cases of {b.label}",
+              box=box.SIMPLE_HEAD, show_edge=False)
+    for c in cases[:limit]:
+        t.add_row(str(c.position), str(c.case_id), c.case_number, c.person_id, c.status, str(c.version),
+                  "yes" if c.case_id in changed else "")
+    out.print(t)
+    if len(cases) > limit:
+        say(f"... and {len(cases) - limit:,} more (--limit)")
 
-    # -- keys --------------------------------------------------------------------------------------
-    @keys_app.command("demo")
-    def keys_demo(
-        out_dir: Annotated[Path, typer.Option("--out", help="Where the demo CA and signer key go.")],
-        signer_name: Annotated[str, typer.Option("--signer-name", help="Name in the demo certificate.")
-                               ] = "Demo Signer",
-    ) -> None:
-        """A self-signed test CA and a signer PKCS#12, FOR DEMOS AND TESTS ONLY (never for filing)."""
-        from clearterm.services.batches import write_passphrase
-        from clearterm.documents import make_demo_keys
-        from clearterm.documents.keys import P12_FILE
 
-        if (out_dir / P12_FILE).exists():
-            raise fail(f"{out_dir / P12_FILE} already exists; choose another --out")
-        ca, p12, passphrase = make_demo_keys(out_dir, signer_name=signer_name)
-        pw = write_passphrase(out_dir / "demo-signer.pass", passphrase)
-        say(f"DEMO ONLY - NOT FOR COURT FILING: CA {ca}, signer key {p12}, passphrase in {pw}")
-        say(f"sign:   clearterm batch sign ID --key {p12} --passphrase-file {pw}")
-        say(f"verify: clearterm batch verify DIR --trust-root {ca}")
+# -- rebuild / drop ----------------------------------------------------------------------------
+@batch_app.command("rebuild")
+def rebuild(
+    ctx: typer.Context,
+    batch_ref: Annotated[str, typer.Argument(metavar="ID", help="Batch id or label.")],
+    user: Annotated[Optional[str], USER_OPTION] = None,
+) -> None:
+    """Refresh an open batch after its cases changed (changed ones still decided stay; others leave)."""
+    from clearterm.services import batches
 
-
-def _passphrase(path: Path | None, fail) -> str:
-    """From the file (first line), else the environment, else asked (without echo) on a terminal."""
-    if path is not None:
+    who = login_user(user)
+    store = store_for_command(ctx, create=False)
+    with store:
         try:
-            return path.read_text(encoding="utf-8").splitlines()[0] if path.stat().st_size else ""
-        except OSError as exc:
-            raise fail(f"cannot read passphrase file {path}: {exc.strerror}") from None
-    env = os.environ.get(PASSPHRASE_ENV)
-    if env is not None:
-        return env
-    if not sys.stdin.isatty():
-        raise fail(f"no passphrase: give --passphrase-file FILE or set {PASSPHRASE_ENV}")
-    return typer.prompt("Passphrase of the signing key", hide_input=True)
+            r = batches.rebuild_batch(store, batch_ref, actor=who)
+        except batches.BatchError as exc:
+            raise refused(exc) from None
+    say(f"rebuilt batch {r.batch.id} ({r.batch.label}): {r.kept:,} case(s) kept, "
+        f"{len(r.refreshed):,} refreshed, {len(r.removed):,} removed"
+        + (": " + ", ".join(r.removed[:12]) if r.removed else ""))
 
 
-def _sign_with_progress(store, batches, batch_ref, who, key, passphrase, out_dir, workers, err):
-    from clearterm.cli.main import show_progress
+@batch_app.command("drop")
+def drop(
+    ctx: typer.Context,
+    batch_ref: Annotated[str, typer.Argument(metavar="ID", help="Batch id or label.")],
+    user: Annotated[Optional[str], USER_OPTION] = None,
+) -> None:
+    """Delete an open batch; its cases can go into a new one. Signed batches cannot be dropped."""
+    from clearterm.services import batches
 
-    if not show_progress():
+    who = login_user(user)
+    store = store_for_command(ctx, create=False)
+    with store:
+        try:
+            b = batches.drop_batch(store, batch_ref, actor=who)
+        except batches.BatchError as exc:
+            raise refused(exc) from None
+    say(f"dropped batch {b.id} ({b.label}); its {b.cases:,} case(s) are free again")
+
+
+# -- sign --------------------------------------------------------------------------------------
+@batch_app.command("sign")
+def sign(
+    ctx: typer.Context,
+    batch_ref: Annotated[str, typer.Argument(metavar="ID", help="Batch id or label.")],
+    key: Annotated[Path, typer.Option("--key", help="The signer's PKCS#12 file (.p12).")],
+    passphrase_file: Annotated[Optional[Path], typer.Option(
+        "--passphrase-file", help=f"File holding the key's passphrase (else ${PASSPHRASE_ENV}, else asked).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="The batch goes to OUT/<label>/.")] = Path("batches"),
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Processes (default: every core).")] = None,
+    user: Annotated[Optional[str], USER_OPTION] = None,
+) -> None:
+    """Render and sign every document of an open batch, write the signed manifest, freeze the batch."""
+    from clearterm.services import batches
+    from clearterm.documents.verify import quiet_libraries
+
+    quiet_libraries()
+
+    who = login_user(user)
+    if not key.is_file():
+        raise fail(f"no key file {key}")
+    passphrase = read_passphrase(passphrase_file)
+    store = store_for_command(ctx, create=False)
+    with store:
+        try:
+            for line in batches.reconcile_publishing(store, batch_ref, actor=who):
+                problem(f"note: {line}")
+            res = _sign_with_progress(store, batch_ref, who, key, passphrase, out_dir, workers)
+        except batches.CasesChanged as exc:
+            raise fail(str(exc), 3) from None
+        except batches.BatchError as exc:
+            raise refused(exc) from None
+    b = res.batch
+    say(f"signed batch {b.id} ({b.label}) as {b.signed_by}: {res.documents:,} documents, {res.pages:,} pages "
+        f"in {res.seconds:.1f} s ({res.pages_per_second:.1f} pages/s) -> {res.batch_dir}")
+    say(f"manifest sha256 {res.manifest_sha256}; audit anchor {b.anchor_seq}:{b.anchor_hash}; "
+        f"signing entry {res.audit_seq}")
+
+
+# -- verify ------------------------------------------------------------------------------------
+@batch_app.command("verify")
+def verify(
+    ctx: typer.Context,
+    batch_dir: Annotated[Path, typer.Argument(metavar="DIR", help="A signed batch directory.")],
+    trust_root: Annotated[Optional[Path], typer.Option("--trust-root", help="CA certificate (PEM) the "
+                                                       "signer must chain to.")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Check the audit anchor against this store "
+                                               "(default: the global --db).")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not check the audit anchor (no store at "
+                                           "hand, e.g. at the court).")] = False,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Processes for the PDF checks.")] = None,
+) -> None:
+    """Check every signature, every manifest hash and the audit anchor; exit 1 naming what is wrong."""
+    from clearterm.services import batches
+    from clearterm.documents.verify import quiet_libraries
+
+    quiet_libraries()
+    if not batch_dir.is_dir():
+        raise fail(f"no batch directory {batch_dir}")
+    if trust_root is not None and not trust_root.is_file():
+        raise fail(f"no trust root file {trust_root}")
+    conn_store = None
+    if not no_store:
+        cli = context(ctx)
+        if db is not None:
+            cli.db = db
+        if not cli.db.exists():
+            raise fail(f"no store at {cli.db} to check the audit anchor against: pass --db PATH, "
+                       "or --no-store to skip that check")
+        conn_store = store_for_command(ctx, create=False)
+    try:
+        report = batches.verify_exported(batch_dir, trust_root=trust_root,
+                                         conn=conn_store.conn if conn_store else None, workers=workers)
+    finally:
+        if conn_store is not None:
+            conn_store.close()
+    text = report.summary()
+    if not report.store_checked:
+        text += "\nnote: the audit anchor was not checked against a store (--no-store)"
+    if report.ok:
+        say(text)
+        return
+    problem(text)
+    raise typer.Exit(EXIT_UNVERIFIED if report.intact else 1)
+
+
+# -- keys --------------------------------------------------------------------------------------
+@keys_app.command("demo")
+def keys_demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the demo CA and signer key go.")],
+    signer_name: Annotated[str, typer.Option("--signer-name", help="Name in the demo certificate.")
+                           ] = "Demo Signer",
+) -> None:
+    """A self-signed test CA and a signer PKCS#12, FOR DEMOS AND TESTS ONLY (never for filing)."""
+    from clearterm.services.batches import write_passphrase
+    from clearterm.documents import make_demo_keys
+    from clearterm.documents.keys import P12_FILE
+
+    if (out_dir / P12_FILE).exists():
+        raise fail(f"{out_dir / P12_FILE} already exists; choose another --out")
+    ca, p12, passphrase = make_demo_keys(out_dir, signer_name=signer_name)
+    pw = write_passphrase(out_dir / "demo-signer.pass", passphrase)
+    say(f"DEMO ONLY - NOT FOR COURT FILING: CA {ca}, signer key {p12}, passphrase in {pw}")
+    say(f"sign:   clearterm batch sign ID --key {p12} --passphrase-file {pw}")
+    say(f"verify: clearterm batch verify DIR --trust-root {ca}")
+
+
+def _sign_with_progress(store, batch_ref, who, key, passphrase, out_dir, workers):
+    from clearterm.services import batches
+
+    with progress_bar("sign") as update:
         return batches.sign_batch(store, batch_ref, signer=who, p12_path=key, passphrase=passphrase,
-                                  out_dir=out_dir, workers=workers)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(TextColumn("sign"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("sign", total=None)
-        return batches.sign_batch(store, batch_ref, signer=who, p12_path=key, passphrase=passphrase,
-                                  out_dir=out_dir, workers=workers,
-                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                  out_dir=out_dir, workers=workers, progress=update)

@@ -1,6 +1,6 @@
 """``clearterm demo``: build a demo store and open the review workstation on it.
 
-Registered on the main app by :func:`register` (called from ``clearterm.cli``).
+Registered on the root app by :mod:`clearterm.cli.main`.
 """
 
 from __future__ import annotations
@@ -11,69 +11,70 @@ from typing import Annotated
 
 import typer
 
+from clearterm.cli.common import context, fail, out, store_for_command
+from clearterm.cli.evaluate import stats
+from clearterm.cli.tui import has_terminal
+
 REALDATA_DIRS = (Path("../shared/realdata"), Path(__file__).resolve().parents[1].parent / "shared" / "realdata")
 
 
-def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> None:
-    @app.command()
-    def demo(
-        directory: Annotated[Path, typer.Option("--dir", help="Where the demo store and files go.")] = Path("demo"),
-        records: Annotated[int, typer.Option(help="Synthetic records to generate.")] = 5000,
-        seed: Annotated[int, typer.Option(help="Seed for the synthetic records.")] = 2019,
-        export: Annotated[bool, typer.Option("--export", help=(
-            "Also sign a demo batch per track with throw-away demo keys (DEMO ONLY) and verify it."))] = False,
-        review: Annotated[bool, typer.Option("--review/--no-review", help=(
-            "Open the review workstation at the end (only on a terminal)."))] = True,
-    ) -> None:
-        """Build a demo store (synthetic records plus the real CCSAO extracts), evaluate it, open the workstation.
+def demo(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo store and files go.")] = Path("demo"),
+    records: Annotated[int, typer.Option(help="Synthetic records to generate.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Seed for the synthetic records.")] = 2019,
+    export: Annotated[bool, typer.Option("--export", help=(
+        "Also sign a demo batch per track with throw-away demo keys (DEMO ONLY) and verify it."))] = False,
+    review: Annotated[bool, typer.Option("--review/--no-review", help=(
+        "Open the review workstation at the end (only on a terminal)."))] = True,
+) -> None:
+    """Build a demo store (synthetic records plus the real CCSAO extracts), evaluate it, open the workstation.
 
-        You (the login user) are made the demo store's admin, reviewer and signer.
-        """
-        from clearterm.cli.main import stats
-        from clearterm.domain.policy import Policy
-        from clearterm.services.evaluate import evaluate_store
-        from clearterm.ingest import InputError, ingest_file
-        from clearterm.storage.reviews import refresh_search_index
-        from clearterm.devtools.synth import generate
+    You (the login user) are made the demo store's admin, reviewer and signer.
+    """
+    from clearterm.domain.policy import Policy
+    from clearterm.services.evaluate import evaluate_store
+    from clearterm.ingest import InputError, ingest_file
+    from clearterm.storage.reviews import refresh_search_index
+    from clearterm.devtools.synth import generate
 
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        synthetic = directory / "synthetic.csv"
-        if not synthetic.exists():
-            generate(synthetic, records, seed, 1.0)
-        files = [synthetic]
-        for d in REALDATA_DIRS:
-            if d.is_dir():
-                files += sorted(d.glob("cook_sao_*.csv"))
-                break
-        state.db = directory / "demo.db"
-        store = store_for_command()
-        with store:
-            for f in files:
-                try:
-                    res = ingest_file(store, f, today=date.today())
-                except InputError as exc:
-                    raise fail(str(exc)) from None
-                out.print(res.summary(), markup=False, soft_wrap=True)
-            ev = evaluate_store(store, Policy(), date.today())
-            refresh_search_index(store)
-            cats = ", ".join(f"{k} {v:,}" for k, v in sorted(ev.categories.items()))
-            out.print(f"evaluated {ev.records:,} records: {cats}", markup=False, soft_wrap=True)
-            who = _demo_user(store, fail)
-            if export:
-                _export(store, directory / "export", who, out)
-        stats()
-        out.print(f"\nDemo store: {state.db}  (you are its admin, reviewer and signer: {who})", markup=False)
-        from clearterm.cli.tui import has_terminal
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    synthetic = directory / "synthetic.csv"
+    if not synthetic.exists():
+        generate(synthetic, records, seed, 1.0)
+    files = [synthetic]
+    for d in REALDATA_DIRS:
+        if d.is_dir():
+            files += sorted(d.glob("cook_sao_*.csv"))
+            break
+    cli = context(ctx)
+    cli.db = directory / "demo.db"
+    store = store_for_command(ctx)
+    with store:
+        for f in files:
+            try:
+                res = ingest_file(store, f, today=date.today())
+            except InputError as exc:
+                raise fail(str(exc)) from None
+            out.print(res.summary(), markup=False, soft_wrap=True)
+        ev = evaluate_store(store, Policy(), date.today())
+        refresh_search_index(store)
+        cats = ", ".join(f"{k} {v:,}" for k, v in sorted(ev.categories.items()))
+        out.print(f"evaluated {ev.records:,} records: {cats}", markup=False, soft_wrap=True)
+        who = _demo_user(store)
+        if export:
+            _export(store, directory / "export", who, out)
+    stats(ctx)
+    out.print(f"\nDemo store: {cli.db}  (you are its admin, reviewer and signer: {who})", markup=False)
+    if review and has_terminal():
+        from clearterm.tui import run_review
 
-        if review and has_terminal():
-            from clearterm.tui import run_review
-
-            run_review(state.db, who)
-        else:
-            out.print(f"Open the workstation with: clearterm --db {state.db} review", markup=False)
+        run_review(cli.db, who)
+    else:
+        out.print(f"Open the workstation with: clearterm --db {cli.db} review", markup=False)
 
 
-def _demo_user(store, fail) -> str:
+def _demo_user(store) -> str:
     """The login user, made admin + reviewer + signer of the demo store (the first user there)."""
     from clearterm.services import access
 

@@ -1,27 +1,24 @@
-"""Review commands: ``decide``, ``queue``, ``audit ...`` (in :mod:`clearterm.cli.audit`) and ``export reviews``.
+"""Review commands: ``decide`` (record a review decision on a case) and ``queue`` (the review
+queue). ``audit ...`` is in :mod:`clearterm.cli.audit`, ``export reviews`` in :mod:`clearterm.cli.export`.
 
-Registered on the main app by :func:`register` (called from ``clearterm.cli``).
-Exit codes: 0 done; 1 ``audit verify`` found the log broken; 2 a request that
+Registered on the root app by :mod:`clearterm.cli.main`.
+Exit codes: 0 done; 2 a request that
 cannot be recorded (bad option, unknown or ambiguous case, wrong track...);
 3 a conflict (the case changed since the version the action was decided on); 4 access denied
-(``decide`` needs the reviewer role, ``queue`` and ``export reviews`` a known user of the store;
+(``decide`` needs the reviewer role, ``queue`` a known user of the store;
 see :mod:`clearterm.services.access`).
 No message holds a name, a date of birth or an address.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from clearterm.cli.common import actor_for, err, fail, out, say, store_for_command
 from clearterm.domain.deadlines import OBJECTION_GROUNDS
-
-EXPORT_REVIEW_COLUMNS = ("case_number", "person_id", "track", "status", "ground", "note", "served", "deadline",
-                         "reviewer", "decided_at", "version", "decided_track")
 
 
 def _object_help() -> str:
@@ -31,207 +28,133 @@ def _object_help() -> str:
     return f"Object to the petition on GROUND: {listed}."
 
 
-def register(app: typer.Typer, *, state, store_for_command, fail, out, err) -> None:
-    def say(text: str) -> None:
-        out.print(text, markup=False, highlight=False, soft_wrap=True)
+# -- decide ------------------------------------------------------------------------------------
+def decide(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(metavar="CASE", help="The case number, or CASE_NUMBER/PERSON_ID for co-defendants.",
+                                        show_default=False)],
+    person: Annotated[Optional[str], typer.Option("--person", metavar="PERSON_ID", help=(
+        "The person (co-defendants): CASE is then the case number alone. Never ambiguous, also when "
+        "a case number or person id holds '/'."))] = None,
+    approve: Annotated[bool, typer.Option("--approve", help="Approve: include in the motion (automatic) or "
+                                          "no objection (petition).")] = False,
+    object_ground: Annotated[Optional[str], typer.Option("--object", metavar="GROUND",
+                                                         help=_object_help())] = None,
+    exclude_reason: Annotated[Optional[str], typer.Option("--exclude", metavar="REASON",
+                                                          help="Exclude from relief, with a reason.")] = None,
+    defer: Annotated[bool, typer.Option("--defer", help="Defer: decide later.")] = False,
+    undo: Annotated[bool, typer.Option("--undo", help="Undo your own latest action on the case "
+                                       "(a new compensating entry).")] = False,
+    note: Annotated[Optional[str], typer.Option("--note", help="Supporting facts or a note.")] = None,
+    served: Annotated[Optional[str], typer.Option("--served", metavar="DATE", help=(
+        "The date the petition was served (alone: just record it)."))] = None,
+    reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Who decides (default: the login "
+                                                     "user; under sudo only the SSH login itself).")] = None,
+    expect_version: Annotated[Optional[int], typer.Option("--expect-version", metavar="N", help=(
+        "Refuse (exit 3) unless the case is at version N (the id of its latest review entry, 0 if none)."))
+    ] = None,
+) -> None:
+    """Record a review decision on a case (audited; exit 3 if the case changed meanwhile)."""
+    from clearterm.services import review
+    from clearterm.storage.reviews import ConflictError
 
-    # -- decide ------------------------------------------------------------------------------------
-    @app.command()
-    def decide(
-        case: Annotated[str, typer.Argument(metavar="CASE", help="The case number, or CASE_NUMBER/PERSON_ID for co-defendants.",
-                                            show_default=False)],
-        person: Annotated[Optional[str], typer.Option("--person", metavar="PERSON_ID", help=(
-            "The person (co-defendants): CASE is then the case number alone. Never ambiguous, also when "
-            "a case number or person id holds '/'."))] = None,
-        approve: Annotated[bool, typer.Option("--approve", help="Approve: include in the motion (automatic) or "
-                                              "no objection (petition).")] = False,
-        object_ground: Annotated[Optional[str], typer.Option("--object", metavar="GROUND",
-                                                             help=_object_help())] = None,
-        exclude_reason: Annotated[Optional[str], typer.Option("--exclude", metavar="REASON",
-                                                              help="Exclude from relief, with a reason.")] = None,
-        defer: Annotated[bool, typer.Option("--defer", help="Defer: decide later.")] = False,
-        undo: Annotated[bool, typer.Option("--undo", help="Undo your own latest action on the case "
-                                           "(a new compensating entry).")] = False,
-        note: Annotated[Optional[str], typer.Option("--note", help="Supporting facts or a note.")] = None,
-        served: Annotated[Optional[str], typer.Option("--served", metavar="DATE", help=(
-            "The date the petition was served (alone: just record it)."))] = None,
-        reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Who decides (default: the login "
-                                                         "user; under sudo only the SSH login itself).")] = None,
-        expect_version: Annotated[Optional[int], typer.Option("--expect-version", metavar="N", help=(
-            "Refuse (exit 3) unless the case is at version N (the id of its latest review entry, 0 if none)."))
-        ] = None,
-    ) -> None:
-        """Record a review decision on a case (audited; exit 3 if the case changed meanwhile)."""
-        from clearterm.services import review
-        from clearterm.storage.reviews import ConflictError
+    action, note = _action(approve, object_ground, exclude_reason, defer, undo, served, note)
+    store = store_for_command(ctx, create=False)
+    who = actor_for(store, "reviewer", explicit=reviewer)
+    with store:
+        try:
+            case_ref = review.resolve_case(store.conn, case, person)
+            version = expect_version
+            if version is None:
+                from clearterm.storage.reviews import current_version
 
-        chosen = [name for name, on in (("approve", approve), ("object", object_ground is not None),
-                                        ("exclude", exclude_reason is not None), ("defer", defer),
-                                        ("undo", undo)) if on]
-        if len(chosen) > 1:
-            raise fail("give one of --approve, --object, --exclude, --defer, --undo (got "
-                       + ", ".join("--" + c for c in chosen) + ")")
-        if not chosen:
-            if served is None:
-                raise fail("give one of --approve, --object GROUND, --exclude REASON, --defer, --undo, "
-                           "or --served DATE")
-            chosen = ["serve"]
-        action = chosen[0]
-        if action == "exclude":
-            if note is not None:
-                raise fail("--exclude takes its reason as its value; --note is not used with it")
-            note = exclude_reason
-        from clearterm.cli.main import actor_for
-
-        store = store_for_command(create=False)
-        who = actor_for(store, "reviewer", explicit=reviewer)
-        with store:
-            try:
-                case_ref = review.resolve_case(store.conn, case, person)
-                version = expect_version
-                if version is None:
-                    from clearterm.storage.reviews import current_version
-
-                    version = current_version(store.conn, case_ref.id)
-                rec = review.act(store, case_ref.id, action, reviewer=who, expected_version=version,
-                                 ground=object_ground, note=note, served=served)
-            except ConflictError as exc:
-                raise fail(f"conflict: {exc}", 3) from None
-            except review.ReviewError as exc:
-                raise fail(str(exc)) from None
-        e, after = rec.entry, rec.after
-        what = {"approve": "approval", "object": f"objection ({e.ground})", "exclude": "exclusion",
-                "defer": "deferral", "serve": f"service date {e.served}",
-                "undo": f"undo of entry {e.undoes}"}[e.action]
-        line = (f"recorded {what} on case {rec.case.label} ({rec.case.track}) by {e.reviewer}: status "
-                f"{after.status}, version {e.id}, audit entry {rec.audit_seq}")
-        if after.service_date and rec.case.track == "petition":
-            dl = review.deadline_of(after)
-            line += f"; objection due {dl.isoformat()}"
-            if dl is not None and dl < date.today() and after.status in ("pending", "deferred"):
-                line += " (passed)"
-        say(line)
-        if e.action == "object" and after.service_date:
-            dl = review.deadline_of(after)
-            if dl is not None and dl < date.today():
-                err.print(f"warning: the objection deadline {dl.isoformat()} has passed", markup=False)
-
-    # -- queue -------------------------------------------------------------------------------------
-    @app.command()
-    def queue(
-        track: Annotated[Optional[str], typer.Option(help="automatic, petition or review.")] = None,
-        tranche: Annotated[Optional[int], typer.Option(help="1, 2 or 3 (99: none).")] = None,
-        status_: Annotated[Optional[str], typer.Option("--status", help="pending, approved, objected, excluded "
-                                                       "or deferred.")] = None,
-        search: Annotated[Optional[str], typer.Option(help="Words of a case number, person id or name.")] = None,
-        overdue: Annotated[bool, typer.Option("--overdue", help="Petitions past their objection deadline "
-                                              "with no decision.")] = False,
-        after: Annotated[int, typer.Option(help="Start after this case id (keyset paging).")] = 0,
-        limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show.")] = 50,
-    ) -> None:
-        """The review queue: newest tranche first; case numbers and person ids only."""
-        from rich.table import Table
-
-        from clearterm.storage.reviews import STATUSES, TRACKS, queue_page, refresh_search_index, search_index_stale
-
-        if track is not None and track not in TRACKS:
-            raise fail(f"--track must be one of {', '.join(TRACKS)}")
-        if status_ is not None and status_ not in STATUSES:
-            raise fail(f"--status must be one of {', '.join(STATUSES)}")
-        from clearterm.cli.main import actor_for
-
-        store = store_for_command(create=False)
-        actor_for(store)  # it prints case numbers and person ids: a known user only (exit 4)
-        with store:
-            if search is not None and search_index_stale(store.conn):
-                refresh_search_index(store)
-            rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
-                              status=status_, search=search, overdue_only=overdue)
-        t = Table("id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
-                  "days left", title="Review queue")
-        for r in rows:
-            t.add_row(str(r.case_id), r.case_number, r.person_id, r.track or "", str(r.tranche or ""),
-                      str(r.charges), r.status, str(r.version), r.service_date or "", r.deadline or "",
-                      "" if r.days_left is None else str(r.days_left))
-        out.print(t)
-        if len(rows) == limit:
-            say(f"more: --after {rows[-1].case_id}")
-
-    # -- audit -------------------------------------------------------------------------------------
-    audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-    app.add_typer(audit_app, name="audit")
-
-    from clearterm.cli import audit as cli_audit  # verify, head, anchor
-
-    cli_audit.register(audit_app, state=state, store_for_command=store_for_command, fail=fail, out=out, err=err)
-
-    # -- export reviews ----------------------------------------------------------------------------
-    export_app = next((g.typer_instance for g in app.registered_groups if g.name == "export"), None)
-    if export_app is None:
-        export_app = typer.Typer(help="Export decisions and reviews.", no_args_is_help=True)
-        app.add_typer(export_app, name="export")
-
-    @export_app.command("reviews")
-    def export_reviews(
-        out_file: Annotated[Path, typer.Option("--out", help="Output file (created 0600: it holds notes).")],
-        fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
-        include_pending: Annotated[bool, typer.Option("--all", help="Also cases on a track never reviewed.")
-                                   ] = False,
-    ) -> None:
-        """The current review decision per case (the export is itself recorded in the audit log)."""
-        import csv
-        import hashlib
-        import json
-
-        from clearterm.domain.text import csv_row
-        from clearterm.storage import audit
-        from clearterm.storage.reviews import now_utc
-
-        if fmt not in ("csv", "jsonl"):
-            raise fail("--format must be csv or jsonl")
-        from clearterm.cli.main import actor_for
-
-        store = store_for_command(create=False)
-        who = actor_for(store)  # a known user only (exit 4), named in the audit entry
-        n = 0
-        with store:
-            rows = _review_rows(store.conn, include_pending)
-            try:
-                fd = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            except OSError as exc:
-                raise fail(f"cannot write {out_file}: {exc.strerror}") from None
-            with open(fd, "w", newline="", encoding="utf-8") as fh:
-                if fmt == "csv":
-                    w = csv.writer(fh)
-                    w.writerow(EXPORT_REVIEW_COLUMNS)
-                for row in rows:
-                    if fmt == "csv":
-                        w.writerow(csv_row(row))  # formulas neutralised (docs/review.md)
-                    else:
-                        fh.write(json.dumps(dict(zip(EXPORT_REVIEW_COLUMNS, row)), ensure_ascii=False) + "\n")
-                    n += 1
-            digest = hashlib.sha256(Path(out_file).read_bytes()).hexdigest()
-            with store.write() as conn:
-                audit.append(conn, at=now_utc(), actor=who, event="export.reviews",
-                             detail={"rows": n, "format": fmt, "sha256": digest, "file": Path(out_file).name})
-        say(f"wrote {n:,} case reviews to {out_file}")
+                version = current_version(store.conn, case_ref.id)
+            rec = review.act(store, case_ref.id, action, reviewer=who, expected_version=version,
+                             ground=object_ground, note=note, served=served)
+        except ConflictError as exc:
+            raise fail(f"conflict: {exc}", 3) from None
+        except review.ReviewError as exc:
+            raise fail(str(exc)) from None
+    _report(rec, review.deadline_of)
 
 
-def _review_rows(conn, include_pending: bool):
-    from datetime import date as _date
+def _action(approve: bool, object_ground: str | None, exclude_reason: str | None, defer: bool, undo: bool,
+            served: str | None, note: str | None) -> tuple[str, str | None]:
+    """The one action the options ask for, and its note (an exclusion's reason is its note)."""
+    chosen = [name for name, on in (("approve", approve), ("object", object_ground is not None),
+                                    ("exclude", exclude_reason is not None), ("defer", defer),
+                                    ("undo", undo)) if on]
+    if len(chosen) > 1:
+        raise fail("give one of --approve, --object, --exclude, --defer, --undo (got "
+                   + ", ".join("--" + c for c in chosen) + ")")
+    if not chosen:
+        if served is None:
+            raise fail("give one of --approve, --object GROUND, --exclude REASON, --defer, --undo, "
+                       "or --served DATE")
+        chosen = ["serve"]
+    action = chosen[0]
+    if action == "exclude":
+        if note is not None:
+            raise fail("--exclude takes its reason as its value; --note is not used with it")
+        note = exclude_reason
+    return action, note
 
-    from clearterm.domain.rules import objection_deadline
 
-    join = "LEFT JOIN" if include_pending else "JOIN"
-    sql = (
-        "SELECT c.case_number, c.person_id, c.track, coalesce(s.status, 'pending'), d.ground, d.note,"
-        " s.service_date, d.reviewer, d.created_at, coalesce(s.version, 0), d.track"
-        f" FROM cases c {join} case_status s ON s.case_id = c.id LEFT JOIN reviews d ON d.id = s.decision_id"
-        + (" WHERE c.track IS NOT NULL OR s.case_id IS NOT NULL" if include_pending else "")
-        + " ORDER BY c.id")
-    for (number, person, track, status, ground, note, served, reviewer, decided_at, version,
-         decided_track) in conn.execute(sql):
-        deadline = (objection_deadline(_date.fromisoformat(served)).isoformat()
-                    if served and track == "petition" else None)
-        yield (number, person, track, status, ground, note, served, deadline, reviewer, decided_at, version,
-               decided_track)
+def _report(rec, deadline_of) -> None:
+    """The recorded action in one line (and a warning for an objection past its deadline)."""
+    e, after = rec.entry, rec.after
+    what = {"approve": "approval", "object": f"objection ({e.ground})", "exclude": "exclusion",
+            "defer": "deferral", "serve": f"service date {e.served}",
+            "undo": f"undo of entry {e.undoes}"}[e.action]
+    line = (f"recorded {what} on case {rec.case.label} ({rec.case.track}) by {e.reviewer}: status "
+            f"{after.status}, version {e.id}, audit entry {rec.audit_seq}")
+    if after.service_date and rec.case.track == "petition":
+        dl = deadline_of(after)
+        line += f"; objection due {dl.isoformat()}"
+        if dl is not None and dl < date.today() and after.status in ("pending", "deferred"):
+            line += " (passed)"
+    say(line)
+    if e.action == "object" and after.service_date:
+        dl = deadline_of(after)
+        if dl is not None and dl < date.today():
+            err.print(f"warning: the objection deadline {dl.isoformat()} has passed", markup=False)
+
+
+# -- queue -------------------------------------------------------------------------------------
+def queue(
+    ctx: typer.Context,
+    track: Annotated[Optional[str], typer.Option(help="automatic, petition or review.")] = None,
+    tranche: Annotated[Optional[int], typer.Option(help="1, 2 or 3 (99: none).")] = None,
+    status_: Annotated[Optional[str], typer.Option("--status", help="pending, approved, objected, excluded "
+                                                   "or deferred.")] = None,
+    search: Annotated[Optional[str], typer.Option(help="Words of a case number, person id or name.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Petitions past their objection deadline "
+                                          "with no decision.")] = False,
+    after: Annotated[int, typer.Option(help="Start after this case id (keyset paging).")] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show.")] = 50,
+) -> None:
+    """The review queue: newest tranche first; case numbers and person ids only."""
+    from rich.table import Table
+
+    from clearterm.storage.reviews import STATUSES, TRACKS, queue_page, refresh_search_index, search_index_stale
+
+    if track is not None and track not in TRACKS:
+        raise fail(f"--track must be one of {', '.join(TRACKS)}")
+    if status_ is not None and status_ not in STATUSES:
+        raise fail(f"--status must be one of {', '.join(STATUSES)}")
+    store = store_for_command(ctx, create=False)
+    actor_for(store)  # it prints case numbers and person ids: a known user only (exit 4)
+    with store:
+        if search is not None and search_index_stale(store.conn):
+            refresh_search_index(store)
+        rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
+                          status=status_, search=search, overdue_only=overdue)
+    t = Table("id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
+              "days left", title="Review queue")
+    for r in rows:
+        t.add_row(str(r.case_id), r.case_number, r.person_id, r.track or "", str(r.tranche or ""),
+                  str(r.charges), r.status, str(r.version), r.service_date or "", r.deadline or "",
+                  "" if r.days_left is None else str(r.days_left))
+    out.print(t)
+    if len(rows) == limit:
+        say(f"more: --after {rows[-1].case_id}")

@@ -3,6 +3,6 @@
 Nothing in this package may import Textual (see tests/test_layers.py).
 """
 
-from clearterm.storage.store import Store, StoreError, open_store, resolve_db_path
+from clearterm.storage.store import Store, StoreError, open_store
 
-__all__ = ["Store", "StoreError", "open_store", "resolve_db_path"]
+__all__ = ["Store", "StoreError", "open_store"]

@@ -19,22 +19,11 @@ import sqlite_utils
 
 from clearterm.storage.migrations import MIGRATIONS
 
-DEFAULT_DB = "clearterm.db"
 BUSY_TIMEOUT_MS = 15_000
 
 
 class StoreError(Exception):
     """A problem opening or using the store, with a message fit for the user."""
-
-
-def resolve_db_path(cli_value: str | os.PathLike | None) -> Path:
-    """``--db``, else ``$CLEARTERM_DB``, else ``./clearterm.db``."""
-    if cli_value:
-        return Path(cli_value)
-    env = os.environ.get("CLEARTERM_DB")
-    if env:
-        return Path(env)
-    return Path(DEFAULT_DB)
 
 
 def _create_private_file(path: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import sqlite3
-import traceback
 from datetime import date
 from pathlib import Path
 from time import perf_counter
@@ -331,9 +330,9 @@ class ReviewApp(App[None]):
 def safe_error_text(exc: BaseException | None) -> str:
     """An exception as its type and the frames it went through; no message, no locals
     (a message may quote data, e.g. a KeyError on a name)."""
-    tb = exc.__traceback__ if exc is not None else None
-    frames = traceback.extract_tb(tb)[-6:] if tb else []
-    where = "\n".join(f"  {Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames)
+    from clearterm.errors import error_frames
+
+    where = "\n".join(f"  {name}:{line} in {func}" for name, line, func in error_frames(exc, 6))
     name = type(exc).__name__ if exc else "error"
     return (f"clearterm review stopped on an internal error ({name}); every action shown as done is "
             f"stored.\n{where}\nNo record data is shown here; report this with the lines above.")

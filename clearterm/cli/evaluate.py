@@ -1,0 +1,164 @@
+"""Decision commands: ``evaluate`` (decide every record under the CRTA rules), ``explain`` (one
+record's decision trail) and ``stats`` (the decisions in force, counted).
+
+Registered on the root app by :mod:`clearterm.cli.main`. Exit codes: 0 done; 2 a bad option, a
+store problem or nothing to show; 4 access denied (a known user; a change of policy: an admin).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from clearterm.cli.common import actor_for, fail, out, progress_bar, store_for_command
+
+
+def _as_of(value: str | None) -> date:
+    from clearterm.domain.dates import DateError, parse_date
+
+    if not value:
+        return date.today()
+    try:
+        d = parse_date(value)
+    except DateError as exc:
+        raise fail(f"--as-of {exc}; give the date as YYYY-MM-DD, e.g. 2026-11-21") from None
+    assert d is not None
+    return d
+
+
+def _policy(path: Path | None):
+    from clearterm.domain.policy import PolicyError, load_policy
+
+    try:
+        return load_policy(path)
+    except (PolicyError, OSError) as exc:
+        raise fail(str(exc)) from None
+
+
+def evaluate(
+    ctx: typer.Context,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="The as-of date recorded with every decision (default: today).")] = None,
+    policy_file: Annotated[Optional[Path], typer.Option("--policy", help=(
+        "Policy settings (TOML). Default: the policy in force (the last evaluation's), else the spec's "
+        "defaults. A policy other than the one in force needs the admin role and is audited."))] = None,
+) -> None:
+    """Evaluate every record against the CRTA rules; decisions are appended, never overwritten."""
+    from clearterm.services.evaluate import evaluate_store
+    from clearterm.services.access import record_event
+    from clearterm.storage.reports import last_decision_id
+
+    requested = _policy(policy_file) if policy_file is not None else None
+    day = _as_of(as_of)
+    store = store_for_command(ctx, create=False, synchronous="NORMAL")
+    who = actor_for(store)  # records staff: any known user; a change of policy needs an admin
+    with store:
+        policy = _policy_to_use(store, who, requested)
+        with progress_bar("evaluate") as update:
+            res = evaluate_store(store, policy, day, progress=update)
+        record_event(store, actor=who, event="evaluate",
+                     detail={"as_of": day.isoformat(), "policy": policy.hash, "rules_version": _rules_version(),
+                             "records": res.records, "new_decisions": res.new_decisions,
+                             # the last decision this evaluation leaves: ``audit verify`` flags any later one
+                             "decisions_through": last_decision_id(store.conn)})
+    cats = ", ".join(f"{k} {v:,}" for k, v in sorted(res.categories.items()))
+    out.print(f"evaluated {res.records:,} records as of {day.isoformat()} (rules v{_rules_version()}, policy "
+              f"{policy.hash[:12]}): {res.new_decisions:,} new decisions; {cats}", markup=False, soft_wrap=True)
+
+
+def _policy_to_use(store, who: str, requested):
+    """``requested`` (``--policy``), else the policy in force; a change of policy is recorded
+    (admin only: else exit 4)."""
+    from clearterm.domain.policy import Policy
+    from clearterm.services.access import AccessDenied, EXIT_DENIED, policy_in_force, record_policy_change
+
+    in_force_hash = policy_in_force(store.conn)
+    in_force = _stored_policy(store.conn, in_force_hash) if in_force_hash else Policy()
+    policy = requested or in_force
+    if policy.hash != in_force.hash:
+        try:
+            record_policy_change(store, actor=who, old_hash=in_force.hash, new_hash=policy.hash)
+        except AccessDenied as exc:
+            raise fail(f"{exc} (--policy differs from the policy in force {in_force.hash[:12]})",
+                       EXIT_DENIED) from None
+    return policy
+
+
+def _stored_policy(conn, policy_hash: str):
+    """The policy in force, recorded under ``policy_hash`` (refused if the stored copy is missing
+    or no longer matches its hash)."""
+    from clearterm.storage.decisions import recorded_policy
+
+    policy = recorded_policy(conn, policy_hash)
+    if policy is None:
+        raise fail(f"the policy in force ({policy_hash[:12]}) is missing or altered in the store; "
+                   "an admin must evaluate with --policy FILE")
+    return policy
+
+
+def _rules_version() -> str:
+    from clearterm.domain.decision import RULES_VERSION
+
+    return RULES_VERSION
+
+
+def explain(ctx: typer.Context, record_id: Annotated[str, typer.Argument(help="The record's record_id.")]) -> None:
+    """The decision trail of one record, step by step, with statute citations."""
+    from clearterm.domain.rules import display_cite, explain_lines
+    from clearterm.storage.decisions import current_decision, decision_history
+    from clearterm.storage.decisions import recorded_policy
+    from clearterm.storage.records import load_co_charges, load_record
+
+    store = store_for_command(ctx, create=False)
+    actor_for(store)  # a known user only (exit 4)
+    with store:
+        rec = load_record(store.conn, record_id)
+        if rec is None:
+            raise fail(f"no record with record_id {record_id}")
+        dec = current_decision(store.conn, record_id)
+        if dec is None:
+            raise fail(f"record {record_id} has not been evaluated; run 'clearterm evaluate'")
+        out.print(Text.assemble((record_id, "bold"), f"  case {rec.case_number}  "
+                                f"{display_cite(rec.statute, rec.enhancement)}"))
+        out.print(Text.assemble((f"{dec.category}", "bold"), f": {dec.explanation}"), soft_wrap=True)
+        out.print(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
+                  f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
+        out.print("")
+        # the trail is told under the policy the decision was made under (if the store lost it,
+        # the trail says whose dates it shows)
+        co_charges = load_co_charges(store.conn, rec)
+        for line in explain_lines(rec, dec, recorded_policy(store.conn, dec.policy_hash), co_charges):
+            out.print(line, markup=False, soft_wrap=True)
+        history = decision_history(store.conn, record_id)
+        if len(history) > 1:
+            out.print("\nEarlier decisions:")
+            for h in history[:-1]:
+                out.print(f"  {h.as_of.isoformat()} rules v{h.rules_version} policy {h.policy_hash[:12]}: "
+                          f"{h.category} ({';'.join(h.reasons)})", markup=False)
+
+
+def stats(ctx: typer.Context) -> None:
+    """Counts of decisions in force by category, deciding reason and tranche."""
+    from clearterm.storage import reports
+
+    store = store_for_command(ctx, create=False)
+    with store:
+        total = reports.decisions_in_force(store.conn)
+        if not total:
+            raise fail("no decisions yet; run 'clearterm evaluate'")
+        t = Table("category", "records", "share", title=f"Decisions in force ({total:,} records)")
+        for cat, n in reports.category_counts(store.conn):
+            t.add_row(cat, f"{n:,}", f"{100 * n / total:.1f}%")
+        out.print(t)
+        r = Table("deciding reason", "category", "records", title="By deciding reason")
+        for reason, cat, n in reports.deciding_reason_counts(store.conn):
+            r.add_row(reason, cat, f"{n:,}")
+        out.print(r)
+        tr = Table("tranche", "automatic", "petition", "review", "all", title="By tranche")
+        for row in reports.tranche_counts(store.conn):
+            tr.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
+        out.print(tr)
