@@ -22,9 +22,10 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 from clearterm.domain.rules import OBJECTION_DAYS
+from clearterm.domain.dates import utc_now_iso
 from clearterm.storage import audit
 
 #: Review statuses, and the status each decision action leads to.
@@ -41,8 +42,8 @@ _COLS = ("id", "case_id", "case_number", "person_id", "track", "action", "ground
 assert _COLS == audit.REVIEW_FIELDS
 
 
-def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+#: The one clock (``clearterm.domain.dates``), under the name this module's callers use.
+now_utc = utc_now_iso
 
 
 # -- reading review entries --------------------------------------------------------------------------
