@@ -22,15 +22,15 @@ validates rows while this process binds and writes them to SQLite.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 
-from clearterm.services.bulk import Staging, gc_paused, produced, produced_by_many
+from clearterm.domain.dates import utc_now_iso
+from clearterm.services.bulk import gc_paused, produced, produced_by_many
 from clearterm.ingest.adapters import COL, COLUMNS, Adapter, RowProblem, choose_adapter
 from clearterm.ingest.readers import (
     SPLIT,
@@ -44,6 +44,8 @@ from clearterm.ingest.readers import (
     split_segments,
 )
 from clearterm.ingest.validate import validate
+from clearterm.storage import sources
+from clearterm.storage.staging import Staging
 from clearterm.storage.store import Store
 
 CHUNK_ROWS = 10_000
@@ -55,37 +57,11 @@ COMMIT_SECONDS = 1.0  # ...or sooner: other writers (reviewers) wait no longer t
 PARALLEL_MIN_BYTES = 4 << 20  # below this, a producer process costs more than it saves
 _N = len(COLUMNS)
 _RID = COL["record_id"]
-_COLS_SQL = ", ".join(COLUMNS)
-_INSERT_SQL = (
-    f"INSERT INTO records ({_COLS_SQL}, version, source_id, source_line) "
-    f"VALUES ({', '.join('?' * _N)}, 1, ?, ?)"
-)
-_UPDATE_SQL = (
-    "UPDATE records SET " + ", ".join(f"{c} = ?" for c in COLUMNS)
-    + ", version = version + 1, source_id = ?, source_line = ? WHERE record_id = ?"
-)
-_SELECT_SQL = f"SELECT {_COLS_SQL}, version, source_id, source_line FROM records WHERE record_id IN "
-# Staged chunks (large files): copied by SQLite itself; then the staged rows that met a stored
-# record other than their own insert (known records, repeats within the file), in file order.
-_COPY_STAGED_SQL = (
-    f"INSERT INTO records ({_COLS_SQL}, version, source_id, source_line) "
-    f"SELECT {_COLS_SQL}, 1, ?, line FROM {{stage}}.rows WHERE rowid BETWEEN ? AND ? ORDER BY rowid "
-    "ON CONFLICT(record_id) DO NOTHING"
-)
-_STAGED_MET_SQL = (
-    f"SELECT s.line, s.nlines, {', '.join('s.' + c for c in COLUMNS)} FROM {{stage}}.rows s"
-    " JOIN records r ON r.record_id = s.record_id"
-    " WHERE s.rowid BETWEEN ? AND ? AND NOT (r.source_id = ? AND r.source_line = s.line) ORDER BY s.rowid"
-)
-
+assert tuple(COLUMNS) == tuple(sources.COLUMNS)  # the rows handed to storage.sources are in its order
 # An item is (line, values, field, message, raw, nlines): values is the typed canonical row
 # (a list aligned with COLUMNS), or None for a quarantined row with field/message/raw; nlines is
 # the number of physical lines the row spans.
 Item = tuple
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -247,8 +223,7 @@ def produce(src: SourceFile, adapter: Adapter, lines_done: int, today_iso: str,
     yield "groups", (ordered, blanks, stats.last_line, stopped), last_line
 
 
-STAGE_SCHEMA = f"CREATE TABLE rows (line INTEGER NOT NULL, nlines INTEGER NOT NULL, {', '.join(COLUMNS)});"
-_STAGE_INSERT = f"INSERT INTO rows VALUES ({', '.join('?' * (_N + 2))})"
+STAGE_SCHEMA = sources.STAGE_SCHEMA
 
 
 def _stager(stage: Staging):
@@ -260,10 +235,7 @@ def _stager(stage: Staging):
         bad = [it for it in chunk if it[1] is None]
         hi = lo = 0
         if good:
-            conn.execute("BEGIN")
-            conn.executemany(_STAGE_INSERT, good)
-            conn.execute("COMMIT")
-            hi = conn.execute("SELECT max(rowid) FROM rows").fetchone()[0]
+            hi = sources.stage_rows(conn, good)
             lo = hi - len(good) + 1
         good_lines = len(good) + sum(g[1] - 1 for g in good if g[1] != 1)
         return "staged", (lo, hi, bad, good_lines, blanks), last_line
@@ -338,12 +310,7 @@ class _Writer:
             tx.__exit__(*exc_info)
 
     def _existing(self, conn, ids: list[str]) -> dict[str, tuple]:
-        found: dict[str, tuple] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            for row in conn.execute(_SELECT_SQL + "(" + ",".join("?" * len(part)) + ")", part):
-                found[row[_RID]] = row
-        return found
+        return sources.stored_records(conn, ids)
 
     def _merge(self, values: list, old: tuple) -> list:
         """Columns this file does not carry keep their stored value."""
@@ -352,12 +319,7 @@ class _Writer:
         return [v if p else old[i] for i, (v, p) in enumerate(zip(values, self.present))]
 
     def _history(self, conn, old: tuple, why: str) -> None:
-        conn.execute(
-            "INSERT INTO record_history (record_id, version, row_json, source_id, source_line,"
-            " replaced_by_source_id, replaced_at, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (old[_RID], old[_N], json.dumps(dict(zip(COLUMNS, old[:_N])), ensure_ascii=False),
-             old[_N + 1], old[_N + 2], self.r.source_id, _now(), why),
-        )
+        sources.insert_history(conn, old, replaced_by=self.r.source_id, at=utc_now_iso(), why=why)
 
     def write(self, items: list[Item], lines_done: int, *, grouped: bool = False, finish: bool = False,
               blanks: int = 0, lines: int | None = None, stopped: int | None = None) -> None:
@@ -398,10 +360,7 @@ class _Writer:
             if grouped:
                 self._apply_slowly(conn, good, quarantine, grouped=True)
             elif good:
-                changes = conn.total_changes
-                conn.executemany(_INSERT_SQL + " ON CONFLICT(record_id) DO NOTHING",
-                                 [(*it[1], sid, it[0]) for it in good])
-                inserted = conn.total_changes - changes
+                inserted = sources.insert_new_records(conn, [(*it[1], sid, it[0]) for it in good])
                 r.inserted += inserted
                 if inserted != len(good):
                     # Some records were known: find them (their stored line is not ours).
@@ -425,20 +384,15 @@ class _Writer:
         r.quarantined += len(quarantine)
         if quarantine:
             r.lines_quarantined += sum(q[6] for q in quarantine)
-            conn.executemany(
-                "INSERT INTO quarantine (source_id, file_name, line, field, message, raw)"
-                " VALUES (?, ?, ?, ?, ?, ?)", [q[:6] for q in quarantine])
+            sources.insert_quarantine(conn, [q[:6] for q in quarantine])
         if finish:
             r.lines = lines if lines is not None else 0
             r.stopped_line = stopped
-        conn.execute(
-            "UPDATE sources SET lines_done = ?, rows_read = ?, inserted = ?, updated = ?,"
-            " unchanged = ?, quarantined = ?, status = ?, finished_at = ?, blank_lines = ?,"
-            " lines_stored = ?, lines_quarantined = ?, lines_read = ?, stopped_line = ? WHERE id = ?",
-            (lines_done, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined,
-             "complete" if finish else "running", _now() if finish else None, r.blank_lines,
-             r.lines_stored, r.lines_quarantined, r.lines, r.stopped_line, r.source_id),
-        )
+        sources.update_source(
+            conn, r.source_id, lines_done=lines_done, rows_read=r.rows_read, inserted=r.inserted, updated=r.updated,
+            unchanged=r.unchanged, quarantined=r.quarantined, status="complete" if finish else "running",
+            finished_at=utc_now_iso() if finish else None, blank_lines=r.blank_lines, lines_stored=r.lines_stored,
+            lines_quarantined=r.lines_quarantined, lines_read=r.lines, stopped_line=r.stopped_line)
 
     def write_staged(self, lo: int, hi: int, bad: list[Item], good_lines: int, blanks: int, lines_done: int,
                      alias: str = "stage") -> None:
@@ -459,14 +413,13 @@ class _Writer:
             r.row_lines += good_lines + sum(it[5] for it in bad)
             r.blank_lines += blanks
             if staged:
-                visible = conn.execute(f"SELECT count(*) FROM {alias}.rows WHERE rowid BETWEEN ? AND ?",
-                                       (lo, hi)).fetchone()[0]
+                visible = sources.staged_count(conn, alias, lo, hi)
                 if visible != staged:  # never silently lose a row: the handoff itself is checked
                     raise RuntimeError(f"staged rows {lo}-{hi}: {visible} of {staged} readable")
-                inserted = conn.execute(_COPY_STAGED_SQL.format(stage=alias), (sid, lo, hi)).rowcount
+                inserted = sources.copy_staged(conn, alias, sid, lo, hi)
                 r.inserted += inserted
                 if inserted != staged:
-                    met = conn.execute(_STAGED_MET_SQL.format(stage=alias), (lo, hi, sid)).fetchall()
+                    met = sources.staged_met(conn, alias, sid, lo, hi)
                     known = [(row[0], list(row[2:]), None, "", "", row[1]) for row in met]
                     self._apply_slowly(conn, known, quarantine, grouped=False)
             self._close_chunk(conn, quarantine, lines_done, False)
@@ -489,7 +442,7 @@ class _Writer:
             rid = values[_RID]
             old = existing.get(rid)
             if old is None:
-                conn.execute(_INSERT_SQL, (*values, sid, line))
+                sources.insert_record(conn, (*values, sid, line))
                 existing[rid] = (*values, 1, sid, line)
                 r.inserted += 1
                 continue
@@ -502,23 +455,18 @@ class _Writer:
                 r.unchanged += 1
                 continue
             self._history(conn, old, f"replaced by line {line} of {fname}")
-            conn.execute(_UPDATE_SQL, (*merged, sid, line, rid))
+            sources.update_record(conn, (*merged, sid, line, rid))
             existing[rid] = (*merged, old[_N] + 1, sid, line)
             r.updated += 1
 
 
 def _start(store: Store, src: SourceFile, adapter: Adapter) -> tuple[IngestResult, int]:
-    row = store.conn.execute(
-        "SELECT id, status, rows_read, inserted, updated, unchanged, quarantined, lines_done,"
-        " header_lines, blank_lines, lines_stored, lines_quarantined, lines_read, stopped_line, encoding"
-        " FROM sources WHERE sha256 = ?", (src.sha256,)).fetchone()
+    row = sources.source_by_sha256(store.conn, src.sha256)
     if row is None:
         with store.write() as conn:
-            sid = conn.execute(
-                "INSERT INTO sources (file_name, sha256, size_bytes, format, status, started_at,"
-                " header_lines, encoding) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
-                (src.path.name, src.sha256, src.size, adapter.name, _now(), src.header_lines,
-                 src.encoding)).lastrowid
+            sid = sources.insert_source(conn, file_name=src.path.name, sha256=src.sha256, size_bytes=src.size,
+                                        fmt=adapter.name, started_at=utc_now_iso(), header_lines=src.header_lines,
+                                        encoding=src.encoding)
         res = IngestResult(src.path.name, src.sha256, sid, adapter.name, header_lines=src.header_lines,
                            encoding=src.encoding)
         return res, 0

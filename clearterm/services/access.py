@@ -35,7 +35,9 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from clearterm.storage import audit
+from clearterm import settings
+from clearterm.domain.dates import utc_now_iso
+from clearterm.storage import audit, users
 
 ROLES: tuple[str, ...] = ("reviewer", "signer", "admin")
 
@@ -78,7 +80,7 @@ def under_sudo() -> bool:
     sudo sets ``SUDO_USER``/``SUDO_UID`` to the invoking user; running as a different
     user than that one is what "under sudo" means here (``sudo -u clearterm``).
     """
-    sudo_user, sudo_uid = os.environ.get("SUDO_USER"), os.environ.get("SUDO_UID")
+    sudo_user, sudo_uid = settings.sudo_login()
     if not sudo_user or not sudo_uid:
         return False
     try:
@@ -90,7 +92,7 @@ def under_sudo() -> bool:
 def login_user() -> str:
     """Who is at the keyboard: the sudo caller under sudo, else the login user."""
     if under_sudo():
-        return os.environ["SUDO_USER"]
+        return settings.sudo_login()[0] or ""
     try:
         name = getpass.getuser()
     except Exception:  # no LOGNAME/USER and no passwd entry for the uid
@@ -126,20 +128,18 @@ def acting_user(explicit: str | None) -> str:
 
 # -- reading users -----------------------------------------------------------------------------------
 def get_user(conn: sqlite3.Connection, name: str) -> User | None:
-    row = conn.execute("SELECT name, full_name, disabled, created_at, created_by FROM users WHERE name = ?",
-                       (name,)).fetchone()
+    row = users.user_row(conn, name)
     if row is None:
         return None
-    roles = frozenset(r for (r,) in conn.execute("SELECT role FROM user_roles WHERE user = ?", (name,)))
-    return User(row[0], row[1], bool(row[2]), roles, row[3], row[4])
+    return User(row[0], row[1], bool(row[2]), users.roles_of(conn, name), row[3], row[4])
 
 
 def list_users(conn: sqlite3.Connection) -> list[User]:
-    return [u for (n,) in conn.execute("SELECT name FROM users ORDER BY name") if (u := get_user(conn, n))]
+    return [u for n in users.user_names(conn) if (u := get_user(conn, n))]
 
 
 def has_users(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+    return users.has_users(conn)
 
 
 def user_roles(conn: sqlite3.Connection, user: str) -> frozenset[str]:
@@ -150,8 +150,7 @@ def user_roles(conn: sqlite3.Connection, user: str) -> frozenset[str]:
 
 def display_name(conn: sqlite3.Connection, user: str) -> str:
     """The full name for signature lines and headers; the user name when none is recorded."""
-    row = conn.execute("SELECT full_name FROM users WHERE name = ?", (user,)).fetchone()
-    return row[0] if row and row[0] else user
+    return users.full_name_of(conn, user) or user
 
 
 # -- checks ------------------------------------------------------------------------------------------
@@ -184,12 +183,6 @@ def require_role(conn: sqlite3.Connection, user: str, role: str) -> None:
 
 
 # -- changing users (admin; every change audited in the same transaction) -------------------------------
-def _now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def _check_roles(roles: Iterable[str]) -> tuple[str, ...]:
     out = []
     for r in roles:
@@ -233,11 +226,8 @@ def add_user(store, name: str, roles: Iterable[str], *, actor: str, full_name: s
             require_role(conn, actor, "admin")
             if get_user(conn, name) is not None:
                 raise UserError(f"user '{_safe(name)}' already exists; use 'clearterm users grant' to add roles")
-        at = _now()
-        conn.execute("INSERT INTO users (name, full_name, disabled, created_at, created_by, changed_at, changed_by)"
-                     " VALUES (?, ?, 0, ?, ?, ?, ?)", (name, full, at, actor, at, actor))
-        conn.executemany("INSERT INTO user_roles (user, role, granted_at, granted_by) VALUES (?, ?, ?, ?)",
-                         [(name, r, at, actor) for r in wanted])
+        at = utc_now_iso()
+        users.insert_user(conn, name, full, wanted, at=at, actor=actor)
         detail = {"user": name, "roles": list(wanted), "full_name_set": full is not None}
         if full is not None:  # its hash, never the name: enough for ``audit verify`` to replay the user
             detail["full_name_sha256"] = audit.full_name_digest(name, full)
@@ -259,9 +249,8 @@ def set_disabled(store, name: str, disabled: bool, *, actor: str) -> None:
             raise UserError("you cannot disable yourself; another admin must do it")
         if disabled and "admin" in u.roles and _other_active_admins(conn, name) == 0:
             raise UserError(f"'{_safe(name)}' is the last enabled admin; add another admin first")
-        at = _now()
-        conn.execute("UPDATE users SET disabled = ?, changed_at = ?, changed_by = ? WHERE name = ?",
-                     (int(disabled), at, actor, name))
+        at = utc_now_iso()
+        users.set_disabled(conn, name, disabled, at=at, actor=actor)
         audit.append(conn, at=at, actor=actor, event="user.disable" if disabled else "user.enable",
                      detail={"user": name})
 
@@ -282,12 +271,9 @@ def change_roles(store, name: str, *, grant: Iterable[str] = (), revoke: Iterabl
             raise UserError(f"user '{_safe(name)}' already has roles: {', '.join(_ordered(before)) or 'none'}")
         if "admin" in before and "admin" not in after and _other_active_admins(conn, name) == 0:
             raise UserError(f"'{_safe(name)}' is the last enabled admin; add another admin first")
-        at = _now()
-        conn.executemany("INSERT INTO user_roles (user, role, granted_at, granted_by) VALUES (?, ?, ?, ?)",
-                         [(name, r, at, actor) for r in to_grant if r not in before])
-        conn.executemany("DELETE FROM user_roles WHERE user = ? AND role = ?",
-                         [(name, r) for r in to_revoke if r in before])
-        conn.execute("UPDATE users SET changed_at = ?, changed_by = ? WHERE name = ?", (at, actor, name))
+        at = utc_now_iso()
+        users.change_roles(conn, name, [r for r in to_grant if r not in before],
+                           [r for r in to_revoke if r in before], at=at, actor=actor)
         audit.append(conn, at=at, actor=actor, event="user.roles",
                      detail={"user": name, "before": _ordered(before), "after": _ordered(after)})
 
@@ -297,16 +283,13 @@ def _ordered(roles: Iterable[str]) -> list[str]:
 
 
 def _other_active_admins(conn: sqlite3.Connection, name: str) -> int:
-    return int(conn.execute(
-        "SELECT count(*) FROM user_roles r JOIN users u ON u.name = r.user"
-        " WHERE r.role = 'admin' AND u.disabled = 0 AND u.name != ?", (name,)).fetchone()[0])
+    return users.other_active_admins(conn, name)
 
 
 # -- policy --------------------------------------------------------------------------------------------
 def policy_in_force(conn: sqlite3.Connection) -> str | None:
     """The hash of the policy the latest evaluation applied (None before the first evaluation)."""
-    row = conn.execute("SELECT policy_hash FROM evaluations ORDER BY id DESC LIMIT 1").fetchone()
-    return row[0] if row else None
+    return users.latest_policy_hash(conn)
 
 
 def record_policy_change(store, *, actor: str, old_hash: str, new_hash: str) -> int:
@@ -317,7 +300,7 @@ def record_policy_change(store, *, actor: str, old_hash: str, new_hash: str) -> 
     """
     with store.write() as conn:
         require_role(conn, actor, "admin")
-        seq, _ = audit.append(conn, at=_now(), actor=actor, event="policy_change",
+        seq, _ = audit.append(conn, at=utc_now_iso(), actor=actor, event="policy_change",
                               detail={"from": old_hash, "to": new_hash})
     return seq
 
@@ -325,5 +308,5 @@ def record_policy_change(store, *, actor: str, old_hash: str, new_hash: str) -> 
 def record_event(store, *, actor: str, event: str, detail: dict) -> int:
     """Append one audit entry for a records-staff action (ingest, evaluate); returns its seq."""
     with store.write() as conn:
-        seq, _ = audit.append(conn, at=_now(), actor=actor, event=event, detail=detail)
+        seq, _ = audit.append(conn, at=utc_now_iso(), actor=actor, event=event, detail=detail)
     return seq

@@ -39,9 +39,10 @@ import json
 import os
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
+from clearterm.domain.dates import utc_now_iso
 from clearterm.storage import audit
 
 FORMAT = "clearterm.audit-anchor/1"
@@ -59,8 +60,8 @@ def dump(statement: dict) -> bytes:
 
 
 def _first_hash(conn: sqlite3.Connection) -> str:
-    row = conn.execute("SELECT hash FROM audit WHERE seq = 1").fetchone()
-    return audit.GENESIS if row is None else str(row[0])
+    first = audit.hash_at(conn, 1)
+    return audit.GENESIS if first is None else str(first)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def make_anchor(store, *, p12_path: str | Path, passphrase: str | bytes, out: st
         signer = DocumentSigner(p12_path, passphrase)
     except SigningError as exc:
         raise AnchorError(str(exc).splitlines()[0]) from None
-    at = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    at = now.isoformat(timespec="seconds") if now else utc_now_iso()
     with store.write() as conn:
         seq, h = audit.head(conn)
         if seq == 0:
@@ -250,18 +251,18 @@ def check_anchors(conn: sqlite3.Connection, directory: str | Path, *, trust_root
             report.problems.append(f"{what}: names no audit entry (head_seq, head_hash)")
             continue
         report.newest_seq = max(report.newest_seq, seq)
-        row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
-        if row is None:
+        stored = audit.hash_at(conn, seq)
+        if stored is None:
             report.problems.append(f"{what}: audit entry {seq} is not in the chain (entries were removed)")
-        elif row[0] != h:
-            report.problems.append(f"{what}: audit entry {seq} has hash {row[0][:16]}..., the anchor says "
+        elif stored != h:
+            report.problems.append(f"{what}: audit entry {seq} has hash {stored[:16]}..., the anchor says "
                                    f"{h[:16]}... (the chain was rewritten)")
         if kind == FORMAT:
             if doc.get("first_hash") != first:
                 report.problems.append(f"{what}: audit entry 1 is not the one anchored (another store's "
                                        "chain, or the chain was rewritten from its start)")
             continue
-        entry = conn.execute("SELECT event, detail FROM audit WHERE seq = ?", (seq + 1,)).fetchone()
+        entry = audit.event_at(conn, seq + 1)
         try:
             detail = json.loads(entry[1]) if entry else {}
         except ValueError:

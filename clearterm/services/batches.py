@@ -39,7 +39,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from clearterm import settings
@@ -50,9 +50,11 @@ from clearterm.documents.manifest import MANIFEST, MANIFEST_SIG
 from clearterm.documents.templates import Templates, ground_label_key
 from clearterm.documents.verify import Problem, VerificationReport, verify_batch
 from clearterm.domain.cases import case_label
+from clearterm.domain.dates import utc_now_iso
 from clearterm.domain.rules import display_cite
 from clearterm.storage import audit
-from clearterm.storage.records import SELECT_COLUMNS, record_from_row
+from clearterm.storage import batches as sb
+from clearterm.storage.records import record_from_row
 from clearterm.storage.reviews import ReviewEntry, replay
 from clearterm.storage.store import Store
 
@@ -139,32 +141,19 @@ class SignResult:
         return self.pages / self.seconds if self.seconds else 0.0
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def batch_label(batch_id: int, created_at: str) -> str:
     """``B-<year>-<id>``: the batch's name in file names, documents and messages."""
     return f"B-{created_at[:4]}-{batch_id:04d}"
 
 
 # -- reading ----------------------------------------------------------------------------------------
-_INFO_SELECT = (
-    "SELECT b.id, b.label, b.track, b.tranche,"
-    " CASE WHEN EXISTS (SELECT 1 FROM batch_publishing p WHERE p.batch_id = b.id) THEN 'publishing'"
-    " ELSE b.status END,"
-    " (SELECT count(*) FROM batch_cases bc WHERE bc.batch_id = b.id),"
-    " b.created_at, b.created_by, b.signed_at, b.signed_by, b.documents, b.pages, b.manifest_sha256,"
-    " b.anchor_seq, b.anchor_hash, b.signed_audit_seq FROM batches b")
-
-
 def list_batches(conn: sqlite3.Connection) -> list[BatchInfo]:
     """Every batch, newest first."""
-    return [BatchInfo(*r) for r in conn.execute(f"{_INFO_SELECT} ORDER BY b.id DESC")]
+    return [BatchInfo(*r) for r in sb.batch_rows(conn)]
 
 
 def get_batch(conn: sqlite3.Connection, batch_id: int) -> BatchInfo | None:
-    row = conn.execute(f"{_INFO_SELECT} WHERE b.id = ?", (batch_id,)).fetchone()
+    row = sb.batch_row(conn, batch_id)
     return None if row is None else BatchInfo(*row)
 
 
@@ -173,35 +162,26 @@ def find_batch(conn: sqlite3.Connection, text: str | int) -> BatchInfo:
     s = str(text).strip()
     row = None
     if s.isdigit():
-        row = conn.execute(f"{_INFO_SELECT} WHERE b.id = ?", (int(s),)).fetchone()
+        row = sb.batch_row(conn, int(s))
     if row is None:
-        row = conn.execute(f"{_INFO_SELECT} WHERE b.label = ?", (s,)).fetchone()
+        row = sb.batch_row_by_label(conn, s)
     if row is None:
         raise BatchError(f"no batch {s} in the store (see 'clearterm batch list')")
     return BatchInfo(*row)
 
 
 def batch_cases(conn: sqlite3.Connection, batch_id: int) -> list[BatchCase]:
-    return [BatchCase(*r) for r in conn.execute(
-        "SELECT position, case_id, case_number, person_id, status, version FROM batch_cases"
-        " WHERE batch_id = ? ORDER BY position", (batch_id,))]
+    return [BatchCase(*r) for r in sb.batch_case_rows(conn, batch_id)]
 
 
 def changed_cases(conn: sqlite3.Connection, batch: BatchInfo) -> list[BatchCase]:
     """Cases whose review version moved on since the batch was made, or that left its track."""
-    return [BatchCase(*r) for r in conn.execute(
-        "SELECT bc.position, bc.case_id, bc.case_number, bc.person_id, bc.status, bc.version"
-        " FROM batch_cases bc JOIN cases c ON c.id = bc.case_id WHERE bc.batch_id = ?"
-        " AND (bc.version != (SELECT coalesce(max(r.id), 0) FROM reviews r WHERE r.case_id = bc.case_id)"
-        "      OR c.track IS NOT ?)"
-        " ORDER BY bc.position", (batch.id, batch.track))]
+    return [BatchCase(*r) for r in sb.changed_case_rows(conn, batch.id, batch.track)]
 
 
 def signed_batch_of_case(conn: sqlite3.Connection, case_id: int) -> str | None:
     """The label of the signed batch the case is in, if any (its reviews are frozen)."""
-    row = conn.execute("SELECT b.label FROM batch_cases bc JOIN batches b ON b.id = bc.batch_id"
-                       " WHERE bc.case_id = ? AND b.status = 'signed'", (case_id,)).fetchone()
-    return row[0] if row else None
+    return sb.signed_batch_label_of_case(conn, case_id)
 
 
 # -- creating, rebuilding, dropping -------------------------------------------------------------------
@@ -212,18 +192,7 @@ def _waiting_cases(conn: sqlite3.Connection, track: str, tranche: int | None) ->
     The deciding entry must have been made on the case's current track (a case that
     moved track since it was decided needs a new decision).
     """
-    marks = ", ".join("?" for _ in TRACK_STATUSES[track])
-    sql = (
-        "SELECT c.id, c.case_number, c.person_id, s.status, s.version, d.ground, d.note"
-        " FROM cases c JOIN case_status s ON s.case_id = c.id JOIN reviews d ON d.id = s.decision_id"
-        f" WHERE c.track = ? AND s.status IN ({marks}) AND d.track = c.track"
-        " AND NOT EXISTS (SELECT 1 FROM batch_cases bc WHERE bc.case_id = c.id)"
-        + (" AND c.tranche = ?" if tranche is not None else "")
-        + f" ORDER BY coalesce(c.tranche, {NO_TRANCHE_SORT}), c.id")
-    params: list = [track, *TRACK_STATUSES[track]]
-    if tranche is not None:
-        params.append(tranche)
-    return conn.execute(sql, params).fetchall()
+    return sb.waiting_case_rows(conn, track, TRACK_STATUSES[track], tranche, NO_TRANCHE_SORT)
 
 
 def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None = None,
@@ -253,17 +222,10 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
             hint = (f" ({len(skipped)} objected case(s) have no supporting facts: record them with "
                     "'clearterm decide CASE --object GROUND --note FACTS')") if skipped else ""
             raise BatchError(f"no {what} {track}-track cases{extra} are waiting for a batch{hint}")
-        at = _now()
-        # after every id ever issued (batch_labels keeps dropped ones): a label is never reused
-        batch_id = int(conn.execute("SELECT max(coalesce((SELECT max(id) FROM batch_labels), 0),"
-                                    " coalesce((SELECT max(id) FROM batches), 0)) + 1").fetchone()[0])
+        at = utc_now_iso()
+        batch_id = sb.next_batch_id(conn)
         label = batch_label(batch_id, at)
-        conn.execute("INSERT INTO batches (id, label, track, tranche, status, created_at, created_by)"
-                     " VALUES (?, ?, ?, ?, 'open', ?, ?)", (batch_id, label, track, tranche, at, actor))
-        conn.executemany(
-            "INSERT INTO batch_cases (batch_id, position, case_id, case_number, person_id, status, version)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(batch_id, i + 1, r[0], r[1], r[2], r[3], r[4]) for i, r in enumerate(rows)])
+        sb.insert_batch(conn, batch_id, label, track, tranche, at, actor, [r[:5] for r in rows])
         audit.append(conn, at=at, actor=actor, event="batch_created",
                      detail={"batch": batch_id, "label": label, "track": track, "tranche": tranche,
                              "cases": len(rows)})
@@ -293,14 +255,13 @@ def rebuild_batch(store: Store, batch_ref: str | int, *, actor: str) -> RebuildR
             r = waiting_or_mine.get(bc.case_id)
             ok = r is not None and not (r[3] == "objected" and not (r[6] or "").strip())
             if not ok:
-                conn.execute("DELETE FROM batch_cases WHERE batch_id = ? AND position = ?", (batch.id, bc.position))
+                sb.remove_batch_case(conn, batch.id, bc.position)
                 removed.append(bc.label)
             elif (r[3], r[4]) != (bc.status, bc.version):
-                conn.execute("UPDATE batch_cases SET status = ?, version = ? WHERE batch_id = ? AND position = ?",
-                             (r[3], r[4], batch.id, bc.position))
+                sb.refresh_batch_case(conn, batch.id, bc.position, r[3], r[4])
                 refreshed.append(bc.label)
         kept = len(batch_cases(conn, batch.id))
-        audit.append(conn, at=_now(), actor=actor, event="batch_rebuilt",
+        audit.append(conn, at=utc_now_iso(), actor=actor, event="batch_rebuilt",
                      detail={"batch": batch.id, "label": batch.label, "kept": kept,
                              "refreshed": len(refreshed), "removed": len(removed)})
         info = get_batch(conn, batch.id)
@@ -310,13 +271,7 @@ def rebuild_batch(store: Store, batch_ref: str | int, *, actor: str) -> RebuildR
 
 def _decided_cases_of(conn: sqlite3.Connection, batch: BatchInfo) -> list[tuple]:
     """Like :func:`_waiting_cases`, for the cases already in ``batch``."""
-    marks = ", ".join("?" for _ in TRACK_STATUSES[batch.track])
-    return conn.execute(
-        "SELECT c.id, c.case_number, c.person_id, s.status, s.version, d.ground, d.note"
-        " FROM batch_cases bc JOIN cases c ON c.id = bc.case_id JOIN case_status s ON s.case_id = c.id"
-        " JOIN reviews d ON d.id = s.decision_id"
-        f" WHERE bc.batch_id = ? AND c.track = ? AND s.status IN ({marks}) AND d.track = c.track",
-        (batch.id, batch.track, *TRACK_STATUSES[batch.track])).fetchall()
+    return sb.decided_case_rows_of(conn, batch.id, batch.track, TRACK_STATUSES[batch.track])
 
 
 def drop_batch(store: Store, batch_ref: str | int, *, actor: str) -> BatchInfo:
@@ -324,9 +279,8 @@ def drop_batch(store: Store, batch_ref: str | int, *, actor: str) -> BatchInfo:
     with store.write() as conn:
         _require(conn, actor, "reviewer")
         batch = _open_batch(conn, batch_ref)
-        conn.execute("DELETE FROM batch_cases WHERE batch_id = ?", (batch.id,))
-        conn.execute("DELETE FROM batches WHERE id = ?", (batch.id,))
-        audit.append(conn, at=_now(), actor=actor, event="batch_dropped",
+        sb.delete_batch(conn, batch.id)
+        audit.append(conn, at=utc_now_iso(), actor=actor, event="batch_dropped",
                      detail={"batch": batch.id, "label": batch.label, "cases": batch.cases})
     return batch
 
@@ -391,12 +345,8 @@ def _charge(rec, category: str, reasons: str, cite: str | None) -> dm.Charge:
 
 
 def _reviews_by_case(conn: sqlite3.Connection, batch_id: int) -> dict[int, list[ReviewEntry]]:
-    from clearterm.storage.reviews import _COLS
-
     out: dict[int, list[ReviewEntry]] = {}
-    for row in conn.execute(
-            f"SELECT {', '.join('r.' + c for c in _COLS)} FROM batch_cases bc JOIN reviews r ON r.case_id = bc.case_id"
-            " WHERE bc.batch_id = ? ORDER BY r.case_id, r.id", (batch_id,)):
+    for row in sb.review_rows_of_batch(conn, batch_id):
         e = ReviewEntry(*row)
         out.setdefault(e.case_id, []).append(e)
     return out
@@ -405,13 +355,7 @@ def _reviews_by_case(conn: sqlite3.Connection, batch_id: int) -> dict[int, list[
 def _records_by_case(conn: sqlite3.Connection, batch_id: int) -> dict[int, list[tuple]]:
     """Each case's records with their decision in force: (record, category, reasons, cite)."""
     out: dict[int, list[tuple]] = {}
-    for row in conn.execute(
-            f"SELECT bc.case_id, {SELECT_COLUMNS}, d.category, d.reasons, d.statute_cite"
-            " FROM batch_cases bc JOIN records r ON r.case_number = bc.case_number"
-            "  AND coalesce(r.person_id, '') = bc.person_id"
-            " LEFT JOIN decision_current dc ON dc.record_id = r.record_id"
-            " LEFT JOIN decisions d ON d.id = dc.decision_id"
-            " WHERE bc.batch_id = ? ORDER BY bc.position, r.id", (batch_id,)):
+    for row in sb.record_rows_of_batch(conn, batch_id):
         out.setdefault(row[0], []).append((record_from_row(row[1:-3]), *row[-3:]))
     return out
 
@@ -489,7 +433,7 @@ CRASH_EXIT = 137
 
 
 def _crash_point(name: str) -> None:
-    spec = os.environ.get(CRASH_ENV)
+    spec = settings.test_crash_point()
     if not spec:
         return
     point, _, how = spec.partition(":")
@@ -502,9 +446,7 @@ def _crash_point(name: str) -> None:
     os._exit(CRASH_EXIT)
 
 
-_PUBLISHING_COLUMNS = ("batch_id", "label", "batch_dir", "staging_dir", "pid", "manifest_sha256",
-                       "signature_sha256", "signed_at", "signed_by", "signer_name", "documents", "pages",
-                       "anchor_seq", "anchor_hash", "signed_audit_seq")
+_PUBLISHING_COLUMNS = sb.PUBLISHING_COLUMNS
 
 
 def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str | Path,
@@ -560,7 +502,7 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
             data = staged.write_manifest(replace(model, audit_head_hash=head_hash, audit_head_seq=seq))
             manifest_sha = hashlib.sha256(data).hexdigest()
             signature_sha = hashlib.sha256((staged.staging / MANIFEST_SIG).read_bytes()).hexdigest()
-            at = _now()
+            at = utc_now_iso()
             pages = staged.pages
             sign_seq, _ = audit.append(wconn, at=at, actor=signer, event="batch_signed", detail={
                 "batch": batch.id, "label": batch.label, "documents": len(staged.entries),
@@ -569,8 +511,7 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
                 batch.id, batch.label, str(staged.final.resolve()), str(staged.staging.resolve()), os.getpid(),
                 manifest_sha, signature_sha, at, signer, model.signer_name, len(staged.entries), pages,
                 seq, head_hash, sign_seq)))
-            wconn.execute(f"INSERT INTO batch_publishing ({', '.join(_PUBLISHING_COLUMNS)})"
-                          f" VALUES ({', '.join(':' + c for c in _PUBLISHING_COLUMNS)})", row)
+            sb.insert_publishing(wconn, row)
     except BaseException:
         staged.discard()
         raise
@@ -602,24 +543,17 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
 
 
 def _mark_signed(conn: sqlite3.Connection, row: dict) -> None:
-    if conn.execute("DELETE FROM batch_publishing WHERE batch_id = ? AND manifest_sha256 = ?",
-                    (row["batch_id"], row["manifest_sha256"])).rowcount != 1:
+    if not sb.delete_publishing(conn, row["batch_id"], row["manifest_sha256"]):
         raise BatchError(f"batch {row['label']}: its publishing record is gone (finished or undone by another "
                          "process); see 'clearterm batch show'")
-    conn.execute(
-        "UPDATE batches SET status = 'signed', signed_at = ?, signed_by = ?, signer_name = ?,"
-        " documents = ?, pages = ?, manifest_sha256 = ?, anchor_seq = ?, anchor_hash = ?,"
-        " signed_audit_seq = ? WHERE id = ? AND status = 'open'",
-        (row["signed_at"], row["signed_by"], row["signer_name"], row["documents"], row["pages"],
-         row["manifest_sha256"], row["anchor_seq"], row["anchor_hash"], row["signed_audit_seq"], row["batch_id"]))
+    sb.mark_signed(conn, row)
 
 
 def _abandon(conn: sqlite3.Connection, row: dict, *, actor: str, reason: str) -> None:
     """The batch is open again; its ``batch_signed`` entry stays in the log, followed by this."""
-    if conn.execute("DELETE FROM batch_publishing WHERE batch_id = ? AND manifest_sha256 = ?",
-                    (row["batch_id"], row["manifest_sha256"])).rowcount != 1:
+    if not sb.delete_publishing(conn, row["batch_id"], row["manifest_sha256"]):
         return  # already undone
-    audit.append(conn, at=_now(), actor=actor, event="batch_sign_abandoned", detail={
+    audit.append(conn, at=utc_now_iso(), actor=actor, event="batch_sign_abandoned", detail={
         "batch": row["batch_id"], "label": row["label"], "signed_audit_seq": row["signed_audit_seq"],
         "manifest_sha256": row["manifest_sha256"], "reason": reason})
 
@@ -690,19 +624,17 @@ def reconcile_publishing(store: Store, batch_ref: str | int | None = None, *, ac
     left alone.
     """
     conn = store.conn
-    where, params = "", ()
+    batch_id = None
     if batch_ref is not None:
         try:
-            where, params = " WHERE batch_id = ?", (find_batch(conn, batch_ref).id,)
+            batch_id = find_batch(conn, batch_ref).id
         except BatchError:
             return []
-    if conn.execute(f"SELECT 1 FROM batch_publishing{where} LIMIT 1", params).fetchone() is None:
+    if not sb.has_publishing(conn, batch_id):
         return []
     done: list[str] = []
     with store.write() as wconn:
-        cols = ", ".join(_PUBLISHING_COLUMNS)
-        for values in wconn.execute(f"SELECT {cols} FROM batch_publishing{where}", params).fetchall():
-            row = dict(zip(_PUBLISHING_COLUMNS, values))
+        for row in sb.publishing_rows(wconn, batch_id):
             final, staging = Path(row["batch_dir"]), Path(row["staging_dir"])
             if final.name != row["label"] or staging.name != staging_name(row["label"], row["pid"]):
                 raise BatchError(f"batch {row['label']}: the publishing record names unexpected directories; "
@@ -728,7 +660,7 @@ def reconcile_publishing(store: Store, batch_ref: str | int | None = None, *, ac
                                          row["documents"]) if final.is_dir() else "the directory is not in place"
                 if why is None:
                     _mark_signed(wconn, row)
-                    audit.append(wconn, at=_now(), actor=actor, event="batch_sign_recovered", detail={
+                    audit.append(wconn, at=utc_now_iso(), actor=actor, event="batch_sign_recovered", detail={
                         "batch": row["batch_id"], "label": row["label"],
                         "signed_audit_seq": row["signed_audit_seq"], "manifest_sha256": row["manifest_sha256"]})
                     done.append(f"batch {row['label']}: signing interrupted after its directory was put in place; "
@@ -775,15 +707,15 @@ def check_against_store(conn: sqlite3.Connection, batch_dir: str | Path) -> list
     chain = verify_chain(conn)
     if not chain.ok:
         problems.append(Problem("store", "audit-chain-broken", chain.message))
-    row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
-    if row is None:
+    stored_hash = audit.hash_at(conn, seq)
+    if stored_hash is None:
         problems.append(Problem(MANIFEST, "audit-anchor-missing",
                                 f"audit entry {seq} named by the manifest is not in this store's log"))
-    elif row[0] != head_hash:
+    elif stored_hash != head_hash:
         problems.append(Problem(MANIFEST, "audit-anchor-mismatch",
-                                f"audit entry {seq} of this store has hash {row[0][:16]}..., "
+                                f"audit entry {seq} of this store has hash {stored_hash[:16]}..., "
                                 f"the manifest says {head_hash[:16]}..."))
-    entry = conn.execute("SELECT event, detail FROM audit WHERE seq = ?", (seq + 1,)).fetchone()
+    entry = audit.event_at(conn, seq + 1)
     detail = json.loads(entry[1]) if entry else {}
     if entry is None or entry[0] != "batch_signed" or detail.get("label") != label:
         problems.append(Problem(MANIFEST, "audit-signing-entry-missing",
@@ -792,7 +724,7 @@ def check_against_store(conn: sqlite3.Connection, batch_dir: str | Path) -> list
         problems.append(Problem(MANIFEST, "audit-manifest-mismatch",
                                 f"audit entry {seq + 1} records another manifest "
                                 f"({str(detail.get('manifest_sha256'))[:16]}...) than this one ({sha[:16]}...)"))
-    row = conn.execute("SELECT status, manifest_sha256 FROM batches WHERE label = ?", (label,)).fetchone()
+    row = sb.signed_state_by_label(conn, label)
     if row is None or row[0] != "signed" or row[1] != sha:
         problems.append(Problem(MANIFEST, "batch-record-mismatch",
                                 f"this store has no signed batch {label} with this manifest"))
@@ -839,13 +771,9 @@ def _demo_decide(store: Store, track: str, actor: str, n: int) -> int:
     from clearterm.services import review
     from clearterm.storage.reviews import current_version
 
-    rows = store.conn.execute(
-        "SELECT c.id FROM cases c LEFT JOIN case_status s ON s.case_id = c.id WHERE c.track = ?"
-        " AND coalesce(s.status, 'pending') = 'pending'"
-        " AND NOT EXISTS (SELECT 1 FROM batch_cases bc WHERE bc.case_id = c.id)"
-        f" ORDER BY coalesce(c.tranche, {NO_TRANCHE_SORT}), c.id LIMIT ?", (track, n)).fetchall()
+    rows = sb.pending_case_ids(store.conn, track, n, NO_TRANCHE_SORT)
     served = date.today() - timedelta(days=7)
-    for i, (cid,) in enumerate(rows):
+    for i, cid in enumerate(rows):
         version = current_version(store.conn, cid)
         if track == "petition" and i % 3 == 2:
             review.object_case(store, cid, ground="law_enforcement", note=DEMO_NOTE, served=served,

@@ -377,3 +377,15 @@ def verify_state(conn: sqlite3.Connection, *, limit: int = MAX_DIFFERENCES) -> S
     if len(diffs) > limit:
         diffs = diffs[:limit] + [f"... and {len(diffs) - limit:,} more differences"]
     return StateResult(diffs, notes)
+
+
+def hash_at(conn: sqlite3.Connection, seq: int) -> str | None:
+    """The hash of audit entry ``seq`` (None if the log has no such entry)."""
+    row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else row[0]
+
+
+def event_at(conn: sqlite3.Connection, seq: int) -> tuple[str, str] | None:
+    """(event, detail JSON) of audit entry ``seq`` (None if the log has no such entry)."""
+    row = conn.execute("SELECT event, detail FROM audit WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else (row[0], row[1])

@@ -22,9 +22,10 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 
 from clearterm.domain.cases import case_label
+from clearterm.domain.dates import utc_now_iso
 from clearterm.domain.deadlines import OBJECTION_DAYS, objection_deadline
 from clearterm.storage import audit
 
@@ -42,8 +43,7 @@ _COLS = ("id", "case_id", "case_number", "person_id", "track", "action", "ground
 assert _COLS == audit.REVIEW_FIELDS
 
 
-def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+#: The one clock (``clearterm.domain.dates``), under the name this module's callers use.
 
 
 # -- reading review entries --------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def append_review(
         raise RuntimeError("append_review must run inside a write transaction")
     if state.version != expected_version:
         raise ConflictError(case, expected_version, state)
-    at = at or now_utc()
+    at = at or utc_now_iso()
     rid = conn.execute(
         "INSERT INTO reviews (case_id, case_number, person_id, track, action, ground, note, served, undoes, status,"
         " expected_version, reviewer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -328,7 +328,7 @@ def mark_viewed(conn: sqlite3.Connection, reviewer: str, case_id: int, *, at: st
     conn.execute(
         "INSERT INTO reviewer_state (reviewer, viewed_case_id, viewed_at) VALUES (?, ?, ?)"
         " ON CONFLICT(reviewer) DO UPDATE SET viewed_case_id = excluded.viewed_case_id, viewed_at = excluded.viewed_at",
-        (reviewer, case_id, at or now_utc()))
+        (reviewer, case_id, at or utc_now_iso()))
 
 
 def last_undoable(conn: sqlite3.Connection, reviewer: str) -> ReviewEntry | None:
@@ -454,7 +454,7 @@ def refresh_search_index(store) -> int:
         n = int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
         ev = conn.execute("SELECT max(id) FROM evaluations WHERE status = 'complete'").fetchone()[0]
         conn.execute("INSERT OR REPLACE INTO search_index_state (id, evaluation_id, cases, refreshed_at)"
-                     " VALUES (1, ?, ?, ?)", (ev, n, now_utc()))
+                     " VALUES (1, ?, ?, ?)", (ev, n, utc_now_iso()))
     return n
 
 

@@ -26,6 +26,7 @@ from clearterm.domain.rules import display_cite, explain_lines
 from clearterm.storage import Store, open_store
 from clearterm.storage.decisions import recorded_policy
 from clearterm.storage.records import load_co_charges
+from clearterm.storage.transactions import read_snapshot
 from clearterm.storage.reviews import (
     CaseRef,
     QueueCounts,
@@ -226,8 +227,7 @@ class Backend:
         """The case, read in one snapshot; then remember it as the reviewer's place."""
         with self._lock:
             conn = self.conn
-            conn.execute("BEGIN")  # a read transaction: status, version and history agree
-            try:
+            with read_snapshot(conn):  # status, version and history agree
                 row = queue_row(conn, case_id, as_of=self.today)
                 if row is None:
                     return None
@@ -244,8 +244,6 @@ class Backend:
                         if dec else ()))
                 others = person_cases(conn, row.person_id, exclude_case_id=case_id, as_of=self.today)
                 history = case_entries(conn, case_id)
-            finally:
-                conn.execute("COMMIT")
             if mark:
                 mark_viewed(conn, self.reviewer, case_id)
             return CaseDetail(row, name, dob, tuple(charges), tuple(others), tuple(history))
