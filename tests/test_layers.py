@@ -195,3 +195,18 @@ def test_no_sql_outside_storage():
             if (rel, text[:40]) not in SQL_ALLOWED:
                 found.append(f"{rel}:{line}: {text[:60]!r}")
     assert found == [], "SQL outside clearterm/storage:\n" + "\n".join(found)
+
+
+def test_no_function_is_over_80_lines():
+    """Issue 14: every function of the package fits on a screen and a half (80 lines); data tables
+    are module constants, not functions, so none is exempt."""
+
+    root = Path(clearterm.__file__).resolve().parent
+    long = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > 80:
+                    long.append(f"{path.relative_to(root)}:{node.lineno} {node.name} ({lines} lines)")
+    assert not long, long

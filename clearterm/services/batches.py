@@ -487,6 +487,19 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
     except (SigningError, TemplateError, ExportError, dm.BatchError) as exc:
         raise BatchError(str(exc).splitlines()[0]) from None
     _crash_point("staged")
+    row, manifest_sha, sign_seq = _record_publishing(store, batch, model, staged, signer)
+    _crash_point("publishing")
+    result = _publish(store, staged, row, batch, signer)
+    info = get_batch(conn, batch.id)
+    assert info is not None
+    return SignResult(info, result.batch_dir, result.documents, result.pages, result.seconds,
+                      manifest_sha, sign_seq)
+
+
+def _record_publishing(store: Store, batch, model, staged, signer: str):
+    """One transaction: re-check the batch, anchor the manifest on the chain head, append the
+    ``batch_signed`` entry and record the batch as publishing. Returns (publishing row, manifest
+    sha256, the entry's seq); the staging folder is discarded if anything fails."""
     try:
         with store.write() as wconn:
             now = get_batch(wconn, batch.id)
@@ -515,7 +528,12 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
     except BaseException:
         staged.discard()
         raise
-    _crash_point("publishing")
+    return row, manifest_sha, sign_seq
+
+
+def _publish(store: Store, staged, row: dict, batch, signer: str):
+    """Rename the staged folder into place and mark the batch signed; if the rename fails, undo
+    the publishing state (audited)."""
     try:
         try:
             result = staged.publish()
@@ -536,10 +554,7 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
         _crash_point("signed")
     finally:
         staged.release()
-    info = get_batch(conn, batch.id)
-    assert info is not None
-    return SignResult(info, result.batch_dir, result.documents, result.pages, result.seconds,
-                      manifest_sha, sign_seq)
+    return result
 
 
 def _mark_signed(conn: sqlite3.Connection, row: dict) -> None:
