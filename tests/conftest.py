@@ -1,6 +1,11 @@
+"""Shared fixtures. The tests live in folders by layer (domain/, storage/, ingest/, services/,
+documents/, tui/, cli/, devtools/); a few test modules build stores other layers' tests reuse
+(test_reviews, test_batches, test_tui), so every layer folder is importable by module name."""
+
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +14,11 @@ import pytest
 from clearterm.storage import open_store
 
 REPO = Path(__file__).resolve().parents[1]
+for _layer in sorted(p for p in Path(__file__).resolve().parent.iterdir()
+                     if p.is_dir() and (p / "__init__.py").exists() is False and p.name.isidentifier()
+                     and any(p.glob("test_*.py"))):
+    if str(_layer) not in sys.path:
+        sys.path.append(str(_layer))
 REALDATA = REPO.parent / "shared" / "realdata"
 DISPOSITIONS = REALDATA / "cook_sao_dispositions_2019_subset.csv"
 SENTENCING = REALDATA / "cook_sao_sentencing_2019_full.csv"

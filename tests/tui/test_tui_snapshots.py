@@ -74,3 +74,8 @@ def test_objection_dialog(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=on_help)
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

@@ -565,3 +565,8 @@ def test_group_member_who_is_not_a_store_user_gets_one_clear_line(deployment):
     for secret in SECRET:
         assert secret not in text
     assert dep["query"]("SELECT count(*) FROM audit WHERE actor = ?", who) == [[0]]
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

@@ -25,7 +25,7 @@ from clearterm.documents.model import Case, Charge, Office, Person
 from clearterm.documents.render import WINDOW_H, WINDOW_W, WINDOW_X, WINDOW_Y, DocSpec
 from clearterm.devtools.sample_batches import DEMO_OFFICE, golden_batches, sample_batch
 
-GOLDEN = Path(__file__).parent / "golden" / "documents"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "documents"
 UPDATE = os.environ.get("CLEARTERM_UPDATE_GOLDEN") == "1"
 
 AUTO, PETITION = golden_batches()

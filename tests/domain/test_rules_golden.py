@@ -27,7 +27,7 @@ from clearterm.domain.rules import (
 
 CASE_STEPS = ["C1", "C1a", "C2", "C2a"]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 GOLDEN = tomllib.loads((REPO / "tests" / "golden" / "rules_v2.toml").read_text("utf-8"))
 CASES = GOLDEN["case"]
 DEFAULTS = GOLDEN["defaults"]

@@ -232,3 +232,8 @@ def test_item15_stale_partial_files_of_a_killed_anchor_are_removed(env):
     assert not any(p.exists() for p in stale)
     assert sorted(p.name for p in env["anchors"].iterdir()) == ["batches", "head-1.json", "head-1.json.p7s",
                                                                  "head-3.json", "head-3.json.p7s"]
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,3 +67,8 @@ def test_every_row_is_accounted_for(tmp_path_factory, rows, raw_tail, crlf):
             assert res.rows_read <= len(rows) + len(raw_tail)
     finally:
         store.close()
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

@@ -408,3 +408,8 @@ def test_the_cli_says_nothing_personal(tmp_path):
     said = "\n".join(o.stdout + o.stderr for o in outs)
     leaks = [v for v in c.pii | j.pii if v in said]
     assert not leaks, leaks[:5]
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

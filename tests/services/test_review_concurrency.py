@@ -168,3 +168,8 @@ def test_kill_9_mid_burst_loses_nothing_committed(many):
         cid = case_id(s, "16CR0001")
         review.act(s, cid, "exclude", reviewer="after", expected_version=current_version(s.conn, cid), note="x")
         assert verify_chain(s.conn).ok
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

@@ -21,7 +21,7 @@ from clearterm.domain.disposition import (
 from clearterm.ingest.adapters import COL, ccsao_diversion_adapter
 from clearterm.ingest.readers import iter_rows, open_source
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "law" / "CRTA-RULES.md"
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "law" / "CRTA-RULES.md"
 
 CONV, NON, SUP, PEND, UNREC = (DispositionKind.CONVICTION, DispositionKind.NON_CONVICTION,
                                DispositionKind.SUPERVISION, DispositionKind.PENDING, DispositionKind.UNRECOGNIZED)

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from clearterm.ingest import ingest_file
 from clearterm.storage import open_store
 from conftest import TODAY, add_users, write_canonical_csv
@@ -74,3 +76,8 @@ def test_kill9_mid_evaluation_then_rerun(tmp_path, login):
             ROWS // 3 + (ROWS % 3 > 0), ROWS, ROWS - (ROWS + 2) // 3)
         assert c.execute("SELECT status FROM evaluations ORDER BY id").fetchall() == [("running",), ("complete",)]
         assert c.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

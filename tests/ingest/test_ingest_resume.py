@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from conftest import add_users, write_canonical_csv
 
 ROWS = 120_000
@@ -109,3 +111,8 @@ def test_kill9_then_rerun(tmp_path, login):
     # and a third run changes nothing
     again = subprocess.run(_cmd(db, f), env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "already ingested" in again.stdout
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

@@ -30,7 +30,7 @@ from clearterm.domain.citation import parse_citation
 AS_OF = date(2026, 11, 21)
 POLICY = Policy()
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-GOLDEN = tomllib.loads((Path(__file__).resolve().parent / "golden" / "rules_v2.toml").read_text("utf-8"))
+GOLDEN = tomllib.loads((Path(__file__).resolve().parents[1] / "golden" / "rules_v2.toml").read_text("utf-8"))
 FIELDS = set(ChargeRecord.__dataclass_fields__)
 
 

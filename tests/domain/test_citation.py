@@ -10,7 +10,7 @@ import pytest
 from clearterm.domain.citation import (Citation, CitationError, marks_enhancement, names_section_7, parse_citation,
                                       parse_split_citation)
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 
 # text -> (chapter, act, section, subsection, attempt, enhancement, cite())
 SPELLINGS = {

@@ -209,3 +209,8 @@ def test_typer_usage_errors(loaded, work):
         code, text = run(loaded, *args, cwd=tmp_path)
         assert code == 2, (args, text)
         assert_clean(text, f"usage error: {args}")
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

@@ -139,7 +139,7 @@ def test_moves_from_rules_1_1_are_what_the_code_decides(tmp_path, realdata):
     """docs/rules-moves-1.1-to-2.md, record by record: each listed move ends where rules 2 puts the
     record now, every rules-2 count it states is the store's, and the rules-1.1 counts less the
     moves out plus the moves in give the rules-2 counts (so no move is left unlisted)."""
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "rules-moves-1.1-to-2.md").read_text("utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "rules-moves-1.1-to-2.md").read_text("utf-8")
     sections = doc.split("\n## ")[1:]
     assert [s.splitlines()[0] for s in sections] == [DISPOSITIONS.name, SENTENCING.name, DIVERSION.name]
     for path, section in zip((DISPOSITIONS, SENTENCING, DIVERSION), sections):

@@ -795,3 +795,8 @@ def test_crash_text_shows_no_data():
     except KeyError as exc:
         text = safe_error_text(exc)
     assert "KeyError" in text and "test_tui.py" in text and "Quillfeather" not in text
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow

@@ -176,3 +176,8 @@ def test_the_rules_never_read_the_columns_the_bulk_reader_skips(tmp_path, synthe
     blanked = [dataclasses.replace(r, **{f: None for f in RULES_SKIP}) for r in records]
     assert evaluate_records(records, Policy(), TODAY) == evaluate_records(blanked, Policy(), TODAY)
     store.close()
+
+
+# Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
+# everyday run (pytest -m "not slow") leaves it out.
+pytestmark = pytest.mark.slow
