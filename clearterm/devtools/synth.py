@@ -765,8 +765,10 @@ def generate(
     path = Path(out)
     gz = path.name.lower().endswith(".gz")
     tables = _tables()
-    rng = random.Random(f"clearterm.devtools.synth/{seed}/rows")
-    drng = random.Random(f"clearterm.devtools.synth/{seed}/dirty")
+    # The seed strings keep the module's old name (clearterm.synth): the same seed gives the same
+    # rows as before the module moved to devtools/ (issue 14: behaviour unchanged).
+    rng = random.Random(f"clearterm.synth/{seed}/rows")
+    drng = random.Random(f"clearterm.synth/{seed}/dirty")
     dr = drng.random
     n_dirty = min(records, round(records * dirty_pct / 100))
     dirty_left = n_dirty
