@@ -91,7 +91,7 @@ def _demo_user(store) -> str:
 
 
 def _export(store, out_dir: Path, who: str, out) -> None:
-    from clearterm.services.batches import sign_demo_batch
+    from clearterm.devtools.demo_store import sign_demo_batch
 
     result = sign_demo_batch(store, out_dir, actor=who)
     out.print(f"DEMO ONLY keys (a throw-away self-signed test CA, never for court use): {result.keys_dir}",

@@ -19,6 +19,7 @@ import pytest
 from pypdf import PdfReader
 
 from clearterm.services import access, batches, review
+from clearterm.devtools.demo_store import sign_demo_batch
 from clearterm.documents import Renderer, Templates, make_demo_keys, plan_documents
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
@@ -435,7 +436,7 @@ def test_sign_demo_batch(tmp_path):
     ingest_file(s, write_csv(tmp_path / "rows.csv", ROWS), today=TODAY)
     evaluate_store(s, Policy(), TODAY)
     try:
-        demo = batches.sign_demo_batch(s, tmp_path / "export", actor="demo", max_cases=3, workers=1)
+        demo = sign_demo_batch(s, tmp_path / "export", actor="demo", max_cases=3, workers=1)
         assert [r.batch.track for r in demo.signed] == ["automatic", "petition"]
         assert demo.passphrase_file.stat().st_mode & 0o077 == 0
         for r in demo.signed:
