@@ -27,7 +27,7 @@ from pathlib import Path
 
 __all__ = [
     "ConfigError", "read_toml", "db_path", "templates_override", "keymap_path", "key_passphrase",
-    "debug", "show_progress_allowed", "sudo_login", "test_crash_point", "DEFAULT_DB",
+    "debug", "show_progress_allowed", "sudo_login", "test_crash_point", "DEFAULT_DB", "load_policy",
 ]
 
 DEFAULT_DB = "clearterm.db"
@@ -46,6 +46,8 @@ def read_toml(path: Path, what: str) -> dict:
         raise ConfigError(f"{path}: {what} not found") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: {what} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {what} is not valid TOML ({exc})") from None
 
@@ -96,3 +98,17 @@ def sudo_login() -> tuple[str | None, str | None]:
 def test_crash_point() -> str | None:
     """``$CLEARTERM_TEST_CRASH_AT`` (tests only)."""
     return os.environ.get("CLEARTERM_TEST_CRASH_AT")
+
+
+def load_policy(path: str | os.PathLike | None):
+    """The office policy from a TOML file (``clearterm evaluate --policy FILE``); ``None`` gives
+    the defaults. Any problem is one :class:`~clearterm.domain.policy.PolicyError` naming the file."""
+    from clearterm.domain.policy import Policy, PolicyError, policy_from_mapping
+
+    if path is None:
+        return Policy()
+    try:
+        data = read_toml(Path(path), "policy file")
+    except ConfigError as exc:
+        raise PolicyError(str(exc)) from None
+    return policy_from_mapping(data, str(path))

@@ -32,7 +32,8 @@ def _as_of(value: str | None) -> date:
 
 
 def _policy(path: Path | None):
-    from clearterm.domain.policy import PolicyError, load_policy
+    from clearterm.domain.policy import PolicyError
+    from clearterm.settings import load_policy
 
     try:
         return load_policy(path)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
 
 from clearterm.domain.county import is_illinois_county
 
-__all__ = ["Policy", "PolicyError", "load_policy", "DEFAULT_POLICY_PATH"]
+__all__ = ["Policy", "PolicyError", "policy_from_mapping", "DEFAULT_POLICY_PATH"]
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
 
@@ -94,26 +93,11 @@ def _coerce_date(value, *, where: str, key: str) -> date:
     raise PolicyError(f"{where}: {key} must be a date written YYYY-MM-DD")
 
 
-def load_policy(path: str | Path | None) -> Policy:
-    """Read a policy TOML file; ``None`` gives the defaults.
-
-    Keys: ``office_county`` and the four ``*_date`` settings, all optional (missing
-    keys keep their defaults). Unknown keys, unreadable TOML and bad dates raise
-    :class:`PolicyError` naming the file and the key.
+def policy_from_mapping(data: dict, where: str) -> Policy:
+    """The policy a configuration file holds (:func:`clearterm.settings.load_policy` reads the
+    file). Keys: ``office_county`` and the four ``*_date`` settings, all optional (missing keys keep
+    their defaults). Unknown keys and bad dates raise :class:`PolicyError` naming ``where`` and the key.
     """
-    if path is None:
-        return Policy()
-    p = Path(path)
-    where = str(p)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise PolicyError(f"{where}: policy file not found") from None
-    except OSError as e:
-        raise PolicyError(f"{where}: cannot read policy file ({e.strerror})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise PolicyError(f"{where}: not valid TOML ({e})") from None
     kwargs: dict = {}
     for key, value in data.items():
         if key not in _KEYS:

@@ -35,7 +35,6 @@ import shutil
 import sqlite3
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -307,8 +306,10 @@ def load_office(templates: Templates) -> dm.Office:
     path = templates.directory / "office.toml"
     if not path.is_file():
         return dm.Office()
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    try:
+        data = settings.read_toml(path, "office.toml")
+    except settings.ConfigError as exc:
+        raise BatchError(str(exc)) from None
     known = {f.name for f in fields(dm.Office)}
     unknown = sorted(set(data) - known)
     if unknown:

@@ -14,8 +14,9 @@ An unknown id or a malformed file is refused with one line naming the file and t
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+from clearterm.settings import ConfigError, read_toml
 
 
 class KeymapError(Exception):
@@ -27,11 +28,9 @@ def load_keymap(path: Path | None, known_ids: set[str]) -> dict[str, str]:
     if path is None:
         return {}
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise KeymapError(f"keymap {path}: no such file") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise KeymapError(f"keymap {path}: {exc}") from None
+        data = read_toml(path, "keymap")
+    except ConfigError as exc:
+        raise KeymapError(str(exc)) from None
     table = data.get("keys", data)
     if not isinstance(table, dict):
         raise KeymapError(f"keymap {path}: [keys] must be a table")

@@ -17,7 +17,8 @@ import pytest
 
 from clearterm.domain.decision import CASE_CODES, NOTE_CODES, REASONS, RULES_VERSION, Category, Decision
 from clearterm.domain.disposition import DispositionKind, SentenceKind, read_disposition, read_sentence
-from clearterm.domain.policy import DEFAULT_POLICY_PATH, Policy, PolicyError, load_policy
+from clearterm.domain.policy import DEFAULT_POLICY_PATH, Policy, PolicyError
+from clearterm.settings import load_policy
 from clearterm.domain.record import ChargeRecord
 from clearterm.domain.rules import (
     OBJECTION_GROUNDS, POSSIBLY_VIOLENT_SECTIONS, STEP_ORDER, TRANCHE_DUE, VIOLENT_SECTIONS, VIOLENT_SOURCE,
