@@ -33,16 +33,21 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    """``--version`` on its own prints the version and exits (no command needed)."""
+    if value:
+        out.print(f"clearterm {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
     db: Annotated[Optional[Path], typer.Option("--db", help="The store file (else $CLEARTERM_DB, else ./clearterm.db).")] = None,
     fix_perms: Annotated[bool, typer.Option("--fix-permissions", help="Make the store file 0600 and its directory 0700 before opening it.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                          callback=_print_version)] = False,
 ) -> None:
-    if version:
-        out.print(f"clearterm {__version__}")
-        raise typer.Exit(0)
     if not isinstance(ctx.obj, CliContext):  # run by main() it is given one; by a test runner, not
         ctx.obj = CliContext()
     ctx.obj.db = settings.db_path(db)
@@ -67,6 +72,9 @@ app.add_typer(access.users_app, name="users")
 def main() -> None:
     """Entry point: run the app; a store error anywhere becomes one line, exit 2; any other
     unexpected error one line without its message (exit 70)."""
+    from clearterm.documents.verify import quiet_libraries
+
+    quiet_libraries()  # no library log line reaches the terminal (they can quote data or hold tracebacks)
     cli = CliContext()
     try:
         app(obj=cli)

@@ -88,9 +88,10 @@ class VerificationReport:
         return "FAILED - " + head + "\n" + "\n".join(f"  {p}" for p in self.problems)
 
 
-#: Loggers of the signature libraries: pyHanko logs a traceback for every certificate path it
-#: cannot build (each signature, without a trust root); the report already says what failed.
-NOISY_LOGGERS = ("pyhanko", "pyhanko_certvalidator", "asn1crypto")
+#: Loggers of the signature and PDF libraries: pyHanko logs a traceback for every certificate path
+#: it cannot build (each signature, without a trust root), fpdf2 quotes the characters a font lacks
+#: (which can be data); the report already says what failed.
+NOISY_LOGGERS = ("pyhanko", "pyhanko_certvalidator", "asn1crypto", "fpdf")
 
 
 def quiet_libraries() -> None:
@@ -103,7 +104,7 @@ def quiet_libraries() -> None:
         logger = logging.getLogger(name)
         logger.setLevel(logging.CRITICAL + 1)
         logger.propagate = False
-    for module in (r"pyhanko(\..*)?", r"pyhanko_certvalidator(\..*)?", r"asn1crypto(\..*)?"):
+    for module in (r"pyhanko(\..*)?", r"pyhanko_certvalidator(\..*)?", r"asn1crypto(\..*)?", r"fpdf(\..*)?"):
         warnings.filterwarnings("ignore", module=module)
 
 

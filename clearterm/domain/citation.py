@@ -408,6 +408,12 @@ def _parse_rest(rest: str, chapter: str | None, act: str | None, *, in_attempt: 
 _CCA_SECTION_RE = re.compile(r"0*(\d+)(?:\.(\d+))?\Z")
 
 
+#: The Cannabis Control Act's sections with a decimal part that CRTA-RULES.md names (5.1
+#: trafficking, 5.2 delivery near a school, 10.1); counsel may add others the Act has. Any other
+#: decimal section is read as unreadable (step 1, review), never as another section (step 5).
+CCA_DECIMAL_SECTIONS = frozenset({"5.1", "5.2", "10.1"})
+
+
 def _cca_section(section: str) -> str:
     """A Cannabis Control Act section as the Act numbers them: "04" and "4.0" -> "4", "5.1"
     stays. The Act's sections run from 1 to 19, some with one decimal digit (5.1, 10.1): a number
@@ -420,6 +426,10 @@ def _cca_section(section: str) -> str:
     if frac and not frac.strip("0"):  # "4.0", "4.00"
         frac = ""
     if not 1 <= whole <= 19 or len(frac) > 1:
+        raise CitationError("the Cannabis Control Act has no such section")
+    if frac and f"{whole}.{frac}" not in CCA_DECIMAL_SECTIONS:
+        # "4.1", "19.5": not a section of the Act, so a miswritten citation (review), never "another
+        # section" (ineligible). A decimal section not listed here also goes to a person: safe.
         raise CitationError("the Cannabis Control Act has no such section")
     return f"{whole}.{frac}" if frac else str(whole)
 

@@ -269,3 +269,20 @@ def read_sentence(text: str | None) -> SentenceKind:
         if len(_SENT_CACHE) < 100_000:
             _SENT_CACHE[text] = k
     return k
+
+
+_REVOKED_CACHE: dict[str, bool] = {}
+
+
+def says_not_ended_well(text: str | None) -> bool:
+    """Does a sentence text say a supervision did not end well (revoked, violated, vacated,
+    unsatisfactorily terminated, judgment entered), even without the word "supervision"? Read
+    when the disposition itself says supervision: "Revoked" alone is then a revoked supervision."""
+    if not text:
+        return False
+    hit = _REVOKED_CACHE.get(text)
+    if hit is None:
+        hit = _supervision_revoked(normalise_phrase(text).split())
+        if len(_REVOKED_CACHE) < 10_000:
+            _REVOKED_CACHE[text] = hit
+    return hit

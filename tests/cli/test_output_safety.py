@@ -496,3 +496,27 @@ def test_item8_palette_offers_no_screenshot_and_saving_writes_nothing(hostile_db
 # Slow (subprocesses, kill trials, a real terminal or many workstation sessions): CI runs it, the
 # everyday run (pytest -m "not slow") leaves it out.
 pytestmark = pytest.mark.slow
+
+
+def test_item6_library_log_lines_never_reach_the_terminal(capfd):
+    """fpdf2 logs the characters a font lacks (data, control characters included) and pyHanko logs
+    tracebacks; the CLI silences those loggers before any command runs (found by an audit: ``batch
+    sign`` of a case number holding ESC printed it raw through fpdf2's warning)."""
+    import logging
+
+    from clearterm.documents.verify import quiet_libraries
+
+    quiet_libraries()
+    logging.getLogger("fpdf.output").warning("Font X is missing the following glyphs: '\x1b' (\\x1b)")
+    logging.getLogger("pyhanko_certvalidator").error("Traceback (most recent call last): ...")
+    captured = capfd.readouterr()
+    assert "\x1b" not in captured.err and "Traceback" not in captured.err and "glyphs" not in captured.err
+
+
+def test_version_on_its_own():
+    from typer.testing import CliRunner
+
+    from clearterm.cli.main import app
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("clearterm ")

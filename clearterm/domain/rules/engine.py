@@ -26,7 +26,7 @@ from datetime import date
 from clearterm.domain.county import CountyReading, read_county
 from clearterm.domain.deadlines import TRANCHE_1_END, TRANCHE_1_START, TRANCHE_2_START, tranche_of
 from clearterm.domain.decision import RULES_VERSION, Category, Decision
-from clearterm.domain.disposition import DispositionKind, read_disposition, read_sentence
+from clearterm.domain.disposition import DispositionKind, read_disposition, read_sentence, says_not_ended_well
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import ChargeRecord
 from clearterm.domain.rules.explain import (
@@ -126,6 +126,8 @@ def _decide(r: ChargeRecord, ctx: _Ctx):
     if sec == "4" and f.sub == "a" and od is not None and od >= CIVIL_VIOLATION_DATE:
         return _N, ("CIVIL_VIOLATION",), _K["7"], f, dk, cls
     sk = read_sentence(r.sentence)
+    if dk is _SUPV and sk is not _S_REVOKED and says_not_ended_well(r.sentence):
+        sk = _S_REVOKED  # the disposition says supervision, the sentence "Revoked": not a non-conviction
     if (dk is _SUPV and sk is not _S_REVOKED) or (dk is _CONV and sk is _S_SUPV):  # 8
         return _N, ("SUPERVISION",), _K["8"], f, dk, cls
     if dk is _PEND:                                                           # 9
@@ -244,7 +246,8 @@ def _charge_flags(f: "_Facts", cls: str | None, first: str, dk: DispositionKind,
     if first == "NOT_CANNABIS":
         if dk is _CONV or dk is _SUPV:
             sk = read_sentence(sentence)
-            if sk is _S_REVOKED:  # revoked supervision counts as a conviction
+            if sk is _S_REVOKED or (dk is _SUPV and says_not_ended_well(sentence)):
+                # revoked supervision counts as a conviction
                 flags |= _F_CONV
             elif dk is _CONV and sk is not _S_SUPV:  # supervision is not a conviction (730 ILCS 5/5-6-3.1(f))
                 flags |= _F_CONV

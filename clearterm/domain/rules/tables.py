@@ -68,26 +68,37 @@ VIOLENT_SOURCE, VIOLENT_SECTIONS, POSSIBLY_VIOLENT_SECTIONS, FELONY_CLASSES = _l
 _MISDEMEANOR_CLASSES = frozenset({"A", "B", "C"})
 
 _TRAILING_LETTERS = re.compile(r"[A-Z]+\Z")
-_TRAILING_ZEROS = re.compile(r"\.(\d*?)0+(?=\Z|-)")
-_LEADING_ZEROS = re.compile(r"(?<![0-9.])0+(?=[0-9])")
 
 
 def _plain_section(section: str) -> str:
-    """A section without leading zeros in its numbers: "09-1", "018-02" -> "9-1", "18-2"."""
-    return _LEADING_ZEROS.sub("", section.upper())
+    """A section as written, upper case."""
+    return section.upper()
 
 
-def _near_section(section: str) -> str:
-    """A plain section with trailing letters and trailing decimal zeros dropped: "18-2A" and "18-2"
-    -> "18-2", "11-1.2" and "11-1.20" -> "11-1.2". Two citations that agree only this far may be
-    the same offense miswritten (a subsection run into the section, a zero lost)."""
-    s = _TRAILING_LETTERS.sub("", _plain_section(section))
-    return _TRAILING_ZEROS.sub(lambda m: "." + m.group(1) if m.group(1) else "", s)
+def _stray_variants(section: str) -> set[str]:
+    """The section with one stray zero or its trailing letters set aside: "09-1" -> "9-1",
+    "9-10" -> "9-1" and "9-1" (the zero may be the stray), "12-7.03" -> "12-7.3", "18-2A" -> "18-2".
+    Two citations that agree only this far may be the same offense miswritten (C1a)."""
+    s = _plain_section(section)
+    out = {s[:i] + s[i + 1:] for i, ch in enumerate(s) if ch == "0"}
+    stripped = _TRAILING_LETTERS.sub("", s)
+    if stripped != s:
+        out.add(stripped)
+    return {v for v in out if v and v[0] not in ".-" and v[-1] not in ".-"}
 
 
-#: (chapter, act, near section) of every entry of either list: a citation that matches one of these
-#: but no entry exactly cannot be cleared of the violent list (C1a, VIOLENT_UNDETERMINED).
-_NEAR_LISTED = frozenset((ch, act, _near_section(sec)) for ch, act, sec in [*VIOLENT_SECTIONS, *POSSIBLY_VIOLENT_SECTIONS])
+#: (chapter, act, section) of every entry of either list, and every form of them with a stray zero
+#: or trailing letters set aside: a citation that matches one of these (or whose own stray-zero
+#: forms match an entry) but no entry exactly cannot be cleared of the violent list (C1a).
+_LISTED = frozenset([*VIOLENT_SECTIONS, *POSSIBLY_VIOLENT_SECTIONS])
+_NEAR_LISTED = frozenset((ch, act, v) for ch, act, sec in _LISTED for v in _stray_variants(sec))
+
+
+def _near_listed(chapter: str, act: str, section: str) -> bool:
+    key = (chapter, act, _plain_section(section))
+    if key in _NEAR_LISTED:
+        return True
+    return any((chapter, act, v) in _LISTED for v in _stray_variants(section))
 
 
 def _violent_by_class(chapter: str, act: str, section: str) -> tuple[int, int, int]:
@@ -111,7 +122,7 @@ def _violent_by_class(chapter: str, act: str, section: str) -> tuple[int, int, i
             mis = _V_UNKNOWN
         if other == _V_NO:
             other = _V_UNKNOWN
-    if felony_only is None and unless_felony is None and (chapter, act, _near_section(section)) in _NEAR_LISTED:
+    if felony_only is None and unless_felony is None and _near_listed(chapter, act, section):
         fel = mis = other = _V_UNKNOWN
     return fel, mis, other
 
@@ -127,6 +138,7 @@ _MISD_WORDS = frozenset({"MISDEMEANOR", "MISDEMEANOUR", "MISD"})
 _FELONY_OF = frozenset({"X", "1", "2", "3", "4"})
 _MISD_OF = frozenset({"A", "B", "C"})
 _CLASS_PUNCT = re.compile(r"[^0-9A-Z]+")
+_CLASS_TEXT_OK = re.compile(r"[0-9A-Za-z .\-/]*")
 _CLASS_CACHE: dict[str | None, tuple[str | None, bool]] = {}
 
 
@@ -142,6 +154,10 @@ def _read_class(raw: str | None) -> tuple[str | None, bool]:
     hit = _CLASS_CACHE.get(raw)
     if hit is not None:
         return hit
+    if raw and raw.strip() and not _CLASS_TEXT_OK.fullmatch(raw):
+        # any character but ASCII letters, digits, spaces and - . / (a full-width "３", a Cyrillic
+        # "А", a "?"): the text is there but cannot be read, so it is never inferred (step 22)
+        return (None, False)
     tokens = []
     for t in _CLASS_PUNCT.sub(" ", (raw or "").upper()).split():
         if t.startswith("CLASS") and len(t) > 5:  # "Class4", "CLASSA"
@@ -150,8 +166,8 @@ def _read_class(raw: str | None) -> tuple[str | None, bool]:
             tokens.append(t)
     words = [t for t in tokens if t != "CLASS"]
     found: tuple[str | None, bool]
-    if not tokens:
-        found = (None, True)
+    if not tokens:  # blank, or punctuation only ("-", "."): missing only if blank
+        found = (None, not (raw or "").strip())
     elif len(words) == 1 and words[0] in _CLASSES:
         found = (words[0], False)
     elif len(words) == 1 and words[0] in _MISSING_MARKS and len(tokens) <= 2:
