@@ -189,7 +189,7 @@ def sign(
 ) -> None:
     """Render and sign every document of an open batch, write the signed manifest, freeze the batch."""
     from clearterm.services import batches
-    from clearterm.documents.verify import quiet_libraries
+    from clearterm.domain.logs import quiet_libraries
 
     quiet_libraries()
 
@@ -229,7 +229,7 @@ def verify(
 ) -> None:
     """Check every signature, every manifest hash and the audit anchor; exit 1 naming what is wrong."""
     from clearterm.services import batches
-    from clearterm.documents.verify import quiet_libraries
+    from clearterm.domain.logs import quiet_libraries
 
     quiet_libraries()
     if not batch_dir.is_dir():

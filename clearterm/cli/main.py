@@ -72,7 +72,7 @@ app.add_typer(access.users_app, name="users")
 def main() -> None:
     """Entry point: run the app; a store error anywhere becomes one line, exit 2; any other
     unexpected error one line without its message (exit 70)."""
-    from clearterm.documents.verify import quiet_libraries
+    from clearterm.domain.logs import quiet_libraries
 
     quiet_libraries()  # no library log line reaches the terminal (they can quote data or hold tracebacks)
     cli = CliContext()

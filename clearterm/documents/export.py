@@ -69,7 +69,7 @@ _W: dict[str, object] = {}
 def _init_worker(batch: Batch, templates_dir: str, p12_path: str, passphrase: str | bytes,
                  staging: str, parent_pid: int | None = None) -> None:
     if parent_pid is not None:  # a pool worker: never outlive the parent
-        from .verify import quiet_libraries
+        from clearterm.domain.logs import quiet_libraries
         from .workers import die_with_parent
 
         die_with_parent(parent_pid)

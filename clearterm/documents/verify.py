@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clearterm.domain.logs import quiet_libraries
+
 from .manifest import FORMAT, MANIFEST, MANIFEST_SIG
 
 
@@ -88,24 +90,6 @@ class VerificationReport:
         return "FAILED - " + head + "\n" + "\n".join(f"  {p}" for p in self.problems)
 
 
-#: Loggers of the signature and PDF libraries: pyHanko logs a traceback for every certificate path
-#: it cannot build (each signature, without a trust root), fpdf2 quotes the characters a font lacks
-#: (which can be data); the report already says what failed.
-NOISY_LOGGERS = ("pyhanko", "pyhanko_certvalidator", "asn1crypto", "fpdf")
-
-
-def quiet_libraries() -> None:
-    """Silence the signature libraries' loggers and warnings in this process (the CLI and
-    worker processes call it): the report is the one account of what was found."""
-    import logging
-    import warnings
-
-    for name in NOISY_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(logging.CRITICAL + 1)
-        logger.propagate = False
-    for module in (r"pyhanko(\..*)?", r"pyhanko_certvalidator(\..*)?", r"asn1crypto(\..*)?", r"fpdf(\..*)?"):
-        warnings.filterwarnings("ignore", module=module)
 
 
 def _validation_context(trust_root: Path | None):

@@ -504,7 +504,7 @@ def test_item6_library_log_lines_never_reach_the_terminal(capfd):
     sign`` of a case number holding ESC printed it raw through fpdf2's warning)."""
     import logging
 
-    from clearterm.documents.verify import quiet_libraries
+    from clearterm.domain.logs import quiet_libraries
 
     quiet_libraries()
     logging.getLogger("fpdf.output").warning("Font X is missing the following glyphs: '\x1b' (\\x1b)")
