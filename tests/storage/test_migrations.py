@@ -18,6 +18,7 @@ from conftest import REPO
 RELEASED = (
     "0001_sources_records_quarantine", "0002_decisions_cases", "0003_reviews_audit", "0004_users",
     "0005_batches", "0006_drop_cases_queue", "0007_source_lines", "0008_batch_publishing",
+    "0009_lifecycle",
 )
 
 #: The records table's canonical columns as migration 0001 created them (a copy, on purpose).
@@ -86,3 +87,14 @@ def test_store_made_by_older_code_upgrades_cleanly(tmp_path):
     fresh = open_store(tmp_path / "fresh.db")
     assert _schema(upgraded.conn) == _schema(fresh.conn)
     assert not MIGRATIONS.pending(upgraded.db)
+
+
+def test_migration_0009_lifecycle_tables_are_append_only(tmp_path):
+    from clearterm.storage.store import open_store
+    conn = open_store(tmp_path / "s.db").conn
+    for table in ("batch_filings", "rulings", "case_notices"):
+        triggers = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (table,))}
+        assert {f"{table}_no_update", f"{table}_no_delete"} <= triggers
+    kinds = [r for r in conn.execute("PRAGMA table_info(sources)") if r[1] == "kind"]
+    assert kinds and kinds[0][4] == "'records'"

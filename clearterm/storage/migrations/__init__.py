@@ -18,6 +18,7 @@ from clearterm.storage.migrations import (
     m0006_drop_cases_queue,
     m0007_source_lines,
     m0008_batch_publishing,
+    m0009_lifecycle,
 )
 
 __all__ = ["MIGRATIONS", "ORDER"]
@@ -31,6 +32,7 @@ ORDER = (
     m0006_drop_cases_queue,
     m0007_source_lines,
     m0008_batch_publishing,
+    m0009_lifecycle,
 )
 
 MIGRATIONS = Migrations("clearterm")
