@@ -195,3 +195,48 @@ def store_damage(exc: BaseException) -> str | None:
     if isinstance(exc, sqlite3.DatabaseError) and str(exc) in _SQLITE_DAMAGE:
         return str(exc)
     return None
+
+
+#: How help names a value, by Typer's type label (it would print ``<list[Path]>``, ``<int range>``).
+_PLAIN_TYPES = {"str": "TEXT", "int": "N", "int range": "N", "float": "NUMBER", "float range": "NUMBER",
+                "path": "PATH", "file": "FILE", "directory": "DIR", "bool": "", "datetime": "DATE"}
+
+
+#: Options whose text value is a date (any option with "date" in its name is one too).
+_DATE_OPTIONS = {"today", "since", "until", "as_of", "served", "date"}
+
+
+def _plain_label(label: str) -> str:
+    inner = label[1:-1] if label.startswith("<") and label.endswith(">") else label
+    if inner.startswith("list[") and inner.endswith("]"):
+        inner = inner[5:-1]
+    if inner.lower() in _PLAIN_TYPES:
+        return _PLAIN_TYPES[inner.lower()]
+    if "|" in inner:  # a choice: its values, as the user types them
+        return "[" + inner + "]"
+    return inner.upper()
+
+
+def plain_help_types() -> None:
+    """Help shows values as users read them (``PATH``, ``N``, ``TEXT``, ``[a|b]``), never Python
+    types; an argument shows only its name (``CASE``, ``ID``). Typer (pinned) has no setting for
+    it, so its one labelling method is wrapped here; ``tests/cli/test_cli_ergonomics.py`` checks
+    every command's help."""
+    import typer.core
+
+    base = typer.core._TyperParameter
+    if getattr(base.display_type, "_clearterm_plain", False):
+        return
+    original = base.display_type
+
+    def display_type(self, ctx):  # noqa: ANN001 - Typer's signature
+        if isinstance(self, typer.core.TyperArgument):
+            return ""
+        label = _plain_label(original(self, ctx))
+        name = self.name or ""
+        if label == "TEXT" and ("date" in name or name in _DATE_OPTIONS):
+            return "DATE"
+        return label
+
+    display_type._clearterm_plain = True  # type: ignore[attr-defined]
+    base.display_type = display_type

@@ -19,8 +19,8 @@ import typer
 
 from clearterm import __version__, settings
 from clearterm.cli import access, audit, batch, demo, evaluate, export, records, review, synth, tui
-from clearterm.cli.common import (EXIT_INTERNAL, CliContext, err, internal_error_text, out, problem,
-                                  store_damage)
+from clearterm.cli.common import (EXIT_INTERNAL, CliContext, err, internal_error_text, out, plain_help_types,
+                                  problem, store_damage)
 from clearterm.storage.store import StoreError
 
 app = typer.Typer(
@@ -28,9 +28,11 @@ app = typer.Typer(
     help="A prosecutor's workstation for CRTA cannabis record relief: ingest, evaluate, review, batch, sign.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+plain_help_types()
 
 
 def _print_version(value: bool) -> None:

@@ -20,7 +20,7 @@ from clearterm.cli.common import actor_for, context, fail, out, progress_bar, st
 
 def ingest(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="CSV or JSON Lines files (optionally .gz).", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="CSV or JSON Lines files (optionally .gz).", show_default=False)],
     fmt: Annotated[str, typer.Option("--format", help="auto, canonical or ccsao (Dispositions, Sentencing, Diversion exports).")] = "auto",
     today: Annotated[Optional[str], typer.Option(help="Treat dates after this day as errors (default: today).")] = None,
     encoding: Annotated[Optional[str], typer.Option(help="The files' text encoding, e.g. cp1252 (default: UTF-8; a file in another encoding is refused).")] = None,
