@@ -18,6 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from clearterm.cli.common import context, err, fail, login_user, out, say, store_for_command
+from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit
 from clearterm.services import access
 from clearterm.services.access import EXIT_DENIED
 
@@ -214,13 +215,17 @@ def users_list(ctx: typer.Context) -> None:
     out.print(t)
 
 
-def whoami(ctx: typer.Context) -> None:
+def whoami(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Who clearterm thinks you are, and your roles in this store."""
     actor = login_user(None)
     store = store_for_command(ctx, create=False)
     with store:
         u = access.get_user(store.conn, actor)
-    if u is None:
+    if fmt is not OutputFormat.table:
+        row = [actor, u is not None, bool(u and not u.disabled),
+               " ".join(sorted(u.roles, key=access.ROLES.index)) if u else "", access.under_sudo()]
+        emit([Listing("whoami", "Who you are", ("user", "known", "enabled", "roles", "via_sudo"), [row])], fmt)
+    elif u is None:
         say(f"{actor}: not a user of this store")
     else:
         roles = ", ".join(sorted(u.roles, key=access.ROLES.index)) or "none (records staff)"

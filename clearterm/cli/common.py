@@ -117,13 +117,31 @@ def login_user(explicit: str | None = None) -> str:
 def open_output(path: Path):
     """``path`` opened for writing text, readable by its owner only (0600: exports hold personal
     data), or one clear line (exit 2) if it cannot be. An existing file is made 0600 before it is
-    rewritten."""
+    rewritten. ``-`` is standard output (left open when the ``with`` block ends)."""
+    if str(path) == "-":
+        return _StdoutHandle()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(fd, 0o600)
         return open(fd, "w", newline="", encoding="utf-8")
     except OSError as exc:
         raise fail(f"cannot write {path}: {exc.strerror or 'not writable'}") from None
+
+
+class _StdoutHandle:
+    """Standard output as :func:`open_output` returns it: written through, never closed."""
+
+    def __enter__(self):
+        return sys.stdout
+
+    def __exit__(self, *exc) -> None:
+        sys.stdout.flush()
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def close(self) -> None:
+        sys.stdout.flush()
 
 
 def read_passphrase(path: Path | None) -> str:

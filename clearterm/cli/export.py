@@ -9,12 +9,13 @@ known user of the store only).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from clearterm.cli.common import actor_for, fail, open_output, out, say, store_for_command
+from clearterm.cli.common import actor_for, fail, open_output, problem, say, store_for_command
 
 export_app = typer.Typer(help="Export decisions and reviews.", no_args_is_help=True)
 
@@ -33,22 +34,27 @@ def _write(fh, fmt: str, columns: tuple[str, ...], rows) -> int:
     from clearterm.domain.text import csv_row
 
     n = 0
-    if fmt == "csv":
-        w = csv.writer(fh)
-        w.writerow(columns)
-    for row in rows:
+    try:
         if fmt == "csv":
-            w.writerow(csv_row(row))  # a cell that starts a formula gets a leading '  (docs/review.md)
-        else:
-            fh.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n")
-        n += 1
+            w = csv.writer(fh)
+            w.writerow(columns)
+        for row in rows:
+            if fmt == "csv":
+                w.writerow(csv_row(row))  # a cell that starts a formula gets a leading '  (docs/review.md)
+            else:
+                fh.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n")
+            n += 1
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:  # a generator over the store: closed while the store is open
+            close()
     return n
 
 
 @export_app.command("decisions")
 def export_decisions(
     ctx: typer.Context,
-    out_file: Annotated[Path, typer.Option("--out", help="Output file.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file (- for standard output).")],
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
 ) -> None:
     """One row per record: its decision in force (reasons joined by ';', deciding reason first)."""
@@ -60,20 +66,18 @@ def export_decisions(
     actor_for(store)  # a known user only (exit 4); checked before the file is created
     with store, open_output(out_file) as fh:
         n = _write(fh, fmt, EXPORT_COLUMNS, decision_export_rows(store.conn))
-    out.print(f"wrote {n:,} decisions to {out_file}", markup=False)
+    _wrote(out_file, f"wrote {n:,} decisions to {_where(out_file)}")
 
 
 @export_app.command("reviews")
 def export_reviews(
     ctx: typer.Context,
-    out_file: Annotated[Path, typer.Option("--out", help="Output file (created 0600: it holds notes).")],
+    out_file: Annotated[Path, typer.Option("--out", help="Output file (created 0600: it holds notes; - for standard output).")],
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
     include_pending: Annotated[bool, typer.Option("--all", help="Also cases on a track never reviewed.")
                                ] = False,
 ) -> None:
     """The current review decision per case (the export is itself recorded in the audit log)."""
-    import hashlib
-
     from clearterm.domain.dates import utc_now_iso
     from clearterm.storage import audit
 
@@ -84,12 +88,37 @@ def export_reviews(
     with store:
         rows = _review_rows(store.conn, include_pending)
         with open_output(out_file) as fh:
-            n = _write(fh, fmt, EXPORT_REVIEW_COLUMNS, rows)
-        digest = hashlib.sha256(Path(out_file).read_bytes()).hexdigest()
+            hashed = _Hashing(fh)
+            n = _write(hashed, fmt, EXPORT_REVIEW_COLUMNS, rows)
+        digest = hashed.sha256.hexdigest()
         with store.write() as conn:
             audit.append(conn, at=utc_now_iso(), actor=who, event="export.reviews",
-                         detail={"rows": n, "format": fmt, "sha256": digest, "file": Path(out_file).name})
-    say(f"wrote {n:,} case reviews to {out_file}")
+                         detail={"rows": n, "format": fmt, "sha256": digest, "file": _where(out_file)})
+    _wrote(out_file, f"wrote {n:,} case reviews to {_where(out_file)}")
+
+
+class _Hashing:
+    """A text file that also hashes what is written to it (the bytes the file holds, UTF-8)."""
+
+    def __init__(self, fh) -> None:
+        self.fh = fh
+        self.sha256 = hashlib.sha256()
+
+    def write(self, text: str) -> int:
+        self.sha256.update(text.encode("utf-8"))
+        return self.fh.write(text)
+
+
+def _where(out_file: Path) -> str:
+    return "standard output" if str(out_file) == "-" else Path(out_file).name
+
+
+def _wrote(out_file: Path, line: str) -> None:
+    """The closing line: on stderr when the data went to standard output (``--out -``)."""
+    if str(out_file) == "-":
+        problem(line)
+    else:
+        say(line)
 
 
 def _review_rows(conn, include_pending: bool):

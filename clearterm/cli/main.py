@@ -11,6 +11,7 @@ which could hold personal data.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -80,6 +81,14 @@ def main() -> None:
     cli = CliContext()
     try:
         app(obj=cli)
+    except BrokenPipeError:
+        # The reader of standard output left (``clearterm queue | head``): stop quietly, as Unix
+        # tools do, and send what Python would still print at exit (unflushed output, generators
+        # finalised) nowhere.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, sys.stderr.fileno())
+        sys.exit(1)
     except StoreError as exc:
         err.print(f"error: {exc}", markup=False, soft_wrap=True)
         sys.exit(2)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from clearterm.cli.common import actor_for, context, fail, out, progress_bar, store_for_command
+from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit
 
 
 def ingest(
@@ -82,6 +82,7 @@ def quarantine(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="How many entries to show.")] = 50,
     source: Annotated[Optional[int], typer.Option(help="Only this source id.")] = None,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List quarantined rows: file, line, field and the reason."""
     from clearterm.storage.reports import quarantine_rows
@@ -89,10 +90,10 @@ def quarantine(
     store = store_for_command(ctx, create=False)
     actor_for(store)  # personal data may show through a reason: a known user only (exit 4)
     with store:
-        table = Table("file", "line", "field", "reason", title="Quarantine")
-        for file_name, line, field, message in quarantine_rows(store.conn, source_id=source, limit=limit):
-            table.add_row(file_name, str(line), field or "", masked_reason(field, message))
-        out.print(table)
+        rows = [[file_name, line, field or "", masked_reason(field, message)]
+                for file_name, line, field, message in quarantine_rows(store.conn, source_id=source, limit=limit)]
+    emit([Listing("quarantine", "Quarantine", ("file", "line", "field", "reason"), rows,
+                  empty="no row is quarantined.")], fmt)
 
 
 def masked_reason(field: str | None, message: str) -> str:
@@ -115,26 +116,23 @@ def masked_reason(field: str | None, message: str) -> str:
     return f"{field} {value_shape(rest[:cut])}{rest[cut:]}"
 
 
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Counts of what the store holds, and each source's reconciliation."""
     from clearterm.storage.reports import source_lines, source_status
 
     store = store_for_command(ctx, create=False)
     with store:
-        t = Table("table", "rows", title=f"Store {context(ctx).db}")
-        for name, n in store.counts().items():
-            t.add_row(name, f"{n:,}")
-        out.print(t)
-        s = Table("id", "file", "format", "status", "read", "inserted", "updated", "unchanged", "quarantined",
-                  title="Sources")
-        for row in source_status(store.conn):
-            s.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
-        out.print(s)
-        lt = Table("id", "lines", "header", "stored", "quarantined", "blank", "note", title="Lines of each source")
-        for sid, lines, *parts, stopped in source_lines(store.conn):
-            if lines is None:
-                lt.add_row(str(sid), "-", "", "", "", "", "not counted (running, or ingested before lines were)")
+        tables = [[name, n] for name, n in store.counts().items()]
+        sources = [list(row) for row in source_status(store.conn)]
+        lines = []
+        for sid, n_lines, *parts, stopped in source_lines(store.conn):
+            if n_lines is None:
+                lines.append([sid, None, None, None, None, None,
+                              "not counted (running, or ingested before lines were)"])
                 continue
-            note = f"data stops in line {stopped:,}" if stopped else ""
-            lt.add_row(str(sid), f"{lines:,}", *[f"{v or 0:,}" for v in parts], note)
-        out.print(lt)
+            lines.append([sid, n_lines, *[v or 0 for v in parts], f"data stops in line {stopped:,}" if stopped else ""])
+    emit([Listing("tables", f"Store {context(ctx).db}", ("table", "rows"), tables),
+          Listing("sources", "Sources", ("id", "file", "format", "status", "read", "inserted", "updated",
+                                         "unchanged", "quarantined"), sources, empty="no file ingested yet."),
+          Listing("lines", "Lines of each source", ("id", "lines", "header", "stored", "quarantined", "blank",
+                                                    "note"), lines, empty="no file ingested yet.")], fmt)

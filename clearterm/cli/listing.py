@@ -1,0 +1,103 @@
+"""Listing commands' output: ``--format table|csv|json``, one code path for every listing.
+
+``table`` is a Rich table for people; on a terminal it fits the terminal, and in a pipe or a file
+nothing is cut (each column as wide as its widest cell). ``csv`` has a header row and cells
+through :func:`clearterm.domain.text.csv_row` (formulas neutralised); a listing of several
+tables gives one CSV block per table, each after a ``# title`` line and separated by a blank
+line. ``json`` is one array of objects for a listing of one table, else an object keyed by each
+table's key. An empty listing says so in words in a table (and is ``[]`` or a header only in
+JSON and CSV, so scripts need no special case).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from clearterm.cli.common import out, say
+from clearterm.domain.text import csv_row
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+#: The ``--format`` option of every listing command.
+FormatOption = Annotated[OutputFormat, typer.Option(
+    "--format", help="table (for people), csv or json (for tools).", case_sensitive=False)]
+
+
+@dataclass
+class Listing:
+    """One table of a listing: its key (JSON), title (table, CSV), columns and rows. Cells are
+    kept as typed (ints stay ints in JSON); ``empty`` is said when there are no rows."""
+
+    key: str
+    title: str
+    columns: Sequence[str]
+    rows: list[Sequence[object]] = field(default_factory=list)
+    empty: str = "Nothing to show."
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _table(listing: Listing) -> None:
+    from rich.table import Table
+
+    if not listing.rows:
+        say(f"{listing.title}: {listing.empty}")
+        return
+    t = Table(*listing.columns, title=listing.title)
+    cells = [[_cell(v) for v in row] for row in listing.rows]
+    for row in cells:
+        t.add_row(*row)
+    if out.is_terminal:
+        out.print(t)
+        return
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(listing.columns)]
+    # Borders and padding: 3 characters per column and 1; the title may be longer than the table.
+    width = max(sum(widths) + 3 * len(widths) + 1, len(listing.title))
+    saved = out.width
+    out.width = max(width, saved)  # print(width=) is capped at the console's width: widen the console
+    try:
+        out.print(t, crop=False)
+    finally:
+        out.width = saved
+
+
+def emit(listings: Sequence[Listing], fmt: OutputFormat = OutputFormat.table) -> None:
+    """Print ``listings`` in ``fmt`` on standard output."""
+    if fmt is OutputFormat.json:
+        def objects(listing: Listing) -> list[dict]:
+            return [dict(zip(listing.columns, row)) for row in listing.rows]
+        doc = objects(listings[0]) if len(listings) == 1 else {x.key: objects(x) for x in listings}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    if fmt is OutputFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        for i, listing in enumerate(listings):
+            if len(listings) > 1:
+                sys.stdout.write(("\n" if i else "") + f"# {listing.title}\n")
+            writer.writerow(csv_row(listing.columns))
+            for row in listing.rows:
+                writer.writerow(csv_row("" if v is None else v for v in row))
+        return
+    for listing in listings:
+        _table(listing)
