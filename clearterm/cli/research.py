@@ -84,7 +84,7 @@ def research(
     if len(cases) > limit:
         say(f"... and {len(cases) - limit:,} more (--limit, or --export FILE for all)")
     say(f"{len(petitions):,} petition(s) match no stored case or more than one person: the office must still "
-        "answer within 60 days of service" if petitions else "every petition imported matches one case")
+        "answer within 60 days of service" if petitions else "no served petition awaits research")
     p = Table("case", "person", "match", "served", "deadline", "days left", title="Petitions to research")
     for r in petitions[:limit]:
         p.add_row(safe_text(r[1]), safe_text(r[2]), r[0].split("_")[1], r[5], r[6], str(r[7]))
