@@ -106,7 +106,7 @@ def filled_templates(directory: Path, office: dict | None = None) -> Path:
     shutil.copytree(shipped_dir(), directory, dirs_exist_ok=True)
     path = directory / "office.toml"
     text = path.read_text(encoding="utf-8")
-    for key, value in (office or TEST_OFFICE).items():
+    for key, value in (TEST_OFFICE if office is None else office).items():
         text = text.replace(f'{key} = ""', f'{key} = "{value}"')
     path.write_text(text, encoding="utf-8")
     return directory

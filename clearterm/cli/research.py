@@ -129,6 +129,7 @@ def petitions_list(
     limit: Annotated[int, typer.Option(help="Lines shown.")] = 100,
 ) -> None:
     """Every imported petition: its case, service date, deadline, match and what importing did."""
+    from clearterm.domain.cases import case_label
     from clearterm.domain.deadlines import objection_deadline
     from clearterm.domain.text import safe_text
     from clearterm.storage.research import petition_rows
@@ -138,10 +139,10 @@ def petitions_list(
     actor_for(store)
     with store:
         rows = petition_rows(store.conn)
-    t = Table("case", "person", "served", "deadline", "days left", "match", "service", "flag",
-              title=f"Petitions ({len(rows):,})")
-    for (_id, number, person, served, _filed, _hearing, match, _cands, _case, outcome, flag, message) in rows[:limit]:
+    t = Table("case", "served", "deadline", "days", "match", "on import", title=f"Petitions ({len(rows):,})")
+    for (_id, number, person, served, _filed, _hearing, match, _cands, _case, outcome, flag, _msg) in rows[:limit]:
         deadline = objection_deadline(date.fromisoformat(served))
-        t.add_row(safe_text(number), safe_text(person), served, deadline.isoformat(), str((deadline - bound).days),
-                  match, outcome or "", flag or "")
+        done = f"{outcome}: {flag}" if flag else (outcome or "research")
+        t.add_row(safe_text(case_label(number, person)), served, deadline.isoformat(), str((deadline - bound).days),
+                  match, done)
     out.print(t)
