@@ -25,6 +25,7 @@ service, never a petitioner's name or date of birth.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
@@ -165,6 +166,9 @@ def _row_values(src, row) -> dict:
         return {h: (row.fields[i].strip() if i < len(row.fields) else "") for i, h in enumerate(src.header)}
     out = {}
     for k, v in (row.obj or {}).items():
+        if k not in PETITION_FIELDS:
+            shown = k if re.fullmatch(r"[a-z0-9_]{1,40}", k) else "(a name with other characters)"
+            raise _Bad(None, f"unknown key {shown} (a petition has {', '.join(PETITION_FIELDS)})")
         if v is None:
             out[k] = ""
         elif isinstance(v, (str, int)) and not isinstance(v, bool):

@@ -268,9 +268,12 @@ def test_petitions_import_jsonl_and_a_changed_service_date(rstore, tmp_path):
     path = tmp_path / "served.jsonl"
     rows = [dict(zip(PET_HEADER, r)) for r in PET_ROWS[:2]]
     rows[1]["person_id"] = "P3"
+    rows.append(dict(rows[0], case_numbr="05CR6"))  # a misspelt key: quarantined, never guessed
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     res = research.import_petitions(rstore, path, actor="rita", today=TODAY)
-    assert (res.inserted, res.outcomes["recorded"]) == (2, 2) and res.balanced
+    assert (res.inserted, res.quarantined, res.outcomes["recorded"]) == (2, 1, 2) and res.balanced
+    assert rstore.conn.execute("SELECT line, message FROM quarantine").fetchone() == (
+        3, "unknown key case_numbr (a petition has " + ", ".join(research.PETITION_FIELDS) + ")")
     later = tmp_path / "served-later.csv"
     write_petitions(later, [["05CR6", "Ramírez", "José", "", "", "2026-09-01", "2026-10-20", ""]])
     res = research.import_petitions(rstore, later, actor="rita", today=TODAY)
