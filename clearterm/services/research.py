@@ -25,6 +25,7 @@ service, never a petitioner's name or date of birth.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections import Counter
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from clearterm import settings
 from clearterm.domain.cases import case_label
 from clearterm.domain.dates import DateError, parse_date, utc_now_iso
 from clearterm.domain.deadlines import objection_deadline
@@ -353,6 +355,17 @@ def _serve_one(store: Store, petition: tuple, actor: str, today: date) -> tuple[
     return "refused", None, "the case kept changing while the service date was recorded; import the file again", None
 
 
+#: Test hooks (``$CLEARTERM_TEST_CRASH_AT``): end the process at once (``os._exit``, as abrupt as
+#: ``kill -9``) after the rows are committed, or after the first service date is recorded and
+#: before its outcome is.
+CRASH_POINTS = ("petitions_rows", "petitions_service")
+
+
+def _crash_point(name: str) -> None:
+    if settings.test_crash_point() == name:
+        os._exit(137)
+
+
 def import_petitions(store: Store, path: str | Path, *, actor: str, today: date) -> PetitionImport:
     """Import the Clerk's list of served petitions at ``path`` (see the module docstring).
 
@@ -377,6 +390,7 @@ def import_petitions(store: Store, path: str | Path, *, actor: str, today: date)
                 started_at=utc_now_iso(), header_lines=src.header_lines, encoding=src.encoding)
             _read_file(conn, src, res, today)
             _finish(conn, res, status="running")
+        _crash_point("petitions_rows")
     else:
         res.source_id = known[0]
         (res.rows_read, res.inserted, res.unchanged, res.quarantined, res.lines, res.blank_lines,
@@ -391,6 +405,8 @@ def _serve_all(store: Store, res: PetitionImport, actor: str, today: date) -> No
     complete (with an audit entry of the counts)."""
     for petition in sr.petitions_to_serve(store.conn, res.source_id):
         outcome, flag, message, review_id = _serve_one(store, petition, actor, today)
+        if outcome == "recorded":
+            _crash_point("petitions_service")
         with store.write() as conn:
             sr.insert_service(conn, petition[0], outcome, flag, message, review_id, utc_now_iso())
     for match, n in sr.petition_counts_of(store.conn, res.source_id).items():

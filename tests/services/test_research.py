@@ -332,3 +332,41 @@ def test_petitions_cli(rstore, tmp_path, login):
     assert not any(x in res.output for x in PET_SECRETS)
     res = runner.invoke(app, ["--db", db, "petitions", "import", str(tmp_path / "nope.csv")])
     assert res.exit_code == 2 and "nope.csv: no such file" in res.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["petitions_rows", "petitions_service"])
+def test_petitions_import_killed_then_rerun(rstore, tmp_path, login, point):
+    """The process ends abruptly (os._exit, like kill -9) at a point; the store is consistent and
+    the rerun of the same command finishes: every petition once, every service date once."""
+    import os
+    import subprocess
+    import sys
+
+    from clearterm.storage.audit import verify_chain
+
+    access.add_user(rstore, login, ["reviewer"], actor="boss")
+    rstore.close()
+    path = write_petitions(tmp_path / "served.csv")
+    cmd = [sys.executable, "-m", "clearterm.cli", "--db", str(tmp_path / "r.db"), "petitions", "import", str(path),
+           "--today", "2026-11-21"]
+    env = dict(os.environ, CLEARTERM_TEST_CRASH_AT=point)
+    killed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == 137, killed.stderr
+    from clearterm.storage import open_store
+
+    with open_store(tmp_path / "r.db") as s:
+        assert s.scalar("SELECT status FROM sources WHERE kind = 'petitions'") == "running"
+        assert s.scalar("SELECT count(*) FROM petitions") == 5  # the rows: all or nothing, here all
+        assert s.scalar("SELECT count(*) FROM petition_service") == 0
+    env.pop("CLEARTERM_TEST_CRASH_AT")
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "finished an interrupted run" in done.stdout
+    with open_store(tmp_path / "r.db") as s:
+        assert s.scalar("SELECT status FROM sources WHERE kind = 'petitions'") == "complete"
+        assert s.scalar("SELECT count(*) FROM petitions") == 5
+        assert s.scalar("SELECT count(*) FROM petition_service") == 3
+        assert s.scalar("SELECT count(*) FROM reviews WHERE action = 'serve'") == 2
+        assert s.scalar("SELECT count(*) FROM quarantine") == 5
+        assert verify_chain(s.conn).ok
