@@ -179,6 +179,17 @@ def test_stats_and_research_cli(rstore, tmp_path, login):
         ("129568602572", "name;date_of_birth;address;case_number")}
 
 
+def test_batch_create_cli_names_the_cases_left_for_research(rstore):
+    for n in ("10CR1", "12CR0456701"):
+        do(rstore, n, "approve")
+    res = runner.invoke(app, ["--db", str(rstore.path), "batch", "create", "--track", "automatic", "--user", "rita"])
+    assert res.exit_code == 0, res.output
+    assert "1 automatic-track case(s)" in res.output
+    assert "1 case(s) left out, they need research (data missing): 12CR0456701/Q7 (name, date_of_birth, address)" \
+        in res.output
+    assert not any(x in res.output for x in PET_SECRETS)
+
+
 def test_research_export_neutralises_formulas(tmp_path, login):
     s = build_store(tmp_path / "f.db", [dict(NAMELESS, record_id="F1", case_number="=1+2", person_id="@SUM(A1)")])
     access.add_user(s, login, [], actor="boss")
