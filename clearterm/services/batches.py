@@ -469,7 +469,7 @@ def _check_signer_and_office(conn: sqlite3.Connection, signer: str, office: dm.O
                         f"{templates.directory / 'office.toml'} (the papers and letters print them)")
     if not (full_name_of(conn, signer) or "").strip():
         problems.append(f"the signer '{signer}' has no full name for the signature line (a clearterm admin "
-                        "records it: clearterm users add NAME --role signer --full-name \"First Last\")")
+                        f"records it: clearterm users full-name {signer} \"First Last\")")
     if problems:
         raise BatchError("cannot sign: " + "; ".join(problems) + "; nothing signed")
 

@@ -158,7 +158,32 @@ def test_sign_refuses_an_empty_office_block_and_a_signer_without_a_full_name(rst
         batches.sign_batch(rstore, info.id, signer="sam", p12_path=p12, passphrase=pw, out_dir=out, workers=1)
     msg = str(ei.value)
     assert "fill in email, attorney_code" in msg and "the signer 'sam' has no full name" in msg
+    assert "clearterm users full-name sam" in msg
     assert not out.exists() and batches.get_batch(rstore.conn, info.id).status == "open"
+    # filled in: the admin records sam's full name (audited by its hash), the office its contact block
+    access.set_full_name(rstore, "sam", "Sam Q. Supervisor", actor="boss")
+    monkeypatch.setenv("CLEARTERM_TEMPLATES_DIR", str(filled_templates(tmp_path / "full")))
+    res = batches.sign_batch(rstore, info.id, signer="sam", p12_path=p12, passphrase=pw, out_dir=out, workers=1)
+    from test_batches import flat
+
+    assert "/s/ Sam Q. Supervisor" in flat(res.batch_dir / f"orders/10CR1_P1.pdf")
+    from clearterm.storage.audit import verify_state
+
+    assert verify_state(rstore.conn).ok
+    entry = rstore.conn.execute("SELECT detail FROM audit WHERE event = 'user.full_name'").fetchone()[0]
+    assert "Supervisor" not in entry and json.loads(entry)["user"] == "sam"
+
+
+def test_users_full_name_cli(rstore, login):
+    access.add_user(rstore, login, ["admin"], actor="boss")
+    access.add_user(rstore, "sam", ["signer"], actor="boss")
+    res = runner.invoke(app, ["--db", str(rstore.path), "users", "full-name", "sam", "Sam  Q.  Supervisor"])
+    assert res.exit_code == 0 and "user sam: full name recorded" in res.output and "Supervisor" not in res.output
+    assert access.get_user(rstore.conn, "sam").full_name == "Sam Q. Supervisor"
+    res = runner.invoke(app, ["--db", str(rstore.path), "users", "full-name", "sam", "Sam Q. Supervisor"])
+    assert res.exit_code == 2 and "already has this full name" in res.output
+    res = runner.invoke(app, ["--db", str(rstore.path), "users", "full-name", "nobody", "X Y"])
+    assert res.exit_code == 2 and "no user 'nobody'" in res.output
 
 
 def test_stats_and_research_cli(rstore, tmp_path, login):
