@@ -40,6 +40,7 @@ from clearterm.domain.record import CANONICAL_FIELDS  # noqa: E402
 from clearterm.services.evaluate import evaluate_store  # noqa: E402
 from clearterm.ingest import ingest_file  # noqa: E402
 from clearterm.storage import open_store  # noqa: E402
+from clearterm.devtools.demo_store import demo_templates  # noqa: E402
 
 AS_OF = date(2026, 11, 21)
 FIRST = ("Seamus", "María José", "Minh", "Aaliyah", "Zoë", "Tomasz", "DeShawn", "Siobhán")
@@ -66,7 +67,8 @@ def write_rows(path: Path, cases: int) -> None:
                     disposition_date=f"{year}-09-{1 + i % 28:02d}", disposition="Plea Of Guilty",
                     statute=statute, offense_class=cls, offense_description=desc, county="Cook",
                     arresting_agency="Chicago Police Department",
-                    address_line1=f"{100 + i % 9000} N. Milwaukee Ave." if i % 10 else "",
+                    # every case has what its papers need (issue 16: one without needs research)
+                    address_line1=f"{100 + i % 9000} N. Milwaukee Ave.",
                     city="Chicago", state="IL", zip=f"606{i % 100:02d}"))
 
 
@@ -115,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         info = batches.create_batch(store, track="automatic", actor="signer")
         create_s = time.perf_counter() - t0
         res = batches.sign_batch(store, info.id, signer="signer", p12_path=p12, passphrase=pw,
-                                 out_dir=tmp / "out", workers=args.workers, progress=progress)
+                                 out_dir=tmp / "out", workers=args.workers, progress=progress,
+                                 templates=demo_templates(tmp / "templates"))  # an office block filled in
         total_s = time.perf_counter() - t0
         cpu = cpu_seconds() - cpu0
         rate = res.pages / total_s

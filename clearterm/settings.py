@@ -10,7 +10,7 @@ receive what they need as arguments, so they never read the environment themselv
 | ``CLEARTERM_KEYMAP`` | the workstation's keymap file (else ``$XDG_CONFIG_HOME/clearterm/keymap.toml``) |
 | ``CLEARTERM_KEY_PASSPHRASE`` | the signing key's passphrase, when no ``--passphrase-file`` is given |
 | ``CLEARTERM_DEBUG`` | ``1``: show tracebacks of internal errors (test data only: they may hold personal data) |
-| ``CLEARTERM_TEST_CRASH_AT`` | tests only: make ``batch sign`` stop at a named point |
+| ``CLEARTERM_TEST_CRASH_AT`` | tests only: make ``batch sign`` or ``petitions import`` stop at a named point |
 | ``CI`` | set: no progress bars |
 | ``SUDO_USER``, ``SUDO_UID`` | the login that runs clearterm through ``sudo -u <service account>`` |
 | ``XDG_CONFIG_HOME`` | where the keymap file is looked for |

@@ -89,3 +89,34 @@ def write_canonical_csv(path, rows) -> None:
         fh.write(",".join(CANONICAL_FIELDS) + "\n")
         for row in rows:
             fh.write(",".join(row.get(f, "") for f in CANONICAL_FIELDS) + "\n")
+
+
+# -- the office block every signed batch needs (issue 16) ---------------------------------------------
+#: The test office's contact block: ``batch sign`` refuses an office without phone, e-mail and
+#: attorney code, and the shipped ``office.toml`` leaves them empty for each office to fill in.
+TEST_OFFICE = {"phone": "(312) 555-0100", "email": "crta-unit@example.org", "attorney_code": "99999"}
+
+
+def filled_templates(directory: Path, office: dict | None = None) -> Path:
+    """A copy of the shipped document templates in ``directory`` with the office block filled in."""
+    import shutil
+
+    from clearterm.documents.templates import shipped_dir
+
+    shutil.copytree(shipped_dir(), directory, dirs_exist_ok=True)
+    path = directory / "office.toml"
+    text = path.read_text(encoding="utf-8")
+    for key, value in (TEST_OFFICE if office is None else office).items():
+        text = text.replace(f'{key} = ""', f'{key} = "{value}"')
+    path.write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def office_templates(tmp_path_factory) -> Path:
+    """Every test signs with the test office (``$CLEARTERM_TEMPLATES_DIR``, set for the whole
+    session so module fixtures see it too) unless it sets its own."""
+    tdir = filled_templates(tmp_path_factory.mktemp("office-templates") / "documents")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CLEARTERM_TEMPLATES_DIR", str(tdir))
+        yield tdir

@@ -84,4 +84,7 @@ def test_wheel_installed_outside_the_checkout_signs_a_demo_batch(tmp_path):
         _run([clearterm, "--db", "d/demo.db", "batch", "verify", str(batch_dir), "--trust-root", str(ca)],
              cwd=work, env=env)
         manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
-        assert manifest["templates_sha256"] == Templates(REPO / "templates" / "documents").fingerprint()
+        # the shipped templates, with the demo office's contact block filled in (DEMO ONLY)
+        demo_templates = work / "d" / "export" / "demo-templates"
+        assert (demo_templates / "labels.toml").read_bytes() == (REPO / "templates" / "documents" / "labels.toml").read_bytes()
+        assert manifest["templates_sha256"] == Templates(demo_templates).fingerprint()

@@ -170,6 +170,25 @@ def users_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument(show_de
     _roles(ctx, name, [], roles)
 
 
+@users_app.command("full-name")
+def users_full_name(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user's login name.", show_default=False)],
+    full_name: Annotated[str, typer.Argument(help="The full name for signature lines.", show_default=False)],
+) -> None:
+    """Record a user's full name for signature lines (audited; a signer needs one to sign)."""
+    actor = login_user(None)
+    store = store_for_command(ctx, create=False)
+    with store:
+        try:
+            access.set_full_name(store, name, full_name, actor=actor)
+        except access.AccessDenied as exc:
+            raise fail(str(exc), EXIT_DENIED) from None
+        except access.UserError as exc:
+            raise fail(str(exc)) from None
+    say(f"user {name}: full name recorded")
+
+
 def _set_disabled(ctx: typer.Context, name: str, disabled: bool) -> None:
     actor = login_user(None)
     store = store_for_command(ctx, create=False)

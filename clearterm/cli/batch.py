@@ -60,6 +60,11 @@ def create(
         err.print(f"warning: {len(info.skipped)} objected case(s) left out, no supporting facts recorded: "
                   + ", ".join(info.skipped[:12]) + (" ..." if len(info.skipped) > 12 else ""),
                   markup=False, soft_wrap=True)
+    if info.research:
+        err.print(f"warning: {len(info.research)} case(s) left out, they need research (data missing): "
+                  + ", ".join(f"{label} ({', '.join(m)})" for label, m in info.research[:12])
+                  + (" ..." if len(info.research) > 12 else "") + "; see 'clearterm research'",
+                  markup=False, soft_wrap=True)
 
 
 @batch_app.command("list")

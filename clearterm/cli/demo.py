@@ -64,14 +64,32 @@ def demo(
         who = _demo_user(store)
         if export:
             _export(store, directory / "export", who, out)
+        research = _research_note(store, directory)
     stats(ctx)
     out.print(f"\nDemo store: {cli.db}  (you are its admin, reviewer and signer: {who})", markup=False)
+    out.print(research, markup=False, soft_wrap=True)
     if review and has_terminal():
         from clearterm.tui import run_review
 
         run_review(cli.db, who)
     else:
         out.print(f"Open the workstation with: clearterm --db {cli.db} review", markup=False)
+
+
+def _research_note(store, directory: Path) -> str:
+    """The demo's two paths (issue 16): synthetic cases with names can go to court; the real
+    extracts, which carry no names, dates of birth or addresses, need research. Also writes the
+    demo office's templates (DEMO ONLY contact block) for signing by hand."""
+    from clearterm.devtools.demo_store import demo_templates
+    from clearterm.services.research import research_cases
+
+    templates = demo_templates(directory / "templates")
+    cases = research_cases(store.conn)
+    real = sum(1 for c in cases if "case_number" in c.missing)
+    return (f"{len(cases):,} case(s) need research ({real:,} from the real extracts, which carry no names, dates "
+            f"of birth, addresses or Clerk's case numbers): clearterm --db {store.path} research\n"
+            f"To sign by hand with the demo office (DEMO ONLY phone, e-mail and attorney code): "
+            f"CLEARTERM_TEMPLATES_DIR={templates} clearterm --db {store.path} batch sign ID --key ...")
 
 
 def _demo_user(store) -> str:

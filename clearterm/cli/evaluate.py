@@ -163,3 +163,20 @@ def stats(ctx: typer.Context) -> None:
         for row in reports.tranche_counts(store.conn):
             tr.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
         out.print(tr)
+        _research_stats(store.conn)
+
+
+def _research_stats(conn) -> None:
+    """Cases that need research (data missing before filing), by what is missing (issue 16)."""
+    from clearterm.domain.research import MISSING_ITEMS
+    from clearterm.services.research import open_petitions, research_counts
+
+    total, by = research_counts(conn)
+    t = Table("missing", "cases", title=f"Needs research ({total:,} cases)")
+    for item in MISSING_ITEMS:
+        t.add_row(item, f"{by.get(item, 0):,}")
+    out.print(t)
+    petitions = len(open_petitions(conn))
+    if petitions:
+        out.print(f"{petitions:,} served petition(s) match no case or more than one person: see 'clearterm research'",
+                  markup=False)

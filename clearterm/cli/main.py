@@ -20,6 +20,7 @@ import typer
 
 from clearterm import __version__, settings
 from clearterm.cli import access, audit, batch, demo, evaluate, export, records, review, synth, tui
+from clearterm.cli import research
 from clearterm.cli.common import (EXIT_INTERNAL, CliContext, err, internal_error_text, out, plain_help_types,
                                   problem, store_damage)
 from clearterm.storage.store import StoreError
@@ -70,6 +71,8 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(batch.batch_app, name="batch")
 app.add_typer(batch.keys_app, name="keys")
 app.add_typer(access.users_app, name="users")
+app.command()(research.research)
+app.add_typer(research.petitions_app, name="petitions")
 
 
 def main() -> None:

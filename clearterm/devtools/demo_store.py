@@ -16,6 +16,28 @@ from clearterm.services.batches import (
 from clearterm.storage.store import Store
 from clearterm.storage import batches as sb
 
+#: DEMO ONLY: the demo office's contact block (``batch sign`` refuses an office without it).
+DEMO_OFFICE = {"phone": "(312) 555-0142", "email": "crta-demo@example.org", "attorney_code": "DEMO-00000",
+               "unit": "Cannabis Relief Unit (DEMO)"}
+
+
+def demo_templates(directory: str | Path) -> Path:
+    """DEMO ONLY: the shipped document templates copied to ``directory`` with the demo office's
+    phone, e-mail and attorney code filled in (the shipped ``office.toml`` leaves them for each
+    office to fill in). Returns the folder to give ``$CLEARTERM_TEMPLATES_DIR``."""
+    import shutil
+
+    from clearterm.documents.templates import shipped_dir
+
+    target = Path(directory)
+    shutil.copytree(shipped_dir(), target, dirs_exist_ok=True)
+    path = target / "office.toml"
+    text = path.read_text(encoding="utf-8")
+    for key, value in DEMO_OFFICE.items():
+        text = text.replace(f'{key} = ""', f'{key} = "{value}"')
+    path.write_text(text, encoding="utf-8")
+    return target
+
 @dataclass(frozen=True)
 class DemoExport:
     """What :func:`sign_demo_batch` made. DEMO ONLY: throw-away keys, demo decisions."""
@@ -37,7 +59,12 @@ def _demo_decide(store: Store, track: str, actor: str, n: int) -> int:
     from clearterm.services import review
     from clearterm.storage.reviews import current_version
 
-    rows = sb.pending_case_ids(store.conn, track, n, NO_TRANCHE_SORT)
+    from clearterm.services.research import missing_of_cases
+
+    # cases that need research (the real extracts carry no names) cannot go to court: skip them
+    pending = sb.pending_case_ids(store.conn, track, n * 50, NO_TRANCHE_SORT)
+    research = missing_of_cases(store.conn, pending)
+    rows = [cid for cid in pending if cid not in research][:n]
     served = date.today() - timedelta(days=7)
     for i, cid in enumerate(rows):
         version = current_version(store.conn, cid)
@@ -67,7 +94,8 @@ def _demo_user(store: Store, actor: str) -> None:
 
 def sign_demo_batch(store: Store, out_dir: str | Path, *, actor: str, max_cases: int = 12,
                     workers: int | None = None) -> DemoExport:
-    """DEMO ONLY: throw-away demo keys, then one signed batch per track from the decided cases.
+    """DEMO ONLY: throw-away demo keys, then one signed batch per track from the decided cases,
+    with the demo office (:func:`demo_templates`).
 
     If no case of a track is decided yet, up to ``max_cases`` pending ones are decided first
     (as ``actor``, with notes saying DEMO ONLY) so the demo has something to sign.
@@ -80,6 +108,7 @@ def sign_demo_batch(store: Store, out_dir: str | Path, *, actor: str, max_cases:
     ca, p12, passphrase = make_demo_keys(keys_dir, signer_name=access.display_name(store.conn, actor),
                                          passphrase=secrets.token_urlsafe(18))
     pw_file = write_passphrase(keys_dir / "demo-signer.pass", passphrase)
+    templates = demo_templates(out / "demo-templates")
     signed = []
     for track in TRACKS:
         if not _waiting_cases(store.conn, track, None):
@@ -89,5 +118,5 @@ def sign_demo_batch(store: Store, out_dir: str | Path, *, actor: str, max_cases:
         except BatchError:
             continue  # nothing on this track
         signed.append(sign_batch(store, info.id, signer=actor, p12_path=p12, passphrase=passphrase,
-                                 out_dir=out, workers=workers))
+                                 out_dir=out, workers=workers, templates=templates))
     return DemoExport(keys_dir, ca, p12, pw_file, tuple(signed))

@@ -255,6 +255,25 @@ def set_disabled(store, name: str, disabled: bool, *, actor: str) -> None:
                      detail={"user": name})
 
 
+def set_full_name(store, name: str, full_name: str, *, actor: str) -> None:
+    """Record ``name``'s full name for signature lines (admin only; audited by its hash, never the name)."""
+    full = _check_full_name(full_name)
+    if full is None:
+        raise UserError("give the full name, e.g. \"Sam Q. Supervisor\"")
+    with store.write() as conn:
+        require_role(conn, actor, "admin")
+        u = get_user(conn, name)
+        if u is None:
+            raise UserError(f"no user '{_safe(name)}' in this store")
+        if u.full_name == full:
+            raise UserError(f"user '{_safe(name)}' already has this full name")
+        at = utc_now_iso()
+        users.set_full_name(conn, name, full, at=at, actor=actor)
+        audit.append(conn, at=at, actor=actor, event="user.full_name",
+                     detail={"user": name, "full_name_set": True,
+                             "full_name_sha256": audit.full_name_digest(name, full)})
+
+
 def change_roles(store, name: str, *, grant: Iterable[str] = (), revoke: Iterable[str] = (), actor: str) -> None:
     """Grant and/or revoke roles of ``name`` (admin only; audited with the roles before and after)."""
     to_grant, to_revoke = _check_roles(grant), _check_roles(revoke)

@@ -108,6 +108,8 @@ class BatchInfo:
     signed_audit_seq: int | None = None
     #: create_batch only: objected cases left out because they have no supporting facts
     skipped: tuple[str, ...] = ()
+    #: create_batch only: cases left out because they need research (data missing), with what
+    research: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,30 +208,54 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
         raise BatchError("--max must be at least 1")
     with store.write() as conn:
         _require(conn, actor, "reviewer")
-        rows, skipped = [], []
-        for r in _waiting_cases(conn, track, tranche):
-            if r[3] == "objected" and not (r[6] or "").strip():
-                skipped.append(case_label(r[1], r[2]))
-                continue
-            rows.append(r)
-            if max_cases is not None and len(rows) >= max_cases:
-                break
+        rows, skipped, research = _batchable(conn, _waiting_cases(conn, track, tranche), max_cases)
         if not rows:
-            what = "approved" if track == "automatic" else "approved or objected"
-            extra = f" in tranche {tranche}" if tranche is not None else ""
-            hint = (f" ({len(skipped)} objected case(s) have no supporting facts: record them with "
-                    "'clearterm decide CASE --object GROUND --note FACTS')") if skipped else ""
-            raise BatchError(f"no {what} {track}-track cases{extra} are waiting for a batch{hint}")
+            raise BatchError(_nothing_waiting(track, tranche, skipped, research))
         at = utc_now_iso()
         batch_id = sb.next_batch_id(conn)
         label = batch_label(batch_id, at)
         sb.insert_batch(conn, batch_id, label, track, tranche, at, actor, [r[:5] for r in rows])
         audit.append(conn, at=at, actor=actor, event="batch_created",
                      detail={"batch": batch_id, "label": label, "track": track, "tranche": tranche,
-                             "cases": len(rows)})
+                             "cases": len(rows), "research": len(research)})
         info = get_batch(conn, batch_id)
     assert info is not None
-    return replace(info, skipped=tuple(skipped))
+    return replace(info, skipped=tuple(skipped), research=tuple(research))
+
+
+def _batchable(conn: sqlite3.Connection, waiting: list[tuple], max_cases: int | None
+               ) -> tuple[list[tuple], list[str], list[tuple[str, tuple[str, ...]]]]:
+    """(cases for the batch, objected cases without facts, cases that need research with what
+    they lack), reading ``waiting`` in queue order a page at a time until ``max_cases``."""
+    from clearterm.services.research import missing_of_cases
+
+    rows: list[tuple] = []
+    skipped: list[str] = []
+    research: list[tuple[str, tuple[str, ...]]] = []
+    page = 500
+    for i in range(0, len(waiting), page):
+        part = waiting[i:i + page]
+        missing = missing_of_cases(conn, [r[0] for r in part])
+        for r in part:
+            if r[3] == "objected" and not (r[6] or "").strip():
+                skipped.append(case_label(r[1], r[2]))
+            elif r[0] in missing:
+                research.append((case_label(r[1], r[2]), missing[r[0]]))
+            else:
+                rows.append(r)
+                if max_cases is not None and len(rows) >= max_cases:
+                    return rows, skipped, research
+    return rows, skipped, research
+
+
+def _nothing_waiting(track: str, tranche: int | None, skipped: list[str], research: list) -> str:
+    what = "approved" if track == "automatic" else "approved or objected"
+    extra = f" in tranche {tranche}" if tranche is not None else ""
+    hint = (f" ({len(skipped)} objected case(s) have no supporting facts: record them with "
+            "'clearterm decide CASE --object GROUND --note FACTS')") if skipped else ""
+    if research:
+        hint += (f" ({len(research)} case(s) need research: data is missing, see 'clearterm research')")
+    return f"no {what} {track}-track cases{extra} are waiting for a batch{hint}"
 
 
 @dataclass(frozen=True)
@@ -243,15 +269,19 @@ class RebuildResult:
 def rebuild_batch(store: Store, batch_ref: str | int, *, actor: str) -> RebuildResult:
     """Refresh an open batch after its cases changed: a case still decided for this track keeps
     its place at its current version; one that is not (undone, excluded, deferred, moved track,
-    objected without facts) leaves the batch. No case is added: make a new batch for those."""
+    objected without facts) or that needs research (data missing) leaves the batch. No case is added: make a new batch for those."""
     with store.write() as conn:
         _require(conn, actor, "reviewer")
         batch = _open_batch(conn, batch_ref)
         waiting_or_mine = {r[0]: r for r in _decided_cases_of(conn, batch)}
         refreshed, removed = [], []
+        from clearterm.services.research import missing_of_cases
+
+        research = missing_of_cases(conn, list(waiting_or_mine))
         for bc in batch_cases(conn, batch.id):
             r = waiting_or_mine.get(bc.case_id)
-            ok = r is not None and not (r[3] == "objected" and not (r[6] or "").strip())
+            ok = (r is not None and not (r[3] == "objected" and not (r[6] or "").strip())
+                  and bc.case_id not in research)
             if not ok:
                 sb.remove_batch_case(conn, batch.id, bc.position)
                 removed.append(bc.label)
@@ -421,6 +451,56 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
                     audit_head_hash=head_hash, audit_head_seq=seq)
 
 
+# -- what must be filled in before signing --------------------------------------------------------------
+#: The office block's keys every signed paper needs (``office.toml``), and how they read.
+OFFICE_REQUIRED: tuple[tuple[str, str], ...] = (("phone", "phone"), ("email", "e-mail"),
+                                                ("attorney_code", "attorney code"))
+
+
+def _check_signer_and_office(conn: sqlite3.Connection, signer: str, office: dm.Office, templates: Templates) -> None:
+    """Refuse (BatchError) when the office block lacks a phone, e-mail or attorney code, or the
+    signer has no full name for the signature line: one line naming what to fill in."""
+    from clearterm.storage.users import full_name_of
+
+    problems = []
+    empty = [key for key, _ in OFFICE_REQUIRED if not getattr(office, key, "").strip()]
+    if empty:
+        problems.append(f"the office block is incomplete: fill in {', '.join(empty)} in "
+                        f"{templates.directory / 'office.toml'} (the papers and letters print them)")
+    if not (full_name_of(conn, signer) or "").strip():
+        problems.append(f"the signer '{signer}' has no full name for the signature line (a clearterm admin "
+                        f"records it: clearterm users full-name {signer} \"First Last\")")
+    if problems:
+        raise BatchError("cannot sign: " + "; ".join(problems) + "; nothing signed")
+
+
+def paper_gaps(model: dm.Batch) -> list[tuple[str, tuple[str, ...]]]:
+    """(case label, what is missing) for every case whose papers would lack a required field
+    (a name, date of birth, disposition date, mailing address, or a case number in the Clerk's form)."""
+    from clearterm.domain.research import missing_items, person_facts
+
+    gaps = []
+    for c in model.cases:
+        p = c.person
+        missing = missing_items(person_facts(c.case_number, p.last_name, p.first_name, p.date_of_birth,
+                                             p.has_mailing_address, tuple(ch.disposition_date for ch in c.charges)))
+        if missing:
+            gaps.append((case_label(c.case_number, p.person_id), missing))
+    return gaps
+
+
+def _check_papers(batch: BatchInfo, model: dm.Batch) -> None:
+    """Refuse to sign papers with a missing required field (no 'People v. ,' ever)."""
+    gaps = paper_gaps(model)
+    if not gaps:
+        return
+    shown = ", ".join(f"{label} ({', '.join(m)})" for label, m in gaps[:MAX_LISTED])
+    more = f" and {len(gaps) - MAX_LISTED} more" if len(gaps) > MAX_LISTED else ""
+    raise BatchError(f"cannot sign batch {batch.label}: {len(gaps)} case(s) lack data the papers need: {shown}{more}; "
+                     f"they need research ('clearterm research'): supply the data and run 'clearterm batch rebuild "
+                     f"{batch.id}', or drop them with a new batch; nothing signed")
+
+
 # -- signing ------------------------------------------------------------------------------------------
 #: A test hook: ``POINT`` or ``POINT:pause`` makes :func:`sign_batch` end the process at once
 #: (``os._exit``, as abrupt as ``kill -9``: no cleanup runs) or stop there (printing
@@ -477,8 +557,10 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
     batch = _open_batch(conn, batch_ref)
     _require(conn, signer, "signer")
     dated = dated or datetime.now().astimezone().replace(microsecond=0)
+    _check_signer_and_office(conn, signer, load_office(templates), templates)
     model = build_documents_batch(conn, batch.id, signer_name=access.display_name(conn, signer),
                                   dated=dated, templates=templates)
+    _check_papers(batch, model)
     try:
         staged = stage_batch(model, out_dir, p12_path, passphrase, workers=workers, progress=progress,
                              templates=templates)

@@ -230,6 +230,8 @@ def replay_users(conn: sqlite3.Connection) -> tuple[dict[str, _UserState], list[
             continue
         if event in ("user.disable", "user.enable"):
             u.disabled = event == "user.disable"
+        elif event == "user.full_name":
+            u.full_name_set, u.full_name_sha256 = bool(d.get("full_name_set")), d.get("full_name_sha256")
         elif event == "user.roles":
             before, after = set(d.get("before", [])), [str(r) for r in d.get("after", [])]
             if before != set(u.roles):
@@ -363,7 +365,7 @@ def verify_state(conn: sqlite3.Connection, *, limit: int = MAX_DIFFERENCES) -> S
     """Recompute users, roles, case status and the decisions in force, and compare with the store.
 
     - users and user_roles: replayed from the ``user.add``/``user.disable``/``user.enable``/
-      ``user.roles`` entries (who, when, by whom, roles, the full name's hash);
+      ``user.roles``/``user.full_name`` entries (who, when, by whom, roles, the full name's hash);
     - case_status: replayed from the review entries (which :func:`verify_chain` ties to the log);
     - decision_current: the latest decision of each record (decisions are append-only);
     - decisions: none beyond the last one an audited ``evaluate`` entry records.

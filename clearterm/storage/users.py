@@ -47,6 +47,11 @@ def set_disabled(conn: sqlite3.Connection, name: str, disabled: bool, *, at: str
                  (int(disabled), at, actor, name))
 
 
+def set_full_name(conn: sqlite3.Connection, name: str, full_name: str, *, at: str, actor: str) -> None:
+    conn.execute("UPDATE users SET full_name = ?, changed_at = ?, changed_by = ? WHERE name = ?",
+                 (full_name, at, actor, name))
+
+
 def change_roles(conn: sqlite3.Connection, name: str, grant: Iterable[str], revoke: Iterable[str], *,
                  at: str, actor: str) -> None:
     """Grant roles ``name`` lacks and revoke roles it holds (the caller filters), one change time."""

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from clearterm.services import review
+from clearterm.services.research import case_missing
 from clearterm.domain.cases import case_label
 from clearterm.domain.rules import display_cite, explain_lines
 from clearterm.storage import Store, open_store
@@ -103,6 +104,7 @@ class CaseDetail:
     charges: tuple[Charge, ...]
     others: tuple[QueueRow, ...]
     history: tuple[ReviewEntry, ...]
+    research: tuple[str, ...] = ()  # what the case lacks before it can be filed (issue 16)
 
     @property
     def case_id(self) -> int:
@@ -244,9 +246,10 @@ class Backend:
                         if dec else ()))
                 others = person_cases(conn, row.person_id, exclude_case_id=case_id, as_of=self.today)
                 history = case_entries(conn, case_id)
+                research = case_missing(conn, case_id) if row.track else ()
             if mark:
                 mark_viewed(conn, self.reviewer, case_id)
-            return CaseDetail(row, name, dob, tuple(charges), tuple(others), tuple(history))
+            return CaseDetail(row, name, dob, tuple(charges), tuple(others), tuple(history), research)
 
     # -- actions -----------------------------------------------------------------------------------
     def act(self, case_id: int, action: str, *, expected_version: int, ground: str | None = None,

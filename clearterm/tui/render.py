@@ -70,6 +70,9 @@ def case_header(detail: CaseDetail) -> Text:
         t.append_text(deadline_text(row, long=True))
         if row.deadline:
             t.append(f"  (served {row.service_date})", style="dim")
+    if detail.research:
+        t.append("\nNEEDS RESEARCH", style="bold yellow")
+        t.append(" (cannot be filed): missing " + ", ".join(m.replace("_", " ") for m in detail.research))
     return t
 
 

@@ -21,15 +21,15 @@ import pytest
 from clearterm.services import batches
 from clearterm.documents import make_demo_keys
 from clearterm.storage import open_store
-from test_batches import AUTOMATIC, ROWS, build_store, decide_all, do
+from test_batches import ADDRESS, AUTOMATIC, ROWS, build_store, decide_all, do
 
 REPO = Path(__file__).resolve().parents[2]
 
 PUNCT_ROWS = ROWS + [
     dict(record_id="C1", case_number="12CR 0009", person_id="P10", offense_date="2012-04-30",
-         last_name="Lee", first_name="Bo", **AUTOMATIC),
+         last_name="Lee", first_name="Bo", date_of_birth="1980-01-01", **ADDRESS, **AUTOMATIC),
     dict(record_id="C2", case_number="12CR-0009", person_id="P10", offense_date="2012-05-30",
-         last_name="Lee", first_name="Bo", **AUTOMATIC),
+         last_name="Lee", first_name="Bo", date_of_birth="1980-01-01", **ADDRESS, **AUTOMATIC),
 ]
 
 
@@ -377,7 +377,8 @@ MANY = 40  # cases in the batch killed while rendering: long enough to catch the
 def big_template(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("big")
     rows = ROWS + [dict(record_id=f"Z{i}", case_number=f"20CR{i:04d}", person_id=f"Q{i}", offense_date="2012-04-30",
-                        last_name="Quillfeather", first_name=f"Ann{i}", address_line1=f"{i} N. Milwaukee Ave.",
+                        last_name="Quillfeather", first_name=f"Ann{i}", date_of_birth="1980-01-01",
+                        address_line1=f"{i} N. Milwaukee Ave.",
                         city="Chicago", state="IL", zip="60622", **AUTOMATIC) for i in range(MANY)]
     s = build_store(tmp / "big.db", rows)
     for i in range(MANY):

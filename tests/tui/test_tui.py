@@ -677,6 +677,12 @@ def test_batches_from_the_palette(db):
     access = pytest.importorskip("clearterm.services.access")
     with open_store(db, create=False) as s:
         access.add_user(s, "alice", ["admin", "reviewer"], actor="alice")
+        # 10CR1's records lack a disposition date and an address (issue 16: it needs research);
+        # a supplementary file supplies them, so the case can go into a batch
+        supply = [dict(r, disposition_date="2010-08-14", address_line1="1 N. State St.", city="Chicago", state="IL",
+                       zip="60602") for r in ROWS if r["case_number"] == "10CR1"]
+        write_csv(db.with_name("supply.csv"), supply)
+        ingest_file(s, db.with_name("supply.csv"), today=TODAY)
     app = make_app(db)
 
     async def scenario(pilot):
