@@ -86,12 +86,16 @@ def decide(
     _report(rec, review.deadline_of)
 
 
+def _stdin_is_terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
 def _confirm_late(exc) -> bool:
     """On a terminal: say the objection is late and ask (the default is no). In a pipe: no
     (the refusal names --late-ok)."""
-    import sys
-
-    if not sys.stdin.isatty():
+    if not _stdin_is_terminal():
         return False
     err.print(f"LATE: {exc}", markup=False, soft_wrap=True)
     return typer.confirm("Record it as a LATE objection?", default=False, err=True)
@@ -186,13 +190,29 @@ def queue(
                 refresh_search_index(store)
             rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
                               status=status_, search=search, overdue_only=overdue)
-    title = "Review queue" if deadline is None else f"Deadlines ({deadline}): by days left, overdue first"
+    if deadline is not None:
+        _deadline_table(rows, deadline, limit)
+        return
     t = Table("id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
-              "days left", title=title)
+              "days left", title="Review queue")
     for r in rows:
         t.add_row(str(r.case_id), r.case_number, r.person_id, r.track or "", str(r.tranche or ""),
                   str(r.charges), r.status, str(r.version), r.service_date or "", r.deadline or "",
                   "" if r.days_left is None else str(r.days_left))
     out.print(t)
     if len(rows) == limit:
-        say(f"more: --after {rows[-1].case_id}" if deadline is None else f"more: raise --limit (now {limit})")
+        say(f"more: --after {rows[-1].case_id}")
+
+
+def _deadline_table(rows, view: str, limit: int) -> None:
+    """The deadlines view: days left first (overdue ones negative, on top), then the case."""
+    from rich.table import Table
+
+    t = Table("days left", "due", "served", "case", "person", "status", "id",
+              title=f"Deadlines ({view}): undecided petitions, overdue first, then by days left, then not served")
+    for r in rows:
+        t.add_row("" if r.days_left is None else str(r.days_left), r.deadline or "not served",
+                  r.service_date or "", r.case_number, r.person_id, r.status, str(r.case_id))
+    out.print(t)
+    if len(rows) == limit:
+        say(f"more: raise --limit (now {limit})")
