@@ -180,7 +180,7 @@ class ObjectionDialog(GuardedDialog):
         ol = self.query_one("#grounds", OptionList)
         for i, g in enumerate(OBJECTION_GROUNDS):
             ol.replace_option_prompt_at_index(i, Text(f"{'[x]' if g.key == key else '[ ]'} {i + 1}  {g.text}"))
-        self.query_one("#chosen", Label).update(Text(f"Chosen: {n} {key} ({objection_ground(key).text})"))
+        self.query_one("#chosen", Label).update(Text(f"Chosen: {n} {key}"))
         self._clear_error("ground")
 
     @on(OptionList.OptionSelected, "#grounds")
