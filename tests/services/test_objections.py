@@ -281,3 +281,21 @@ def _late_petition_batch_objections_only(s):
     do(s, "14CR2", "approve", person="P2", served=SERVED_OK)
     do(s, "14CR2", "object", person="P3", ground="law_enforcement", note="facts", served=SERVED_LATE,
        confirm_late=True)
+
+
+def test_audit_verify_catches_a_late_objection_row_removed_or_forged(ostore):
+    from clearterm.storage.audit import verify_state
+
+    rec = do(ostore, "14CR2", "object", person="P3", ground="law_enforcement", note="facts", served=SERVED_LATE,
+             confirm_late=True)
+    on_time = do(ostore, "05CR6", "object", ground="other", note="facts", served=SERVED_OK)
+    assert verify_state(ostore.conn).differences == []
+    c = ostore.conn  # an attacker with the file: triggers dropped, the late mark moved to another case
+    c.execute("DROP TRIGGER late_objections_no_delete")
+    c.execute("DELETE FROM late_objections")
+    c.execute("INSERT INTO late_objections VALUES (?, 0, '2026-01-01', '2026-03-02', 5, 'rita', 'x')",
+              (on_time.entry.id,))
+    c.commit()
+    diffs = verify_state(ostore.conn).differences
+    assert any(f"review {rec.entry.id}: its audit entry records a late objection" in d for d in diffs), diffs
+    assert any(f"review {on_time.entry.id}: late_objections says late" in d for d in diffs), diffs
