@@ -23,9 +23,10 @@ from clearterm.domain.deadlines import OBJECTION_GROUNDS
 
 def _object_help() -> str:
     """``--object``'s help, from the grounds of :data:`OBJECTION_GROUNDS`."""
-    names = [g.key + (" (needs --note)" if g.needs_text else "") for g in OBJECTION_GROUNDS]
+    names = [g.key for g in OBJECTION_GROUNDS]
     listed = " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
-    return f"Object to the petition on GROUND: {listed}."
+    return (f"Object to the petition on GROUND: {listed}; --note FACTS is required for every ground "
+            "(the supporting facts the court reads). Past the deadline: --late-ok.")
 
 
 # -- decide ------------------------------------------------------------------------------------
