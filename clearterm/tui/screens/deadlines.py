@@ -7,12 +7,9 @@ there comes back here); ``escape`` here goes back to the queue. Rows are read in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -20,7 +17,7 @@ from clearterm.storage.reviews import QueueRow, deadline_cursor
 from clearterm.tui import bindings
 from clearterm.tui.backend import label_of
 from clearterm.tui.footer import KeysFooter
-from clearterm.tui.messages import PageEdge, RowSelected
+from clearterm.tui.messages import DeadlinesLoaded, PageEdge, RowSelected
 from clearterm.tui.render import deadline_text, status_text
 from clearterm.tui.table import QueueTable
 
@@ -28,13 +25,6 @@ VIEW_TEXT = {"all": "undecided petitions: overdue first, then by days left, then
              "overdue": "overdue petitions, the longest overdue first",
              "soon": "petitions due within 14 days, soonest first",
              "unserved": "petitions without a service date"}
-
-
-@dataclass
-class DeadlinesLoaded(Message):
-    rows: list[QueueRow]
-    after: tuple | None  # the cursor the page starts after (None: the first page)
-    token: int
 
 
 class DeadlinesScreen(Screen):
