@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from clearterm.domain.deadlines import OBJECTION_GROUNDS, ground as objection_ground
+from clearterm.domain.deadlines import OBJECTION_GROUNDS
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
 from clearterm.services.evaluate import evaluate_store

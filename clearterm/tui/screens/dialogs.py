@@ -21,7 +21,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clearterm.services import review
-from clearterm.domain.deadlines import OBJECTION_DAYS, OBJECTION_GROUNDS, ground as objection_ground, objection_deadline
+from clearterm.domain.deadlines import OBJECTION_DAYS, OBJECTION_GROUNDS, objection_deadline
 from clearterm.storage.reviews import STATUSES, TRACKS
 from clearterm.tui import bindings
 from clearterm.tui.backend import QueueFilter
