@@ -201,3 +201,32 @@ def test_deadlines_view_overdue_first_then_days_left_then_unserved(db):
     shown, opened, back, queue = run(app, scenario)
     assert shown[:2] == ["06CR7/P6", "05CR6/P6"] and sorted(shown[2:]) == ["14CR2/P2", "14CR2/P3"]
     assert opened == ("CaseScreen", "06CR7/P6") and back == "DeadlinesScreen" and queue == "QueueScreen"
+
+
+def test_start_batch_names_late_objections_and_those_without_facts(db):
+    from clearterm.services import access
+    from clearterm.storage import open_store
+    from clearterm.storage.reviews import NewEntry, append_review, case_state, find_cases
+
+    with open_store(db, create=False) as s:
+        access.add_user(s, "alice", ["admin", "reviewer"], actor="alice")
+        (old,) = find_cases(s.conn, "14CR2", "P2")  # an objection without facts, from an older store
+        with s.write() as conn:
+            st = case_state(conn, old.id)
+            append_review(conn, old, st, NewEntry("object", "objected", ground="other", served="2026-11-01"),
+                          reviewer="alice", expected_version=st.version)
+    app = make_app(db)
+
+    async def scenario(pilot):
+        await open_case(pilot, "06CR7/P6")  # overdue: a late objection, confirmed
+        await press(pilot, "o", "3")
+        await pilot.press(*"facts")
+        await press(pilot, "enter", "y")
+        app.start_batch("petition")
+        await settle(pilot)
+        return app.last_notice
+
+    notice = run(app, scenario)
+    assert notice.startswith("Batch ") and "opened: 1 case(s) on the petition track" in notice
+    assert "no supporting facts recorded: 1 objected case(s) (14CR2/P2)" in notice
+    assert "1 LATE objection(s) in it: signing needs 'batch sign --allow-late' (06CR7/P6 (due 2026-10-31" in notice
