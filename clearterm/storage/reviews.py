@@ -637,7 +637,7 @@ UNDECIDED: tuple[str, ...] = ("pending", "deferred")
 def deadline_rows(conn: sqlite3.Connection, *, which: str = "all", after: tuple | None = None, limit: int = 50,
                   as_of: date | None = None) -> list[QueueRow]:
     """Undecided petitions by days left: overdue first (the longest overdue on top), then the
-    rest by deadline, then those without a service date (by case id).
+    rest by deadline, then those without a service date (in queue order: tranche, case id).
 
     Keyset paging: pass the last row's :func:`deadline_cursor` as ``after``. Served cases walk
     ``case_status`` by service date (its partial index), unserved ones the petition queue index.
@@ -658,21 +658,25 @@ def deadline_rows(conn: sqlite3.Connection, *, which: str = "all", after: tuple 
     if which in span and (after is None or after[0] == 0):
         keyset = ""
         if after is not None:
-            keyset = " AND (s.service_date, c.id) > (:served, :aid)"
+            keyset = " AND (s.service_date, s.case_id) > (:served, :aid)"
             params.update(served=after[1], aid=int(after[2]))
         sql = (f"SELECT {_QUEUE_COLS} FROM case_status s CROSS JOIN cases c ON c.id = s.case_id"
-               " WHERE s.service_date IS NOT NULL AND c.track = 'petition' AND s.status IN ('pending', 'deferred')"
-               f"{span[which]}{keyset} ORDER BY s.service_date, c.id LIMIT :limit")
+               # +s.status: walk case_status_served in deadline order, not the status index and a sort
+               " WHERE s.service_date IS NOT NULL AND c.track = 'petition' AND +s.status IN ('pending', 'deferred')"
+               f"{span[which]}{keyset} ORDER BY s.service_date, s.case_id LIMIT :limit")
         rows += [_queue_row(r, as_of) for r in conn.execute(sql, params)]
     if which in ("unserved", "all") and len(rows) < limit:
-        aid = int(after[2]) if after is not None and after[0] == 1 else 0
+        ts, aid = (int(after[1]), int(after[2])) if after is not None and after[0] == 1 else (0, 0)
         sql = (f"SELECT {_QUEUE_COLS} FROM cases c LEFT JOIN case_status s ON s.case_id = c.id"
                " WHERE c.track = 'petition' AND s.service_date IS NULL AND coalesce(s.status, 'pending')"
-               " IN ('pending', 'deferred') AND c.id > :aid ORDER BY c.id LIMIT :n")
-        rows += [_queue_row(r, as_of) for r in conn.execute(sql, {"aid": aid, "n": limit - len(rows)})]
+               f" IN ('pending', 'deferred') AND ({_TS}, c.id) > (:ts, :aid) ORDER BY {_TS}, c.id LIMIT :n")
+        rows += [_queue_row(r, as_of) for r in conn.execute(sql, {"ts": ts, "aid": aid, "n": limit - len(rows)})]
     return rows
 
 
 def deadline_cursor(row: QueueRow) -> tuple[int, str, int]:
-    """The keyset position of a row of :func:`deadline_rows`."""
-    return (0, row.service_date, row.case_id) if row.service_date else (1, "", row.case_id)
+    """The keyset position of a row of :func:`deadline_rows`: served ones by (service date, id),
+    unserved ones in queue order (tranche, id)."""
+    if row.service_date:
+        return (0, row.service_date, row.case_id)
+    return (1, f"{row.cursor[0]:02d}", row.case_id)

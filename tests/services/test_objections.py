@@ -169,9 +169,9 @@ def test_deadline_rows_overdue_first_then_days_left_then_unserved(tmp_path):
        confirm_late=True)  # decided: not in the view
     labels = lambda rs: [f"{r.case_number}/{r.person_id}" for r in rs]  # noqa: E731
     every = deadline_rows(s.conn, which="all", as_of=TODAY)
-    unserved = [f"{n}/{p}" for n, p in s.conn.execute(  # by case id
+    unserved = [f"{n}/{p}" for n, p in s.conn.execute(  # in queue order: tranche, then case id
         "SELECT case_number, person_id FROM cases WHERE case_number IN ('14CR2', '05CR6', '16CR5')"
-        " AND person_id != 'P3' ORDER BY id")]
+        " AND person_id != 'P3' ORDER BY coalesce(tranche, 99), id")]
     assert labels(every) == ["16CR0/G0", "16CR1/G1", "14CR2/P3", "16CR2/G2", "16CR3/G3", *unserved]
     assert [r.days_left for r in every[:5]] == [-10, -1, 5, 10, 40]
     assert labels(deadline_rows(s.conn, which="overdue", as_of=TODAY)) == ["16CR0/G0", "16CR1/G1"]
