@@ -35,9 +35,12 @@ def test_late_objection_says_so_and_needs_a_second_confirmation(db):
         back = screen_name(app), app.screen.query_one("#note").value, len(reviews(db))
         await press(pilot, "ctrl+s")
         await press(pilot, "y")
-        return deadline, first, still, back, screen_name(app), app.last_notice
+        done = screen_name(app), app.last_notice
+        await open_case(pilot, "06CR7/P6")
+        return deadline, first, still, back, *done, " ".join(text_of(app, "#history").split())
 
-    deadline, first, still, back, after, notice = run(app, scenario)
+    deadline, first, still, back, after, notice, history = run(app, scenario)
+    assert "alice: LATE objection on ground criteria_not_met (deadline 2026-10-31 missed)" in history
     assert deadline.startswith("LATE: the objection deadline was 2026-10-31 (served 2026-09-01 + 60 days), 21 day(s)")
     assert first[0] == "ConfirmDialog" and "21 day(s) ago" in first[1] and still == "ConfirmDialog"
     assert back == ("ObjectionDialog", "the Sheriff's letter of 2026-11-01", 0)
