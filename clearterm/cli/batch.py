@@ -57,13 +57,19 @@ def create(
     say(f"created batch {info.id} ({info.label}): {info.cases:,} {info.track}-track case(s), open; "
         f"sign it with: clearterm batch sign {info.id} --key FILE.p12")
     if info.skipped:
-        err.print(f"warning: {len(info.skipped)} objected case(s) left out, no supporting facts recorded: "
+        err.print(f"warning: {len(info.skipped)} objected case(s) left out, no supporting facts recorded "
+                  "(record them with 'clearterm decide CASE --object GROUND --note FACTS'): "
                   + ", ".join(info.skipped[:12]) + (" ..." if len(info.skipped) > 12 else ""),
                   markup=False, soft_wrap=True)
     if info.research:
         err.print(f"warning: {len(info.research)} case(s) left out, they need research (data missing): "
                   + ", ".join(f"{label} ({', '.join(m)})" for label, m in info.research[:12])
                   + (" ..." if len(info.research) > 12 else "") + "; see 'clearterm research'",
+                  markup=False, highlight=False, soft_wrap=True)
+    if info.late:
+        err.print(f"warning: {len(info.late)} objection(s) in the batch were recorded after their deadline; "
+                  "'batch sign' refuses them unless --allow-late: "
+                  + "; ".join(info.late[:12]) + (" ..." if len(info.late) > 12 else ""),
                   markup=False, soft_wrap=True)
 
 
@@ -191,6 +197,9 @@ def sign(
     out_dir: Annotated[Path, typer.Option("--out", help="The batch goes to OUT/<label>/.")] = Path("batches"),
     workers: Annotated[Optional[int], typer.Option(min=1, help="Processes (default: every core).")] = None,
     user: Annotated[Optional[str], USER_OPTION] = None,
+    allow_late: Annotated[bool, typer.Option("--allow-late", help=(
+        "Sign even if the batch holds objections recorded after their deadline (refused without it)."))
+    ] = False,
 ) -> None:
     """Render and sign every document of an open batch, write the signed manifest, freeze the batch."""
     from clearterm.services import batches
@@ -207,7 +216,7 @@ def sign(
         try:
             for line in batches.reconcile_publishing(store, batch_ref, actor=who):
                 problem(f"note: {line}")
-            res = _sign_with_progress(store, batch_ref, who, key, passphrase, out_dir, workers)
+            res = _sign_with_progress(store, batch_ref, who, key, passphrase, out_dir, workers, allow_late)
         except batches.CasesChanged as exc:
             raise fail(str(exc), 3) from None
         except batches.BatchError as exc:
@@ -287,9 +296,9 @@ def keys_demo(
     say(f"verify: clearterm batch verify DIR --trust-root {ca}")
 
 
-def _sign_with_progress(store, batch_ref, who, key, passphrase, out_dir, workers):
+def _sign_with_progress(store, batch_ref, who, key, passphrase, out_dir, workers, allow_late=False):
     from clearterm.services import batches
 
     with progress_bar("sign") as update:
         return batches.sign_batch(store, batch_ref, signer=who, p12_path=key, passphrase=passphrase,
-                                  out_dir=out_dir, workers=workers, progress=update)
+                                  out_dir=out_dir, workers=workers, progress=update, allow_late=allow_late)

@@ -23,9 +23,10 @@ from clearterm.domain.deadlines import OBJECTION_GROUNDS
 
 def _object_help() -> str:
     """``--object``'s help, from the grounds of :data:`OBJECTION_GROUNDS`."""
-    names = [g.key + (" (needs --note)" if g.needs_text else "") for g in OBJECTION_GROUNDS]
+    names = [g.key for g in OBJECTION_GROUNDS]
     listed = " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
-    return f"Object to the petition on GROUND: {listed}."
+    return (f"Object to the petition on GROUND: {listed}; --note FACTS is required for every ground "
+            "(the supporting facts the court reads). Past the deadline: --late-ok.")
 
 
 # -- decide ------------------------------------------------------------------------------------
@@ -53,6 +54,9 @@ def decide(
     expect_version: Annotated[Optional[int], typer.Option("--expect-version", metavar="N", help=(
         "Refuse (exit 3) unless the case is at version N (the id of its latest review entry, 0 if none)."))
     ] = None,
+    late_ok: Annotated[bool, typer.Option("--late-ok", help=(
+        "Record an objection past its deadline (service + 60 days) as late. Without it a terminal "
+        "asks; a pipe is refused (exit 2)."))] = False,
 ) -> None:
     """Record a review decision on a case (audited; exit 3 if the case changed meanwhile)."""
     from clearterm.services import review
@@ -69,13 +73,33 @@ def decide(
                 from clearterm.storage.reviews import current_version
 
                 version = current_version(store.conn, case_ref.id)
-            rec = review.act(store, case_ref.id, action, reviewer=who, expected_version=version,
-                             ground=object_ground, note=note, served=served)
+            kw = dict(reviewer=who, expected_version=version, ground=object_ground, note=note, served=served)
+            try:
+                rec = review.act(store, case_ref.id, action, confirm_late=late_ok, **kw)
+            except review.LateObjection as exc:
+                if not _confirm_late(exc):
+                    raise
+                rec = review.act(store, case_ref.id, action, confirm_late=True, **kw)
         except ConflictError as exc:
             raise fail(f"conflict: {exc}", 3) from None
         except review.ReviewError as exc:
             raise fail(str(exc)) from None
     _report(rec, review.deadline_of)
+
+
+def _stdin_is_terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def _confirm_late(exc) -> bool:
+    """On a terminal: say the objection is late and ask (the default is no). In a pipe: no
+    (the refusal names --late-ok)."""
+    if not _stdin_is_terminal():
+        return False
+    err.print(f"LATE: {exc}", markup=False, soft_wrap=True)
+    return typer.confirm("Record it as a LATE objection?", default=False, err=True)
 
 
 def _action(approve: bool, object_ground: str | None, exclude_reason: str | None, defer: bool, undo: bool,
@@ -117,7 +141,11 @@ def _report(rec, deadline_of) -> None:
     if e.action == "object" and after.service_date:
         dl = deadline_of(after)
         if dl is not None and dl < date.today():
-            err.print(f"warning: the objection deadline {dl.isoformat()} has passed", markup=False)
+            err.print(f"warning: recorded as a LATE objection: the deadline {dl.isoformat()} passed "
+                      f"{(date.today() - dl).days} day(s) ago; 'batch sign' needs --allow-late for it",
+                      markup=False)
+    if e.action == "serve" and rec.before.service_date:
+        say(f"service date changed from {rec.before.service_date} to {e.served} (reason recorded)")
 
 
 # -- queue -------------------------------------------------------------------------------------
@@ -132,23 +160,40 @@ def queue(
                                           "with no decision.")] = False,
     after: Annotated[int, typer.Option(help="Start after this case id (keyset paging).")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show.")] = 50,
+    deadline: Annotated[Optional[str], typer.Option("--deadline", metavar="VIEW", help=(
+        "The deadlines view: undecided petitions by days left, overdue first, then those without a "
+        "service date. VIEW: overdue, soon (due within 14 days), unserved or all."))] = None,
 ) -> None:
     """The review queue: newest tranche first; case numbers and person ids only."""
     from rich.table import Table
 
-    from clearterm.storage.reviews import STATUSES, TRACKS, queue_page, refresh_search_index, search_index_stale
+    from clearterm.storage.reviews import (DEADLINE_VIEWS, STATUSES, TRACKS, deadline_rows, queue_page,
+                                           refresh_search_index, search_index_stale)
 
     if track is not None and track not in TRACKS:
         raise fail(f"--track must be one of {', '.join(TRACKS)}")
     if status_ is not None and status_ not in STATUSES:
         raise fail(f"--status must be one of {', '.join(STATUSES)}")
+    if deadline is not None:
+        if deadline not in DEADLINE_VIEWS:
+            raise fail(f"--deadline must be one of {', '.join(DEADLINE_VIEWS)}")
+        others = (track not in (None, "petition") or tranche is not None or status_ is not None
+                  or search is not None or overdue or after)
+        if others:
+            raise fail("--deadline lists undecided petitions; it takes only --limit")
     store = store_for_command(ctx, create=False)
     actor_for(store)  # it prints case numbers and person ids: a known user only (exit 4)
     with store:
-        if search is not None and search_index_stale(store.conn):
-            refresh_search_index(store)
-        rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
-                          status=status_, search=search, overdue_only=overdue)
+        if deadline is not None:
+            rows = deadline_rows(store.conn, which=deadline, limit=limit)
+        else:
+            if search is not None and search_index_stale(store.conn):
+                refresh_search_index(store)
+            rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
+                              status=status_, search=search, overdue_only=overdue)
+    if deadline is not None:
+        _deadline_table(rows, deadline, limit)
+        return
     t = Table("id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
               "days left", title="Review queue")
     for r in rows:
@@ -158,3 +203,17 @@ def queue(
     out.print(t)
     if len(rows) == limit:
         say(f"more: --after {rows[-1].case_id}")
+
+
+def _deadline_table(rows, view: str, limit: int) -> None:
+    """The deadlines view: days left first (overdue ones negative, on top), then the case."""
+    from rich.table import Table
+
+    t = Table("days left", "due", "served", "case", "person", "status", "id",
+              title=f"Deadlines ({view}): undecided petitions, overdue first, then by days left, then not served")
+    for r in rows:
+        t.add_row("" if r.days_left is None else str(r.days_left), r.deadline or "not served",
+                  r.service_date or "", r.case_number, r.person_id, r.status, str(r.case_id))
+    out.print(t)
+    if len(rows) == limit:
+        say(f"more: raise --limit (now {limit})")

@@ -88,6 +88,18 @@ class CasesChanged(BatchError):
             f"run 'clearterm batch rebuild {batch.id}' to refresh it (or 'clearterm batch drop {batch.id}')")
 
 
+class LateObjections(BatchError):
+    """The batch holds objections recorded after their deadline; signing needs allow_late."""
+
+    def __init__(self, batch: "BatchInfo", late: list[str]):
+        self.late = late
+        shown = "; ".join(late[:MAX_LISTED]) + (f" and {len(late) - MAX_LISTED} more" if len(late) > MAX_LISTED else "")
+        super().__init__(
+            f"batch {batch.label} holds {len(late)} objection(s) recorded after the deadline: {shown}; "
+            f"the court may refuse them: sign with --allow-late to file them anyway, or undo them and "
+            f"'clearterm batch rebuild {batch.id}'")
+
+
 @dataclass(frozen=True)
 class BatchInfo:
     id: int
@@ -110,6 +122,9 @@ class BatchInfo:
     skipped: tuple[str, ...] = ()
     #: create_batch only: cases left out because they need research (data missing), with what
     research: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: create_batch only: objections in the batch recorded after their deadline ("LABEL (due DATE, N days late)");
+    #: signing needs allow_late for them
+    late: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,12 +230,20 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
         batch_id = sb.next_batch_id(conn)
         label = batch_label(batch_id, at)
         sb.insert_batch(conn, batch_id, label, track, tranche, at, actor, [r[:5] for r in rows])
+        late = late_objections(conn, batch_id)
         audit.append(conn, at=at, actor=actor, event="batch_created",
                      detail={"batch": batch_id, "label": label, "track": track, "tranche": tranche,
-                             "cases": len(rows), "research": len(research)})
+                             "cases": len(rows), "research": len(research), "skipped_no_facts": len(skipped),
+                             "late_objections": len(late)})
         info = get_batch(conn, batch_id)
     assert info is not None
-    return replace(info, skipped=tuple(skipped), research=tuple(research))
+    return replace(info, skipped=tuple(skipped), research=tuple(research), late=tuple(late))
+
+
+def late_objections(conn: sqlite3.Connection, batch_id: int) -> list[str]:
+    """The batch's objections recorded after their deadline: "LABEL (due DATE, N day(s) late)"."""
+    return [f"{case_label(number, person)} (due {deadline}, {days} day(s) late)"
+            for _, number, person, deadline, days in sb.late_case_rows_of_batch(conn, batch_id)]
 
 
 def _batchable(conn: sqlite3.Connection, waiting: list[tuple], max_cases: int | None
@@ -532,7 +555,7 @@ _PUBLISHING_COLUMNS = sb.PUBLISHING_COLUMNS
 def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str | Path,
                passphrase: str | bytes, out_dir: str | Path, workers: int | None = None,
                progress: Progress | None = None, templates: Templates | str | Path | None = None,
-               dated: datetime | None = None) -> SignResult:
+               dated: datetime | None = None, allow_late: bool = False) -> SignResult:
     """Sign an open batch into ``out_dir/<label>/`` and freeze it (see the module docstring).
 
     The slow part (rendering and signing every PDF) runs without holding the store's write
@@ -556,6 +579,9 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
         remove_stale_staging(Path(out_dir))
     batch = _open_batch(conn, batch_ref)
     _require(conn, signer, "signer")
+    late = late_objections(conn, batch.id)
+    if late and not allow_late:
+        raise LateObjections(batch, late)
     dated = dated or datetime.now().astimezone().replace(microsecond=0)
     _check_signer_and_office(conn, signer, load_office(templates), templates)
     model = build_documents_batch(conn, batch.id, signer_name=access.display_name(conn, signer),
@@ -569,7 +595,7 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
     except (SigningError, TemplateError, ExportError, dm.BatchError) as exc:
         raise BatchError(str(exc).splitlines()[0]) from None
     _crash_point("staged")
-    row, manifest_sha, sign_seq = _record_publishing(store, batch, model, staged, signer)
+    row, manifest_sha, sign_seq = _record_publishing(store, batch, model, staged, signer, len(late))
     _crash_point("publishing")
     result = _publish(store, staged, row, batch, signer)
     info = get_batch(conn, batch.id)
@@ -578,7 +604,7 @@ def sign_batch(store: Store, batch_ref: str | int, *, signer: str, p12_path: str
                       manifest_sha, sign_seq)
 
 
-def _record_publishing(store: Store, batch, model, staged, signer: str):
+def _record_publishing(store: Store, batch, model, staged, signer: str, late: int = 0):
     """One transaction: re-check the batch, anchor the manifest on the chain head, append the
     ``batch_signed`` entry and record the batch as publishing. Returns (publishing row, manifest
     sha256, the entry's seq); the staging folder is discarded if anything fails."""
@@ -601,7 +627,8 @@ def _record_publishing(store: Store, batch, model, staged, signer: str):
             pages = staged.pages
             sign_seq, _ = audit.append(wconn, at=at, actor=signer, event="batch_signed", detail={
                 "batch": batch.id, "label": batch.label, "documents": len(staged.entries),
-                "pages": pages, "manifest_sha256": manifest_sha, "anchor_seq": seq})
+                "pages": pages, "manifest_sha256": manifest_sha, "anchor_seq": seq,
+                **({"late_objections_allowed": late} if late else {})})
             row = dict(zip(_PUBLISHING_COLUMNS, (
                 batch.id, batch.label, str(staged.final.resolve()), str(staged.staging.resolve()), os.getpid(),
                 manifest_sha, signature_sha, at, signer, model.signer_name, len(staged.entries), pages,

@@ -5,12 +5,13 @@ wrappers :func:`approve`, :func:`object_case`, :func:`exclude`, :func:`defer`,
 :func:`record_service`, :func:`undo`). Each call
 
 1. checks its arguments (no store access): the reviewer's name, the objection
-   ground, the note an "other" ground needs, the reason an exclusion needs, the
-   service date;
+   ground, the note (supporting facts) every objection needs, the reason an
+   exclusion needs, the service date;
 2. in one ``BEGIN IMMEDIATE`` transaction: reads the case and its state from the
    review log, refuses with :class:`ConflictError` (carrying the current state)
    if the case's version is not ``expected_version``, checks what depends on the
-   state (track, undo target, a known service date), then appends the review
+   state (track, undo target, a known service date, a reason to change a recorded
+   service date, an objection past its deadline confirmed as late), then appends the review
    entry and its audit entry and updates the case's status and the reviewer's
    place. All of it lands, or none of it.
 
@@ -29,7 +30,7 @@ from datetime import date
 
 from clearterm.domain.cases import case_label
 from clearterm.domain.dates import DateError, parse_date
-from clearterm.domain.deadlines import OBJECTION_GROUNDS, ground as objection_ground, objection_deadline
+from clearterm.domain.deadlines import OBJECTION_DAYS, OBJECTION_GROUNDS, ground as objection_ground, objection_deadline
 from clearterm.storage.migrations.m0005_batches import FROZEN_PREFIX
 from clearterm.storage.reviews import (
     DECISION_STATUS,
@@ -51,6 +52,7 @@ __all__ = [
     "GROUND_KEYS",
     "act", "approve", "object_case", "exclude", "defer", "record_service", "undo",
     "resolve_case", "default_reviewer", "check_reviewer", "parse_served", "CRTA_EFFECTIVE",
+    "LateObjection", "late_by",
 ]
 
 GROUND_KEYS: tuple[str, ...] = tuple(g.key for g in OBJECTION_GROUNDS)
@@ -206,8 +208,10 @@ def _check_request(action: str, ground: str | None, note: str | None, served: st
             raise ReviewError("an objection needs a ground: one of " + ", ".join(GROUND_KEYS))
         if ground not in GROUND_KEYS:
             raise ReviewError(f"unknown objection ground {ground!r}: use one of " + ", ".join(GROUND_KEYS))
-        if objection_ground(ground).needs_text and not note:
-            raise ReviewError(f"an objection on the ground {ground!r} needs a note stating the ground")
+        if not note:
+            what = "stating the ground" if objection_ground(ground).needs_text else "with the supporting facts"
+            raise ReviewError(f"an objection on the ground {ground!r} needs a note {what} "
+                              "(the court reads it; --note FACTS)")
     elif ground:
         raise ReviewError("an objection ground goes only with an objection")
     if action == "exclude" and not note:
@@ -219,7 +223,40 @@ def _check_request(action: str, ground: str | None, note: str | None, served: st
     return _Request(action, ground, note, served_iso)
 
 
-def _decide(case: CaseRef, state: CaseState, req: _Request, reviewer: str) -> NewEntry:
+class LateObjection(ReviewError):
+    """An objection after its deadline that the reviewer has not confirmed as late."""
+
+    def __init__(self, label: str, served: date, deadline: date, today: date):
+        self.served, self.deadline, self.days_late = served, deadline, (today - deadline).days
+        super().__init__(
+            f"the objection deadline for case {label} was {deadline.isoformat()} (served {served.isoformat()} "
+            f"+ {OBJECTION_DAYS} days), {self.days_late} day(s) ago: an objection now is late; "
+            "confirm it as late to record it (decide --late-ok)")
+
+
+def late_by(served: str | date | None, today: date) -> tuple[date, date, int] | None:
+    """(service date, deadline, days late) when an objection ``today`` is past its deadline."""
+    if not served:
+        return None
+    d = served if isinstance(served, date) else date.fromisoformat(served)
+    deadline = objection_deadline(d)
+    return (d, deadline, (today - deadline).days) if today > deadline else None
+
+
+def _check_served(case: CaseRef, state: CaseState, req: _Request) -> None:
+    """A recorded service date changes only on its own ('serve'), with a reason."""
+    if not req.served or not state.service_date or req.served == state.service_date:
+        return
+    if req.action != "serve":
+        raise ReviewError(f"case {case.label} has service date {state.service_date}: change it on its own first, "
+                          f"with a reason (decide CASE --served {req.served} --note REASON)")
+    if not req.note:
+        raise ReviewError(f"case {case.label} has service date {state.service_date}: changing it to {req.served} "
+                          "needs a reason (--note REASON)")
+
+
+def _decide(case: CaseRef, state: CaseState, req: _Request, reviewer: str, today: date,
+            confirm_late: bool = False) -> NewEntry:
     """Checks that depend on the case and its state; the entry to append."""
     if case.track is None:
         raise ReviewError(f"case {case.label} is not on a relief track (nothing in it is eligible); nothing to review")
@@ -236,19 +273,25 @@ def _decide(case: CaseRef, state: CaseState, req: _Request, reviewer: str) -> Ne
         raise ReviewError(f"case {case.label} is on the {case.track} track: objections apply to petitions only")
     if req.served and case.track != "petition":
         raise ReviewError(f"case {case.label} is on the {case.track} track: service dates apply to petitions only")
+    _check_served(case, state, req)
+    late = None
     if req.action == "object":
         if not (req.served or state.service_date):
             raise ReviewError(f"case {case.label} has no service date yet: give the date the petition was served")
+        late = late_by(req.served or state.service_date, today)
+        if late is not None and not confirm_late:
+            raise LateObjection(case.label, *late[:2], today)
     if req.action == "serve":
         if req.served == state.service_date:
             raise ReviewError(f"case {case.label} already has service date {req.served}; nothing recorded")
-        return NewEntry("serve", state.status, note=req.note, served=req.served)
+        return NewEntry("serve", state.status, note=req.note, served=req.served, served_before=state.service_date)
     status = DECISION_STATUS[req.action]
     d = state.decision
     if (status == state.status and d is not None and d.ground == req.ground and d.note == req.note
             and req.served in (None, state.service_date)):
         raise ReviewError(f"case {case.label} is already {status}; nothing recorded")
-    return NewEntry(req.action, status, ground=req.ground, note=req.note, served=req.served)
+    return NewEntry(req.action, status, ground=req.ground, note=req.note, served=req.served,
+                    late=None if late is None else (late[0].isoformat(), late[1].isoformat(), late[2]))
 
 
 def act(
@@ -262,9 +305,13 @@ def act(
     note: str | None = None,
     served: str | date | None = None,
     today: date | None = None,
+    confirm_late: bool = False,
 ) -> Recorded:
-    """Record one review action on a case (see the module docstring)."""
+    """Record one review action on a case (see the module docstring). An objection past its
+    deadline is refused with :class:`LateObjection` unless ``confirm_late``; then it is
+    recorded as late (``late_objections``, and ``late`` in its audit entry)."""
     reviewer = check_reviewer(reviewer)
+    today = today or date.today()
     req = _check_request(action, ground, note, served, today)
     with store.write() as conn:
         case = get_case(conn, case_id)
@@ -273,7 +320,7 @@ def act(
         state = case_state(conn, case_id)
         if state.version != expected_version:
             raise ConflictError(case, expected_version, state)
-        new = _decide(case, state, req, reviewer)
+        new = _decide(case, state, req, reviewer, today, confirm_late)
         try:
             return append_review(conn, case, state, new, reviewer=reviewer, expected_version=expected_version)
         except sqlite3.IntegrityError as exc:
@@ -290,10 +337,11 @@ def approve(store: Store, case_id: int, *, reviewer: str, expected_version: int,
 
 
 def object_case(store: Store, case_id: int, *, ground: str, reviewer: str, expected_version: int,
-                note: str | None = None, served: str | date | None = None, today: date | None = None) -> Recorded:
-    """Object to a petition on one of :data:`GROUND_KEYS` ('other' needs a note)."""
+                note: str | None = None, served: str | date | None = None, today: date | None = None,
+                confirm_late: bool = False) -> Recorded:
+    """Object to a petition on one of :data:`GROUND_KEYS`, with the supporting facts (``note``)."""
     return act(store, case_id, "object", reviewer=reviewer, expected_version=expected_version, ground=ground,
-               note=note, served=served, today=today)
+               note=note, served=served, today=today, confirm_late=confirm_late)
 
 
 def exclude(store: Store, case_id: int, *, reason: str, reviewer: str, expected_version: int) -> Recorded:
@@ -308,10 +356,11 @@ def defer(store: Store, case_id: int, *, reviewer: str, expected_version: int, n
 
 
 def record_service(store: Store, case_id: int, *, served: str | date, reviewer: str, expected_version: int,
-                   today: date | None = None) -> Recorded:
-    """Record the date a petition was served on the office (the deadline runs from it)."""
+                   today: date | None = None, note: str | None = None) -> Recorded:
+    """Record the date a petition was served on the office (the deadline runs from it). Changing a
+    date already recorded needs a reason (``note``); the audit entry names old and new."""
     return act(store, case_id, "serve", reviewer=reviewer, expected_version=expected_version, served=served,
-               today=today)
+               today=today, note=note)
 
 
 def undo(store: Store, case_id: int, *, reviewer: str, expected_version: int) -> Recorded:

@@ -368,17 +368,39 @@ def verify_state(conn: sqlite3.Connection, *, limit: int = MAX_DIFFERENCES) -> S
       ``user.roles``/``user.full_name`` entries (who, when, by whom, roles, the full name's hash);
     - case_status: replayed from the review entries (which :func:`verify_chain` ties to the log);
     - decision_current: the latest decision of each record (decisions are append-only);
-    - decisions: none beyond the last one an audited ``evaluate`` entry records.
+    - decisions: none beyond the last one an audited ``evaluate`` entry records;
+    - late_objections: exactly the objections whose audit entry says late.
 
     One line per difference (ids only), at most ``limit`` lines plus a count of the rest.
     """
     diffs = _user_differences(conn)
     diffs += _case_status_differences(conn)
+    diffs += _late_objection_differences(conn)
     more, notes = _decision_differences(conn)
     diffs += more
     if len(diffs) > limit:
         diffs = diffs[:limit] + [f"... and {len(diffs) - limit:,} more differences"]
     return StateResult(diffs, notes)
+
+
+def _late_objection_differences(conn: sqlite3.Connection) -> list[str]:
+    """``late_objections`` (migration 0011) against the audit entries of the objections: an
+    objection is late exactly when its audit entry says so, with the same deadline. A row
+    removed (so that ``batch sign`` would pass it without --allow-late) or added is a line."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'late_objections'").fetchone() is None:
+        return []
+    logged = {}
+    for review_id, detail in conn.execute("SELECT review_id, detail FROM audit WHERE event = 'review.object'"):
+        d = json.loads(detail)
+        if d.get("late"):
+            logged[review_id] = d.get("deadline")
+    stored = dict(conn.execute("SELECT review_id, deadline FROM late_objections"))
+    out = [f"review {rid}: its audit entry records a late objection (deadline {dl}) that late_objections lacks"
+           for rid, dl in sorted(logged.items()) if rid not in stored]
+    out += [f"review {rid}: late_objections says late (deadline {dl}) but its audit entry does not"
+            if rid not in logged else f"review {rid}: late_objections deadline {dl}, its audit entry {logged[rid]}"
+            for rid, dl in sorted(stored.items()) if logged.get(rid) != dl]
+    return out
 
 
 def hash_at(conn: sqlite3.Connection, seq: int) -> str | None:

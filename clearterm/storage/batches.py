@@ -199,3 +199,12 @@ def pending_case_ids(conn: sqlite3.Connection, track: str, limit: int, no_tranch
         " AND coalesce(s.status, 'pending') = 'pending'"
         " AND NOT EXISTS (SELECT 1 FROM batch_cases bc WHERE bc.case_id = c.id)"
         f" ORDER BY coalesce(c.tranche, {int(no_tranche_sort)}), c.id LIMIT ?", (track, limit))]
+
+
+def late_case_rows_of_batch(conn: sqlite3.Connection, batch_id: int) -> list[tuple]:
+    """The batch's objected cases whose objection in force was recorded late (migration 0011):
+    (case_id, case_number, person_id, deadline, days_late) in batch order."""
+    return conn.execute(
+        "SELECT bc.case_id, bc.case_number, bc.person_id, l.deadline, l.days_late FROM batch_cases bc"
+        " JOIN case_status s ON s.case_id = bc.case_id JOIN late_objections l ON l.review_id = s.decision_id"
+        " WHERE bc.batch_id = ? AND s.status = 'objected' ORDER BY bc.position", (batch_id,)).fetchall()

@@ -202,6 +202,10 @@ class NewEntry:
     note: str | None = None
     served: str | None = None
     undoes: int | None = None
+    #: an objection after its deadline, confirmed as late: (served, deadline, days late)
+    late: tuple[str, str, int] | None = None
+    #: a service date entry: the date it replaces (None when none was recorded)
+    served_before: str | None = None
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,15 @@ def append_review(
         detail["ground"] = new.ground
     if new.undoes:
         detail["undoes"] = new.undoes
+    if new.action == "serve":
+        detail["served"] = new.served
+        detail["served_before"] = new.served_before
+    if new.late is not None:
+        served, deadline, days_late = new.late
+        detail.update(late=True, deadline=deadline, days_late=days_late)
+        conn.execute("INSERT INTO late_objections (review_id, case_id, served, deadline, days_late, reviewer,"
+                     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (rid, case.id, served, deadline, days_late, reviewer, at))
     seq, h = audit.append(conn, at=at, actor=reviewer, event=f"review.{new.action}", detail=detail,
                           case_id=case.id, review_id=rid,
                           review_row_hash=audit.review_hash(dict(zip(_COLS, _astuple(entry)))))
@@ -258,6 +271,23 @@ def append_review(
         " last_review_id = excluded.last_review_id, last_acted_at = excluded.last_acted_at",
         (reviewer, case.id, rid, at))
     return Recorded(entry, seq, h, state, after, case)
+
+
+def late_objection_ids(conn: sqlite3.Connection, case_id: int) -> dict[int, str]:
+    """The case's objection entries recorded as late: ``{review id: the deadline they missed}``."""
+    return dict(conn.execute("SELECT review_id, deadline FROM late_objections WHERE case_id = ?", (case_id,)))
+
+
+def served_before(entries: Iterable[ReviewEntry]) -> dict[int, str | None]:
+    """For each service date entry of one case (entries in id order): the service date in force
+    just before it (None: none was recorded). The history shows old and new with it."""
+    seen: list[ReviewEntry] = []
+    out: dict[int, str | None] = {}
+    for e in entries:
+        if e.action == "serve":
+            out[e.id] = replay(e.case_id, seen).service_date if seen else None
+        seen.append(e)
+    return out
 
 
 def _astuple(e: ReviewEntry) -> tuple:
@@ -595,3 +625,58 @@ def case_charges(conn: sqlite3.Connection, case_number: str, person_id: str) -> 
     from clearterm.storage.records import load_case_records
 
     return [(r, current_decision(conn, r.record_id)) for r in load_case_records(conn, case_number, person_id)]
+
+
+# -- the deadlines view -------------------------------------------------------------------------------
+#: What the deadlines view shows: undecided petitions (pending or deferred) past their deadline,
+#: due within :data:`DUE_SOON_DAYS` days, without a service date, or all three.
+DEADLINE_VIEWS: tuple[str, ...] = ("overdue", "soon", "unserved", "all")
+UNDECIDED: tuple[str, ...] = ("pending", "deferred")
+
+
+def deadline_rows(conn: sqlite3.Connection, *, which: str = "all", after: tuple | None = None, limit: int = 50,
+                  as_of: date | None = None) -> list[QueueRow]:
+    """Undecided petitions by days left: overdue first (the longest overdue on top), then the
+    rest by deadline, then those without a service date (in queue order: tranche, case id).
+
+    Keyset paging: pass the last row's :func:`deadline_cursor` as ``after``. Served cases walk
+    ``case_status`` by service date (its partial index), unserved ones the petition queue index.
+    """
+    if which not in DEADLINE_VIEWS:
+        raise ValueError(f"unknown deadline view {which!r}")
+    as_of = as_of or date.today()
+    rows: list[QueueRow] = []
+    if limit <= 0:
+        return rows
+    # a deadline d = served + N days: served < as_of - N is overdue; served in [as_of - N, as_of - N + 14] soon
+    first_open = f"date(:as_of, '-{OBJECTION_DAYS} days')"
+    last_soon = f"date(:as_of, '-{OBJECTION_DAYS - DUE_SOON_DAYS} days')"
+    span = {"overdue": f" AND s.service_date < {first_open}",
+            "soon": f" AND s.service_date >= {first_open} AND s.service_date <= {last_soon}",
+            "all": ""}
+    params = {"as_of": as_of.isoformat(), "limit": int(limit)}
+    if which in span and (after is None or after[0] == 0):
+        keyset = ""
+        if after is not None:
+            keyset = " AND (s.service_date, s.case_id) > (:served, :aid)"
+            params.update(served=after[1], aid=int(after[2]))
+        sql = (f"SELECT {_QUEUE_COLS} FROM case_status s CROSS JOIN cases c ON c.id = s.case_id"
+               # +s.status: walk case_status_served in deadline order, not the status index and a sort
+               " WHERE s.service_date IS NOT NULL AND c.track = 'petition' AND +s.status IN ('pending', 'deferred')"
+               f"{span[which]}{keyset} ORDER BY s.service_date, s.case_id LIMIT :limit")
+        rows += [_queue_row(r, as_of) for r in conn.execute(sql, params)]
+    if which in ("unserved", "all") and len(rows) < limit:
+        ts, aid = (int(after[1]), int(after[2])) if after is not None and after[0] == 1 else (0, 0)
+        sql = (f"SELECT {_QUEUE_COLS} FROM cases c LEFT JOIN case_status s ON s.case_id = c.id"
+               " WHERE c.track = 'petition' AND s.service_date IS NULL AND coalesce(s.status, 'pending')"
+               f" IN ('pending', 'deferred') AND ({_TS}, c.id) > (:ts, :aid) ORDER BY {_TS}, c.id LIMIT :n")
+        rows += [_queue_row(r, as_of) for r in conn.execute(sql, {"ts": ts, "aid": aid, "n": limit - len(rows)})]
+    return rows
+
+
+def deadline_cursor(row: QueueRow) -> tuple[int, str, int]:
+    """The keyset position of a row of :func:`deadline_rows`: served ones by (service date, id),
+    unserved ones in queue order (tranche, id)."""
+    if row.service_date:
+        return (0, row.service_date, row.case_id)
+    return (1, f"{row.cursor[0]:02d}", row.case_id)

@@ -247,7 +247,14 @@ class ReviewApp(App[None]):
             self.post_message(Notice(f"Batch not started: {exc}" if from_batches else
                                      f"Batch not started ({type(exc).__name__}).", "error"))
             return
-        self.post_message(Notice(f"Batch {info.label} opened: {info.cases:,} case(s) on the {info.track} track."))
+        text = f"Batch {info.label} opened: {info.cases:,} case(s) on the {info.track} track."
+        if info.skipped:
+            text += (f" Left out, no supporting facts recorded: {len(info.skipped)} objected case(s) ("
+                     + ", ".join(info.skipped[:5]) + (", ..." if len(info.skipped) > 5 else "") + ").")
+        if info.late:
+            text += (f" {len(info.late)} LATE objection(s) in it: signing needs 'batch sign --allow-late' ("
+                     + "; ".join(info.late[:3]) + ("; ..." if len(info.late) > 3 else "") + ").")
+        self.post_message(Notice(text, "warning" if info.skipped or info.late else "information"))
 
     def show_batches(self) -> None:
         self._batches_worker()
@@ -260,6 +267,30 @@ class ReviewApp(App[None]):
         from clearterm.tui.screens.batches import BatchesScreen
 
         self.push_screen(BatchesScreen(msg.items))
+
+    # -- deadlines and service dates ------------------------------------------------------------------
+    def show_deadlines(self, which: str = "all") -> None:
+        """The deadlines view (:mod:`clearterm.tui.screens.deadlines`) over the queue."""
+        from clearterm.tui.screens.deadlines import DeadlinesScreen
+
+        self.back_to_queue()
+        self.push_screen(DeadlinesScreen(which))
+
+    def record_service(self) -> None:
+        """The palette's "Record service date": ``v`` on the case shown or highlighted."""
+        action = getattr(self.screen, "action_served", None)
+        if action is None:
+            self.notify("Open or highlight a petition first (queue or case screen).", severity="warning")
+            return
+        action()
+
+    async def action_quit(self) -> None:
+        """ctrl+q: in a dialog with typed text, ask before discarding it (and quitting)."""
+        guard = getattr(self.screen, "typed", None)
+        if guard is not None and guard():
+            self.screen.ask_discard(self.exit)  # type: ignore[attr-defined]
+            return
+        self.exit()
 
     # -- keys ----------------------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -37,7 +37,9 @@ from clearterm.storage.reviews import (
     case_charges,
     case_entries,
     current_version,
+    deadline_rows,
     last_undoable,
+    late_objection_ids,
     mark_viewed,
     person_cases,
     queue_counts,
@@ -46,6 +48,7 @@ from clearterm.storage.reviews import (
     refresh_search_index,
     reviewer_state,
     search_index_stale,
+    served_before,
 )
 
 PAGE = 50  # rows the queue table holds at once (keyset paging fills it): two screens at 50 lines
@@ -104,6 +107,8 @@ class CaseDetail:
     charges: tuple[Charge, ...]
     others: tuple[QueueRow, ...]
     history: tuple[ReviewEntry, ...]
+    late: dict[int, str] = field(default_factory=dict)  # objection entries recorded late: their deadline
+    served_before: dict[int, str | None] = field(default_factory=dict)  # service date entries: the date replaced
     research: tuple[str, ...] = ()  # what the case lacks before it can be filed (issue 16)
 
     @property
@@ -247,18 +252,25 @@ class Backend:
                 others = person_cases(conn, row.person_id, exclude_case_id=case_id, as_of=self.today)
                 history = case_entries(conn, case_id)
                 research = case_missing(conn, case_id) if row.track else ()
+                late = late_objection_ids(conn, case_id)
             if mark:
                 mark_viewed(conn, self.reviewer, case_id)
-            return CaseDetail(row, name, dob, tuple(charges), tuple(others), tuple(history), research)
+            return CaseDetail(row, name, dob, tuple(charges), tuple(others), tuple(history), late,
+                              served_before(history), research)
 
     # -- actions -----------------------------------------------------------------------------------
     def act(self, case_id: int, action: str, *, expected_version: int, ground: str | None = None,
-            note: str | None = None, served: str | None = None) -> Recorded:
+            note: str | None = None, served: str | None = None, confirm_late: bool = False) -> Recorded:
         """One review action, through :func:`clearterm.services.review.act` (raises ReviewError / ConflictError)."""
         with self._lock:
             return review.act(self.store, case_id, action, reviewer=self.reviewer,
                               expected_version=expected_version, ground=ground, note=note, served=served,
-                              today=self.today)
+                              today=self.today, confirm_late=confirm_late)
+
+    def deadlines(self, which: str, *, after: tuple | None = None, limit: int = PAGE) -> list[QueueRow]:
+        """A page of the deadlines view (:func:`clearterm.storage.reviews.deadline_rows`)."""
+        with self._lock:
+            return deadline_rows(self.conn, which=which, after=after, limit=limit, as_of=self.today)
 
     def undo_last(self, seen: dict[int, int]) -> Recorded:
         """Undo the reviewer's latest action still in force. ``seen`` maps case ids on screen to

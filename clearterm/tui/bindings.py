@@ -26,10 +26,12 @@ APP = [
 #: Review actions: on the queue (the highlighted case) and on the case screen.
 ACTIONS = [
     Binding("a", "approve", "Approve", id="approve", tooltip="Approve: include in the motion (automatic) or no objection (petition)"),
-    Binding("o", "object", "Object", id="object", tooltip=f"Object to a petition: ground {GROUND_KEYS_RANGE}, a note, the service date if unknown"),
+    Binding("o", "object", "Object", id="object", tooltip=f"Object to a petition: ground {GROUND_KEYS_RANGE}, the supporting facts, the service date if unknown"),
     Binding("x", "exclude", "Exclude", id="exclude", tooltip="Exclude from relief, with a reason"),
     Binding("d", "defer", "Defer", id="defer", tooltip="Defer: decide later"),
     Binding("u", "undo", "Undo", id="undo", tooltip="Undo your latest action (a new, compensating entry)"),
+    Binding("v", "served", "Served", id="served", show=False,
+            tooltip="Record the date the petition was served (changing a recorded one needs a reason)"),
 ]
 
 _MOVE = Binding.Group("Next/Prev")
@@ -61,11 +63,24 @@ CASE = [
     Binding("escape", "back", "Back", id="back", tooltip="Back to the queue, at the same place"),
 ]
 
+DEADLINES = [
+    *[dataclasses.replace(b, show=False) for b in NAVIGATION],
+    Binding("enter", "open", "Open", id="deadlines_open", tooltip="Open the highlighted petition"),
+    Binding("escape", "back", "Back", id="deadlines_back", tooltip="Back to the queue"),
+]
+
 OBJECTION = [
     *[Binding(str(i), f"ground({i})", f"Ground {i}", id=f"ground_{i}", show=False,
               tooltip=f"Ground {i}: {g.key}") for i, g in enumerate(OBJECTION_GROUNDS, 1)],
     Binding("ctrl+s", "submit", "Record", id="dialog_submit", tooltip="Record the objection", priority=True),
-    Binding("escape", "cancel", "Cancel", id="dialog_cancel", tooltip="Close without recording anything"),
+    Binding("escape", "cancel", "Cancel", id="dialog_cancel",
+            tooltip="Close without recording anything (asks first if you typed something)"),
+]
+
+#: A yes/no question (a late objection, discarding typed text): only an explicit y confirms.
+CONFIRM = [
+    Binding("y", "yes", "Yes", id="confirm_yes", tooltip="Yes: do what the question says"),
+    Binding("n,escape", "no", "No", id="confirm_no", tooltip="No: go back, nothing done"),
 ]
 
 DIALOG = [
@@ -82,8 +97,10 @@ SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Everywhere", APP),
     ("Queue", QUEUE),
     ("Case", CASE),
+    ("Deadlines view (palette: Deadlines)", DEADLINES),
     ("Objection dialog", OBJECTION),
-    ("Exclude and filter dialogs", DIALOG),
+    ("Exclude, service date and filter dialogs", DIALOG),
+    ("Confirmation (late objection, discard typed text)", CONFIRM),
     ("Help", HELP),
 ]
 

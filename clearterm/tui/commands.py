@@ -1,4 +1,5 @@
-"""The command palette (ctrl+p): jump to a case, switch the queue, start a batch, batch status.
+"""The command palette (ctrl+p): jump to a case, switch the queue, the deadlines view, record a
+service date, start a batch, batch status.
 
 "Jump to case" takes the case number typed into the palette (``CASE_NUMBER`` or
 ``CASE_NUMBER/PERSON_ID``); it is resolved in a worker, not here, so typing never waits on
@@ -38,6 +39,14 @@ def static_commands(app) -> list[tuple[str, str, object]]:
     out = [(title, text, partial(app.switch_queue, change)) for title, text, change in queue_commands()]
     out += [(f"Start batch: {t} track", f"Open a batch of the {t} track's approved cases", partial(app.start_batch, t))
             for t in ("automatic", "petition")]
+    out += [("Deadlines: petitions by days left", "Undecided petitions: overdue first, then by days left, "
+             "then those without a service date", partial(app.show_deadlines, "all")),
+            ("Deadlines: overdue petitions", "Past the objection deadline, the longest overdue first",
+             partial(app.show_deadlines, "overdue")),
+            ("Deadlines: due within 14 days", "Objection due soon, soonest first", partial(app.show_deadlines, "soon")),
+            ("Deadlines: no service date", "Petitions whose service date is not recorded",
+             partial(app.show_deadlines, "unserved")),
+            ("Record service date", "The date the petition on screen was served (v)", app.record_service)]
     out += [("Batch status", "List the batches and whether they are signed", app.show_batches),
             ("Help: keys", "Every key binding", app.action_help)]
     return out

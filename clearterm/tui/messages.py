@@ -30,6 +30,15 @@ class CaseLoaded(Message):
 
 
 @dataclass
+class DeadlinesLoaded(Message):
+    """A page of the deadlines view (:mod:`clearterm.tui.screens.deadlines`)."""
+
+    rows: list[QueueRow]
+    after: tuple | None  # the cursor the page starts after (None: the first page)
+    token: int
+
+
+@dataclass
 class CountsLoaded(Message):
     counts: QueueCounts
 

@@ -136,13 +136,20 @@ def others_text(detail: CaseDetail) -> Text:
     return t
 
 
-def entry_line(e: ReviewEntry) -> str:
-    what = {"approve": "approved", "object": "objected", "exclude": "excluded", "defer": "deferred",
-            "serve": "recorded service", "undo": f"undid entry {e.undoes}"}[e.action]
+def entry_line(e: ReviewEntry, *, late: str | None = None, replaced: str | None = None) -> str:
+    """One history line. ``late``: the deadline a late objection missed; ``replaced``: the service
+    date a service date entry changed (old and new are both shown)."""
+    what = {"approve": "approved", "object": "LATE objection" if late else "objected", "exclude": "excluded",
+            "defer": "deferred", "serve": "changed service date" if replaced else "recorded service",
+            "undo": f"undid entry {e.undoes}"}[e.action]
     s = f"#{e.id} {e.created_at}  {e.reviewer}: {what}"
     if e.ground:
         s += f" on ground {e.ground}"
-    if e.served:
+    if late:
+        s += f" (deadline {late} missed)"
+    if e.action == "serve" and replaced:
+        s += f" from {replaced} to {e.served}"
+    elif e.served:
         s += f"; served {e.served}"
     s += f" -> {e.status}"
     if e.note:
@@ -156,5 +163,5 @@ def history_text(detail: CaseDetail) -> Text:
     if not detail.history:
         t.append("   no review actions yet\n", style="dim")
     for e in detail.history:
-        t.append(f"   {entry_line(e)}\n")
+        t.append(f"   {entry_line(e, late=detail.late.get(e.id), replaced=detail.served_before.get(e.id))}\n")
     return t

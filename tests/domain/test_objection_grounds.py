@@ -15,7 +15,7 @@ from datetime import date
 
 import pytest
 from textual.app import App
-from textual.widgets import Label, OptionList
+from textual.widgets import OptionList
 
 from clearterm.cli import review as cli_review
 from clearterm.documents import templates as tpl
@@ -111,7 +111,7 @@ class _DialogApp(App):
         self.result = "open"
 
     def on_mount(self) -> None:
-        self.push_screen(ObjectionDialog("14CR2/P3", needs_service=False, today=date(2026, 11, 21)),
+        self.push_screen(ObjectionDialog("14CR2/P3", served="2026-10-01", today=date(2026, 11, 21)),
                          callback=lambda r: setattr(self, "result", r))
 
 
@@ -123,14 +123,14 @@ def test_dialog_offers_exactly_the_grounds_and_each_key_picks_one():
             dlg = app.screen
             ids = [dlg.query_one("#grounds", OptionList).get_option_at_index(i).id
                    for i in range(dlg.query_one("#grounds", OptionList).option_count)]
-            prompt = [str(lbl.render()) for lbl in dlg.query(Label) if "press" in str(lbl.render())]
+            prompt = [dlg.query_one("#grounds", OptionList).border_title]
             picked = []
             for n in range(1, len(OBJECTION_GROUNDS) + 1):
                 dlg.query_one("#grounds", OptionList).focus()
                 await pilot.press(str(n))
                 await pilot.pause()
                 picked.append(dlg.ground)
-            # the last ground picked; a ground that needs text is refused without a note
+            # the last ground picked; refused without its supporting facts (every ground)
             await pilot.press("ctrl+s")
             await pilot.pause()
             error = str(dlg.query_one("#dialog-error").render())
@@ -138,11 +138,8 @@ def test_dialog_offers_exactly_the_grounds_and_each_key_picks_one():
 
     ids, prompt, picked, error, result = asyncio.run(main())
     assert ids == KEYS and picked == KEYS
-    assert prompt == [f"Ground (press 1-{len(OBJECTION_GROUNDS)}):"]
-    if OBJECTION_GROUNDS[-1].needs_text:
-        assert "needs a note" in error and result == "open"
-    else:
-        assert result is not None and result.ground == KEYS[-1]
+    assert prompt == [f"Ground (press 1-{len(OBJECTION_GROUNDS)})"]
+    assert "needs its supporting facts" in error and result == "open"
 
 
 # -- CLI help, review service, render ------------------------------------------------------------
@@ -151,12 +148,12 @@ def test_cli_help_lists_every_ground():
     text = cli_review._object_help()
     for g in OBJECTION_GROUNDS:
         assert g.key in text
-        assert (f"{g.key} (needs --note)" in text) == g.needs_text
+    assert "--note FACTS is required for every ground" in text
 
 
 def test_cli_help_follows_an_added_ground(monkeypatch):
     monkeypatch.setattr(cli_review, "OBJECTION_GROUNDS", (*OBJECTION_GROUNDS, ADDED))
-    assert cli_review._object_help().endswith(" or new_ground.")
+    assert " or new_ground;" in cli_review._object_help()
 
 
 def test_review_service_and_render_read_the_grounds():

@@ -103,7 +103,20 @@ def decide_all(store) -> None:
     do(store, "14CR2", "approve", person="P2", served=SERVED)
     do(store, "14CR2", "object", person="P3", ground="law_enforcement", served=SERVED,
        note="The Sheriff asked on 2026-09-30 that the records be retained.\n\nAn investigation is open.")
-    do(store, "05CR6", "object", ground="criteria_not_met", served=SERVED)
+    legacy_objection(store, "05CR6", ground="criteria_not_met", served=SERVED)
+
+
+def legacy_objection(store, number: str, *, ground: str, served: str, who: str = "rita"):
+    """An objection without a note, as stores made before every objection needed its facts hold
+    them (the review service refuses one now): appended below the service's checks."""
+    from clearterm.storage.reviews import NewEntry, append_review, case_state, get_case
+
+    c = cid(store, number, None)
+    with store.write() as conn:
+        state = case_state(conn, c)
+        return append_review(conn, get_case(conn, c), state, NewEntry("object", "objected", ground=ground,
+                                                                      served=served),
+                             reviewer=who, expected_version=state.version)
 
 
 def flat(path: Path) -> str:

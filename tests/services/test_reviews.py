@@ -150,7 +150,7 @@ def test_approve_automatic_writes_review_audit_status_and_resume(rstore):
 
 @pytest.mark.parametrize("ground", GROUNDS)
 def test_object_with_each_ground(rstore, ground):
-    note = "officer affidavit on file" if ground == "other" else None
+    note = "officer affidavit on file"
     rec = do(rstore, "05CR6", "object", ground=ground, note=note, served="2026-10-01")
     assert rec.entry.ground == ground and rec.entry.note == note and rec.after.status == "objected"
     assert rec.after.service_date == "2026-10-01"
@@ -162,33 +162,41 @@ def test_object_checks(rstore):
     pet = case_id(rstore, "05CR6")
     with pytest.raises(review.ReviewError, match="needs a note"):
         review.object_case(rstore, pet, ground="other", reviewer="alice", expected_version=0, served="2026-10-01")
+    for ground in GROUNDS:  # every ground needs its supporting facts (a blank note is none)
+        for note in (None, "", "  \n "):
+            with pytest.raises(review.ReviewError, match=f"ground '{ground}' needs a note"):
+                review.object_case(rstore, pet, ground=ground, reviewer="alice", expected_version=0,
+                                   served="2026-10-01", note=note, today=TODAY)
+    facts = dict(note="facts", today=TODAY)
     with pytest.raises(review.ReviewError, match="unknown objection ground"):
-        review.object_case(rstore, pet, ground="because", reviewer="alice", expected_version=0, served="2026-10-01")
+        review.object_case(rstore, pet, ground="because", reviewer="alice", expected_version=0, served="2026-10-01",
+                           **facts)
     with pytest.raises(review.ReviewError, match="no service date"):
-        review.object_case(rstore, pet, ground="law_enforcement", reviewer="alice", expected_version=0)
+        review.object_case(rstore, pet, ground="law_enforcement", reviewer="alice", expected_version=0, **facts)
     with pytest.raises(review.ReviewError, match="after today"):
         review.object_case(rstore, pet, ground="law_enforcement", reviewer="alice", expected_version=0,
-                           served=TODAY + timedelta(days=1), today=TODAY)
+                           served=TODAY + timedelta(days=1), **facts)
     with pytest.raises(review.ReviewError, match="before the CRTA"):
         review.object_case(rstore, pet, ground="law_enforcement", reviewer="alice", expected_version=0,
-                           served="2019-12-31")
+                           served="2019-12-31", **facts)
     with pytest.raises(review.ReviewError, match="not a recognised date"):
         review.object_case(rstore, pet, ground="law_enforcement", reviewer="alice", expected_version=0,
-                           served="soon")
+                           served="soon", **facts)
     auto = case_id(rstore, "10CR1")
     with pytest.raises(review.ReviewError, match="automatic track: objections apply to petitions only"):
         review.object_case(rstore, auto, ground="law_enforcement", reviewer="alice", expected_version=0,
-                           served="2026-10-01")
+                           served="2026-10-01", **facts)
     with pytest.raises(review.ReviewError, match="service dates apply to petitions only"):
         review.approve(rstore, auto, reviewer="alice", expected_version=0, served="2026-10-01")
     with pytest.raises(review.ReviewError, match="ground goes only with an objection"):
         review.act(rstore, auto, "approve", reviewer="alice", expected_version=0, ground="other")
     assert counts(rstore) == (0, 0)
     # a service date recorded first is enough for a later objection
-    rec = review.record_service(rstore, pet, served="2026-09-01", reviewer="alice", expected_version=0)
-    assert rec.entry.action == "serve" and rec.after.status == "pending" and rec.after.service_date == "2026-09-01"
-    rec = review.object_case(rstore, pet, ground="age_and_time", reviewer="alice", expected_version=rec.entry.id)
-    assert rec.after.status == "objected" and rec.after.service_date == "2026-09-01"
+    rec = review.record_service(rstore, pet, served="2026-10-01", reviewer="alice", expected_version=0)
+    assert rec.entry.action == "serve" and rec.after.status == "pending" and rec.after.service_date == "2026-10-01"
+    rec = review.object_case(rstore, pet, ground="age_and_time", reviewer="alice", expected_version=rec.entry.id,
+                             note="facts", today=TODAY)
+    assert rec.after.status == "objected" and rec.after.service_date == "2026-10-01"
 
 
 def test_exclude_requires_reason_and_defer(rstore):
@@ -208,7 +216,7 @@ def test_undo_compensates_and_restores(rstore):
     cid = case_id(rstore, "14CR2", "P2")
     r1 = review.defer(rstore, cid, reviewer="alice", expected_version=0)
     r2 = review.object_case(rstore, cid, ground="violent_association", reviewer="alice",
-                            expected_version=r1.entry.id, served="2026-10-05")
+                            expected_version=r1.entry.id, served="2026-10-05", note="facts", today=TODAY)
     assert r2.after.status == "objected" and r2.after.service_date == "2026-10-05"
     # another reviewer may not undo alice's action
     with pytest.raises(review.ReviewError, match="only its author may undo it"):
@@ -306,9 +314,9 @@ def test_rebuild_case_status_matches_maintained_table(tmp_path):
                 if step in ("object", "serve") and track != "petition":
                     continue
                 if step == "object":
-                    kw = dict(ground=GROUNDS[n % 5], note="facts", served="2026-08-01")
+                    kw = dict(ground=GROUNDS[n % 5], note="facts", served=f"2026-10-{1 + n % 28:02d}")
                 elif step == "serve":
-                    kw = dict(served=f"2026-07-{1 + n % 28:02d}")
+                    kw = dict(served=f"2026-10-{1 + n % 28:02d}")
                 elif step == "exclude":
                     kw = dict(note="reason")
                 try:
@@ -468,7 +476,7 @@ def test_cli_every_action(cstore):
     assert code == 0 and "deferral" in text and "status deferred" in text and "by bob" in text, text
     code, text = cli(cstore, "decide", "05CR6", "--served", "2026-11-01", "--reviewer", "alice")
     assert code == 0 and "service date 2026-11-01" in text and "objection due 2026-12-31" in text, text
-    code, text = cli(cstore, "decide", "05CR6", "--object", "law_enforcement", "--reviewer", "alice")
+    code, text = cli(cstore, "decide", "05CR6", "--object", "law_enforcement", "--note", "facts", "--reviewer", "alice")
     assert code == 0 and "objection (law_enforcement)" in text and "status objected" in text, text
     code, text = cli(cstore, "decide", "05CR6", "--undo", "--reviewer", "alice")
     assert code == 0 and "undo of entry 5" in text and "status pending" in text, text
@@ -484,14 +492,18 @@ def test_cli_every_action(cstore):
 
 @pytest.mark.parametrize("ground", GROUNDS)
 def test_cli_object_each_ground(cstore, ground):
-    args = ["decide", "14CR2/P3", "--object", ground, "--served", "2026-10-01", "--reviewer", "alice"]
-    if ground == "other":
-        code, text = cli(cstore, *args)
-        assert code == 2 and "needs a note" in text, text
-        args += ["--note", "retained for a pending investigation"]
-    code, text = cli(cstore, *args)
+    args = ["decide", "14CR2/P3", "--object", ground, "--served", "2026-01-05", "--reviewer", "alice"]
+    code, text = cli(cstore, *args)  # every ground needs its supporting facts
+    assert code == 2 and "needs a note" in text, text
+    args += ["--note", "retained for a pending investigation"]
+    code, text = cli(cstore, *args)  # due 2026-03-06: late, and refused in a pipe without --late-ok
+    assert code == 2 and "was 2026-03-06" in text and "late" in text and "--late-ok" in text, text
+    with open_store(cstore) as s:
+        assert s.scalar("SELECT count(*) FROM reviews") == 0
+    code, text = cli(cstore, *args, "--late-ok")
     assert code == 0, text
-    assert f"objection ({ground})" in text and "objection due 2026-11-30" in text
+    assert f"objection ({ground})" in text and "objection due 2026-03-06" in text
+    assert "recorded as a LATE objection" in text
 
 
 def test_cli_errors_and_exit_codes(cstore):
@@ -500,12 +512,13 @@ def test_cli_errors_and_exit_codes(cstore):
         (["decide", "99CR9", "--approve"], 2, "no case 99CR9"),
         (["decide", "10CR1"], 2, "give one of"),
         (["decide", "10CR1", "--approve", "--defer"], 2, "got --approve, --defer"),
-        (["decide", "10CR1", "--object", "law_enforcement", "--served", "2026-10-01"], 2,
+        (["decide", "10CR1", "--object", "law_enforcement", "--note", "x", "--served", "2026-10-01"], 2,
          "objections apply to petitions only"),
         (["decide", "10CR1", "--exclude", "  "], 2, "needs a reason"),
         (["decide", "10CR1", "--exclude", "x", "--note", "y"], 2, "--note is not used"),
         (["decide", "05CR6", "--object", "nope", "--served", "2026-10-01"], 2, "unknown objection ground"),
-        (["decide", "05CR6", "--object", "law_enforcement"], 2, "no service date"),
+        (["decide", "05CR6", "--object", "law_enforcement", "--note", "x"], 2, "no service date"),
+        (["decide", "05CR6", "--object", "law_enforcement"], 2, "needs a note"),
         (["decide", "05CR6", "--served", "2099-01-01"], 2, "after today"),
         (["decide", "10CR1", "--undo"], 2, "no review action to undo"),
         (["decide", "15CR4", "--approve"], 2, "not on a relief track"),
@@ -542,7 +555,7 @@ def test_cli_reviewer_defaults_to_login(cstore, monkeypatch):
 def test_cli_export_reviews(cstore, tmp_path):
     assert cli(cstore, "decide", "10CR1", "--approve", "--reviewer", "alice")[0] == 0
     assert cli(cstore, "decide", "05CR6", "--object", "other", "--note", "facts", "--served", "2026-10-01",
-               "--reviewer", "bob")[0] == 0
+               "--reviewer", "bob", "--late-ok")[0] == 0
     assert cli(cstore, "decide", "98CR8", "--defer", "--reviewer", "bob")[0] == 0
     assert cli(cstore, "decide", "98CR8", "--undo", "--reviewer", "bob")[0] == 0
     out = tmp_path / "reviews.csv"

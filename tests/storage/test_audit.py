@@ -26,7 +26,7 @@ def db(tmp_path):
     store = build_store(path)
     with store:
         steps = [("10CR1", None, "approve", {}), ("98CR8", None, "defer", {}),
-                 ("05CR6", None, "object", dict(ground="criteria_not_met", served="2026-10-01")),
+                 ("05CR6", None, "object", dict(ground="criteria_not_met", note="facts", served="2026-10-01")),
                  ("15CR5", None, "exclude", dict(note="reason")), ("10CR1", None, "undo", {}),
                  ("14CR2", "P2", "approve", {})]
         for number, person, action, kw in steps:

@@ -52,7 +52,7 @@ def db(tmp_path, login):
     assert code == 0, text
     with open_store(path) as s:
         for number, action, kw in (("10CR1", "approve", {}), ("98CR8", "defer", {}),
-                                   ("05CR6", "object", dict(ground="criteria_not_met", served="2026-10-01"))):
+                                   ("05CR6", "object", dict(ground="criteria_not_met", note="facts", served="2026-10-01"))):
             cid = case_id(s, number)
             review.act(s, cid, action, reviewer="alice", expected_version=current_version(s.conn, cid),
                        today=TODAY, **kw)

@@ -58,6 +58,11 @@ CALLS = {
     "queue next page": lambda c: reviews.queue_window(c, after=(2, 10), track="review", as_of=TODAY),
     "queue previous page": lambda c: reviews.queue_window(c, before=(3, 400), as_of=TODAY),
     "queue counts": lambda c: reviews.queue_counts(c),
+    "deadlines, all": lambda c: reviews.deadline_rows(c, which="all", as_of=TODAY),
+    "deadlines, unserved, next page": lambda c: reviews.deadline_rows(c, which="unserved", after=(1, "02", 5),
+                                                                     as_of=TODAY),
+    "deadlines, overdue, next page": lambda c: reviews.deadline_rows(c, which="overdue", after=(0, "2026-01-01", 5),
+                                                                    as_of=TODAY),
     "batch candidates": lambda c: batches._waiting_cases(c, "petition", None),
     "batch candidates by tranche": lambda c: batches._waiting_cases(c, "automatic", 2),
 }
@@ -76,3 +81,14 @@ def test_the_unused_queue_index_is_gone(evaluated):
     names = {r[0] for r in evaluated.conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'cases'")}
     assert "cases_queue" not in names
     assert {"cases_key", "cases_person", "cases_queue_order", "cases_queue_track_order"} <= names
+
+
+@pytest.mark.parametrize("which", reviews.DEADLINE_VIEWS)
+def test_the_deadlines_view_pages_in_index_order(evaluated, which):
+    """Served petitions walk case_status_served in deadline order, unserved ones the petition queue
+    index: no sort of every petition for each page."""
+    plans = _plans(evaluated, lambda: reviews.deadline_rows(evaluated.conn, which=which, as_of=TODAY))
+    assert plans
+    for sql, plan in plans:
+        assert not any("TEMP B-TREE" in line for line in plan), (sql, plan)
+        assert any("case_status_served" in line or "cases_queue_track_order" in line for line in plan), plan

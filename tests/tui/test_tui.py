@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from clearterm.domain.deadlines import OBJECTION_GROUNDS, ground as objection_ground
+from clearterm.domain.deadlines import OBJECTION_GROUNDS
 from clearterm.domain.policy import Policy
 from clearterm.domain.record import CANONICAL_FIELDS
 from clearterm.services.evaluate import evaluate_store
@@ -242,15 +242,14 @@ def test_object_with_each_ground(db, n, ground):
         await press(pilot, "o")
         assert screen_name(app) == "ObjectionDialog"
         await press(pilot, str(n))
-        if objection_ground(ground).needs_text:
-            await pilot.press(*"retained for a pending investigation")
+        await pilot.press(*"retained for a pending investigation")  # every ground needs its facts
         await press(pilot, "enter")  # from the note to the service date
         await pilot.press(*"2026-10-15")
         await press(pilot, "enter")
         return screen_name(app)
 
     assert run(app, scenario) == "CaseScreen"
-    note = "retained for a pending investigation" if objection_ground(ground).needs_text else None
+    note = "retained for a pending investigation"
     assert reviews(db) == [("14CR2", "P3", "object", ground, note, "2026-10-15", "objected", "alice", 0)]
     assert chain_ok(db)
 
@@ -263,11 +262,13 @@ def test_object_with_known_service_date_needs_no_date(db):
         version = app.screen.detail.row.version
         await press(pilot, "o", "3")
         assert not app.screen.query("#served")
+        await pilot.press(*"sheriff's letter")
         await press(pilot, "enter")
         return version
 
     version = run(app, scenario)
-    assert reviews(db) == [("05CR6", "P6", "object", "law_enforcement", None, None, "objected", "alice", version)]
+    assert reviews(db) == [("05CR6", "P6", "object", "law_enforcement", "sheriff's letter", None, "objected", "alice",
+                            version)]
 
 
 def test_other_ground_requires_a_note(db):
@@ -284,7 +285,7 @@ def test_other_ground_requires_a_note(db):
         return still_open, error, written
 
     still_open, error, written = run(app, scenario)
-    assert still_open == "ObjectionDialog" and "needs a note" in error and written == 0
+    assert still_open == "ObjectionDialog" and "needs its supporting facts" in error and written == 0
     assert reviews(db)[0][2:5] == ("object", "other", "officer affidavit")
 
 
@@ -293,15 +294,19 @@ def test_object_refuses_bad_service_date_and_cancel_writes_nothing(db):
 
     async def scenario(pilot):
         await open_case(pilot, "14CR2/P2")
-        await press(pilot, "o", "1", "enter")
+        await press(pilot, "o", "1")
+        await pilot.press(*"facts")
+        await press(pilot, "enter")
         await pilot.press(*"2027-01-01")
         await press(pilot, "enter")
         error = str(app.screen.query_one("#dialog-error").render())
-        await press(pilot, "escape")
-        return error, screen_name(app)
+        await press(pilot, "escape")  # typed text: it asks first
+        asked = screen_name(app)
+        await press(pilot, "y")
+        return error, asked, screen_name(app)
 
-    error, name = run(app, scenario)
-    assert "after today" in error and name == "CaseScreen"
+    error, asked, name = run(app, scenario)
+    assert "after today" in error and asked == "ConfirmDialog" and name == "CaseScreen"
     assert reviews(db) == []
 
 
@@ -311,10 +316,13 @@ def test_object_is_for_petitions_only(db):
     async def scenario(pilot):
         await open_case(pilot, "10CR1/P1")
         await press(pilot, "o")
-        return screen_name(app), app.screen.check_action("object", ())
+        line = str(app.screen.query_one("#status-line").render())
+        return screen_name(app), line, len(app._notifications)
 
-    name, allowed = run(app, scenario)
-    assert name == "CaseScreen" and allowed is None  # shown disabled in the footer
+    name, line, toasts = run(app, scenario)
+    assert name == "CaseScreen"  # no dialog; why, in the status line and not in a toast
+    assert "o: case 10CR1/P1 is on the automatic track; objections apply to petitions only" in line
+    assert toasts == 0
     assert reviews(db) == []
 
 

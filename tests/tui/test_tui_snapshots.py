@@ -50,6 +50,17 @@ async def on_objection(pilot):
     await settle(pilot)
 
 
+async def on_late_objection(pilot):
+    await settle(pilot)
+    pilot.app.jump_to_case("06CR7/P6")  # served 2026-09-01, due 2026-10-31: 21 days late on 2026-11-21
+    await settle(pilot)
+    await pilot.press("o")
+    await settle(pilot)
+    await pilot.press("1")
+    await pilot.press(*"The Sheriff asked on 2026-11-01 that the record be kept.")
+    await settle(pilot)
+
+
 async def on_help(pilot):
     await settle(pilot)
     await pilot.press("question_mark")
@@ -69,6 +80,11 @@ def test_case(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_objection_dialog(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=on_objection)
+
+
+def test_late_objection_dialog(snap_compare, app):
+    """At 80x24: the deadline in words (LATE, 21 days), the chosen ground, the facts typed."""
+    assert snap_compare(app, terminal_size=(80, 24), run_before=on_late_objection)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -19,6 +19,7 @@ from clearterm.storage.migrations import (
     m0007_source_lines,
     m0008_batch_publishing,
     m0009_lifecycle,
+    m0011_late_objections,
     m0014_research_petitions,
 )
 
@@ -34,6 +35,7 @@ ORDER = (
     m0007_source_lines,
     m0008_batch_publishing,
     m0009_lifecycle,
+    m0011_late_objections,
     m0014_research_petitions,
 )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from rich.text import Text
 from textual import work
 from textual.screen import Screen
 from textual.widgets import Static
@@ -21,7 +22,7 @@ from clearterm.storage import StoreError
 from clearterm.storage.reviews import ConflictError, QueueRow
 from clearterm.tui.backend import label_of
 from clearterm.tui.messages import ActionConflict, ActionRecorded, ActionRefused
-from clearterm.tui.screens.dialogs import ExcludeDialog, Objection, ObjectionDialog
+from clearterm.tui.screens.dialogs import ExcludeDialog, Objection, ObjectionDialog, ServiceDate, ServiceDialog
 
 DONE_TEXT = {"approve": "approval", "object": "objection", "exclude": "exclusion", "defer": "deferral",
              "serve": "service date", "undo": "undo"}
@@ -45,12 +46,20 @@ class ReviewScreen(Screen):
         for w in self.query("#header").results(Static):
             w.update(self.app.header_text())
 
-    # -- availability -------------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "object":
-            t = self.target()
-            return None if t is None or t.track != "petition" else True  # None: shown disabled
-        return True
+    def show_status(self, text: str) -> None:
+        """One line in the screen's status line (no toast): why a key did nothing, and the like."""
+        self.app.last_notice = text
+        for w in self.query("#status-line").results(Static):
+            w.update(Text(text))  # may quote a case number: no markup
+
+    def _petition(self, t: QueueRow, key: str, what: str) -> bool:
+        """Whether ``t`` is a petition; if not, say why ``key`` does nothing, in the status line."""
+        if t.track == "petition":
+            return True
+        track = f"on the {t.track} track" if t.track else "not on a relief track"
+        self.show_status(f"{key}: case {label_of(t)} is {track}; {what} apply to petitions only "
+                         "(the person's own petition to the court).")
+        return False
 
     # -- the actions -----------------------------------------------------------------------------
     def _ready(self) -> QueueRow | None:
@@ -81,19 +90,25 @@ class ReviewScreen(Screen):
         self.app.push_screen(ExcludeDialog(label_of(t)), done)
 
     def action_object(self) -> None:
-        if (t := self._ready()) is None:
-            return
-        if t.track != "petition":
-            self.notify(f"Case {label_of(t)} is on the {t.track} track: objections apply to petitions only.",
-                        severity="warning")
+        if (t := self._ready()) is None or not self._petition(t, "o", "objections"):
             return
 
         def done(obj: Objection | None) -> None:
             if obj is not None:
-                self.start_action(t, "object", ground=obj.ground, note=obj.note, served=obj.served)
+                self.start_action(t, "object", ground=obj.ground, note=obj.note, served=obj.served,
+                                  confirm_late=obj.late_ok)
 
-        self.app.push_screen(ObjectionDialog(label_of(t), needs_service=t.service_date is None,
-                                             today=self.app.today), done)
+        self.app.push_screen(ObjectionDialog(label_of(t), served=t.service_date, today=self.app.today), done)
+
+    def action_served(self) -> None:
+        if (t := self._ready()) is None or not self._petition(t, "v", "service dates"):
+            return
+
+        def done(s: ServiceDate | None) -> None:
+            if s is not None:
+                self.start_action(t, "serve", served=s.served, note=s.note)
+
+        self.app.push_screen(ServiceDialog(label_of(t), current=t.service_date, today=self.app.today), done)
 
     def action_undo(self) -> None:
         if self.busy:
@@ -117,6 +132,10 @@ class ReviewScreen(Screen):
             return
         except (review.ReviewError, StoreError, sqlite3.Error) as exc:
             self.post_message(ActionRefused(f"Not recorded: {exc}"))
+            return
+        if action == "serve":  # not a decision: stay on the case
+            row = app.backend.row(t.case_id)
+            self.post_message(ActionRecorded(rec, row, advance=False, payload=self._prepare_next(row or t)))
             return
         nxt = app.backend.next_case(app.queue_filter, t.cursor, needing_decision=True, wrap=True)
         self.post_message(ActionRecorded(rec, nxt, advance=True, payload=self._prepare_next(nxt or t)))
@@ -147,7 +166,12 @@ class ReviewScreen(Screen):
         text = f"Recorded {DONE_TEXT[e.action]} on {rec.case.label}: now {rec.after.status} (version {e.id})."
         if e.action == "undo":
             text = f"Undid entry {e.undoes} on {rec.case.label}: now {rec.after.status} (version {e.id})."
-        elif msg.next_row is None:
+        elif e.action == "serve":
+            was = f"changed from {rec.before.service_date} to" if rec.before.service_date else "recorded:"
+            text = f"Service date of {rec.case.label} {was} {e.served} (version {e.id})."
+        elif e.action == "object" and review.late_by(rec.after.service_date, self.app.today):
+            text = f"Recorded a LATE objection on {rec.case.label}: now objected (version {e.id})."
+        if e.action != "undo" and msg.next_row is None:
             text += " No more cases to decide in this queue."
         self.app.last_notice = text
         self.after_recorded(msg)  # show the next case first; then the notice and the progress

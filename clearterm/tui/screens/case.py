@@ -40,6 +40,7 @@ class CaseScreen(ReviewScreen):
             yield Static("", id="charges")
             yield Static("", id="others")
             yield Static("", id="history")
+        yield Static("", id="status-line")
         yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:

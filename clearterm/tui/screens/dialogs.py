@@ -1,8 +1,9 @@
-"""Dialogs: object to a petition, exclude a case, choose the queue's filters.
+"""Dialogs: object to a petition, record a service date, exclude a case, choose the queue's
+filters, and a yes/no confirmation (a late objection, discarding typed text).
 
 Each returns its answer with ``dismiss`` (None when cancelled); the screen that opened it
-records the action. The dialogs check what they can before closing (a ground is chosen,
-"other" has a note, an exclusion has a reason, the service date reads as a date), with the
+records the action. The dialogs check what they can before closing (a ground is chosen, the
+objection has its facts, an exclusion has a reason, the service date reads as a date), with the
 same rules :mod:`clearterm.services.review` applies again when recording.
 """
 
@@ -20,7 +21,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clearterm.services import review
-from clearterm.domain.deadlines import OBJECTION_GROUNDS, ground as objection_ground
+from clearterm.domain.deadlines import OBJECTION_DAYS, OBJECTION_GROUNDS, objection_deadline
 from clearterm.storage.reviews import STATUSES, TRACKS
 from clearterm.tui import bindings
 from clearterm.tui.backend import QueueFilter
@@ -29,41 +30,145 @@ from clearterm.tui.backend import QueueFilter
 @dataclass(frozen=True)
 class Objection:
     ground: str
-    note: str | None
+    note: str
     served: str | None
+    late_ok: bool = False  # past the deadline, and the reviewer confirmed it as late
 
 
-class ObjectionDialog(ModalScreen[Objection | None]):
-    """Pick a ground with 1..N (one key per ground of OBJECTION_GROUNDS); a note (required for a
-    ground that needs text, "other"); the service date if not known yet."""
+@dataclass(frozen=True)
+class ServiceDate:
+    served: str
+    note: str | None  # the reason, when it replaces a recorded date
 
-    BINDINGS = bindings.OBJECTION
 
-    def __init__(self, label: str, *, needs_service: bool, today: date) -> None:
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question answered by an explicit ``y`` (``n`` or escape: no; enter does nothing,
+    so a key meant for the dialog below never confirms)."""
+
+    BINDINGS = bindings.CONFIRM
+
+    def __init__(self, title: str, text: str, yes: str) -> None:
         super().__init__()
-        self.label = label
-        self.needs_service = needs_service
-        self.today = today
-        self.ground: str | None = None
+        self.title_text, self.text, self.yes = title, text, yes
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(id="dialog", classes="confirm"):
+            yield Label(Text(self.title_text), id="dialog-title")
+            yield Static(Text(self.text), id="confirm-text")
+            yield Label(f"y {self.yes}   n/escape no, go back", classes="dialog-keys")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+class GuardedDialog(ModalScreen):
+    """A dialog with typed fields: escape (and ctrl+q, see ``ReviewApp.action_quit``) ask
+    before discarding what was typed."""
+
+    FIELDS: tuple[str, ...] = ()
+
+    def typed(self) -> bool:
+        return any(w.value.strip() for f in self.FIELDS for w in self.query(f"#{f}").results(Input))
+
+    def ask_discard(self, then) -> None:
+        def answer(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(ConfirmDialog("Discard what you typed?", "Nothing has been recorded yet.",
+                                           "discard it"), answer)
+
+    def action_cancel(self) -> None:
+        if self.typed():
+            self.ask_discard(lambda: self.dismiss(None))
+        else:
+            self.dismiss(None)
+
+
+def _deadline_words(served: date, today: date) -> tuple[str, bool]:
+    """The deadline of a petition served on ``served``, in words; and whether it has passed."""
+    late = review.late_by(served, today)
+    due = objection_deadline(served)
+    if late is not None:
+        return (f"LATE: the objection deadline was {due.isoformat()} (served {served.isoformat()} + "
+                f"{OBJECTION_DAYS} days), {late[2]} day(s) ago. An objection now is late: it is recorded "
+                "as late and needs a second confirmation.", True)
+    left = (due - today).days
+    return f"Served {served.isoformat()}; objection due {due.isoformat()}, {left} day(s) left.", False
+
+
+class ObjectionDialog(GuardedDialog):
+    """Object to a petition: a ground (keys 1..N, one per ground of OBJECTION_GROUNDS), the
+    supporting facts (required for every ground: the court reads them), the service date if
+    none is recorded yet. Tab goes ground, note, service date. Past the deadline the dialog says
+    so and recording needs a second confirmation."""
+
+    BINDINGS = bindings.OBJECTION
+    FIELDS = ("note", "served")
+
+    def __init__(self, label: str, *, served: str | None, today: date) -> None:
+        super().__init__()
+        self.label = label
+        self.recorded_served = date.fromisoformat(served) if served else None
+        self.today = today
+        self.ground: str | None = None
+        self.error_for: str | None = None  # the field the error shown is about
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="objection"):
             yield Label(Text(f"Object to the petition in case {self.label}"), id="dialog-title")  # data: no markup
-            yield Label(f"Ground (press {bindings.GROUND_KEYS_RANGE}):")
-            yield OptionList(*[Option(Text(f"[ ] {i}  {g.text}"), id=g.key)
-                               for i, g in enumerate(OBJECTION_GROUNDS, 1)], id="grounds", compact=True)
+            yield Static("", id="deadline-line")
+            grounds = OptionList(*[Option(Text(f"[ ] {i}  {g.text}"), id=g.key)
+                                   for i, g in enumerate(OBJECTION_GROUNDS, 1)], id="grounds", compact=True)
+            grounds.border_title = f"Ground (press {bindings.GROUND_KEYS_RANGE})"
+            yield grounds
             yield Label("Chosen: none", id="chosen")
-            yield Label('Note (required for "other", optional otherwise):')
-            yield Input(placeholder="supporting facts", id="note", compact=True)
-            if self.needs_service:
-                yield Label("Service date (YYYY-MM-DD; none recorded yet, required):")
-                yield Input(placeholder="YYYY-MM-DD", id="served", compact=True)
+            note = Input(placeholder="the facts that support the ground", id="note")
+            note.border_title = "Supporting facts (required)"
+            yield note
+            if self.recorded_served is None:
+                served = Input(placeholder="YYYY-MM-DD", id="served")
+                served.border_title = "Service date (none recorded yet; required)"
+                yield served
             yield Static("", id="dialog-error")
-            yield Label("enter/ctrl+s record   escape cancel", classes="dialog-keys")
+            yield Label("tab next field   enter next/record   ctrl+s record   escape cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
-        self.query_one("#grounds", OptionList).focus()
+        grounds = self.query_one("#grounds", OptionList)
+        grounds.highlighted = None  # nothing chosen: enter on the list does nothing
+        grounds.focus()
+        self._show_deadline()
 
+    # -- the deadline ----------------------------------------------------------------------------
+    def served_date(self) -> date | None:
+        """The recorded service date, else the one typed (if it reads as a date)."""
+        if self.recorded_served is not None:
+            return self.recorded_served
+        try:
+            text = review.parse_served(self.query_one("#served", Input).value.strip(), today=self.today)
+        except review.ReviewError:
+            return None
+        return date.fromisoformat(text) if text else None
+
+    def is_late(self) -> bool:
+        served = self.served_date()
+        return served is not None and review.late_by(served, self.today) is not None
+
+    def _show_deadline(self) -> None:
+        served = self.served_date()
+        line = self.query_one("#deadline-line", Static)
+        if served is None:
+            line.update(Text("No service date recorded: enter it below; the objection is due 60 days after it."))
+            line.set_class(False, "late")
+            return
+        words, late = _deadline_words(served, self.today)
+        line.update(Text(words))
+        line.set_class(late, "late")
+
+    # -- choosing and typing ---------------------------------------------------------------------
     def action_ground(self, n: int) -> None:
         self._choose(OBJECTION_GROUNDS[n - 1].key)
         self.query_one("#grounds", OptionList).highlighted = n - 1
@@ -75,19 +180,29 @@ class ObjectionDialog(ModalScreen[Objection | None]):
         ol = self.query_one("#grounds", OptionList)
         for i, g in enumerate(OBJECTION_GROUNDS):
             ol.replace_option_prompt_at_index(i, Text(f"{'[x]' if g.key == key else '[ ]'} {i + 1}  {g.text}"))
-        self.query_one("#chosen", Label).update(Text(f"Chosen: {n} {key} ({objection_ground(key).text})"))
-        self._error("")
+        self.query_one("#chosen", Label).update(Text(f"Chosen: {n} {key}"))
+        self._clear_error("ground")
 
     @on(OptionList.OptionSelected, "#grounds")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         self._choose(str(event.option.id))
         self.query_one("#note", Input).focus()
 
+    @on(Input.Changed, "#note")
+    def _note_changed(self, event: Input.Changed) -> None:
+        if event.value.strip():
+            self._clear_error("note")
+
+    @on(Input.Changed, "#served")
+    def _served_changed(self) -> None:
+        self._show_deadline()
+        if self.served_date() is not None:
+            self._clear_error("served")
+
     @on(Input.Submitted, "#note")
     def _note_done(self) -> None:
         served = self.query("#served")
-        note_ok = not self._needs_text() or self.query_one("#note", Input).value.strip()
-        if self.ground and note_ok and served and not served.first(Input).value.strip():
+        if self.ground and self._note() and served and not served.first(Input).value.strip():
             served.first(Input).focus()
             return
         self.action_submit()
@@ -96,45 +211,128 @@ class ObjectionDialog(ModalScreen[Objection | None]):
     def _served_done(self) -> None:
         self.action_submit()
 
-    def _needs_text(self) -> bool:
-        return self.ground is not None and objection_ground(self.ground).needs_text
+    def _note(self) -> str:
+        return self.query_one("#note", Input).value.strip()
 
-    def _error(self, text: str) -> None:
+    def _error(self, text: str, field: str | None = None) -> None:
+        self.error_for = field if text else None
         self.query_one("#dialog-error", Static).update(Text(text))
 
+    def _clear_error(self, field: str) -> None:
+        if self.error_for == field:
+            self._error("")
+
+    # -- recording -------------------------------------------------------------------------------
     def action_submit(self) -> None:
         if self.ground is None:
-            self._error(f"Choose a ground first: press {bindings.GROUND_KEYS_RANGE}.")
+            self._error(f"Choose a ground first: press {bindings.GROUND_KEYS_RANGE}.", "ground")
             self.query_one("#grounds", OptionList).focus()
             return
-        note = self.query_one("#note", Input).value.strip() or None
-        if self._needs_text() and not note:
-            self._error(f'The ground "{self.ground}" needs a note stating it.')
+        note = self._note()
+        if not note:
+            self._error(f'The ground "{self.ground}" needs its supporting facts: the court reads them.', "note")
             self.query_one("#note", Input).focus()
             return
         served = None
-        if self.needs_service:
-            text = self.query_one("#served", Input).value.strip()
-            if not text:
-                self._error("Enter the date the petition was served (none is recorded yet).")
-                self.query_one("#served", Input).focus()
+        if self.recorded_served is None:
+            box = self.query_one("#served", Input)
+            if not box.value.strip():
+                self._error("Enter the date the petition was served (none is recorded yet).", "served")
+                box.focus()
                 return
             try:
-                served = review.parse_served(text, today=self.today)
+                served = review.parse_served(box.value.strip(), today=self.today)
             except review.ReviewError as exc:
-                self._error(str(exc).capitalize() + ".")
-                self.query_one("#served", Input).focus()
+                self._error(str(exc).capitalize() + ".", "served")
+                box.focus()
                 return
-        self.dismiss(Objection(self.ground, note, served))
+        if not self.is_late():
+            self.dismiss(Objection(self.ground, note, served))
+            return
+        words, _ = _deadline_words(self.served_date(), self.today)  # type: ignore[arg-type]
+        ground, chosen_served = self.ground, served
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(Objection(ground, note, chosen_served, late_ok=True))
+
+        self.app.push_screen(ConfirmDialog(f"Record a LATE objection in case {self.label}?", words,
+                                           "record it as a LATE objection"), answer)
 
 
-class ExcludeDialog(ModalScreen[str | None]):
+class ServiceDialog(GuardedDialog):
+    """Record the date a petition was served; changing a recorded date needs a reason."""
+
+    BINDINGS = bindings.DIALOG
+    FIELDS = ("served", "reason")
+
+    def __init__(self, label: str, *, current: str | None, today: date) -> None:
+        super().__init__()
+        self.label, self.current, self.today = label, current, today
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(Text(f"Service date of the petition in case {self.label}"), id="dialog-title")
+            yield Label(f"Recorded now: {self.current}" if self.current else "None recorded yet.")
+            served = Input(placeholder="YYYY-MM-DD", id="served")
+            served.border_title = "Date served (YYYY-MM-DD)"
+            yield served
+            if self.current:
+                reason = Input(placeholder="why the recorded date is wrong", id="reason")
+                reason.border_title = "Reason for the change (required)"
+                yield reason
+            yield Static("", id="dialog-error")
+            yield Label("enter next/record   ctrl+s record   escape cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#served", Input).focus()
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self.query_one("#dialog-error", Static).update("")
+
+    @on(Input.Submitted, "#served")
+    def _served_done(self) -> None:
+        if self.current and not self.query_one("#reason", Input).value.strip():
+            self.query_one("#reason", Input).focus()
+            return
+        self.action_submit()
+
+    @on(Input.Submitted, "#reason")
+    def _reason_done(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        err = self.query_one("#dialog-error", Static)
+        box = self.query_one("#served", Input)
+        try:
+            served = review.parse_served(box.value.strip(), today=self.today)
+        except review.ReviewError as exc:
+            err.update(Text(str(exc).capitalize() + "."))
+            box.focus()
+            return
+        if served is None:
+            err.update("Enter the date the petition was served.")
+            box.focus()
+            return
+        if served == self.current:
+            err.update(f"{served} is the date already recorded.")
+            return
+        reason = None
+        if self.current:
+            reason = self.query_one("#reason", Input).value.strip() or None
+            if reason is None:
+                err.update(f"Changing the recorded date {self.current} needs a reason.")
+                self.query_one("#reason", Input).focus()
+                return
+        self.dismiss(ServiceDate(served, reason))
+
+
+class ExcludeDialog(GuardedDialog):
     """The reason for leaving a case out of relief (required)."""
 
     BINDINGS = bindings.DIALOG
+    FIELDS = ("reason",)
 
     def __init__(self, label: str) -> None:
         super().__init__()
@@ -158,9 +356,6 @@ class ExcludeDialog(ModalScreen[str | None]):
             self.query_one("#dialog-error", Static).update("An exclusion needs a reason.")
             return
         self.dismiss(reason)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 _TRACK_OPTS = [("any track", None)] + [(t, t) for t in TRACKS]

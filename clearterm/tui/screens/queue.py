@@ -48,6 +48,7 @@ class QueueScreen(ReviewScreen):
                     id="search")
         yield QueueTable(id="queue")
         yield Static("", id="queue-info")
+        yield Static("", id="status-line")
         yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
