@@ -345,8 +345,12 @@ def _serve_one(store: Store, petition: tuple, actor: str, today: date) -> tuple[
         if state.service_date == served:
             return "unchanged", None, None, None
         try:
+            # A changed date needs a reason (the service-date rules): the Clerk's petitions list says so.
+            reason = (f"service date from the Clerk's list of served petitions (petition {_pid})"
+                      if state.service_date else None)
             rec = review.record_service(store, case_id, served=served, reviewer=actor,
-                                        expected_version=current_version(store.conn, case_id), today=today)
+                                        expected_version=current_version(store.conn, case_id), today=today,
+                                        note=reason)
         except ConflictError:
             continue  # a reviewer acted meanwhile: read the case again
         except review.ReviewError as exc:
