@@ -19,6 +19,7 @@ RELEASED = (
     "0001_sources_records_quarantine", "0002_decisions_cases", "0003_reviews_audit", "0004_users",
     "0005_batches", "0006_drop_cases_queue", "0007_source_lines", "0008_batch_publishing",
     "0009_lifecycle",
+    "0016_report_fields",
 )
 
 #: The records table's canonical columns as migration 0001 created them (a copy, on purpose).
@@ -32,6 +33,8 @@ COLUMNS_0001 = (
     ("court", "TEXT"), ("arresting_agency", "TEXT"), ("address_line1", "TEXT"),
     ("address_line2", "TEXT"), ("city", "TEXT"), ("state", "TEXT"), ("zip", "TEXT"),
 )
+#: The equity report's columns, added by migration 0016 (a copy, on purpose).
+REPORT_COLUMNS_0016 = (("race", "TEXT"), ("gender", "TEXT"), ("incident_city", "TEXT"))
 _BOOKKEEPING = (("version", "INTEGER NOT NULL"), ("source_id", "INTEGER NOT NULL"),
                 ("source_line", "INTEGER NOT NULL"))
 
@@ -66,8 +69,9 @@ def test_migration_0001_column_list_is_frozen():
 def test_fresh_store_has_the_domain_record_columns(tmp_path):
     """A change to ChargeRecord needs a new migration: the store's columns must follow it."""
     store = open_store(tmp_path / "s.db")
-    assert _records_columns(store.conn) == list(RECORD_COLUMNS.items()) + list(_BOOKKEEPING)
-    assert list(RECORD_COLUMNS.items()) == list(COLUMNS_0001)
+    assert _records_columns(store.conn) == (list(COLUMNS_0001) + list(_BOOKKEEPING)
+                                            + list(REPORT_COLUMNS_0016))
+    assert sorted(RECORD_COLUMNS.items()) == sorted(COLUMNS_0001 + REPORT_COLUMNS_0016)
 
 
 def test_store_made_by_older_code_upgrades_cleanly(tmp_path):
