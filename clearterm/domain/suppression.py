@@ -96,7 +96,8 @@ def _equation_rules(eqs, hidden: set[Pos], values: dict[Pos, int], threshold: in
     return False
 
 
-def _rank(rows: list[list[Fraction]]) -> int:
+def _rref(rows: list[list[Fraction]]) -> list[list[Fraction]]:
+    """The reduced row echelon form of ``rows`` (its non-zero rows)."""
     rows = [r[:] for r in rows]
     rank, n_cols = 0, len(rows[0]) if rows else 0
     for col in range(n_cols):
@@ -104,16 +105,24 @@ def _rank(rows: list[list[Fraction]]) -> int:
         if pivot is None:
             continue
         rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        lead = rows[rank][col]
+        rows[rank] = [a / lead for a in rows[rank]]
         for i in range(len(rows)):
             if i != rank and rows[i][col] != 0:
-                f = rows[i][col] / rows[rank][col]
+                f = rows[i][col]
                 rows[i] = [a - f * b for a, b in zip(rows[i], rows[rank])]
         rank += 1
-    return rank
+    return rows[:rank]
+
+
+def _rank(rows: list[list[Fraction]]) -> int:
+    return len(_rref(rows))
 
 
 def determined(eqs, hidden: set[Pos]) -> list[Pos]:
-    """The suppressed values that the equations pin down (in a fixed order)."""
+    """The suppressed values that the equations pin down (in a fixed order): ``e_k`` is in the
+    row space of the equations over the suppressed values exactly when a row of its reduced row
+    echelon form has a single non-zero entry, at ``k``."""
     order = sorted(hidden)
     index = {p: k for k, p in enumerate(order)}
     matrix = []
@@ -126,16 +135,12 @@ def determined(eqs, hidden: set[Pos]) -> list[Pos]:
             row[index[total]] -= 1
         if any(row):
             matrix.append(row)
-    if not matrix:
-        return []
-    base = _rank(matrix)
     found = []
-    for p in order:
-        unit = [Fraction(0)] * len(order)
-        unit[index[p]] = Fraction(1)
-        if _rank([*matrix, unit]) == base:
-            found.append(p)
-    return found
+    for row in _rref(matrix) if matrix else []:
+        nonzero = [k for k, a in enumerate(row) if a != 0]
+        if len(nonzero) == 1:
+            found.append(order[nonzero[0]])
+    return sorted(found)
 
 
 def _neighbour(p: Pos, eqs, hidden: set[Pos], values: dict[Pos, int]) -> Pos:
@@ -162,7 +167,9 @@ def suppress(grid: Sequence[Sequence[int]], *, rows_add: bool = False, cols_add:
     while True:
         if _equation_rules(eqs, hidden, values, threshold):
             continue
-        pinned = determined(eqs, hidden)
+        # One-way tables: each value is in one equation, which the rules above already keep
+        # from pinning it; only a two-way table needs the linear-algebra check.
+        pinned = determined(eqs, hidden) if rows_add and cols_add else []
         if not pinned or len(hidden) == len(values):
             break
         hidden.add(_neighbour(pinned[0], eqs, hidden, values))

@@ -20,6 +20,7 @@ from clearterm.storage.migrations import (
     m0008_batch_publishing,
     m0009_lifecycle,
     m0016_report_fields,
+    m0017_open_store,
 )
 
 __all__ = ["MIGRATIONS", "ORDER"]
@@ -35,6 +36,7 @@ ORDER = (
     m0008_batch_publishing,
     m0009_lifecycle,
     m0016_report_fields,
+    m0017_open_store,
 )
 
 MIGRATIONS = Migrations("clearterm")
