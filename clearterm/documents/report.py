@@ -65,8 +65,8 @@ def render_charts(report, out_dir: Path) -> list[Path]:
         table = report.table(key)
         if key == "reviewer_daily":
             table = _day_totals(table)
-        fig, ax = plt.subplots(figsize=(7, 0.6 + 0.3 * max(3, len(table.rows) * max(1, len(table.columns) - 2))),
-                               dpi=110)
+        bars = len(table.rows) * max(1, len(table.columns) - 1)
+        fig, ax = plt.subplots(figsize=(7, min(9.0, 1.2 + 0.12 * max(10, bars))), dpi=110)
         if table.rows:
             _bars(ax, table)
         else:
@@ -132,7 +132,7 @@ def render_pdf(report, path: Path, charts: list[Path]) -> Path:
             _table(pdf, table)
     for chart in charts:
         pdf.add_page()
-        pdf.image(str(chart), w=pdf.epw)
+        pdf.image(str(chart), x=pdf.l_margin, y=pdf.t_margin, w=pdf.epw, h=pdf.eph - 5, keep_aspect_ratio=True)
     pdf.output(str(path))
     return path
 
