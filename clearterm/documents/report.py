@@ -27,19 +27,16 @@ CHARTS = (
 
 
 def _bars(ax, table: Table) -> None:
-    import numpy as np
-
     labels = [safe_text(g)[:28] for g, _ in table.rows]
     series = table.columns[1:]
-    y = np.arange(len(labels))
     height = 0.8 / max(1, len(series))
     for k, name in enumerate(series):
         vals = [v[k] if v[k] is not None else 0 for _, v in table.rows]
-        bars = ax.barh(y + k * height, vals, height, label=name)
+        bars = ax.barh([i + k * height for i in range(len(labels))], vals, height, label=name)
         for bar, (_, v) in zip(bars, table.rows):
             if v[k] is None:
                 ax.annotate(SUPPRESSED, (0, bar.get_y() + bar.get_height() / 2), va="center", fontsize=7)
-    ax.set_yticks(y + height * (len(series) - 1) / 2, labels, fontsize=7)
+    ax.set_yticks([i + height * (len(series) - 1) / 2 for i in range(len(labels))], labels, fontsize=7)
     ax.invert_yaxis()
     if len(series) > 1:
         ax.legend(fontsize=7)

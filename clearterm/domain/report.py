@@ -13,6 +13,7 @@ reached it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -29,9 +30,16 @@ TOP_CITIES = 10
 #: The mark of a suppressed cell in the public report.
 SUPPRESSED = "*"
 
-# Positions in a flagged row (clearterm.storage.report_data.flagged_rows).
-(CASE, PERSON, TRANCHE, YEAR, RACE, GENDER, AGE, CITY, FLAGGED_ON, STATUS, DECIDED_ON, FILED_ON, RULED_ON,
- GRANTED, NOTIFIED, CATEGORY) = range(16)
+# Positions in a flagged row (clearterm.storage.report_data.flagged_rows): the case, the person,
+# the six groups (already normalised: "not recorded" for a missing value, the age band named),
+# the dates, the stages reached as a bit mask (STAGE_BITS) and the person's ordering key.
+(CASE, PERSON, TRANCHE, YEAR, RACE, GENDER, AGE, CITY, FLAGGED_ON, DECIDED_ON, FILED_ON, RULED_ON, STAGE_MASK,
+ MISSING_MASK, ORDER) = range(15)
+GROUPS = slice(TRANCHE, CITY + 1)
+#: The bit of each stage after flagged in a row's stage mask.
+STAGE_BITS = {"approved": 1, "filed": 2, "granted": 4, "notified": 8}
+#: The bit of each field whose absence puts a flagged case in research.
+MISSING_BITS = {"name": 1, "date of birth": 2, "disposition date": 4}
 
 
 @dataclass
@@ -49,6 +57,7 @@ class Table:
 
 
 def age_band(age) -> str:
+    """The band of an age at offense (what the store's query computes in SQL, for tests)."""
     if age is None or age == "" or not str(age).isdigit() or not 0 < int(age) < 120:
         return NOT_RECORDED
     a = int(age)
@@ -59,66 +68,59 @@ def age_band(age) -> str:
     return label
 
 
-def _text(v) -> str:
-    v = (v or "").strip() if isinstance(v, str) else v
-    return str(v) if v not in (None, "") else NOT_RECORDED
+#: The dimensions of the impact and equity tables: key and title word, in the order of a row's groups.
+DIMENSIONS = (("tranche", "tranche"), ("year", "year of conviction"), ("race", "race"), ("gender", "gender"),
+              ("age", "age band at offense"), ("city", "incident city"))
+_BITS = tuple(STAGE_BITS[s] for s in STAGES[1:])
 
 
-def _stages(row: Sequence) -> tuple[bool, ...]:
-    return (True, row[STATUS] == "approved", row[FILED_ON] is not None, row[GRANTED] == 1, row[NOTIFIED] == 1)
+def _stage_counts(mask: int, n: int) -> list[int]:
+    return [n, *(n if mask & bit else 0 for bit in _BITS)]
 
 
-#: The dimensions of the impact and equity tables: key, title word, the group of a row.
-DIMENSIONS = (
-    ("tranche", "tranche", lambda r: str(r[TRANCHE]) if r[TRANCHE] is not None else "none"),
-    ("year", "year of conviction", lambda r: r[YEAR] if r[YEAR] else NOT_RECORDED),
-    ("race", "race", lambda r: _text(r[RACE])),
-    ("gender", "gender", lambda r: _text(r[GENDER])),
-    ("age", "age band at offense", lambda r: age_band(r[AGE])),
-    ("city", "incident city", lambda r: _text(r[CITY]).title() if r[CITY] else NOT_RECORDED),
-)
+def _group_name(key: str, g) -> str:
+    g = str(g)
+    return g.title() if key == "city" and g != NOT_RECORDED else g
 
 
-@dataclass
-class _Counts:
-    convictions: dict[str, list[int]] = field(default_factory=dict)
-    people: dict[str, tuple[tuple, list[bool]]] = field(default_factory=dict)  # person -> (groups, stages)
+def _expand(keyed: Counter) -> dict[str, dict[str, list[int]]]:
+    """{dimension: {group: [count at each stage]}} from a Counter of (groups..., stage mask)."""
+    by_dim: list[Counter] = [Counter() for _ in DIMENSIONS]
+    for key, n in keyed.items():
+        mask = key[-1]
+        for i, c in enumerate(by_dim):
+            c[(key[i], mask)] += n
+    out: dict[str, dict[str, list[int]]] = {}
+    for (dim, _), c in zip(DIMENSIONS, by_dim):
+        table = out[dim] = {}
+        for (g, mask), n in c.items():
+            name = _group_name(dim, g)
+            cell = table.setdefault(name, [0] * len(STAGES))
+            for i, v in enumerate(_stage_counts(mask, n)):
+                cell[i] += v
+    return out
 
 
 def count_flagged(rows: Iterable[Sequence]) -> tuple[dict[str, dict[str, list[int]]], dict[str, dict[str, list[int]]]]:
-    """({dimension: {group: [convictions at each stage]}}, the same for people) of the rows."""
-    conv: dict[str, dict[str, list[int]]] = {key: {} for key, _, _ in DIMENSIONS}
-    people: dict[object, tuple[list[str], list[bool], tuple]] = {}
-    groupers = [(key, fn) for key, _, fn in DIMENSIONS]
+    """({dimension: {group: [convictions at each stage]}}, the same for people) of the rows.
+
+    One dictionary operation per row for the convictions (a Counter of the groups and the stage
+    mask) and one for the people (their ordering key, groups and the OR of their masks)."""
+    conv: Counter = Counter()
+    people: dict[object, list] = {}
     for row in rows:
-        st = _stages(row)
-        groups = [fn(row) for _, fn in groupers]
-        for (key, _), g in zip(groupers, groups):
-            cell = conv[key].get(g)
-            if cell is None:
-                cell = conv[key][g] = [0] * len(STAGES)
-            for i, hit in enumerate(st):
-                if hit:
-                    cell[i] += 1
-        who = row[PERSON] or ("case", row[CASE])
-        order = (row[TRANCHE] if row[TRANCHE] is not None else 99, row[YEAR] or "9999", row[CASE] or 0)
-        seen = people.get(who)
+        groups = row[GROUPS]
+        mask = row[STAGE_MASK]
+        conv[(*groups, mask)] += 1
+        seen = people.get(row[PERSON])
         if seen is None:
-            people[who] = (groups, list(st), order)
+            people[row[PERSON]] = [row[ORDER], groups, mask]
         else:
-            if order < seen[2]:
-                people[who] = (groups, seen[1], order)
-                seen = people[who]
-            flags = seen[1]
-            for i, hit in enumerate(st):
-                flags[i] = flags[i] or hit
-    ppl: dict[str, dict[str, list[int]]] = {key: {} for key, _, _ in DIMENSIONS}
-    for groups, flags, _ in people.values():
-        for (key, _), g in zip(groupers, groups):
-            cell = ppl[key].setdefault(g, [0] * len(STAGES))
-            for i, hit in enumerate(flags):
-                cell[i] += hit
-    return conv, ppl
+            if row[ORDER] < seen[0]:
+                seen[0], seen[1] = row[ORDER], groups
+            seen[2] |= mask
+    ppl: Counter = Counter((*groups, mask) for _, groups, mask in people.values())
+    return _expand(conv), _expand(ppl)
 
 
 def _ordered_groups(key: str, counts: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
@@ -144,7 +146,7 @@ def impact_tables(rows: Iterable[Sequence]) -> list[Table]:
     """Convictions and people at each stage by each dimension (additive tables with totals)."""
     conv, ppl = count_flagged(rows)
     tables = []
-    for key, word, _ in DIMENSIONS:
+    for key, word in DIMENSIONS:
         for unit, counts in (("convictions", conv[key]), ("people", ppl[key])):
             groups = _ordered_groups(key, counts)
             totals = tuple(sum(c[i] for _, c in groups) for i in range(len(STAGES)))

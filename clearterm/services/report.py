@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 
 from clearterm.domain.deadlines import objection_deadline
-from clearterm.domain.report import (FILED_ON, FLAGGED_ON, DECIDED_ON, RULED_ON, CASE, Table,
-                                     impact_tables, publish, rates_table)
+from clearterm.domain.report import (CASE, DECIDED_ON, FILED_ON, FLAGGED_ON, MISSING_BITS, MISSING_MASK, RULED_ON,
+                                     Table, impact_tables, publish, rates_table)
 from clearterm.domain.suppression import THRESHOLD
 from clearterm.storage import report_data as rd
 
@@ -80,22 +80,32 @@ def _timing(case_dates: dict[int, list]) -> Table:
                  "90th pct", "longest"), rows)
 
 
-def _impact(conn) -> tuple[list[Table], Table, dict]:
-    """The impact tables, the timing table and the headline, from one pass over the flagged rows."""
-    case_dates: dict[int, list] = {}
+def _impact(conn) -> tuple[list[Table], Table, Table]:
+    """The impact tables, the timing table and the research table, from one pass over the
+    flagged convictions (per case: the earliest flag, its dates, the fields it lacks)."""
+    cases: dict[int, list] = {}
 
     def rows():
         for row in rd.flagged_rows(conn):
-            if row[CASE] is not None:
-                dates = case_dates.get(row[CASE])
-                if dates is None:
-                    case_dates[row[CASE]] = [row[FLAGGED_ON], row[DECIDED_ON], row[FILED_ON], row[RULED_ON]]
-                elif row[FLAGGED_ON] and (dates[0] is None or row[FLAGGED_ON] < dates[0]):
-                    dates[0] = row[FLAGGED_ON]
+            seen = cases.get(row[CASE])
+            if seen is None:
+                cases[row[CASE]] = [row[FLAGGED_ON], row[DECIDED_ON], row[FILED_ON], row[RULED_ON], row[MISSING_MASK]]
+            else:
+                if row[FLAGGED_ON] and (seen[0] is None or row[FLAGGED_ON] < seen[0]):
+                    seen[0] = row[FLAGGED_ON]
+                seen[4] |= row[MISSING_MASK]
             yield row
 
     tables = impact_tables(rows())
-    return tables, _timing(case_dates), {}
+    cases.pop(None, None)  # a flagged record whose case row is missing: counted, but has no case dates
+    research: dict[str, int] = defaultdict(int)
+    for dates in cases.values():
+        if dates[4]:
+            research[", ".join(w for w, bit in MISSING_BITS.items() if dates[4] & bit)] += 1
+    rs = Table("research", "Flagged cases in research (what is missing)", ("missing", "cases"),
+               [(k, (n,)) for k, n in sorted(research.items(), key=lambda kv: (-kv[1], kv[0]))], additive=True)
+    rs.totals = (sum(research.values()),)
+    return tables, _timing({k: v[:4] for k, v in cases.items()}), rs
 
 
 def _backlog(conn, today: date) -> Table:
@@ -139,11 +149,7 @@ def _lists(conn) -> list[Table]:
     lt = Table("letters", "Letters mailed and agencies told", ("notice", "sent"),
                [(k, (n,)) for k, n in letters], additive=True)
     lt.totals = (sum(n for _, n in letters),)
-    research = rd.research_rows(conn)
-    rs = Table("research", "Flagged cases in research (what is missing)", ("missing", "cases"),
-               [(k, (n,)) for k, n in research], additive=True)
-    rs.totals = (sum(n for _, n in research),)
-    return [lt, rs]
+    return [lt]
 
 
 def _public_timing(t: Table) -> Table:
@@ -153,9 +159,9 @@ def _public_timing(t: Table) -> Table:
 
 def build_report(conn, *, today: date, since: date | None = None, public: bool = False) -> Report:
     """The report's tables from the store, as of ``today`` (operations since ``since``)."""
-    impact, timing, _ = _impact(conn)
+    impact, timing, research = _impact(conn)
     ops = _operations(conn, today, since, public)
-    extra = _lists(conn)
+    extra = [*_lists(conn), research]
     if public:
         impact = [publish(t) for t in impact]
         ops = [publish(t) for t in ops]

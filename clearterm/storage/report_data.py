@@ -9,7 +9,8 @@ are optional: the queries look for them and say when they are absent.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+
+from clearterm.domain.report import AGE_BANDS, NOT_RECORDED
 
 #: The categories of a flagged conviction (a decision in force that may be cleared).
 FLAGGED = ("automatic", "petition", "review")
@@ -18,14 +19,30 @@ _FLAGGED_SQL = "('automatic', 'petition', 'review')"
 #: The decision actions of a review (serve and undo are not decisions).
 DECISION_ACTIONS = ("approve", "object", "exclude", "defer")
 
+def _age_band_sql(column: str) -> str:
+    """CASE expression naming the age band of ``column`` (the bands of clearterm.domain.report)."""
+    whens = " ".join(f"WHEN {column} >= {low} THEN '{name}'" for low, name in reversed(AGE_BANDS))
+    return (f"CASE WHEN typeof({column}) != 'integer' OR {column} <= 0 OR {column} >= 120 THEN '{NOT_RECORDED}'"
+            f" {whens} ELSE '{NOT_RECORDED}' END")
+
+
+def _recorded(expr: str) -> str:
+    return f"coalesce(nullif(trim({expr}), ''), '{NOT_RECORDED}')"
+
+
 # One row per flagged conviction (a record whose decision in force is automatic, petition or
-# review), with its case's progress: review status and date, filing, first final ruling,
-# a granted order, a letter mailed. Every join is on an index (cases_key, the primary keys,
-# batch_cases.case_id, rulings_case_date, case_notices_once).
+# review), with its case's progress. Driven by the decisions in force (record-id order: the
+# decision_current table, then decisions by rowid), every other join on an index; the groups are
+# normalised here so the aggregation does one dictionary operation per row.
 _FLAGGED_ROWS = f"""
-SELECT k.id, d.person_id, d.tranche, substr(r.disposition_date, 1, 4), r.race, r.gender,
-       r.age_at_offense, r.incident_city, substr(e.started_at, 1, 10), coalesce(s.status, 'pending'),
-       substr(v.created_at, 1, 10), f.filed_date, u.ruled, u.granted, n.notified, d.category
+SELECT k.id, coalesce(nullif(d.person_id, ''), 'case:' || k.id), coalesce(d.tranche, 'none'),
+       {_recorded("substr(r.disposition_date, 1, 4)")}, {_recorded("r.race")}, {_recorded("r.gender")},
+       {_age_band_sql("r.age_at_offense")}, {_recorded("r.incident_city")},
+       substr(e.started_at, 1, 10), substr(v.created_at, 1, 10), f.filed_date, u.ruled,
+       (s.status IS 'approved') | ((f.filed_date IS NOT NULL) << 1) | ((u.granted IS 1) << 2)
+         | ((n.notified IS NOT NULL) << 3),
+       (coalesce(trim(r.last_name), '') = '') | ((r.date_of_birth IS NULL) << 1) | ((r.disposition_date IS NULL) << 2),
+       coalesce(d.tranche, 99) * 10000 + coalesce(CAST(substr(r.disposition_date, 1, 4) AS INTEGER), 9999)
 FROM decision_current c
 JOIN decisions d ON d.id = c.decision_id
 JOIN records r ON r.record_id = c.record_id
@@ -44,11 +61,12 @@ WHERE d.category IN {_FLAGGED_SQL}
 """
 
 
-def flagged_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
-    """Each flagged conviction: (case id, person id, tranche, year of disposition, race, gender,
-    age at offense, incident city, flagged on, review status, decided on, filed on, first final
-    ruling on, granted (1/0/None), letter mailed (1/None), category)."""
-    yield from conn.execute(_FLAGGED_ROWS)
+def flagged_rows(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """Each flagged conviction, in the layout of clearterm.domain.report (CASE ... ORDER): case
+    id, person (a case without a person id: 'case:<id>'), tranche, year of disposition, race,
+    gender, age band, incident city, flagged on, decided on, filed on, first final ruling on,
+    stage mask, missing-field mask, the person's ordering key."""
+    return conn.execute(_FLAGGED_ROWS)
 
 
 def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
@@ -86,24 +104,6 @@ def objection_rows(conn: sqlite3.Connection, since: str | None) -> list[tuple[st
 def letters_mailed(conn: sqlite3.Connection) -> list[tuple[str, int]]:
     """(kind, notices) of the notices recorded: letters to people and notices to agencies."""
     return conn.execute("SELECT kind, count(*) FROM case_notices GROUP BY 1 ORDER BY 1").fetchall()
-
-
-def research_rows(conn: sqlite3.Connection) -> list[tuple[str, int]]:
-    """(what is missing, flagged cases) of the flagged cases that cannot go to court as they are:
-    no name, no date of birth, or no disposition date on a flagged conviction."""
-    rows = conn.execute(
-        "SELECT k.id, max(r.last_name IS NULL OR trim(r.last_name) = ''), max(r.date_of_birth IS NULL),"
-        " max(r.disposition_date IS NULL) FROM cases k"
-        " JOIN records r ON r.case_number = k.case_number AND coalesce(r.person_id, '') = k.person_id"
-        " JOIN decision_current c ON c.record_id = r.record_id JOIN decisions d ON d.id = c.decision_id"
-        f" WHERE k.track IS NOT NULL AND d.category IN {_FLAGGED_SQL} GROUP BY k.id")
-    counts: dict[str, int] = {}
-    for _case, no_name, no_dob, no_disp in rows:
-        missing = [w for w, m in (("name", no_name), ("date of birth", no_dob), ("disposition date", no_disp)) if m]
-        if missing:
-            key = ", ".join(missing)
-            counts[key] = counts.get(key, 0) + 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def stats_flagged(conn: sqlite3.Connection) -> int:

@@ -252,3 +252,17 @@ def test_stages_are_nested_for_approved_filed_granted(demo):
     t = build_report(store.conn, today=date(2026, 12, 2)).table("convictions_by_tranche")
     f, a, fi, g, n = (STAGES.index(s) for s in STAGES)
     assert t.totals[f] >= t.totals[a] >= t.totals[fi] >= t.totals[g] >= t.totals[n]
+
+
+def test_age_bands_computed_in_the_store_match_the_domain(demo):
+    from collections import Counter
+
+    from clearterm.domain.report import age_band
+
+    store, _ = demo
+    ages = store.conn.execute(
+        "SELECT r.age_at_offense FROM decision_current c JOIN decisions d ON d.id = c.decision_id"
+        " JOIN records r ON r.record_id = c.record_id WHERE d.category IN ('automatic', 'petition', 'review')")
+    expected = Counter(age_band(a) for (a,) in ages)
+    got = {g: v[0] for g, v in build_report(store.conn, today=date(2026, 12, 2)).table("convictions_by_age").rows}
+    assert got == dict(expected) and len(got) > 3
