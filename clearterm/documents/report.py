@@ -17,26 +17,31 @@ from clearterm.documents.fonts import FAMILY, FACES, font_path
 from clearterm.domain.report import STAGES, SUPPRESSED, Table, cell_text
 from clearterm.domain.text import safe_text
 
-#: The charts: (file name, table key, title).
+#: The charts: (file name, table key, title, stacked: the series are parts of one whole).
 CHARTS = (
-    ("stages_by_tranche.png", "convictions_by_tranche", "Flagged convictions by tranche and stage"),
-    ("flagged_by_race.png", "convictions_by_race", "Flagged convictions by race and stage"),
-    ("backlog.png", "backlog", "Backlog by track and tranche"),
-    ("decisions_per_day.png", "reviewer_daily", "Review decisions per day"),
+    ("stages_by_tranche.png", "convictions_by_tranche", "Flagged convictions by tranche and stage", False),
+    ("flagged_by_race.png", "convictions_by_race", "Flagged convictions by race and stage", False),
+    ("backlog.png", "backlog", "Backlog by track and tranche, by objection deadline", True),
+    ("decisions_per_day.png", "reviewer_daily", "Review decisions per day", False),
 )
 
 
-def _bars(ax, table: Table) -> None:
+def _bars(ax, table: Table, stacked: bool) -> None:
     labels = [safe_text(g)[:28] for g, _ in table.rows]
     series = table.columns[1:]
-    height = 0.8 / max(1, len(series))
+    height = 0.8 if stacked else 0.8 / max(1, len(series))
+    left = [0] * len(labels)
     for k, name in enumerate(series):
         vals = [v[k] if v[k] is not None else 0 for _, v in table.rows]
-        bars = ax.barh([i + k * height for i in range(len(labels))], vals, height, label=name)
+        ys = list(range(len(labels))) if stacked else [i + k * height for i in range(len(labels))]
+        bars = ax.barh(ys, vals, height, left=left if stacked else None, label=name)
+        if stacked:
+            left = [a + b for a, b in zip(left, vals)]
         for bar, (_, v) in zip(bars, table.rows):
             if v[k] is None:
                 ax.annotate(SUPPRESSED, (0, bar.get_y() + bar.get_height() / 2), va="center", fontsize=7)
-    ax.set_yticks([i + height * (len(series) - 1) / 2 for i in range(len(labels))], labels, fontsize=7)
+    offset = 0 if stacked else height * (len(series) - 1) / 2
+    ax.set_yticks([i + offset for i in range(len(labels))], labels, fontsize=7)
     ax.invert_yaxis()
     if len(series) > 1:
         ax.legend(fontsize=7)
@@ -58,14 +63,14 @@ def render_charts(report, out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     paths = []
-    for name, key, title in CHARTS:
+    for name, key, title, stacked in CHARTS:
         table = report.table(key)
         if key == "reviewer_daily":
             table = _day_totals(table)
-        bars = len(table.rows) * max(1, len(table.columns) - 1)
+        bars = len(table.rows) * (1 if stacked else max(1, len(table.columns) - 1))
         fig, ax = plt.subplots(figsize=(7, min(9.0, 1.2 + 0.12 * max(10, bars))), dpi=110)
         if table.rows:
-            _bars(ax, table)
+            _bars(ax, table, stacked)
         else:
             ax.text(0.5, 0.5, "nothing to show yet", ha="center", va="center")
             ax.set_axis_off()
