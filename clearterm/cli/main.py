@@ -19,7 +19,7 @@ from typing import Annotated, Optional
 import typer
 
 from clearterm import __version__, settings
-from clearterm.cli import access, audit, batch, demo, evaluate, export, records, review, synth, tui
+from clearterm.cli import access, audit, batch, demo, evaluate, export, records, report, review, synth, tui
 from clearterm.cli import research
 from clearterm.cli.common import (EXIT_INTERNAL, CliContext, err, internal_error_text, out, plain_help_types,
                                   problem, store_damage)
@@ -66,6 +66,8 @@ app.command("review")(tui.review_cmd)
 app.command()(access.whoami)
 app.command("ssh-config")(access.ssh_config)
 app.command()(demo.demo)
+app.command()(report.report)
+export.export_app.command("public")(report.export_public)
 app.add_typer(export.export_app, name="export")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(batch.batch_app, name="batch")

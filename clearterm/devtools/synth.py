@@ -42,7 +42,7 @@ Dirty rows (``dirty_pct`` > 0)
                            (``twelve``, ``-3``, ...).
   ``bad_age``              ``age_at_offense`` is not a whole number in 0-120
                            (``abc``, ``250``, ...).
-  ``truncated``            the row is cut short: 3-24 of its 26 fields.
+  ``truncated``            the row is cut short: 3-24 of its fields.
 
   Dirty rows keep their own unique ``record_id`` (except ``missing_record_id``).
 """
@@ -397,6 +397,7 @@ def _rows(rng: random.Random, seed: int, t: _T, stats: list[int]) -> Iterator[li
         p += 1
         stats[0] = p
         last, first, middle, city, zipc, addr1, addr2, o1, dob, has_dob, span = person()
+        race, gender = _demographics(pid)
         for k in range(ncases_l[int(r() * n_ncases)]):
             c += 1
             stats[1] = c
@@ -413,7 +414,26 @@ def _rows(rng: random.Random, seed: int, t: _T, stats: list[int]) -> Iterator[li
                 n += 1
                 yield [f"{prefix}{n:08d}", case_no, st, disp, pid, last, first, middle, dob_s, age_s,
                        off_s, arr_s, disp_date, cls, desc, w, enh, sentence, county, court, agency,
-                       addr1, addr2, city, "IL", zipc]
+                       addr1, addr2, city, "IL", zipc, race, gender, city]
+
+
+#: Race and gender as the CCSAO extracts spell them, with rough shares of cannabis cases there
+#: (the equity report's demo data; drawn from the person id, not from the seeded stream, so the
+#: other columns are the same as before these fields existed).
+_RACES = (("Black", 60), ("White [Hispanic or Latino]", 19), ("White", 15), ("Asian", 2), ("Unknown", 4))
+_GENDERS = (("Male", 85), ("Female", 14), ("Unknown", 1))
+
+
+def _demographics(pid: str) -> tuple[str, str]:
+    h = (int(pid[2:]) * 2_654_435_761) & 0xFFFFFFFF
+    out = []
+    for table, draw in ((_RACES, h % 100), (_GENDERS, (h >> 8) % 100)):
+        for value, share in table:
+            if draw < share:
+                out.append(value)
+                break
+            draw -= share
+    return out[0], out[1]
 
 
 def _person_fn(r: Callable[[], float], t: _T) -> Callable[[], tuple]:

@@ -25,6 +25,9 @@ CHARGE_FIELDS: tuple[str, ...] = (
     "county", "court", "arresting_agency",
 )
 ADDRESS_FIELDS: tuple[str, ...] = ("address_line1", "address_line2", "city", "state", "zip")
+#: Optional fields for the equity report only (issue 18): never read by the rules, never printed
+#: in court papers or letters (``clearterm report`` groups counts by them).
+REPORT_FIELDS: tuple[str, ...] = ("race", "gender", "incident_city")
 
 #: Personal data that must never appear in logs, error messages or tracebacks.
 PII_FIELDS: frozenset[str] = frozenset(
@@ -63,6 +66,9 @@ class ChargeRecord:
     city: str | None = None
     state: str | None = None
     zip: str | None = None
+    race: str | None = None
+    gender: str | None = None
+    incident_city: str | None = None
 
     @property
     def case_key(self) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from clearterm.domain.record import CANONICAL_FIELDS, REQUIRED_FIELDS
+from clearterm.domain.record import CANONICAL_FIELDS, REPORT_FIELDS, REQUIRED_FIELDS
 from clearterm.domain.dates import DateError, parse_date
 from clearterm.ingest.readers import InputError, RawRow, SourceFile
 COLUMNS: tuple[str, ...] = CANONICAL_FIELDS
@@ -113,7 +113,7 @@ def ccsao_charges_adapter(src: SourceFile) -> Adapter:
     carried = {
         "record_id", "case_number", "statute", "disposition", "person_id", "age_at_offense",
         "offense_date", "arrest_date", "disposition_date", "offense_class", "offense_description",
-        "county", "court", "arresting_agency",
+        "county", "court", "arresting_agency", *REPORT_FIELDS,
     }
     if has_sentence:
         carried.add("sentence")
@@ -141,6 +141,10 @@ def ccsao_charges_adapter(src: SourceFile) -> Adapter:
             "age_at_offense": get(row, "age_at_incident"),
             "court": get(row, "court_name"),
             "county": "Cook",
+            # equity report only (clearterm report); never in court papers or letters
+            "race": get(row, "race"),
+            "gender": get(row, "gender"),
+            "incident_city": get(row, "incident_city"),
         }
         if has_sentence:
             parts = [get(row, "sentence_type"), get(row, "commitment_type")]
@@ -166,7 +170,7 @@ def ccsao_diversion_adapter(src: SourceFile) -> Adapter:
         raise InputError(f"{src.path.name}: missing required CCSAO diversion column(s): {', '.join(missing)}")
     get = _getter(src)
     carried = {"record_id", "case_number", "statute", "disposition", "person_id",
-               "disposition_date", "offense_description", "county"}
+               "disposition_date", "offense_description", "county", "race", "gender"}
     present = tuple(c in carried for c in COLUMNS)
 
     def map_row(row: RawRow) -> list[str | None]:
@@ -185,6 +189,8 @@ def ccsao_diversion_adapter(src: SourceFile) -> Adapter:
             "disposition": f"Diversion referral ({program}): {result}",
             "disposition_date": get(row, "diversion_closed_date"),
             "county": "Cook",
+            "race": get(row, "race"),  # equity report only
+            "gender": get(row, "gender"),
         }
         return [values.get(c) if p else None for c, p in zip(COLUMNS, present)]
 

@@ -70,7 +70,7 @@ def corpus() -> tuple[bytes, dict[int, tuple[str | None, str]], int]:
     add(row(record_id="B16", offense_description="x" * 10_000_000), ("offense_description", "10,000,000 characters long"))
     add(row(record_id="G1", statute="720 ILCS 550/4(b)"), ("record_id", "record_id repeats line 2 of this file"))
     add(row(record_id="B18").replace(",", ";"), (None, "wrong delimiter?"))
-    add(row(record_id="B19") + ",extra", (None, "expected 26 fields, found 27"))
+    add(row(record_id="B19") + ",extra", (None, f"expected {len(CANONICAL_FIELDS)} fields, found {len(CANONICAL_FIELDS) + 1}"))
     add('B20,"12CR0001,720 ILCS 550/4(c),Plea Of Guilty', (None, "unterminated quoted field"))
     add(row(record_id="G4", offense_description='multi\nline "quoted" title'))
     add(row(record_id="G5", disposition_date="05-JUN-12", offense_date="2012-06-01", arrest_date="2012-06-01"))

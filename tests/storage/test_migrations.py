@@ -21,6 +21,8 @@ RELEASED = (
     "0009_lifecycle",
     "0011_late_objections",
     "0014_research_petitions",
+    "0016_report_fields",
+    "0017_open_store",
 )
 
 #: The records table's canonical columns as migration 0001 created them (a copy, on purpose).
@@ -34,6 +36,8 @@ COLUMNS_0001 = (
     ("court", "TEXT"), ("arresting_agency", "TEXT"), ("address_line1", "TEXT"),
     ("address_line2", "TEXT"), ("city", "TEXT"), ("state", "TEXT"), ("zip", "TEXT"),
 )
+#: The equity report's columns, added by migration 0016 (a copy, on purpose).
+REPORT_COLUMNS_0016 = (("race", "TEXT"), ("gender", "TEXT"), ("incident_city", "TEXT"))
 _BOOKKEEPING = (("version", "INTEGER NOT NULL"), ("source_id", "INTEGER NOT NULL"),
                 ("source_line", "INTEGER NOT NULL"))
 
@@ -68,8 +72,9 @@ def test_migration_0001_column_list_is_frozen():
 def test_fresh_store_has_the_domain_record_columns(tmp_path):
     """A change to ChargeRecord needs a new migration: the store's columns must follow it."""
     store = open_store(tmp_path / "s.db")
-    assert _records_columns(store.conn) == list(RECORD_COLUMNS.items()) + list(_BOOKKEEPING)
-    assert list(RECORD_COLUMNS.items()) == list(COLUMNS_0001)
+    assert _records_columns(store.conn) == (list(COLUMNS_0001) + list(_BOOKKEEPING)
+                                            + list(REPORT_COLUMNS_0016))
+    assert sorted(RECORD_COLUMNS.items()) == sorted(COLUMNS_0001 + REPORT_COLUMNS_0016)
 
 
 def test_store_made_by_older_code_upgrades_cleanly(tmp_path):

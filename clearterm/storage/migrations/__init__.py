@@ -21,6 +21,8 @@ from clearterm.storage.migrations import (
     m0009_lifecycle,
     m0011_late_objections,
     m0014_research_petitions,
+    m0016_report_fields,
+    m0017_open_store,
 )
 
 __all__ = ["MIGRATIONS", "ORDER"]
@@ -37,6 +39,8 @@ ORDER = (
     m0009_lifecycle,
     m0011_late_objections,
     m0014_research_petitions,
+    m0016_report_fields,
+    m0017_open_store,
 )
 
 MIGRATIONS = Migrations("clearterm")

@@ -1,0 +1,193 @@
+"""The report's tables, built from rows the store gives (``clearterm report``, issue 18).
+
+Pure: no I/O. :func:`impact_tables` turns one row per flagged conviction into counts of
+convictions and of people by tranche, year of conviction, race, gender, age band and city, at
+each stage (flagged, approved, filed, granted, notified); :func:`publish` applies small-cell
+suppression (:mod:`clearterm.domain.suppression`) to a table for the public report.
+
+A *person* is a person id (a record without one counts as its case's person). A person is
+counted once per table: in the group of their earliest flagged conviction's values (lowest
+tranche, earliest year, youngest age band), and at a stage if any of their flagged convictions
+reached it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from clearterm.domain.suppression import THRESHOLD, suppress
+
+#: The stages a flagged conviction goes through, in order.
+STAGES = ("flagged", "approved", "filed", "granted", "notified")
+#: Age bands at offense (lower bound, label); ages outside every band are "not recorded".
+AGE_BANDS = ((0, "under 18"), (18, "18-20"), (21, "21-24"), (25, "25-34"), (35, "35-44"), (45, "45-54"),
+             (55, "55 and over"))
+NOT_RECORDED = "not recorded"
+#: The incident cities shown by name (the largest); the others are "other cities".
+TOP_CITIES = 10
+#: The mark of a suppressed cell in the public report.
+SUPPRESSED = "*"
+
+# Positions in a flagged row (clearterm.storage.report_data.flagged_rows): the case, the person,
+# the six groups (already normalised: "not recorded" for a missing value, the age band named),
+# the dates, the stages reached as a bit mask (STAGE_BITS) and the person's ordering key.
+(CASE, PERSON, TRANCHE, YEAR, RACE, GENDER, AGE, CITY, FLAGGED_ON, DECIDED_ON, FILED_ON, RULED_ON, STAGE_MASK,
+ MISSING_MASK, ORDER) = range(15)
+GROUPS = slice(TRANCHE, CITY + 1)
+#: The bit of each stage after flagged in a row's stage mask.
+STAGE_BITS = {"approved": 1, "filed": 2, "granted": 4, "notified": 8}
+#: The bit of each field whose absence puts a flagged case in research.
+MISSING_BITS = {"name": 1, "date of birth": 2, "disposition date": 4}
+
+
+@dataclass
+class Table:
+    """A table of the report: labelled rows of values under ``columns``. ``additive``: its
+    cells are counts whose column sums are the ``totals`` row (small-cell suppression applies)."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[str, tuple]] = field(default_factory=list)
+    totals: tuple | None = None
+    additive: bool = False
+    note: str = ""
+
+
+def age_band(age) -> str:
+    """The band of an age at offense (what the store's query computes in SQL, for tests)."""
+    if age is None or age == "" or not str(age).isdigit() or not 0 < int(age) < 120:
+        return NOT_RECORDED
+    a = int(age)
+    label = AGE_BANDS[0][1]
+    for low, name in AGE_BANDS:
+        if a >= low:
+            label = name
+    return label
+
+
+#: The dimensions of the impact and equity tables: key and title word, in the order of a row's groups.
+DIMENSIONS = (("tranche", "tranche"), ("year", "year of conviction"), ("race", "race"), ("gender", "gender"),
+              ("age", "age band at offense"), ("city", "incident city"))
+_BITS = tuple(STAGE_BITS[s] for s in STAGES[1:])
+
+
+def _stage_counts(mask: int, n: int) -> list[int]:
+    return [n, *(n if mask & bit else 0 for bit in _BITS)]
+
+
+def _group_name(key: str, g) -> str:
+    g = str(g)
+    return g.title() if key == "city" and g != NOT_RECORDED else g
+
+
+def _expand(keyed: Counter) -> dict[str, dict[str, list[int]]]:
+    """{dimension: {group: [count at each stage]}} from a Counter of (groups..., stage mask)."""
+    by_dim: list[Counter] = [Counter() for _ in DIMENSIONS]
+    for key, n in keyed.items():
+        mask = key[-1]
+        for i, c in enumerate(by_dim):
+            c[(key[i], mask)] += n
+    out: dict[str, dict[str, list[int]]] = {}
+    for (dim, _), c in zip(DIMENSIONS, by_dim):
+        table = out[dim] = {}
+        for (g, mask), n in c.items():
+            name = _group_name(dim, g)
+            cell = table.setdefault(name, [0] * len(STAGES))
+            for i, v in enumerate(_stage_counts(mask, n)):
+                cell[i] += v
+    return out
+
+
+def count_flagged(rows: Iterable[Sequence]) -> tuple[dict[str, dict[str, list[int]]], dict[str, dict[str, list[int]]]]:
+    """({dimension: {group: [convictions at each stage]}}, the same for people) of the rows.
+
+    One dictionary operation per row for the convictions (a Counter of the groups and the stage
+    mask) and one for the people (their ordering key, groups and the OR of their masks)."""
+    conv: Counter = Counter()
+    people: dict[object, list] = {}
+    for row in rows:
+        groups = row[GROUPS]
+        mask = row[STAGE_MASK]
+        conv[(*groups, mask)] += 1
+        seen = people.get(row[PERSON])
+        if seen is None:
+            people[row[PERSON]] = [row[ORDER], groups, mask]
+        else:
+            if row[ORDER] < seen[0]:
+                seen[0], seen[1] = row[ORDER], groups
+            seen[2] |= mask
+    ppl: Counter = Counter((*groups, mask) for _, groups, mask in people.values())
+    return _expand(conv), _expand(ppl)
+
+
+def _ordered_groups(key: str, counts: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
+    """Groups in reading order: tranches and years ascending, others largest first; cities beyond
+    the largest :data:`TOP_CITIES` folded into "other cities"; "not recorded" last."""
+    items = [(g, c) for g, c in counts.items() if g != NOT_RECORDED]
+    if key in ("tranche", "year"):
+        items.sort(key=lambda gc: (gc[0] == "none", gc[0]))
+    elif key == "age":
+        order = [name for _, name in AGE_BANDS]
+        items.sort(key=lambda gc: order.index(gc[0]))
+    else:
+        items.sort(key=lambda gc: (-gc[1][0], gc[0]))
+    if key == "city" and len(items) > TOP_CITIES:
+        rest = items[TOP_CITIES:]
+        items = items[:TOP_CITIES] + [("other cities", [sum(c[i] for _, c in rest) for i in range(len(STAGES))])]
+    if NOT_RECORDED in counts:
+        items.append((NOT_RECORDED, counts[NOT_RECORDED]))
+    return items
+
+
+def impact_tables(rows: Iterable[Sequence]) -> list[Table]:
+    """Convictions and people at each stage by each dimension (additive tables with totals)."""
+    conv, ppl = count_flagged(rows)
+    tables = []
+    for key, word in DIMENSIONS:
+        for unit, counts in (("convictions", conv[key]), ("people", ppl[key])):
+            groups = _ordered_groups(key, counts)
+            totals = tuple(sum(c[i] for _, c in groups) for i in range(len(STAGES)))
+            tables.append(Table(f"{unit}_by_{key}", f"Flagged {unit} by {word}", (word, *STAGES),
+                                [(g, tuple(c)) for g, c in groups], totals, additive=True))
+    return tables
+
+
+def rates_table(counts: Table) -> Table:
+    """Each group's share of the flagged that reached each later stage (percent; None where a
+    count is suppressed or nothing was flagged), from a published (maybe suppressed) table."""
+    def pct(n, d):
+        return None if n is None or not d else round(100 * n / d, 1)
+
+    rows = [(g, tuple(pct(v, vals[0]) for v in vals[1:])) for g, vals in counts.rows]
+    totals = tuple(pct(v, counts.totals[0]) for v in counts.totals[1:]) if counts.totals else None
+    return Table(counts.key.replace("convictions_by", "rates_by"), counts.title.replace("Flagged convictions", "Rates")
+                 + " (% of flagged)", (counts.columns[0], *(f"% {s}" for s in STAGES[1:])), rows, totals)
+
+
+def publish(table: Table, threshold: int = THRESHOLD) -> Table:
+    """The table as the public report prints it: an additive table suppressed (None in place of
+    a suppressed count); a non-additive one is returned unchanged."""
+    if not table.additive:
+        return table
+    if not table.rows:
+        totals = tuple(v if v >= threshold else None for v in table.totals) if table.totals else None
+        return replace(table, totals=totals)
+    grid = [[int(v) for v in vals] for _, vals in table.rows]
+    s = suppress(grid, rows_add=False, cols_add=True, threshold=threshold)
+    rows = [(g, cells) for (g, _), cells in zip(table.rows, s.cells)]
+    return replace(table, rows=rows, totals=s.col_totals)
+
+
+def cell_text(v) -> str:
+    """A value as printed: counts with thousands separators, percents with one decimal, a
+    suppressed value as :data:`SUPPRESSED`."""
+    if v is None:
+        return SUPPRESSED
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)

@@ -1,0 +1,212 @@
+"""``clearterm report``: the report's content, from the store (issue 18).
+
+:func:`build_report` reads the store (:mod:`clearterm.storage.report_data`) and returns a
+:class:`Report`: its sections of tables (:class:`clearterm.domain.report.Table`). With
+``public`` every count table is small-cell suppressed (:mod:`clearterm.domain.suppression`),
+reviewers are not named, and the report says so. :func:`write_report` writes the PDF and its
+charts (:mod:`clearterm.documents.report`) into a directory, atomically per file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from clearterm.domain.deadlines import objection_deadline
+from clearterm.domain.report import (CASE, DECIDED_ON, FILED_ON, FLAGGED_ON, MISSING_BITS, MISSING_MASK, RULED_ON,
+                                     Table, impact_tables, publish, rates_table)
+from clearterm.domain.suppression import THRESHOLD
+from clearterm.storage import report_data as rd
+
+#: Days ahead that make a petition's objection deadline "due soon".
+DUE_SOON_DAYS = 14
+BACKLOG_BUCKETS = ("not served", "overdue", f"due <{DUE_SOON_DAYS + 1}d", "later", "no deadline")
+PUBLIC_NOTE = (f"Public report: no personal data; every count under {THRESHOLD} is suppressed (*), and "
+               "other counts with it where the totals could reveal it (complementary suppression). "
+               "Reviewers are not named.")
+
+
+@dataclass
+class Report:
+    """The report: its sections (title, tables) and its headline figures."""
+
+    today: date
+    since: date | None
+    public: bool
+    sections: list[tuple[str, list[Table]]] = field(default_factory=list)
+    headline: dict[str, int | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def table(self, key: str) -> Table:
+        for _, tables in self.sections:
+            for t in tables:
+                if t.key == key:
+                    return t
+        raise KeyError(key)
+
+
+def _days(a: str | None, b: str | None) -> int | None:
+    if not a or not b:
+        return None
+    try:
+        return (date.fromisoformat(b) - date.fromisoformat(a)).days
+    except ValueError:
+        return None
+
+
+def _timing(case_dates: dict[int, list]) -> Table:
+    """Days from flag to decision, filing and ruling: cases, median, 90th percentile, longest."""
+    spans: dict[str, list[int]] = {"decision": [], "filing": [], "ruling": []}
+    for flagged, decided, filed, ruled in case_dates.values():
+        for name, end in (("decision", decided), ("filing", filed), ("ruling", ruled)):
+            d = _days(flagged, end)
+            if d is not None and d >= 0:
+                spans[name].append(d)
+    rows = []
+    for name, values in spans.items():
+        values.sort()
+        if values:
+            p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
+            rows.append((f"flag to {name}", (len(values), statistics.median(values) * 1.0, p90, values[-1])))
+        else:
+            rows.append((f"flag to {name}", (0, "-", "-", "-")))
+    return Table("timing", "Days from flag to decision, filing and ruling", ("from flag to", "cases", "median",
+                 "90th pct", "longest"), rows)
+
+
+def _impact(conn) -> tuple[list[Table], Table, Table]:
+    """The impact tables, the timing table and the research table, from one pass over the
+    flagged convictions (per case: the earliest flag, its dates, the fields it lacks)."""
+    cases: dict[int, list] = {}
+
+    def rows():
+        for row in rd.flagged_rows(conn):
+            seen = cases.get(row[CASE])
+            if seen is None:
+                cases[row[CASE]] = [row[FLAGGED_ON], row[DECIDED_ON], row[FILED_ON], row[RULED_ON], row[MISSING_MASK]]
+            else:
+                if row[FLAGGED_ON] and (seen[0] is None or row[FLAGGED_ON] < seen[0]):
+                    seen[0] = row[FLAGGED_ON]
+                seen[4] |= row[MISSING_MASK]
+            yield row
+
+    tables = impact_tables(rows())
+    cases.pop(None, None)  # a flagged record whose case row is missing: counted, but has no case dates
+    research: dict[str, int] = defaultdict(int)
+    for dates in cases.values():
+        if dates[4]:
+            research[", ".join(w for w, bit in MISSING_BITS.items() if dates[4] & bit)] += 1
+    rs = Table("research", "Flagged cases in research (what is missing)", ("missing", "cases"),
+               [(k, (n,)) for k, n in sorted(research.items(), key=lambda kv: (-kv[1], kv[0]))], additive=True)
+    rs.totals = (sum(research.values()),)
+    return tables, _timing({k: v[:4] for k, v in cases.items()}), rs
+
+
+def _backlog(conn, today: date) -> Table:
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(BACKLOG_BUCKETS))
+    for track, tranche, served, n in rd.backlog_rows(conn):
+        if track != "petition":
+            bucket = 4
+        elif not served:
+            bucket = 0
+        else:
+            left = (objection_deadline(date.fromisoformat(served)) - today).days
+            bucket = 1 if left < 0 else 2 if left <= DUE_SOON_DAYS else 3
+        counts[(track, tranche if tranche is not None else 99)][bucket] += n
+    rows = [(f"{track} {t if t != 99 else '-'}", tuple(v)) for (track, t), v in sorted(counts.items())]
+    totals = tuple(sum(v[i] for _, v in rows) for i in range(len(BACKLOG_BUCKETS)))
+    return Table("backlog", "Backlog: cases on a track not yet decided, by objection deadline",
+                 ("track tranche", *BACKLOG_BUCKETS), rows, totals, additive=True,
+                 note=f"Petition deadlines: service date + 60 days, as of {today.isoformat()}.")
+
+
+def _operations(conn, today: date, since: date | None, public: bool) -> list[Table]:
+    s = since.isoformat() if since else None
+    daily: dict[tuple[str, str], int] = defaultdict(int)
+    for reviewer, day, n in rd.reviewer_daily(conn, s):
+        daily[(day, "all reviewers" if public else reviewer)] += n
+    per_day = Table("reviewer_daily", "Review decisions per reviewer per day" if not public
+                    else "Review decisions per day", ("day, reviewer", "decisions"),
+                    [(f"{d}, {r}", (n,)) for (d, r), n in sorted(daily.items())], None, additive=True)
+    per_day.totals = (sum(v[0] for _, v in per_day.rows),)
+    late_known = rd.has_column(conn, "reviews", "late")
+    objections = rd.objection_rows(conn, s)
+    obj = Table("objections", "Objections in force by ground", ("ground", "objections", "late"),
+                [(g or "(none given)", (n, int(late or 0))) for g, n, late in objections], None, additive=True,
+                note="" if late_known else "This store does not record late objections yet: shown as 0.")
+    obj.totals = tuple(sum(v[i] for _, v in obj.rows) for i in range(2))
+    return [per_day, _backlog(conn, today), obj]
+
+
+def _lists(conn) -> list[Table]:
+    letters = rd.letters_mailed(conn)
+    lt = Table("letters", "Letters mailed and agencies told", ("notice", "sent"),
+               [(k, (n,)) for k, n in letters], additive=True)
+    lt.totals = (sum(n for _, n in letters),)
+    return [lt]
+
+
+def _public_timing(t: Table) -> Table:
+    rows = [(label, vals if vals[0] >= THRESHOLD else (None, None, None, None)) for label, vals in t.rows]
+    return Table(t.key, t.title, t.columns, rows, None, note=f"Rows over fewer than {THRESHOLD} cases are suppressed.")
+
+
+def build_report(conn, *, today: date, since: date | None = None, public: bool = False) -> Report:
+    """The report's tables from the store, as of ``today`` (operations since ``since``)."""
+    impact, timing, research = _impact(conn)
+    ops = _operations(conn, today, since, public)
+    extra = [*_lists(conn), research]
+    if public:
+        impact = [publish(t) for t in impact]
+        ops = [publish(t) for t in ops]
+        extra = [publish(t) for t in extra]
+        timing = _public_timing(timing)
+    by = {t.key: t for t in impact}
+    rates = [rates_table(by[f"convictions_by_{k}"]) for k in ("race", "gender", "age", "city")]
+    report = Report(today, since, public)
+    report.sections = [
+        ("Operations", [*ops, timing]),
+        ("Impact", [by[k] for k in ("convictions_by_tranche", "people_by_tranche", "convictions_by_year",
+                                    "people_by_year")] + extra),
+        ("Equity", [t for k in ("race", "gender", "age", "city")
+                    for t in (by[f"convictions_by_{k}"], by[f"people_by_{k}"], rates.pop(0))]),
+    ]
+    conv, ppl = by["convictions_by_tranche"].totals, by["people_by_tranche"].totals
+    report.headline = {"convictions flagged": conv[0], "people flagged": ppl[0], "convictions approved": conv[1],
+                       "convictions filed": conv[2], "convictions granted": conv[3],
+                       "convictions notified": conv[4]}
+    if public:
+        report.notes.append(PUBLIC_NOTE)
+    if since:
+        report.notes.append(f"Operations since {since.isoformat()}; impact and equity counts are cumulative.")
+    report.notes.append("Race, gender and incident city are as the source records them; they are used only "
+                        "for this report, never in court papers or letters.")
+    return report
+
+
+def write_report(report: Report, out_dir: Path) -> list[Path]:
+    """The PDF and the chart PNGs into ``out_dir`` (created 0700), each file 0600 and put in place
+    by rename from a private staging directory beside it (a crash leaves no partial file in
+    ``out_dir``; the staging directory is removed). Returns the paths written."""
+    from clearterm.documents.report import render_charts, render_pdf
+
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stage = Path(tempfile.mkdtemp(prefix=".report-", dir=out_dir))
+    try:
+        charts = render_charts(report, stage)
+        pdf = render_pdf(report, stage / "report.pdf", charts)
+        written = []
+        for f in [*charts, pdf]:
+            os.chmod(f, 0o600)
+            target = out_dir / f.name
+            os.replace(f, target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

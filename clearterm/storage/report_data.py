@@ -1,0 +1,113 @@
+"""Read-only queries behind ``clearterm report`` (issue 18): the flagged convictions with where
+each has got to, and the operations tables (reviews per reviewer and day, backlog, objections,
+letters). Nothing here writes; :mod:`clearterm.services.report` aggregates what they return.
+
+Tables that other parts of clearterm add later (a ``late`` flag on reviews, a research table)
+are optional: the queries look for them and say when they are absent.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from clearterm.domain.report import AGE_BANDS, NOT_RECORDED
+
+#: The categories of a flagged conviction (a decision in force that may be cleared).
+FLAGGED = ("automatic", "petition", "review")
+_FLAGGED_SQL = "('automatic', 'petition', 'review')"
+
+#: The decision actions of a review (serve and undo are not decisions).
+DECISION_ACTIONS = ("approve", "object", "exclude", "defer")
+
+def _age_band_sql(column: str) -> str:
+    """CASE expression naming the age band of ``column`` (the bands of clearterm.domain.report)."""
+    whens = " ".join(f"WHEN {column} >= {low} THEN '{name}'" for low, name in reversed(AGE_BANDS))
+    return (f"CASE WHEN typeof({column}) != 'integer' OR {column} <= 0 OR {column} >= 120 THEN '{NOT_RECORDED}'"
+            f" {whens} ELSE '{NOT_RECORDED}' END")
+
+
+def _recorded(expr: str) -> str:
+    return f"coalesce(nullif(trim({expr}), ''), '{NOT_RECORDED}')"
+
+
+# One row per flagged conviction (a record whose decision in force is automatic, petition or
+# review), with its case's progress. Driven by the decisions in force (record-id order: the
+# decision_current table, then decisions by rowid), every other join on an index; the groups are
+# normalised here so the aggregation does one dictionary operation per row.
+_FLAGGED_ROWS = f"""
+SELECT k.id, coalesce(nullif(d.person_id, ''), 'case:' || k.id), coalesce(d.tranche, 'none'),
+       {_recorded("substr(r.disposition_date, 1, 4)")}, {_recorded("r.race")}, {_recorded("r.gender")},
+       {_age_band_sql("r.age_at_offense")}, {_recorded("r.incident_city")},
+       substr(e.started_at, 1, 10), substr(v.created_at, 1, 10), f.filed_date, u.ruled,
+       (s.status IS 'approved') | ((f.filed_date IS NOT NULL) << 1) | ((u.granted IS 1) << 2)
+         | ((n.notified IS NOT NULL) << 3),
+       (coalesce(trim(r.last_name), '') = '') | ((r.date_of_birth IS NULL) << 1) | ((r.disposition_date IS NULL) << 2),
+       coalesce(d.tranche, 99) * 10000 + coalesce(CAST(substr(r.disposition_date, 1, 4) AS INTEGER), 9999)
+FROM decision_current c
+JOIN decisions d ON d.id = c.decision_id
+JOIN records r ON r.record_id = c.record_id
+JOIN evaluations e ON e.id = d.evaluation_id
+LEFT JOIN cases k ON k.case_number = d.case_number AND k.person_id = d.person_id
+LEFT JOIN case_status s ON s.case_id = k.id
+LEFT JOIN reviews v ON v.id = s.decision_id
+LEFT JOIN batch_cases b ON b.case_id = k.id
+LEFT JOIN (SELECT batch_id, min(filed_date) AS filed_date FROM batch_filings WHERE kind = 'filed'
+           GROUP BY batch_id) f ON f.batch_id = b.batch_id
+LEFT JOIN (SELECT case_id, min(ruling_date) FILTER (WHERE ruling != 'continued') AS ruled,
+                  max(ruling = 'granted') AS granted FROM rulings GROUP BY case_id) u ON u.case_id = k.id
+LEFT JOIN (SELECT case_id, 1 AS notified FROM case_notices
+           WHERE kind IN ('letter_granted', 'letter_denied') GROUP BY case_id) n ON n.case_id = k.id
+WHERE d.category IN {_FLAGGED_SQL}
+"""
+
+
+def flagged_rows(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    """Each flagged conviction, in the layout of clearterm.domain.report (CASE ... ORDER): case
+    id, person (a case without a person id: 'case:<id>'), tranche, year of disposition, race,
+    gender, age band, incident city, flagged on, decided on, filed on, first final ruling on,
+    stage mask, missing-field mask, the person's ordering key."""
+    return conn.execute(_FLAGGED_ROWS)
+
+
+def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether ``table`` has ``column`` (for columns other work adds later)."""
+    return any(r[1] == column for r in conn.execute(f"PRAGMA table_info({table})"))
+
+
+def reviewer_daily(conn: sqlite3.Connection, since: str | None) -> list[tuple[str, str, int]]:
+    """(reviewer, day, decisions) of the review log, day by day (since ``since`` if given)."""
+    actions = ", ".join(f"'{a}'" for a in DECISION_ACTIONS)
+    return conn.execute(
+        f"SELECT reviewer, substr(created_at, 1, 10) AS day, count(*) FROM reviews WHERE action IN ({actions})"
+        " AND substr(created_at, 1, 10) >= ? GROUP BY 1, 2 ORDER BY 2, 1", (since or "",)).fetchall()
+
+
+def backlog_rows(conn: sqlite3.Connection) -> list[tuple[str, int | None, str | None, int]]:
+    """(track, tranche, service date, cases) of the cases on a track not yet decided (no review,
+    or pending or deferred)."""
+    return conn.execute(
+        "SELECT c.track, c.tranche, s.service_date, count(*) FROM cases c LEFT JOIN case_status s ON s.case_id = c.id"
+        " WHERE c.track IS NOT NULL AND coalesce(s.status, 'pending') IN ('pending', 'deferred')"
+        " GROUP BY 1, 2, 3").fetchall()
+
+
+def objection_rows(conn: sqlite3.Connection, since: str | None) -> list[tuple[str | None, int, int]]:
+    """(ground, objections in force, of them recorded late) of the cases whose review status is
+    objected (since ``since``); late is 0 when the store records no ``late`` flag."""
+    late = "coalesce(v.late, 0)" if has_column(conn, "reviews", "late") else "0"
+    return conn.execute(
+        f"SELECT v.ground, count(*), sum({late}) FROM case_status s JOIN reviews v ON v.id = s.decision_id"
+        " WHERE s.status = 'objected' AND substr(v.created_at, 1, 10) >= ? GROUP BY 1 ORDER BY 2 DESC",
+        (since or "",)).fetchall()
+
+
+def letters_mailed(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """(kind, notices) of the notices recorded: letters to people and notices to agencies."""
+    return conn.execute("SELECT kind, count(*) FROM case_notices GROUP BY 1 ORDER BY 1").fetchall()
+
+
+def stats_flagged(conn: sqlite3.Connection) -> int:
+    """Flagged convictions as ``stats`` counts them (its automatic, petition and review rows)."""
+    return int(conn.execute(
+        "SELECT count(*) FROM decision_current c JOIN decisions d ON d.id = c.decision_id"
+        f" WHERE d.category IN {_FLAGGED_SQL}").fetchone()[0])
