@@ -96,6 +96,13 @@ class QueueTable(Widget, can_focus=True):
         self._lines.clear()
         self.refresh()
 
+    def set_columns(self, columns: list[tuple[str, int]]) -> None:
+        """Replace the columns (label, width), e.g. when the terminal is resized."""
+        if columns != self.columns:
+            self.columns = list(columns)
+            self._lines.clear()
+            self.refresh()
+
     @property
     def row_count(self) -> int:
         return len(self._rows)

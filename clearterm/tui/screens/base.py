@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from rich.text import Text
 from textual import work
 from textual.screen import Screen
 from textual.widgets import Static
@@ -20,8 +21,9 @@ from clearterm.services import review
 from clearterm.storage import StoreError
 from clearterm.storage.reviews import ConflictError, QueueRow
 from clearterm.tui.backend import label_of
-from clearterm.tui.messages import ActionConflict, ActionRecorded, ActionRefused
+from clearterm.tui.messages import ActionConflict, ActionRecorded, ActionRefused, NoteRecorded
 from clearterm.tui.screens.dialogs import ExcludeDialog, Objection, ObjectionDialog
+from clearterm.tui.screens.note import NoteDialog
 
 DONE_TEXT = {"approve": "approval", "object": "objection", "exclude": "exclusion", "defer": "deferral",
              "serve": "service date", "undo": "undo"}
@@ -45,6 +47,14 @@ class ReviewScreen(Screen):
         for w in self.query("#header").results(Static):
             w.update(self.app.header_text())
 
+    def update_status(self) -> None:
+        """Show the app's latest routine confirmation in this screen's one-line status bar."""
+        for w in self.query("#status-bar").results(Static):
+            w.update(Text(self.app.status_text, no_wrap=True, overflow="ellipsis"))  # data: no markup
+
+    def on_screen_resume(self) -> None:
+        self.update_status()
+
     # -- availability -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "object":
@@ -55,11 +65,11 @@ class ReviewScreen(Screen):
     # -- the actions -----------------------------------------------------------------------------
     def _ready(self) -> QueueRow | None:
         if self.busy:
-            self.notify("Still recording the previous action.", severity="warning")
+            self.app.set_status("Still recording the previous action.")
             return None
         t = self.target()
         if t is None:
-            self.notify("No case selected.", severity="warning")
+            self.app.set_status("No case selected.")
         return t
 
     def action_approve(self) -> None:
@@ -97,10 +107,22 @@ class ReviewScreen(Screen):
 
     def action_undo(self) -> None:
         if self.busy:
-            self.notify("Still recording the previous action.", severity="warning")
+            self.app.set_status("Still recording the previous action.")
             return
         self.busy = True
         self._undo_worker(self.seen_versions())
+
+    def action_note(self) -> None:
+        """A note on the case without a decision (audited; shown in the history)."""
+        if (t := self._ready()) is None:
+            return
+
+        def done(text: str | None) -> None:
+            if text:
+                self.busy = True
+                self._note_worker(t, text)
+
+        self.app.push_screen(NoteDialog(label_of(t)), done)
 
     def start_action(self, t: QueueRow, action: str, **kw) -> None:
         self.busy = True
@@ -120,6 +142,15 @@ class ReviewScreen(Screen):
             return
         nxt = app.backend.next_case(app.queue_filter, t.cursor, needing_decision=True, wrap=True)
         self.post_message(ActionRecorded(rec, nxt, advance=True, payload=self._prepare_next(nxt or t)))
+
+    @work(thread=True, group="write")
+    def _note_worker(self, t: QueueRow, text: str) -> None:
+        try:
+            note = self.app.backend.add_note(t.case_id, text)
+        except (review.ReviewError, StoreError, sqlite3.Error) as exc:
+            self.post_message(ActionRefused(f"Not recorded: {exc}"))
+            return
+        self.post_message(NoteRecorded(label_of(t), note.id, note.audit_seq))
 
     @work(thread=True, group="write")
     def _undo_worker(self, seen: dict[int, int]) -> None:
@@ -149,10 +180,18 @@ class ReviewScreen(Screen):
             text = f"Undid entry {e.undoes} on {rec.case.label}: now {rec.after.status} (version {e.id})."
         elif msg.next_row is None:
             text += " No more cases to decide in this queue."
-        self.app.last_notice = text
-        self.after_recorded(msg)  # show the next case first; then the notice and the progress
-        self.notify(text)
+        self.after_recorded(msg)  # show the next case first; then the confirmation and the progress
+        self.app.set_status(text)  # routine: the status bar, not a notification
         self.app.count_recorded(rec)
+
+    def on_note_recorded(self, msg: NoteRecorded) -> None:
+        self.busy = False
+        self.app.set_status(f"Recorded note {msg.note_id} on {msg.label} (audit entry {msg.audit_seq}); "
+                            "status unchanged.")
+        self.after_note()
+
+    def after_note(self) -> None:
+        """After a note: the case screen shows it in the history; the queue has nothing to change."""
 
     def on_action_refused(self, msg: ActionRefused) -> None:
         self.busy = False
