@@ -90,13 +90,13 @@ def person_text(detail: CaseDetail) -> Text:
     t.append("Person ", style="bold")
     t.append(detail.name or "(no name recorded)")
     t.append(f"  id {detail.row.person_id or '(none)'}")
-    age, source = detail.age
+    age, _source = detail.age
     if detail.date_of_birth is not None:
         t.append(f"  born {detail.date_of_birth.isoformat()}")
         if age is not None:
             t.append(f", {age} at offense")
     elif age is not None:
-        t.append(f"  age {age} at offense ({source})")
+        t.append(f"  age {age} at offense")
     else:
         t.append("  born unknown, age unknown")
     t.append(f"  agency {detail.agency}" if detail.agency else "  agency not recorded")
@@ -117,31 +117,55 @@ def _weight(w: float | None) -> str:
     return "-" if w is None else f"{w:g}g"
 
 
+#: The decision column's words (short enough for 80 columns).
+CATEGORY_WORD = {"automatic": "automatic", "petition": "petition", "review": "review",
+                 "non_conviction": "non-conv.", "ineligible": "ineligible"}
+
+
 def _decision_cell(c: Charge) -> Text:
-    t = Text()
+    """The charge's category; a co-charge that decided a case step shows that instead, in
+    capitals (VIOLENT, CONVICTED): such a charge is outside the Act, ineligible itself."""
     if c.mark:
-        t.append(c.mark, style="bold")
-        t.append(" ")
-    t.append(c.category.replace("_", "-") if c.category else "not evaluated")
-    return t
+        return Text(c.mark, style="bold")
+    return Text(CATEGORY_WORD.get(c.category or "", c.category or "not evaluated"))
 
 
-def charges_table(detail: CaseDetail, selected: int = 0) -> Table:
+def _fit(width: int, wants: list[int], mins: list[int]) -> list[int]:
+    """Share ``width`` among columns: each its minimum, then one cell at a time to those still
+    short of what their content wants (round robin), so no column takes room it cannot use."""
+    widths = list(mins)
+    spare = width - sum(widths)
+    while spare > 0:
+        short = [i for i, w in enumerate(widths) if w < wants[i]]
+        if not short:
+            break
+        for i in short:
+            if spare <= 0:
+                break
+            widths[i] += 1
+            spare -= 1
+    return widths
+
+
+def charges_table(detail: CaseDetail, selected: int = 0, width: int = 76) -> Table:
     """One line per charge: number, statute as written, class, description, disposition and date,
     weight, sentence, decision (the co-charge that decided a case step marked in words). The
     highlighted one (``selected``) is in reverse video: readable in 16 colours and in none."""
-    t = Table(box=None, expand=True, padding=(0, 1, 0, 0), show_edge=False, header_style="bold underline",
-              title=None)
-    for name, kw in (("#", dict(width=2)), ("Statute", dict(ratio=3, min_width=10)), ("Cl", dict(width=2)),
-                     ("Description", dict(ratio=3, min_width=6)), ("Disposition", dict(ratio=3, min_width=6)),
-                     ("Date", dict(width=10)), ("Wt", dict(width=5)), ("Sentence", dict(ratio=2, min_width=5)),
-                     ("Decision", dict(ratio=3, min_width=10))):
-        t.add_column(name, no_wrap=True, overflow="ellipsis", **kw)
-    for i, c in enumerate(detail.charges):
-        t.add_row(str(i + 1), c.written or c.statute, c.offense_class or "?", c.description or "-",
-                  c.disposition or "pending", c.disposition_date.isoformat() if c.disposition_date else "-",
-                  _weight(c.weight_grams), c.sentence or "-", _decision_cell(c),
-                  style="reverse" if i == selected else None)
+    cells = [(str(i + 1), c.written or c.statute, c.offense_class or "?", c.description or "-",
+              c.disposition or "pending", c.disposition_date.isoformat() if c.disposition_date else "-",
+              _weight(c.weight_grams), c.sentence or "-", _decision_cell(c)) for i, c in enumerate(detail.charges)]
+    names = ("#", "Statute", "Cl", "Description", "Disposition", "Date", "Wt", "Sentence", "Decision")
+    wants = [max([len(n)] + [len(str(row[k])) for row in cells]) for k, n in enumerate(names)]
+    fixed = {0: wants[0], 2: 2, 5: 10, 6: min(wants[6], 6), 8: max(8, wants[8])}
+    flex = [1, 3, 4, 7]  # statute, description, disposition, sentence share the rest
+    rest = width - sum(fixed.values()) - len(names)  # one blank after each column
+    shared = _fit(rest, [wants[k] for k in flex], [min(wants[1], 19), 5, 5, 5])  # the statute first
+    widths = {**fixed, **dict(zip(flex, shared))}
+    t = Table(box=None, expand=False, padding=(0, 1, 0, 0), show_edge=False, header_style="bold underline")
+    for k, name in enumerate(names):
+        t.add_column(name, no_wrap=True, overflow="ellipsis", width=widths[k])
+    for i, row in enumerate(cells):
+        t.add_row(*row, style="reverse" if i == selected else None)
     return t
 
 
@@ -167,7 +191,7 @@ def explanation_text(detail: CaseDetail, selected: int = 0, *, trail: bool = Fal
     if c.offense_date:
         head.append(f"  offense {c.offense_date.isoformat()}")
     if c.mark:
-        head.append(f"  {c.mark}: decided a case step of another charge", style="bold")
+        head.append(f"  {c.mark}: this co-charge decided a case step of the others", style="bold")
     rows: list[tuple[str, Text | str]] = [(f"{i + 1}.", head)]
     if not c.lines:
         rows.append(("", Text((c.category or "not evaluated").upper(), style="bold")))

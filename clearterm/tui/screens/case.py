@@ -102,8 +102,12 @@ class CaseScreen(ReviewScreen):
         if d is None:
             return
         self.selected = max(0, min(self.selected, len(d.charges) - 1))
-        self.query_one("#charges", Static).update(charges_table(d, self.selected))
+        width = max(40, self.app.size.width - 4)  # less the body's padding and its (always kept) scrollbar gutter
+        self.query_one("#charges", Static).update(charges_table(d, self.selected, width))
         self.query_one("#explanation", Static).update(explanation_text(d, self.selected, trail=self.trail))
+
+    def on_resize(self, event) -> None:
+        self._show_charges()
 
     def action_trail(self) -> None:
         self.trail = not self.trail
