@@ -70,6 +70,8 @@ class ReviewApp(App[None]):
         return QueueScreen()
 
     def on_mount(self) -> None:
+        if self.ansi_color:  # a 16-colour terminal: the terminal's own colours (Textual's ANSI theme)
+            self.theme = "ansi-dark"
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         self._startup()
