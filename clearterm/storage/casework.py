@@ -9,6 +9,7 @@ of birth, an address or a note's text.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -114,3 +115,14 @@ def batch_of_case(conn: sqlite3.Connection, case_id: int) -> tuple[str, str] | N
         " ELSE b.status END FROM batch_cases bc JOIN batches b ON b.id = bc.batch_id WHERE bc.case_id = ?",
         (case_id,)).fetchone()
     return (row[0], row[1]) if row else None
+
+
+# -- a reader beside the workstation's connection --------------------------------------------------------
+def connect_reader(path: str | os.PathLike) -> sqlite3.Connection:
+    """A second, query-only connection to an open (migrated) store, for counts that should not
+    hold up the workstation's own connection (WAL: readers neither block nor wait for the writer)."""
+    conn = sqlite3.connect(os.fspath(path), timeout=5, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA query_only=ON")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    return conn

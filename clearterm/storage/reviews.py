@@ -492,8 +492,9 @@ def _queue_where(*, track: str | None, tranche: int | None, status: str | None, 
     elif deadline == "soon":
         where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL AND {due} >= :as_of"
                      f" AND {due} <= date(:as_of, '+{DUE_SOON_DAYS} days') AND s.status IN ('pending', 'deferred')")
-    if holder is not None:  # the cases assigned to this reviewer now
-        where.append(f"{HOLDER_SQL} = :holder")
+    if holder is not None:  # the cases assigned to this reviewer now (their latest assignment)
+        where.append("c.id IN (SELECT a.case_id FROM assignments a WHERE a.reviewer = :holder"
+                     " AND a.id = (SELECT max(b.id) FROM assignments b WHERE b.case_id = a.case_id))")
         params["holder"] = holder
     if search is not None:
         q = fts_query(search)

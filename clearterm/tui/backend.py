@@ -25,7 +25,7 @@ from clearterm.domain.cases import case_label
 from clearterm.domain.rules import age_at_offense, display_cite, explain_lines
 from clearterm.domain.rules.marks import deciding_marks
 from clearterm.storage import Store, open_store
-from clearterm.storage.casework import CaseNote, batch_of_case, case_notes, held_count
+from clearterm.storage.casework import CaseNote, batch_of_case, case_notes, connect_reader, held_count
 from clearterm.storage.decisions import recorded_policy
 from clearterm.storage.records import load_co_charges
 from clearterm.storage.transactions import read_snapshot
@@ -159,6 +159,8 @@ class Backend:
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _total: QueueCounts | None = field(default=None, repr=False)
     _policies: dict = field(default_factory=dict, repr=False)
+    _reader: object = field(default=None, repr=False)  # a second connection for the queue's position counts
+    _reader_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, db: str | Path | Store, reviewer: str, today: date) -> Backend:
@@ -167,6 +169,10 @@ class Backend:
         return cls(open_store(db, create=False), reviewer, today, owns_store=True)
 
     def close(self) -> None:
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             if self.owns_store:
                 self.store.close()
@@ -225,9 +231,12 @@ class Backend:
             return queue_counts(self.conn)
 
     def position(self, f: QueueFilter, cursor: tuple[int, int] | None) -> tuple[int, int]:
-        """(cases before ``cursor``, cases in all) in the queue under ``f``."""
-        with self._lock:
-            return queue_position(self.conn, cursor, as_of=self.today, **f.kwargs())
+        """(cases before ``cursor``, cases in all) in the queue under ``f``: counted on a second,
+        query-only connection, so the counts never hold up an action on the workstation's own."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = connect_reader(self.store.path)
+            return queue_position(self._reader, cursor, as_of=self.today, **f.kwargs())
 
     def holds_cases(self) -> bool:
         """Whether this reviewer holds assigned cases now (the queue then opens on "mine")."""

@@ -71,6 +71,8 @@ async def on_four_charges(pilot):
     await settle(pilot)
     pilot.app.jump_to_case("17CR4/P4")  # four charges, a violent co-charge, no date of birth
     await settle(pilot)
+    await pilot.pause(0.1)  # the footer enables `o` (a petition) after the refresh that shows the case
+    await settle(pilot)
 
 
 async def approved_one(pilot):

@@ -35,6 +35,7 @@ COLUMNS = (("Case", 13), ("Person", 0), ("Track", 9), ("Tr", 2), ("Ch", 3), ("St
 HOLDER_COLUMN = ("Holder", 10)
 HOLDER_FROM = 100  # terminal columns from which the Holder column is shown
 MIN_PERSON = 9
+COUNT_AFTER = 0.5  # seconds after the last action before the queue's place is recounted
 STATUS_CYCLE: tuple[str | None, ...] = (None, *STATUSES)
 
 
@@ -51,6 +52,8 @@ class QueueScreen(ReviewScreen):
         self._token = 0
         self.loaded = False  # a page has been shown (for tests and the benchmark)
         self.position: tuple[int, int] | None = None  # (index of the page's first row, cases in all)
+        self._edge: tuple[int, bool, int] | None = None  # (token, forward, rows before): a page-edge load
+        self._count_timer = None
         self.holder_column = False
 
     def compose(self) -> ComposeResult:
@@ -69,7 +72,7 @@ class QueueScreen(ReviewScreen):
 
     def on_resize(self, event) -> None:
         if self._layout(event.size.width) and self.rows:
-            self._fill(self.rows, self.query_one(QueueTable).cursor_row)
+            self._fill(self.rows, self.query_one(QueueTable).cursor_row, count="none")
 
     def _layout(self, width: int) -> bool:
         """Set the columns for ``width``: Person gets the rest; Holder from :data:`HOLDER_FROM`.
@@ -120,9 +123,20 @@ class QueueScreen(ReviewScreen):
     def on_queue_loaded(self, msg: QueueLoaded) -> None:
         if msg.token != self._token:
             return
-        self._fill(msg.rows, msg.select)
+        edge, self._edge = self._edge, None
+        if edge is not None and edge[0] == msg.token and self.position is not None:
+            # the neighbouring page: its place follows from this one's, no count needed
+            _token, forward, before = edge
+            first = before if forward else max(0, before - len(msg.rows))
+            self.position = (first, self.position[1])
+            self._fill(msg.rows, msg.select, count="none")
+        else:
+            self._fill(msg.rows, msg.select)
 
-    def _fill(self, rows: list[QueueRow], select: int) -> None:
+    def _fill(self, rows: list[QueueRow], select: int, *, count: str = "now") -> None:
+        """Show ``rows``. ``count``: where the page is in the queue: "now" (counted in a worker),
+        "later" (after an action: the place shown stays until a count once the reviewer pauses),
+        "none" (known already)."""
         self.rows = rows
         t = self.query_one(QueueTable)
         holder = self.holder_column
@@ -131,13 +145,26 @@ class QueueScreen(ReviewScreen):
                      deadline_text(r), *((r.holder or "-",) if holder else ())) for r in rows], cursor=select)
         if rows:
             self.app.current = rows[t.cursor_row]
-            self._position_worker(self.app.queue_filter, rows[0].cursor, self._token)
+            if count == "now":
+                self._count_position()
+            elif count == "later":
+                self._schedule_count()
         else:
             self.position = (0, 0)
         self._info()
         self.loaded = True
         self.app.mark_first_shown()
         self.refresh_bindings()
+
+    def _count_position(self) -> None:
+        if self.rows:
+            self._position_worker(self.app.queue_filter, self.rows[0].cursor, self._token)
+
+    def _schedule_count(self) -> None:
+        """Count the place :data:`COUNT_AFTER` seconds after the last action (not on a keystroke's path)."""
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        self._count_timer = self.set_timer(COUNT_AFTER, self._count_position)
 
     @work(thread=True, exclusive=True, group="position")
     def _position_worker(self, f: QueueFilter, cursor, token: int) -> None:
@@ -183,10 +210,11 @@ class QueueScreen(ReviewScreen):
         if not self.rows:
             return
         self._token += 1
-        self.position = None
         if msg.forward:
+            self._edge = (self._token, True, self.position[0] + len(self.rows)) if self.position else None
             self._load_page(self.app.queue_filter, self.rows[-1].cursor, None, self._token)
         else:
+            self._edge = (self._token, False, self.position[0]) if self.position else None
             self._load_page(self.app.queue_filter, None, self.rows[0].cursor, self._token)
 
     def on_screen_resume(self) -> None:
@@ -268,7 +296,7 @@ class QueueScreen(ReviewScreen):
         if msg.payload is not None:
             self._token += 1  # earlier page requests are out of date now
             rows, select = msg.payload
-            self._fill(rows, select)
+            self._fill(rows, select, count="later")
         else:
             self.reload()
 
