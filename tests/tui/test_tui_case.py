@@ -392,3 +392,22 @@ def test_cursor_and_status_read_in_16_colours(db):
     assert fg.type is ColorType.STANDARD and bg.type is ColorType.STANDARD and fg.number != bg.number
     approved = next(s.style for s in other if s.text.strip() == "APPROVED")
     assert approved.color.type is ColorType.STANDARD and approved.bold  # ANSI green, on the terminal's background
+
+
+def test_batch_status_fits_80_columns(db):
+    _batch(db, "05CR6/P6", signed=True)
+    _batch(db, "14CR2/P2", signed=False)
+    app = make_app(db)
+
+    async def scenario(pilot):
+        app.show_batches()
+        await settle(pilot)
+        return screen_name(app), screen_lines(app)
+
+    name, lines = run(app, scenario, size=(80, 24))
+    assert name == "BatchesScreen"
+    rows = [line for line in lines if "B-TEST" in line]
+    assert len(rows) == 2  # one line per batch, nothing wrapped
+    signed = next(line for line in rows if "B-TEST-S" in line)
+    assert "SIGNED" in signed and "2026-11-20 sam" in signed and "2026-11-20 rita" in signed
+    assert "OPEN" in next(line for line in rows if "B-TEST-O" in line)
