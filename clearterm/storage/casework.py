@@ -126,3 +126,56 @@ def connect_reader(path: str | os.PathLike) -> sqlite3.Connection:
     conn.execute("PRAGMA query_only=ON")
     conn.execute("PRAGMA temp_store=MEMORY")
     return conn
+
+
+# -- what audit verify checks ------------------------------------------------------------------------------
+def casework_differences(conn: sqlite3.Connection) -> list[str]:
+    """Notes and assignments against their audit entries (``audit verify``): every note matches
+    its ``case.note`` entry (case, reviewer, time, the text's SHA-256) and every such entry has its
+    note; every assignment lies in the id range of its ``case.assign`` entry (same admin, reviewer)
+    and each entry's count is the rows it made. One line per difference; ids only, never a note."""
+    import json
+
+    out: list[str] = []
+    entries = {seq: (actor, at, case_id, json.loads(detail or "{}")) for seq, actor, at, case_id, detail in
+               conn.execute("SELECT seq, actor, at, case_id, detail FROM audit WHERE event = 'case.note'")}
+    seen: set[int] = set()
+    for nid, case_id, note, reviewer, created_at, seq in conn.execute(
+            "SELECT id, case_id, note, reviewer, created_at, audit_seq FROM case_notes ORDER BY id"):
+        e = entries.get(seq)
+        if e is None:
+            out.append(f"case note {nid}: no case.note audit entry {seq} (added outside clearterm)")
+            continue
+        seen.add(seq)
+        actor, at, e_case, d = e
+        if (actor, at, e_case, d.get("note_id"), d.get("note_sha256")) != (
+                reviewer, created_at, case_id, nid, audit.sha256_hex(note.encode("utf-8"))):
+            out.append(f"case note {nid}: does not match audit entry {seq} (altered)")
+    out += [f"audit entry {seq}: case note {entries[seq][3].get('note_id')} is missing (deleted)"
+            for seq in sorted(set(entries) - seen)]
+    return out + _assignment_differences(conn)
+
+
+def _assignment_differences(conn: sqlite3.Connection) -> list[str]:
+    import json
+
+    out: list[str] = []
+    runs = {seq: (actor, json.loads(detail or "{}")) for seq, actor, detail in
+            conn.execute("SELECT seq, actor, detail FROM audit WHERE event = 'case.assign'")}
+    made: dict[int, int] = {}
+    for aid, reviewer, by, seq in conn.execute(
+            "SELECT id, reviewer, assigned_by, audit_seq FROM assignments ORDER BY id"):
+        run = runs.get(seq)
+        if run is None:
+            out.append(f"assignment {aid}: no case.assign audit entry {seq} (added outside clearterm)")
+            continue
+        actor, d = run
+        first, last = d.get("first_id"), d.get("last_id")
+        if actor != by or d.get("reviewer") != reviewer or first is None or not first <= aid <= last:
+            out.append(f"assignment {aid}: does not match audit entry {seq} (altered)")
+        made[seq] = made.get(seq, 0) + 1
+    for seq, (_actor, d) in sorted(runs.items()):
+        if made.get(seq, 0) != d.get("cases", 0):
+            out.append(f"audit entry {seq}: assigned {d.get('cases', 0)} case(s), the store holds "
+                       f"{made.get(seq, 0)} (rows added or removed)")
+    return out

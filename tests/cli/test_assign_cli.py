@@ -89,3 +89,30 @@ def test_assignments_and_notes_are_append_only(db):
         for sql in ("UPDATE assignments SET reviewer = 'bob'", "DELETE FROM assignments"):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 s.conn.execute(sql)
+
+
+def test_audit_verify_catches_an_edited_note_or_a_forged_assignment(db):
+    """Notes and assignments are checked against their audit entries; editing one with the
+    append-only triggers dropped, or adding a row by hand, is a line of ``audit verify``."""
+    from clearterm.services import casework
+    from clearterm.storage.audit import verify_state
+
+    runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "alice", "--limit", "2"])
+    with open_store(db, create=False) as s:
+        (case_id,) = s.conn.execute("SELECT id FROM cases WHERE track IS NOT NULL LIMIT 1").fetchone()
+        casework.add_note(s, case_id, "first look: file incomplete", reviewer="alice")
+        assert verify_state(s.conn).ok
+        res = runner.invoke(app, ["--db", str(db), "audit", "verify"])
+        assert res.exit_code == 0, res.output
+        with s.write() as conn:
+            conn.execute("DROP TRIGGER case_notes_no_update")
+            conn.execute("UPDATE case_notes SET note = 'nothing to see'")
+            conn.execute("INSERT INTO assignments (case_id, reviewer, assigned_by, assigned_at, audit_seq)"
+                         " SELECT case_id, 'alice', assigned_by, assigned_at, audit_seq FROM assignments LIMIT 1")
+        diffs = verify_state(s.conn).differences
+    assert any(d.startswith("case note 1: does not match audit entry") for d in diffs)
+    assert any("assignment 3: does not match audit entry" in d for d in diffs)
+    assert any("assigned 2 case(s), the store holds 3" in d for d in diffs)
+    assert not any("incomplete" in d or "nothing to see" in d for d in diffs)  # never the text
+    res = runner.invoke(app, ["--db", str(db), "audit", "verify"])
+    assert res.exit_code == 1
