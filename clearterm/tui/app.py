@@ -82,9 +82,8 @@ class ReviewApp(App[None]):
     # -- the header --------------------------------------------------------------------------------
     def header_text(self) -> Text:
         """Reviewer, progress and today: fits 80 columns at a million charges."""
-        t = Text(no_wrap=True, overflow="ellipsis")
-        t.append("clearterm", style="bold")
-        t.append(f"  reviewer {self.reviewer}  ")
+        t = Text(no_wrap=True, overflow="ellipsis")  # (the terminal's title says clearterm review)
+        t.append(f"reviewer {self.reviewer}  ")
         if self.counts is None:
             t.append("counting ...", style="dim")
         else:

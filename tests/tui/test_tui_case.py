@@ -258,7 +258,7 @@ def test_queue_opens_on_mine_and_m_toggles_it(db, login):
 
     (opened, whole, again), bob_row = run(app, scenario, size=(80, 24))
     assert opened[0] == "alice" and opened[1] == mine and len(mine) == 2
-    assert opened[2].startswith("Queue: mine") and "1-2 of 2" in opened[2] and "held by alice" in opened[2]
+    assert opened[2].startswith("1-2 of 2  ·  Queue: mine") and "held by alice" in opened[2]
     assert whole[0] is None and len(whole[1]) == 9 and "Queue: whole queue" in whole[2]
     assert again[1] == mine
     assert bob_row.holder == "bob"
@@ -411,3 +411,23 @@ def test_batch_status_fits_80_columns(db):
     signed = next(line for line in rows if "B-TEST-S" in line)
     assert "SIGNED" in signed and "2026-11-20 sam" in signed and "2026-11-20 rita" in signed
     assert "OPEN" in next(line for line in rows if "B-TEST-O" in line)
+
+
+def test_header_and_info_line_fit_80_columns_at_scale(db):
+    from clearterm.storage.reviews import QueueCounts
+
+    app = make_app(db)
+
+    async def scenario(pilot):
+        app.counts = QueueCounts(1_234_567, 1_034_567, 123_456)
+        app.queue_screen.update_header()
+        app.queue_filter = app.queue_filter.with_(track="automatic", tranche=1, status="deferred",
+                                                  holder="alice")
+        app.queue_screen.position = (1_000, 1_234_567)
+        await pilot.pause()
+        return str(app.header_text()), app.queue_screen.info_text(), screen_lines(app)
+
+    header, info, lines = run(app, scenario, size=(80, 24))
+    assert len(header) <= 78 and "1,034,567 of 1,234,567 decided (123,456 deferred)" in header
+    assert info.startswith("1,001-1,009 of 1,234,567  ·  Queue: mine, automatic track, tranche 1, deferred")
+    assert all(len(line) <= 80 for line in lines)

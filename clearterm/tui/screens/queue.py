@@ -177,7 +177,8 @@ class QueueScreen(ReviewScreen):
             self._info()
 
     def info_text(self) -> str:
-        """Filters, position in the whole filtered queue, the highlighted case's holder: one line."""
+        """Position in the whole filtered queue, the filters, the highlighted case's holder: one line
+        (cut with an ellipsis at the screen's width)."""
         f = self.app.queue_filter
         n = len(self.rows)
         if f.search:
@@ -195,7 +196,7 @@ class QueueScreen(ReviewScreen):
         else:
             first, total = self.position
             pos = f"{first + 1:,}-{first + n:,} of {total:,}"
-        parts = [what, pos]
+        parts = [pos, what]  # the place first: a long filter line is cut at its end, not there
         t = self.target()
         if t is not None and not self.holder_column:
             parts.append(f"held by {t.holder}" if t.holder else "not assigned")
