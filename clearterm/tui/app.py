@@ -82,7 +82,7 @@ class ReviewApp(App[None]):
     # -- the header --------------------------------------------------------------------------------
     def header_text(self) -> Text:
         """Reviewer, progress and today: fits 80 columns at a million charges."""
-        t = Text(no_wrap=True, overflow="ellipsis")  # (the terminal's title says clearterm review)
+        t = Text(no_wrap=True, overflow="ellipsis")
         t.append(f"reviewer {self.reviewer}  ")
         if self.counts is None:
             t.append("counting ...", style="dim")
