@@ -164,8 +164,8 @@ def charges_table(detail: CaseDetail, selected: int = 0, width: int = 76) -> Tab
     t = Table(box=None, expand=False, padding=(0, 1, 0, 0), show_edge=False, header_style="bold underline")
     for k, name in enumerate(names):
         t.add_column(name, no_wrap=True, overflow="ellipsis", width=widths[k])
-    for i, row in enumerate(cells):
-        t.add_row(*row, style="reverse" if i == selected else None)
+    for i, row in enumerate(cells):  # data as Text: a "[" in a description is not console markup
+        t.add_row(*(c if isinstance(c, Text) else Text(c) for c in row), style="reverse" if i == selected else None)
     return t
 
 

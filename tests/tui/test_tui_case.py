@@ -431,3 +431,18 @@ def test_header_and_info_line_fit_80_columns_at_scale(db):
     assert len(header) <= 78 and "1,034,567 of 1,234,567 decided (123,456 deferred)" in header
     assert info.startswith("1,001-1,009 of 1,234,567  ·  Queue: mine, automatic track, tranche 1, deferred")
     assert all(len(line) <= 80 for line in lines)
+
+
+def test_charge_cells_are_text_not_markup(tmp_path):
+    hostile = [dict(FOUR[0], record_id="H1", case_number="19CR1", person_id="H1",
+                    offense_description="[bold red]NOT MARKUP[/]", sentence="[link=http://x]JAIL[/link]")]
+    db = build_tui_store(tmp_path / "hostile.db", rows=hostile, served={})
+    app = make_app(db)
+
+    async def scenario(pilot):
+        await open_case(pilot, "19CR1/H1")
+        return case_text(app)["charges"], case_text(app)["explanation"]
+
+    charges, explanation = run(app, scenario, size=(160, 50))
+    assert "[bold red]NOT MARKUP[/]" in charges and "[link=http://x]JAIL[/link]" in charges
+    assert "[bold red]NOT MARKUP[/]" in explanation

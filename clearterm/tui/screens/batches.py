@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -20,8 +21,9 @@ def batches_table(items: list) -> Table:
         t.add_column(col, no_wrap=True, overflow="ellipsis", **kw)
     for b in items:
         track = b.track if b.tranche is None else f"{b.track} t{b.tranche}"
-        t.add_row(b.label, track, b.status.upper(), f"{b.cases:,}", f"{str(b.created_at)[:10]} {b.created_by}",
-                  f"{str(b.signed_at)[:10]} {b.signed_by}" if b.signed_at else "not signed")
+        cells = (b.label, track, b.status.upper(), f"{b.cases:,}", f"{str(b.created_at)[:10]} {b.created_by}",
+                 f"{str(b.signed_at)[:10]} {b.signed_by}" if b.signed_at else "not signed")
+        t.add_row(*(Text(c) for c in cells))  # as text, never console markup
     return t
 
 
