@@ -446,3 +446,8 @@ def test_charge_cells_are_text_not_markup(tmp_path):
     charges, explanation = run(app, scenario, size=(160, 50))
     assert "[bold red]NOT MARKUP[/]" in charges and "[link=http://x]JAIL[/link]" in charges
     assert "[bold red]NOT MARKUP[/]" in explanation
+
+
+# Pilot sessions (some seconds each): CI runs them, the everyday run (pytest -m "not slow") leaves them
+# out, as tests/tui/test_tui.py does.
+pytestmark = pytest.mark.slow
