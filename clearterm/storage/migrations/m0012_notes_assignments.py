@@ -5,7 +5,8 @@
   case's version, so it never conflicts with another reviewer's decision. Append-only; each note
   has an audit entry (``case.note``: the note's id and the SHA-256 of its text, never the text).
 * ``assignments``: who holds a case (``clearterm assign``). Append-only history: the holder of a
-  case is its latest row; ``reviewer`` NULL is a release. Each ``assign`` run is one audit entry
+  case is its latest row (``reviewer`` is nullable so that a later release can be a row too; no
+  command writes one yet). Each ``assign`` run is one audit entry
   (``case.assign``) with its filters, count and the id range of the rows it added.
 
 Released: never edited; a change is a new migration.
