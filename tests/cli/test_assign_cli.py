@@ -84,9 +84,13 @@ def test_assign_bad_track_and_nothing_left(db):
 def test_assignments_and_notes_are_append_only(db):
     import sqlite3
 
+    from clearterm.services import casework
+
     runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "alice", "--limit", "1"])
     with open_store(db, create=False) as s:
-        for sql in ("UPDATE assignments SET reviewer = 'bob'", "DELETE FROM assignments"):
+        casework.add_note(s, 1, "a note", reviewer="alice")
+        for sql in ("UPDATE assignments SET reviewer = 'bob'", "DELETE FROM assignments",
+                    "UPDATE case_notes SET note = 'other'", "DELETE FROM case_notes"):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 s.conn.execute(sql)
 
