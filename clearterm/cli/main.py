@@ -19,7 +19,7 @@ from typing import Annotated, Optional
 import typer
 
 from clearterm import __version__, settings
-from clearterm.cli import access, audit, batch, demo, evaluate, export, records, report, review, synth, tui
+from clearterm.cli import access, assign, audit, batch, demo, evaluate, export, records, report, review, synth, tui
 from clearterm.cli import research
 from clearterm.cli.common import (EXIT_INTERNAL, CliContext, err, internal_error_text, out, plain_help_types,
                                   problem, store_damage)
@@ -63,6 +63,7 @@ for command in (records.ingest, records.quarantine, records.status, evaluate.eva
                 evaluate.stats, synth.synth, review.decide, review.queue):
     app.command()(command)
 app.command("review")(tui.review_cmd)
+app.command("assign")(assign.assign)
 app.command()(access.whoami)
 app.command("ssh-config")(access.ssh_config)
 app.command()(demo.demo)

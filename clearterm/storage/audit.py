@@ -370,12 +370,16 @@ def verify_state(conn: sqlite3.Connection, *, limit: int = MAX_DIFFERENCES) -> S
     - decision_current: the latest decision of each record (decisions are append-only);
     - decisions: none beyond the last one an audited ``evaluate`` entry records;
     - late_objections: exactly the objections whose audit entry says late.
+    - case_notes and assignments: each against its audit entry (``storage.casework``).
 
     One line per difference (ids only), at most ``limit`` lines plus a count of the rest.
     """
     diffs = _user_differences(conn)
     diffs += _case_status_differences(conn)
     diffs += _late_objection_differences(conn)
+    from clearterm.storage.casework import casework_differences  # (it imports this module)
+
+    diffs += casework_differences(conn)  # notes and assignments against their entries
     more, notes = _decision_differences(conn)
     diffs += more
     if len(diffs) > limit:

@@ -388,6 +388,7 @@ class QueueRow:
     service_date: str | None
     deadline: str | None
     days_left: int | None
+    holder: str | None = None  # the reviewer the case is assigned to (migration 0012), None: nobody
 
     @property
     def cursor(self) -> tuple[int, int]:
@@ -438,8 +439,10 @@ def queue_page(
 
 _TS = f"coalesce(c.tranche, {NO_TRANCHE_SORT})"
 _FEW = 20_000
+#: The reviewer who holds case ``c.id`` now (its latest assignment; NULL: nobody).
+HOLDER_SQL = "(SELECT a.reviewer FROM assignments a WHERE a.case_id = c.id ORDER BY a.id DESC LIMIT 1)"
 _QUEUE_COLS = ("c.id, c.case_number, c.person_id, c.track, c.tranche, c.charges, c.flagged,"
-               " coalesce(s.status, 'pending'), coalesce(s.version, 0), s.service_date")
+               f" coalesce(s.status, 'pending'), coalesce(s.version, 0), s.service_date, {HOLDER_SQL}")
 
 
 def _count(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:
@@ -495,37 +498,15 @@ DEADLINE_FILTERS: tuple[str, ...] = ("overdue", "soon")
 DUE_SOON_DAYS = 14
 
 
-def queue_window(
-    conn: sqlite3.Connection,
-    *,
-    after: tuple[int, int] | None = None,
-    before: tuple[int, int] | None = None,
-    limit: int = 50,
-    track: str | None = None,
-    tranche: int | None = None,
-    status: str | None = None,
-    search: str | None = None,
-    deadline: str | None = None,
-    as_of: date | None = None,
-) -> list[QueueRow]:
-    """A page of the queue in either direction, always returned in queue order.
-
-    Like :func:`queue_page` (same order, same filters, same index ranges), plus: ``before``
-    (a row's ``cursor``) gives the page just before that row, which :func:`queue_page` cannot
-    (the workstation pages back with it), and ``deadline`` is ``"overdue"`` or ``"soon"``
-    (due within :data:`DUE_SOON_DAYS` days, not yet passed).
-    """
-    if after is not None and before is not None:
-        raise ValueError("give after or before, not both")
-    as_of = as_of or date.today()
+def _queue_where(*, track: str | None, tranche: int | None, status: str | None, search: str | None,
+                 deadline: str | None, holder: str | None, as_of: date) -> tuple[list[str], dict] | None:
+    """The queue's WHERE terms and parameters for these filters (None: a search with no words)."""
     if track is not None and track not in TRACKS:
         raise ValueError(f"unknown track {track!r}")
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
     if deadline is not None and deadline not in DEADLINE_FILTERS:
         raise ValueError(f"unknown deadline filter {deadline!r}")
-    if limit <= 0:
-        return []
     where = ["c.track IS NOT NULL" if track is None else "c.track = :track"]
     params: dict = {"track": track, "as_of": as_of.isoformat()}
     if tranche is not None:
@@ -541,12 +522,73 @@ def queue_window(
     elif deadline == "soon":
         where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL AND {due} >= :as_of"
                      f" AND {due} <= date(:as_of, '+{DUE_SOON_DAYS} days') AND s.status IN ('pending', 'deferred')")
+    if holder is not None:  # the cases assigned to this reviewer now (their latest assignment)
+        where.append("c.id IN (SELECT a.case_id FROM assignments a WHERE a.reviewer = :holder"
+                     " AND a.id = (SELECT max(b.id) FROM assignments b WHERE b.case_id = a.case_id))")
+        params["holder"] = holder
     if search is not None:
         q = fts_query(search)
         if q is None:
-            return []
+            return None
         where.append("c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH :q)")
         params["q"] = q
+    return where, params
+
+
+def queue_position(conn: sqlite3.Connection, cursor: tuple[int, int] | None, *, as_of: date | None = None,
+                   **filters) -> tuple[int, int]:
+    """(rows before ``cursor``, rows in all) of the queue under ``filters`` (those of :func:`queue_window`)."""
+    built = _queue_where(as_of=as_of or date.today(), **{k: filters.get(k) for k in _FILTERS})
+    if built is None:
+        return 0, 0
+    where, params = built
+    sql = f"SELECT count(*) FROM cases c LEFT JOIN case_status s ON s.case_id = c.id WHERE {' AND '.join(where)}"
+    total = _count_params(conn, sql, params)
+    if cursor is None:
+        return 0, total
+    before = _count_params(conn, sql + f" AND ({_TS} < :ats OR ({_TS} = :ats AND c.id < :aid))",
+                           {**params, "ats": int(cursor[0]), "aid": int(cursor[1])})
+    return before, total
+
+
+_FILTERS = ("track", "tranche", "status", "search", "deadline", "holder")
+
+
+def _count_params(conn: sqlite3.Connection, sql: str, params: dict) -> int:
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def queue_window(
+    conn: sqlite3.Connection,
+    *,
+    after: tuple[int, int] | None = None,
+    before: tuple[int, int] | None = None,
+    limit: int = 50,
+    track: str | None = None,
+    tranche: int | None = None,
+    status: str | None = None,
+    search: str | None = None,
+    deadline: str | None = None,
+    as_of: date | None = None,
+    holder: str | None = None,
+) -> list[QueueRow]:
+    """A page of the queue in either direction, always returned in queue order.
+
+    Like :func:`queue_page` (same order, same filters, same index ranges), plus: ``before``
+    (a row's ``cursor``) gives the page just before that row, which :func:`queue_page` cannot
+    (the workstation pages back with it), and ``deadline`` is ``"overdue"`` or ``"soon"``
+    (due within :data:`DUE_SOON_DAYS` days, not yet passed).
+    """
+    if after is not None and before is not None:
+        raise ValueError("give after or before, not both")
+    as_of = as_of or date.today()
+    if limit <= 0:
+        return []
+    built = _queue_where(track=track, tranche=tranche, status=status, search=search, deadline=deadline,
+                         holder=holder, as_of=as_of)
+    if built is None:
+        return []
+    where, params = built
     few = False  # see queue_page: walk case_status when only few reviewed cases can pass
     if deadline is not None:
         few = _count(conn, "SELECT count(*) FROM case_status WHERE service_date IS NOT NULL") <= _FEW
@@ -580,7 +622,7 @@ def _queue_row(r: tuple, as_of: date) -> QueueRow:
     if served and r[3] == "petition":
         d = objection_deadline(date.fromisoformat(served))
         deadline, days_left = d.isoformat(), (d - as_of).days
-    return QueueRow(*r, deadline, days_left)
+    return QueueRow(*r[:10], deadline, days_left, r[10])
 
 
 def queue_row(conn: sqlite3.Connection, case_id: int, *, as_of: date | None = None) -> QueueRow | None:

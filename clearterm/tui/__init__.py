@@ -38,7 +38,19 @@ def run_review(db_path: str | Path | Store, reviewer: str, *, today: date | None
     # the widgets) is moved out of the garbage collector's reach (gc.freeze), so a full collection
     # walks only what was made since and its pauses (up to ~100-250 ms otherwise, measured with
     # benchmarks/bench_tui.py --gc-stats) stop landing on keystrokes. One app per process here.
-    ReviewApp(db_path, reviewer, today=today, keymap=keymap, freeze_heap=True).run()
+    ReviewApp(db_path, reviewer, today=today, keymap=keymap, freeze_heap=True,
+              ansi_color=True if sixteen_colours() else None).run()
+
+
+def sixteen_colours(env: dict | None = None) -> bool:
+    """Whether the terminal shows only 16 colours (``TERM=xterm``, ``vt100``, ``linux``...: no
+    ``256color`` in TERM and no COLORTERM): the workstation then uses the terminal's own ANSI
+    colours (Textual's ``ansi-dark`` theme), whose cursor and status colours read there."""
+    import os
+
+    env = os.environ if env is None else env
+    term = env.get("TERM", "")
+    return bool(term) and "256color" not in term and not env.get("COLORTERM") and term != "dumb"
 
 
 def __getattr__(name: str):

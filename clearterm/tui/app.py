@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import sqlite3
-from datetime import date
+from datetime import date, tzinfo
 from pathlib import Path
 from time import perf_counter
 
@@ -46,8 +46,10 @@ class ReviewApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, db: str | Path | Store, reviewer: str, *, today: date | None = None,
-                 keymap: dict[str, str] | None = None, freeze_heap: bool = False) -> None:
-        super().__init__()
+                 keymap: dict[str, str] | None = None, freeze_heap: bool = False, tz: tzinfo | None = None,
+                 ansi_color: bool | None = None) -> None:
+        super().__init__(ansi_color=ansi_color)
+        self.tz = tz  # times are shown in this zone (None: the machine's local time)
         self.freeze_heap = freeze_heap  # gc.freeze() once the first screen is up (run_review: one app per process)
         self.reviewer = review.check_reviewer(reviewer)
         self.today = today or date.today()
@@ -57,6 +59,8 @@ class ReviewApp(App[None]):
         self.counts: QueueCounts | None = None
         self.keymap_overrides = dict(keymap or {})
         self.last_notice = ""  # the latest action outcome (tests read it; notifications may be off)
+        self.status_text = ""  # the latest routine confirmation: the screens' one-line status bar
+        self.cleared_filters = ""  # the filters a search cleared (named on the queue's info line)
         self.started_at = perf_counter()
         self.first_shown_at: float | None = None
         self._recount_timer = None
@@ -66,6 +70,8 @@ class ReviewApp(App[None]):
         return QueueScreen()
 
     def on_mount(self) -> None:
+        if self.ansi_color:  # a 16-colour terminal: the terminal's own colours (Textual's ANSI theme)
+            self.theme = "ansi-dark"
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         self._startup()
@@ -75,18 +81,26 @@ class ReviewApp(App[None]):
 
     # -- the header --------------------------------------------------------------------------------
     def header_text(self) -> Text:
-        t = Text()
-        t.append("clearterm review", style="bold")
-        t.append(f"  reviewer {self.reviewer}  ")
+        """Reviewer, progress and today: fits 80 columns at a million charges."""
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append(f"reviewer {self.reviewer}  ")
         if self.counts is None:
             t.append("counting ...", style="dim")
         else:
             c = self.counts
             t.append(f"{c.decided:,} of {c.total:,} decided", style="bold")
             if c.deferred:
-                t.append(f"  ({c.deferred:,} deferred)")
-        t.append(f"  today {self.today.isoformat()}", style="dim")
+                t.append(f" ({c.deferred:,} deferred)")
+        t.append(f"  {self.today.isoformat()}", style="dim")
         return t
+
+    def set_status(self, text: str) -> None:
+        """A routine confirmation: the one-line status bar of the screen shown (no notification)."""
+        self.status_text = text
+        self.last_notice = text
+        screen = self.screen
+        if hasattr(screen, "update_status"):
+            screen.update_status()
 
     def _update_headers(self) -> None:
         for s in self.screen_stack:
@@ -153,6 +167,8 @@ class ReviewApp(App[None]):
     # -- start: resume where the reviewer left off ------------------------------------------------
     @work(thread=True, group="startup")
     def _startup(self) -> None:
+        if self.backend.holds_cases():  # assigned cases: the queue opens on "mine"
+            self.queue_filter = self.queue_filter.with_(holder=self.reviewer)
         self.post_message(Started(self.backend.resume_row()))
         self.post_message(CountsLoaded(self.backend.counts()))
 
@@ -194,7 +210,14 @@ class ReviewApp(App[None]):
         self.set_filter(f.with_(search=self.queue_filter.search) if isinstance(change, dict) else f)
 
     def search(self, text: str | None) -> None:
-        self._search_worker(self.queue_filter.with_(search=text))
+        """Search the whole queue: filters in force are cleared (and named on the info line)."""
+        f = self.queue_filter
+        if text and f.filtered:
+            self.cleared_filters = f.with_(search=None).describe()
+            f = QueueFilter()
+        elif not text:
+            self.cleared_filters = ""
+        self._search_worker(f.with_(search=text))
 
     @work(thread=True, exclusive=True, group="search")
     def _search_worker(self, f: QueueFilter) -> None:
@@ -211,6 +234,9 @@ class ReviewApp(App[None]):
         self.set_filter(msg.f)
 
     def on_notice(self, msg: Notice) -> None:
+        if msg.severity == "information":
+            self.set_status(msg.text)
+            return
         self.last_notice = msg.text
         self.notify(msg.text, severity=msg.severity)  # type: ignore[arg-type]
 

@@ -23,8 +23,10 @@ from pathlib import Path
 from clearterm.services import review
 from clearterm.services.research import case_missing
 from clearterm.domain.cases import case_label
-from clearterm.domain.rules import display_cite, explain_lines
+from clearterm.domain.rules import age_at_offense, display_cite, explain_lines
+from clearterm.domain.rules.marks import deciding_marks
 from clearterm.storage import Store, open_store
+from clearterm.storage.casework import CaseNote, batch_of_case, case_notes, connect_reader, held_count
 from clearterm.storage.decisions import recorded_policy
 from clearterm.storage.records import load_co_charges
 from clearterm.storage.transactions import read_snapshot
@@ -43,6 +45,7 @@ from clearterm.storage.reviews import (
     mark_viewed,
     person_cases,
     queue_counts,
+    queue_position,
     queue_row,
     queue_window,
     refresh_search_index,
@@ -63,31 +66,44 @@ class QueueFilter:
     status: str | None = None
     deadline: str | None = None  # "overdue" | "soon"
     search: str | None = None
+    holder: str | None = None  # "mine": the cases assigned to this reviewer
 
     def kwargs(self) -> dict:
         return dict(track=self.track, tranche=self.tranche, status=self.status, deadline=self.deadline,
-                    search=self.search)
+                    search=self.search, holder=self.holder)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether any filter narrows the queue (a search aside)."""
+        return self.with_(search=None) != QueueFilter()
 
     def with_(self, **changes) -> QueueFilter:
         return replace(self, **changes)
 
     def describe(self) -> str:
-        parts = [f"{self.track} track" if self.track else "all tracks",
-                 f"tranche {self.tranche}" if self.tranche is not None else "any tranche",
-                 self.status or "any status"]
+        """The filters in force, shortly (``whole queue`` when none): fits the 80-column info line."""
+        parts = []
+        if self.holder:
+            parts.append("mine")
+        if self.track:
+            parts.append(f"{self.track} track")
+        if self.tranche is not None:
+            parts.append(f"tranche {self.tranche}" if self.tranche != 99 else "no tranche")
+        if self.status:
+            parts.append(self.status)
         if self.deadline == "overdue":
             parts.append("overdue")
         elif self.deadline == "soon":
             parts.append("due soon")
         if self.search:
             parts.append(f'search "{self.search}"')
-        return ", ".join(parts)
+        return ", ".join(parts) if parts else "whole queue"
 
 
 @dataclass(frozen=True)
 class Charge:
     record_id: str
-    statute: str
+    statute: str  # as written in the record (with its enhancement)
     offense_class: str | None
     disposition: str
     disposition_date: date | None
@@ -95,6 +111,12 @@ class Charge:
     category: str | None  # None: not evaluated
     explanation: str
     lines: tuple[str, ...]  # explain_lines: each step, the result and every reason as a sentence with its statute
+    description: str | None = None
+    weight_grams: float | None = None
+    sentence: str | None = None
+    reasons: tuple[str, ...] = ()  # the decision's reason codes, deciding first
+    mark: str = ""  # VIOLENT, CONVICTED ...: this charge decided a case step of another charge
+    written: str = ""  # the statute exactly as the record has it
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,15 @@ class CaseDetail:
     late: dict[int, str] = field(default_factory=dict)  # objection entries recorded late: their deadline
     served_before: dict[int, str | None] = field(default_factory=dict)  # service date entries: the date replaced
     research: tuple[str, ...] = ()  # what the case lacks before it can be filed (issue 16)
+    notes: tuple[CaseNote, ...] = ()
+    age: tuple[int | None, str] = (None, "unknown")  # at the offense, and from what (domain.rules.age_at_offense)
+    agency: str | None = None  # the arresting agency
+    batch: tuple[str, str] | None = None  # (label, state) of the batch holding the case
+
+    @property
+    def frozen(self) -> bool:
+        """In a signed batch: no review action can be recorded."""
+        return self.batch is not None and self.batch[1] == "signed"
 
     @property
     def case_id(self) -> int:
@@ -135,6 +166,8 @@ class Backend:
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _total: QueueCounts | None = field(default=None, repr=False)
     _policies: dict = field(default_factory=dict, repr=False)
+    _reader: object = field(default=None, repr=False)  # a second connection for the queue's position counts
+    _reader_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, db: str | Path | Store, reviewer: str, today: date) -> Backend:
@@ -143,6 +176,10 @@ class Backend:
         return cls(open_store(db, create=False), reviewer, today, owns_store=True)
 
     def close(self) -> None:
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             if self.owns_store:
                 self.store.close()
@@ -200,6 +237,19 @@ class Backend:
         with self._lock:
             return queue_counts(self.conn)
 
+    def position(self, f: QueueFilter, cursor: tuple[int, int] | None) -> tuple[int, int]:
+        """(cases before ``cursor``, cases in all) in the queue under ``f``: counted on a second,
+        query-only connection, so the counts never hold up an action on the workstation's own."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = connect_reader(self.store.path)
+            return queue_position(self._reader, cursor, as_of=self.today, **f.kwargs())
+
+    def holds_cases(self) -> bool:
+        """Whether this reviewer holds assigned cases now (the queue then opens on "mine")."""
+        with self._lock:
+            return held_count(self.conn, self.reviewer) > 0
+
     def ensure_search_index(self) -> bool:
         """Refresh the search index if the cases changed since it was built; whether it was."""
         with self._lock:
@@ -234,29 +284,49 @@ class Backend:
         """The case, read in one snapshot; then remember it as the reviewer's place."""
         with self._lock:
             conn = self.conn
-            with read_snapshot(conn):  # status, version and history agree
+            with read_snapshot(conn):  # status, version, history and notes agree
                 row = queue_row(conn, case_id, as_of=self.today)
                 if row is None:
                     return None
-                charges = []
-                name, dob = "", None
-                for rec, dec in case_charges(conn, row.case_number, row.person_id):
-                    if not name:
-                        name = " ".join(p for p in (rec.first_name, rec.middle_name, rec.last_name) if p)
-                    dob = dob or rec.date_of_birth
-                    charges.append(Charge(
-                        rec.record_id, display_cite(rec.statute, rec.enhancement), rec.offense_class, rec.disposition, rec.disposition_date,
-                        rec.offense_date, dec.category.value if dec else None, dec.explanation if dec else "",
-                        tuple(explain_lines(rec, dec, self._policy(dec.policy_hash), load_co_charges(conn, rec)))
-                        if dec else ()))
+                pairs = case_charges(conn, row.case_number, row.person_id)
+                charges = self._charges(pairs)
                 others = person_cases(conn, row.person_id, exclude_case_id=case_id, as_of=self.today)
                 history = case_entries(conn, case_id)
                 research = case_missing(conn, case_id) if row.track else ()
                 late = late_objection_ids(conn, case_id)
+                notes = case_notes(conn, case_id)
+                batch = batch_of_case(conn, case_id)
             if mark:
                 mark_viewed(conn, self.reviewer, case_id)
+            recs = [rec for rec, _dec in pairs]
+            name = next((" ".join(p for p in (r.first_name, r.middle_name, r.last_name) if p) for r in recs
+                         if r.first_name or r.last_name), "")
+            dob = next((r.date_of_birth for r in recs if r.date_of_birth), None)
+            age = next((a for a in (age_at_offense(r) for r in recs) if a[0] is not None), (None, "unknown"))
+            agency = next((r.arresting_agency for r in recs if r.arresting_agency), None)
             return CaseDetail(row, name, dob, tuple(charges), tuple(others), tuple(history), late,
-                              served_before(history), research)
+                              served_before(history), research, tuple(notes), age, agency, batch)
+
+    def _charges(self, pairs: list[tuple]) -> list[Charge]:
+        """The case's charges for the screen: facts, decision, trail, and the co-charge marks."""
+        marks = deciding_marks(pairs, lambda dec: self._policy(dec.policy_hash))
+        out = []
+        for rec, dec in pairs:
+            lines = (tuple(explain_lines(rec, dec, self._policy(dec.policy_hash), load_co_charges(self.conn, rec)))
+                     if dec else ())
+            out.append(Charge(
+                rec.record_id, display_cite(rec.statute, rec.enhancement), rec.offense_class, rec.disposition,
+                rec.disposition_date, rec.offense_date, dec.category.value if dec else None,
+                dec.explanation if dec else "", lines, rec.offense_description, rec.weight_grams, rec.sentence,
+                tuple(dec.reasons) if dec else (), marks.get(rec.record_id, ""), rec.statute))
+        return out
+
+    def add_note(self, case_id: int, text: str) -> CaseNote:
+        """A note on the case (:func:`clearterm.services.casework.add_note`; raises ReviewError)."""
+        from clearterm.services import casework
+
+        with self._lock:
+            return casework.add_note(self.store, case_id, text, reviewer=self.reviewer)
 
     # -- actions -----------------------------------------------------------------------------------
     def act(self, case_id: int, action: str, *, expected_version: int, ground: str | None = None,

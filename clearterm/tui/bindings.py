@@ -32,6 +32,8 @@ ACTIONS = [
     Binding("u", "undo", "Undo", id="undo", tooltip="Undo your latest action (a new, compensating entry)"),
     Binding("v", "served", "Served", id="served", show=False,
             tooltip="Record the date the petition was served (changing a recorded one needs a reason)"),
+    Binding("N", "note", "Note", id="note", show=False,
+            tooltip="Add a note to the case without a decision (audited, shown in the history)"),
 ]
 
 _MOVE = Binding.Group("Next/Prev")
@@ -52,14 +54,23 @@ QUEUE = [
             tooltip="Next track filter: all, automatic, petition, review"),
     Binding("s", "cycle_status", "Status", id="filter_status", show=False,
             tooltip="Next status filter: all, pending, approved, objected, excluded, deferred"),
-    Binding("escape", "clear_search", "Clear search", id="clear_search", tooltip="Close the search box, or clear the search", show=False),
+    Binding("m", "toggle_mine", "Mine", id="filter_mine", show=False,
+            tooltip="Only the cases assigned to you, or the whole queue again"),
+    Binding("escape", "clear_search", "Clear", id="clear_search", show=False,
+            tooltip="Close the search box; else clear the search; else clear every filter"),
 ]
 
 CASE = [
     *ACTIONS,
     *NAVIGATION,
     Binding("t", "trail", "Steps", id="trail", show=False,
-            tooltip="Show or hide each charge's step-by-step trail through the rules"),
+            tooltip="Show or hide the highlighted charge's step-by-step trail through the rules"),
+    Binding("down", "charge_down", "Next charge", id="charge_down", show=False,
+            tooltip="Highlight the next charge (its explanation shows below the table)"),
+    Binding("up", "charge_up", "Previous charge", id="charge_up", show=False, tooltip="Highlight the previous charge"),
+    Binding("pagedown", "scroll_down", "Scroll down", id="scroll_down", show=False,
+            tooltip="Scroll the case down (other cases, history)"),
+    Binding("pageup", "scroll_up", "Scroll up", id="scroll_up", show=False, tooltip="Scroll the case up"),
     Binding("escape", "back", "Back", id="back", tooltip="Back to the queue, at the same place"),
 ]
 

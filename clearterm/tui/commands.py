@@ -37,6 +37,9 @@ def queue_commands() -> list[tuple[str, str, QueueFilter | dict]]:
 
 def static_commands(app) -> list[tuple[str, str, object]]:
     out = [(title, text, partial(app.switch_queue, change)) for title, text, change in queue_commands()]
+    out += [("Queue: mine", "Only the cases assigned to you (m toggles)",
+             partial(app.switch_queue, {"holder": app.reviewer})),
+            ("Queue: everyone's", "Every holder (drop the mine filter)", partial(app.switch_queue, {"holder": None}))]
     out += [(f"Start batch: {t} track", f"Open a batch of the {t} track's approved cases", partial(app.start_batch, t))
             for t in ("automatic", "petition")]
     out += [("Deadlines: petitions by days left", "Undecided petitions: overdue first, then by days left, "

@@ -57,6 +57,31 @@ class ActionRecorded(Message):
 
 
 @dataclass
+class NoteRecorded(Message):
+    """A note was stored with its audit entry (the case's status and version are unchanged)."""
+
+    label: str
+    note_id: int
+    audit_seq: int
+
+
+@dataclass
+class QueuePosition(Message):
+    """Where the queue page starts in the whole (filtered) queue, and how many cases it holds."""
+
+    first: int  # 0-based index of the page's first row
+    total: int
+    token: int
+
+
+@dataclass
+class MineReady(Message):
+    """Whether the reviewer holds assigned cases (the queue then opens on "mine")."""
+
+    holds: bool
+
+
+@dataclass
 class ActionRefused(Message):
     """The action was not recorded (a check failed); nothing was written."""
 

@@ -96,6 +96,13 @@ class QueueTable(Widget, can_focus=True):
         self._lines.clear()
         self.refresh()
 
+    def set_columns(self, columns: list[tuple[str, int]]) -> None:
+        """Replace the columns (label, width), e.g. when the terminal is resized."""
+        if columns != self.columns:
+            self.columns = list(columns)
+            self._lines.clear()
+            self.refresh()
+
     @property
     def row_count(self) -> int:
         return len(self._rows)
@@ -164,7 +171,10 @@ class QueueTable(Widget, can_focus=True):
                             self.get_component_rich_style("queue-table--cursor"))
         return self._styles
 
-    def _strip(self, cells, style: Style, width: int) -> Strip:
+    def _strip(self, cells, style: Style, width: int, plain: bool = False) -> Strip:
+        """One line; ``plain`` (the cursor row): the cells' own colours are left out, so the whole
+        row reads in the cursor's two colours (yellow or green on the cursor's white, in 16 colours,
+        would not read); their words still say what the colours did."""
         console = self.app.console
         pad = Segment(" " * self.PAD)
         segments: list[Segment] = []
@@ -178,7 +188,8 @@ class QueueTable(Widget, can_focus=True):
             # Text.render leaves the text's own style out (Rich adds it when printing): apply it
             # here, to the text only, not to the padding (as DataTable draws it).
             own = console.get_style(text.style) if text.style else None
-            segments.extend(Segment.apply_style(text.render(console), own) if own else text.render(console))
+            rendered = Segment.apply_style(text.render(console), own) if own else text.render(console)
+            segments.extend(Segment.remove_color(rendered) if plain else rendered)
             if text.cell_len < w:
                 segments.append(Segment(" " * (w - text.cell_len)))
             segments.append(pad)
@@ -199,7 +210,7 @@ class QueueTable(Widget, can_focus=True):
         key = (row, on, width)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._lines[key] = self._strip(self._rows[row], base + cursor if on else base, width)
+            strip = self._lines[key] = self._strip(self._rows[row], base + cursor if on else base, width, plain=on)
         return strip
 
     # -- keys and mouse ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ RELEASED = (
     "0005_batches", "0006_drop_cases_queue", "0007_source_lines", "0008_batch_publishing",
     "0009_lifecycle",
     "0011_late_objections",
+    "0012_notes_assignments",
     "0014_research_petitions",
     "0016_report_fields",
     "0017_open_store",

@@ -150,6 +150,17 @@ def labels(app) -> list[str]:
     return [f"{r.case_number}/{r.person_id}" for r in app.queue_screen.rows]
 
 
+def plain(widget, width: int = 200) -> str:
+    """What a Static shows, as plain text (its content rendered by Rich, no colour)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
+
+
 async def open_case(pilot, label: str) -> None:
     """Jump to a case as the palette does, and wait for it to show."""
     pilot.app.jump_to_case(label)
@@ -316,7 +327,7 @@ def test_object_is_for_petitions_only(db):
     async def scenario(pilot):
         await open_case(pilot, "10CR1/P1")
         await press(pilot, "o")
-        line = str(app.screen.query_one("#status-line").render())
+        line = str(app.screen.query_one("#status-bar").render())
         return screen_name(app), line, len(app._notifications)
 
     name, line, toasts = run(app, scenario)
@@ -427,7 +438,7 @@ def test_t_cycles_the_track_filter_with_one_key(db):
     for name, track, shown, info in seen:
         assert name == "QueueScreen"  # no dialog
         assert shown == queue_in_store(db, track=track) and shown  # the store's queue, in its order
-        assert (f"{track} track" if track else "all tracks") in info
+        assert (f"{track} track" if track else "whole queue") in info
 
 
 def test_s_cycles_the_status_filter_and_keeps_the_track(db):
@@ -583,7 +594,7 @@ def test_case_screen_shows_person_charges_other_cases_history(db):
     async def scenario(pilot):
         await open_case(pilot, "06CR7/P6")
         s = app.screen
-        texts = {w: str(s.query_one(f"#{w}").render()) for w in ("case-header", "person", "others", "history")}
+        texts = {w: plain(s.query_one(f"#{w}")) for w in ("case-header", "person", "others", "history")}
         d = s.detail
         await press(pilot, "t")
         return texts, d, s.trail

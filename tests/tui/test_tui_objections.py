@@ -181,7 +181,7 @@ def test_v_off_the_petition_track_says_why_in_the_status_line(db):
     async def scenario(pilot):
         await open_case(pilot, "10CR1/P1")
         await press(pilot, "v")
-        return screen_name(app), text_of(app, "#status-line")
+        return screen_name(app), text_of(app, "#status-bar")
 
     name, line = run(app, scenario)
     assert name == "CaseScreen" and "v: case 10CR1/P1 is on the automatic track; service dates apply" in line

@@ -8,6 +8,7 @@ on every run. Regenerate with ``pytest tests/test_tui_snapshots.py --snapshot-up
 from __future__ import annotations
 
 import shutil
+from datetime import timezone
 
 import pytest
 
@@ -27,7 +28,33 @@ def app(snap_db, tmp_path):
 
     db = tmp_path / "snap.db"
     shutil.copy(snap_db, db)
-    return ReviewApp(db, "alice", today=TODAY)
+    return ReviewApp(db, "alice", today=TODAY, tz=timezone.utc)  # times shown in UTC: the same on every machine
+
+
+@pytest.fixture(scope="module")
+def four_db(tmp_path_factory):
+    from test_tui import ROWS
+    from test_tui_case import FOUR
+
+    return build_tui_store(tmp_path_factory.mktemp("snap4") / "four.db", rows=ROWS + FOUR)
+
+
+@pytest.fixture
+def four_app(four_db, tmp_path):
+    from clearterm.tui.app import ReviewApp
+
+    db = tmp_path / "four.db"
+    shutil.copy(four_db, db)
+    return ReviewApp(db, "alice", today=TODAY, tz=timezone.utc)
+
+
+@pytest.fixture
+def ansi_app(snap_db, tmp_path):
+    from clearterm.tui.app import ReviewApp
+
+    db = tmp_path / "snap.db"
+    shutil.copy(snap_db, db)
+    return ReviewApp(db, "alice", today=TODAY, tz=timezone.utc, ansi_color=True)
 
 
 async def ready(pilot):
@@ -37,6 +64,20 @@ async def ready(pilot):
 async def on_case(pilot):
     await settle(pilot)
     pilot.app.jump_to_case("06CR7/P6")  # overdue petition with another case and a history entry
+    await settle(pilot)
+
+
+async def on_four_charges(pilot):
+    await settle(pilot)
+    pilot.app.jump_to_case("17CR4/P4")  # four charges, a violent co-charge, no date of birth
+    await settle(pilot)
+    await pilot.pause(0.1)  # the footer enables `o` (a petition) after the refresh that shows the case
+    await settle(pilot)
+
+
+async def approved_one(pilot):
+    await settle(pilot)
+    await pilot.press("a")  # an APPROVED row above the cursor: status colours and the cursor in 16 colours
     await settle(pilot)
 
 
@@ -75,6 +116,15 @@ def test_queue(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_case(snap_compare, app, size):
     assert snap_compare(app, terminal_size=size, run_before=on_case)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_case_four_charges(snap_compare, four_app, size):
+    assert snap_compare(four_app, terminal_size=size, run_before=on_four_charges)
+
+
+def test_queue_16_colours(snap_compare, ansi_app):
+    assert snap_compare(ansi_app, terminal_size=(80, 24), run_before=approved_one)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

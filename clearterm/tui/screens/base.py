@@ -21,8 +21,9 @@ from clearterm.services import review
 from clearterm.storage import StoreError
 from clearterm.storage.reviews import ConflictError, QueueRow
 from clearterm.tui.backend import label_of
-from clearterm.tui.messages import ActionConflict, ActionRecorded, ActionRefused
+from clearterm.tui.messages import ActionConflict, ActionRecorded, ActionRefused, NoteRecorded
 from clearterm.tui.screens.dialogs import ExcludeDialog, Objection, ObjectionDialog, ServiceDate, ServiceDialog
+from clearterm.tui.screens.note import NoteDialog
 
 DONE_TEXT = {"approve": "approval", "object": "objection", "exclude": "exclusion", "defer": "deferral",
              "serve": "service date", "undo": "undo"}
@@ -47,13 +48,11 @@ class ReviewScreen(Screen):
             w.update(self.app.header_text())
 
     def show_status(self, text: str) -> None:
-        """One line in the screen's status line (no toast): why a key did nothing, and the like."""
-        self.app.last_notice = text
-        for w in self.query("#status-line").results(Static):
-            w.update(Text(text))  # may quote a case number: no markup
+        """One line in the screen's status bar (no toast): why a key did nothing, and the like."""
+        self.app.set_status(text)
 
     def _petition(self, t: QueueRow, key: str, what: str) -> bool:
-        """Whether ``t`` is a petition; if not, say why ``key`` does nothing, in the status line."""
+        """Whether ``t`` is a petition; if not, say why ``key`` does nothing, in the status bar."""
         if t.track == "petition":
             return True
         track = f"on the {t.track} track" if t.track else "not on a relief track"
@@ -61,14 +60,22 @@ class ReviewScreen(Screen):
                          "(the person's own petition to the court).")
         return False
 
+    def update_status(self) -> None:
+        """Show the app's latest routine confirmation in this screen's one-line status bar."""
+        for w in self.query("#status-bar").results(Static):
+            w.update(Text(self.app.status_text, no_wrap=True, overflow="ellipsis"))  # data: no markup
+
+    def on_screen_resume(self) -> None:
+        self.update_status()
+
     # -- the actions -----------------------------------------------------------------------------
     def _ready(self) -> QueueRow | None:
         if self.busy:
-            self.notify("Still recording the previous action.", severity="warning")
+            self.app.set_status("Still recording the previous action.")
             return None
         t = self.target()
         if t is None:
-            self.notify("No case selected.", severity="warning")
+            self.app.set_status("No case selected.")
         return t
 
     def action_approve(self) -> None:
@@ -112,10 +119,22 @@ class ReviewScreen(Screen):
 
     def action_undo(self) -> None:
         if self.busy:
-            self.notify("Still recording the previous action.", severity="warning")
+            self.app.set_status("Still recording the previous action.")
             return
         self.busy = True
         self._undo_worker(self.seen_versions())
+
+    def action_note(self) -> None:
+        """A note on the case without a decision (audited; shown in the history)."""
+        if (t := self._ready()) is None:
+            return
+
+        def done(text: str | None) -> None:
+            if text:
+                self.busy = True
+                self._note_worker(t, text)
+
+        self.app.push_screen(NoteDialog(label_of(t)), done)
 
     def start_action(self, t: QueueRow, action: str, **kw) -> None:
         self.busy = True
@@ -139,6 +158,15 @@ class ReviewScreen(Screen):
             return
         nxt = app.backend.next_case(app.queue_filter, t.cursor, needing_decision=True, wrap=True)
         self.post_message(ActionRecorded(rec, nxt, advance=True, payload=self._prepare_next(nxt or t)))
+
+    @work(thread=True, group="write")
+    def _note_worker(self, t: QueueRow, text: str) -> None:
+        try:
+            note = self.app.backend.add_note(t.case_id, text)
+        except (review.ReviewError, StoreError, sqlite3.Error) as exc:
+            self.post_message(ActionRefused(f"Not recorded: {exc}"))
+            return
+        self.post_message(NoteRecorded(label_of(t), note.id, note.audit_seq))
 
     @work(thread=True, group="write")
     def _undo_worker(self, seen: dict[int, int]) -> None:
@@ -173,10 +201,18 @@ class ReviewScreen(Screen):
             text = f"Recorded a LATE objection on {rec.case.label}: now objected (version {e.id})."
         if e.action != "undo" and msg.next_row is None:
             text += " No more cases to decide in this queue."
-        self.app.last_notice = text
-        self.after_recorded(msg)  # show the next case first; then the notice and the progress
-        self.notify(text)
+        self.after_recorded(msg)  # show the next case first; then the confirmation and the progress
+        self.app.set_status(text)  # routine: the status bar, not a notification
         self.app.count_recorded(rec)
+
+    def on_note_recorded(self, msg: NoteRecorded) -> None:
+        self.busy = False
+        self.app.set_status(f"Recorded note {msg.note_id} on {msg.label} (audit entry {msg.audit_seq}); "
+                            "status unchanged.")
+        self.after_note()
+
+    def after_note(self) -> None:
+        """After a note: the case screen shows it in the history; the queue has nothing to change."""
 
     def on_action_refused(self, msg: ActionRefused) -> None:
         self.busy = False

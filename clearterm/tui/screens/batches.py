@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -12,13 +13,17 @@ from clearterm.tui import bindings
 
 
 def batches_table(items: list) -> Table:
-    t = Table(box=None, expand=True, header_style="bold")
-    for col in ("id", "label", "track", "tranche", "status", "cases", "created", "by", "signed"):
-        t.add_column(col)
+    """One line per batch, fitting 80 columns: label, track and tranche, state, cases, made and
+    signed (date and by whom). Long values are cut with an ellipsis, never wrapped."""
+    t = Table(box=None, expand=True, header_style="bold", padding=(0, 1, 0, 0))
+    for col, kw in (("label", dict(min_width=11)), ("track", dict(min_width=9)), ("state", dict(min_width=6)),
+                    ("cases", dict(justify="right")), ("made", dict(ratio=1)), ("signed", dict(ratio=1))):
+        t.add_column(col, no_wrap=True, overflow="ellipsis", **kw)
     for b in items:
-        t.add_row(str(b.id), b.label, b.track, "-" if b.tranche is None else str(b.tranche), b.status.upper(),
-                  f"{b.cases:,}", str(b.created_at)[:16], b.created_by,
-                  f"{str(b.signed_at)[:16]} {b.signed_by}" if b.signed_at else "not signed")
+        track = b.track if b.tranche is None else f"{b.track} t{b.tranche}"
+        cells = (b.label, track, b.status.upper(), f"{b.cases:,}", f"{str(b.created_at)[:10]} {b.created_by}",
+                 f"{str(b.signed_at)[:10]} {b.signed_by}" if b.signed_at else "not signed")
+        t.add_row(*(Text(c) for c in cells))  # as text, never console markup
     return t
 
 

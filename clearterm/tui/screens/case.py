@@ -1,6 +1,8 @@
-"""One case: the person, every charge with its decision and explanation, the person's other
-cases and the review history. ``n``/``j`` and ``p``/``k`` step through the queue (the
-current filters); after an action it moves on to the next case still needing a decision.
+"""One case: the person, one line per charge, the highlighted charge's explanation once, the
+person's other cases and the review history (notes included). ``up``/``down`` highlight a charge,
+``t`` shows its step trail, ``pageup``/``pagedown`` scroll; ``n``/``j`` and ``p``/``k`` step through
+the queue (the current filters); after an action it moves on to the next case still needing a
+decision. A case in a signed batch says it is frozen in its header, before any key is pressed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from clearterm.tui import bindings
 from clearterm.tui.backend import CaseDetail
 from clearterm.tui.footer import KeysFooter
 from clearterm.tui.messages import ActionConflict, ActionRecorded, CaseLoaded, Navigate
-from clearterm.tui.render import case_header, charges_text, history_text, others_text, person_text
+from clearterm.tui.render import (
+    case_header, charges_table, explanation_text, history_text, others_text, person_text,
+)
 from clearterm.tui.screens.base import ReviewScreen
 
 
@@ -28,23 +32,24 @@ class CaseScreen(ReviewScreen):
         self.row = row  # the case asked for (shown once loaded)
         self.detail: CaseDetail | None = None
         self.notice = ""
-        self.trail = False  # show each charge's full step trail
+        self.trail = False  # show the highlighted charge's full step trail
+        self.selected = 0  # the highlighted charge
         self._token = 0
 
     def compose(self) -> ComposeResult:
         yield Static(self.app.header_text(), id="header")
         yield Static("Loading case ...", id="case-header")
         yield Static("", id="notice")
-        with VerticalScroll(id="case-body"):
+        with VerticalScroll(id="case-body", can_focus=False):
             yield Static("", id="person")
             yield Static("", id="charges")
+            yield Static("", id="explanation")
             yield Static("", id="others")
             yield Static("", id="history")
-        yield Static("", id="status-line")
+        yield Static("", id="status-bar")
         yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#case-body").focus()
         self.show(self.row)
 
     def target(self) -> QueueRow | None:
@@ -70,6 +75,8 @@ class CaseScreen(ReviewScreen):
         if d is None:
             self.query_one("#case-header", Static).update(Text(f"Case {self.row.case_number} is no longer in the store."))
             return
+        if self.detail is None or self.detail.case_id != d.case_id:
+            self.selected = 0
         self.row = d.row
         self.detail = d
         self.app.current = d.row
@@ -78,9 +85,10 @@ class CaseScreen(ReviewScreen):
         note.update(Text(self.notice))  # data (a case label): no markup
         note.set_class(bool(self.notice), "shown")
         self.query_one("#person", Static).update(person_text(d))
-        self.query_one("#charges", Static).update(charges_text(d, trail=self.trail))
+        self._show_charges()
         self.query_one("#others", Static).update(others_text(d))
-        self.query_one("#history", Static).update(history_text(d))
+        self.query_one("#history", Static).update(history_text(d, self.app.tz))
+        self.update_status()
         self.query_one("#case-body", VerticalScroll).scroll_home(animate=False)
         self.refresh_bindings()
         self.app.mark_first_shown()
@@ -89,10 +97,38 @@ class CaseScreen(ReviewScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def _show_charges(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        self.selected = max(0, min(self.selected, len(d.charges) - 1))
+        width = max(40, self.app.size.width - 4)  # less the body's padding and its (always kept) scrollbar gutter
+        self.query_one("#charges", Static).update(charges_table(d, self.selected, width))
+        self.query_one("#explanation", Static).update(explanation_text(d, self.selected, trail=self.trail))
+
+    def on_resize(self, event) -> None:
+        self._show_charges()
+
     def action_trail(self) -> None:
         self.trail = not self.trail
-        if self.detail is not None:
-            self.query_one("#charges", Static).update(charges_text(self.detail, trail=self.trail))
+        self._show_charges()
+
+    def action_charge_down(self) -> None:
+        self.selected += 1
+        self._show_charges()
+
+    def action_charge_up(self) -> None:
+        self.selected = max(0, self.selected - 1)
+        self._show_charges()
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#case-body", VerticalScroll).scroll_page_down(animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#case-body", VerticalScroll).scroll_page_up(animate=False)
+
+    def note_target(self) -> QueueRow | None:
+        return self.target()
 
     def action_next(self) -> None:
         self._step(True)
@@ -117,7 +153,7 @@ class CaseScreen(ReviewScreen):
 
     def on_navigate(self, msg: Navigate) -> None:
         if msg.row is None:
-            self.notify(f"Nothing further: {msg.why}.")
+            self.app.set_status(f"Nothing further: {msg.why}.")
             return
         self.show(msg.row)
 
@@ -137,3 +173,6 @@ class CaseScreen(ReviewScreen):
 
     def after_conflict(self, msg: ActionConflict) -> None:
         self.show(msg.row or self.row, notice=msg.text)
+
+    def after_note(self) -> None:
+        self.show(self.row)  # the history shows the note

@@ -3,7 +3,11 @@
 The table holds one page (:data:`~clearterm.tui.backend.PAGE` rows). Moving the cursor past
 either end fetches the neighbouring page with :func:`~clearterm.storage.reviews.queue_window`;
 a filter, a search or coming back from a case refills it around the reviewer's place
-(``app.current``), so the position in the queue is kept.
+(``app.current``), so the position in the queue is kept. The line under the table says which
+filters are in force and where the page is in the whole filtered queue (``51-100 of 2,266``,
+counted in a worker); the Person column takes the width the others leave, and a Holder column
+(who the case is assigned to) shows from 100 columns (below that, the info line names the
+highlighted case's holder).
 """
 
 from __future__ import annotations
@@ -19,13 +23,19 @@ from clearterm.tui.backend import QueueFilter, label_of
 from clearterm.tui.footer import KeysFooter
 from clearterm.tui.table import QueueTable
 from clearterm.tui.messages import (
-    ActionConflict, ActionRecorded, Navigate, PageEdge, QueueLoaded, RowHighlighted, RowSelected,
+    ActionConflict, ActionRecorded, Navigate, PageEdge, QueueLoaded, QueuePosition, RowHighlighted, RowSelected,
 )
 from clearterm.tui.render import deadline_text, status_text
 from clearterm.tui.screens.base import ReviewScreen
 
 
 TRACK_CYCLE: tuple[str | None, ...] = (None, *TRACKS)
+#: (label, width) of the queue's columns; Person (0) takes what the others leave.
+COLUMNS = (("Case", 13), ("Person", 0), ("Track", 9), ("Tr", 2), ("Ch", 3), ("Status", 9), ("Deadline", 19))
+HOLDER_COLUMN = ("Holder", 10)
+HOLDER_FROM = 100  # terminal columns from which the Holder column is shown
+MIN_PERSON = 9
+COUNT_AFTER = 0.5  # seconds after the last action before the queue's place is recounted
 STATUS_CYCLE: tuple[str | None, ...] = (None, *STATUSES)
 
 
@@ -41,6 +51,10 @@ class QueueScreen(ReviewScreen):
         self.rows: list[QueueRow] = []
         self._token = 0
         self.loaded = False  # a page has been shown (for tests and the benchmark)
+        self.position: tuple[int, int] | None = None  # (index of the page's first row, cases in all)
+        self._edge: tuple[int, bool, int] | None = None  # (token, forward, rows before): a page-edge load
+        self._count_timer = None
+        self.holder_column = False
 
     def compose(self) -> ComposeResult:
         yield Static(self.app.header_text(), id="header")
@@ -48,15 +62,29 @@ class QueueScreen(ReviewScreen):
                     id="search")
         yield QueueTable(id="queue")
         yield Static("", id="queue-info")
-        yield Static("", id="status-line")
+        yield Static("", id="status-bar")
         yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         t = self.query_one(QueueTable)
-        for name, width in (("Case", 13), ("Person", 9), ("Track", 9), ("Tr", 2), ("Ch", 3), ("Status", 9),
-                            ("Deadline", 19)):
-            t.add_column(name, width)
+        self._layout(self.app.size.width)
         t.focus()
+
+    def on_resize(self, event) -> None:
+        if self._layout(event.size.width) and self.rows:
+            self._fill(self.rows, self.query_one(QueueTable).cursor_row, count="none")
+
+    def _layout(self, width: int) -> bool:
+        """Set the columns for ``width``: Person gets the rest; Holder from :data:`HOLDER_FROM`.
+        Whether the set of columns changed (the rows are then rebuilt)."""
+        t = self.query_one(QueueTable)
+        holder = width >= HOLDER_FROM
+        cols = [*COLUMNS, HOLDER_COLUMN] if holder else list(COLUMNS)
+        rest = width - sum(w for _, w in cols) - 2 * t.PAD * len(cols)
+        changed = holder != self.holder_column or not t.columns
+        self.holder_column = holder
+        t.set_columns([(name, w or max(MIN_PERSON, rest)) for name, w in cols])
+        return changed
 
     # -- the current case ------------------------------------------------------------------------
     def target(self) -> QueueRow | None:
@@ -69,12 +97,14 @@ class QueueScreen(ReviewScreen):
     def _highlighted(self, event: RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.rows):
             self.app.current = self.rows[event.cursor_row]
+            self._info()
         self.refresh_bindings()
 
     # -- loading ---------------------------------------------------------------------------------
     def reload(self, around: QueueRow | None = None, *, start: bool = False) -> None:
         """Refill the table around ``around`` (default: the reviewer's place), or from the start."""
         self._token += 1
+        self.position = None
         cursor = None if start else (around or self.app.current).cursor if (around or self.app.current) else None
         self._load_around(self.app.queue_filter, cursor, self._token)
 
@@ -93,26 +123,88 @@ class QueueScreen(ReviewScreen):
     def on_queue_loaded(self, msg: QueueLoaded) -> None:
         if msg.token != self._token:
             return
-        self._fill(msg.rows, msg.select)
+        edge, self._edge = self._edge, None
+        if edge is not None and edge[0] == msg.token and self.position is not None:
+            # the neighbouring page: its place follows from this one's, no count needed
+            _token, forward, before = edge
+            first = before if forward else max(0, before - len(msg.rows))
+            self.position = (first, self.position[1])
+            self._fill(msg.rows, msg.select, count="none")
+        else:
+            self._fill(msg.rows, msg.select)
 
-    def _fill(self, rows: list[QueueRow], select: int) -> None:
+    def _fill(self, rows: list[QueueRow], select: int, *, count: str = "now") -> None:
+        """Show ``rows``. ``count``: where the page is in the queue: "now" (counted in a worker),
+        "later" (after an action: the place shown stays until a count once the reviewer pauses),
+        "none" (known already)."""
         self.rows = rows
         t = self.query_one(QueueTable)
+        holder = self.holder_column
         t.set_rows([(label_of(r) if len(label_of(r)) <= 13 else r.case_number, r.person_id, r.track or "-",
                      str(r.tranche) if r.tranche is not None else "-", str(r.charges), status_text(r.status),
-                     deadline_text(r)) for r in rows], cursor=select)
+                     deadline_text(r), *((r.holder or "-",) if holder else ())) for r in rows], cursor=select)
         if rows:
             self.app.current = rows[t.cursor_row]
+            if count == "now":
+                self._count_position()
+            elif count == "later":
+                self._schedule_count()
+        else:
+            self.position = (0, 0)
         self._info()
         self.loaded = True
         self.app.mark_first_shown()
         self.refresh_bindings()
 
-    def _info(self) -> None:
+    def _count_position(self) -> None:
+        if self.rows:
+            self._position_worker(self.app.queue_filter, self.rows[0].cursor, self._token)
+
+    def _schedule_count(self) -> None:
+        """Count the place :data:`COUNT_AFTER` seconds after the last action (not on a keystroke's path)."""
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        self._count_timer = self.set_timer(COUNT_AFTER, self._count_position)
+
+    @work(thread=True, exclusive=True, group="position")
+    def _position_worker(self, f: QueueFilter, cursor, token: int) -> None:
+        first, total = self.app.backend.position(f, cursor)
+        self.post_message(QueuePosition(first, total, token))
+
+    def on_queue_position(self, msg: QueuePosition) -> None:
+        if msg.token == self._token:
+            self.position = (msg.first, msg.total)
+            self._info()
+
+    def info_text(self) -> str:
+        """Position in the whole filtered queue, the filters, the highlighted case's holder: one line
+        (cut with an ellipsis at the screen's width)."""
         f = self.app.queue_filter
         n = len(self.rows)
-        pos = f"{n} case(s) on this page" if n else "no cases match"
-        self.query_one("#queue-info", Static).update(Text(f"Queue: {f.describe()}  ·  {pos}"))  # a search: no markup
+        if f.search:
+            what = f'search "{f.search}" in the whole queue'
+            if self.app.cleared_filters:
+                what += f" (filters cleared: {self.app.cleared_filters})"
+        else:
+            what = f"Queue: {f.describe()}"
+            if f.filtered:
+                what += " (escape clears)"
+        if not n:
+            pos = "no cases match"
+        elif self.position is None:
+            pos = f"{n} case(s) here, counting ..."
+        else:
+            first, total = self.position
+            pos = f"{first + 1:,}-{first + n:,} of {total:,}"
+        parts = [pos, what]  # the place first: a long filter line is cut at its end, not there
+        t = self.target()
+        if t is not None and not self.holder_column:
+            parts.append(f"held by {t.holder}" if t.holder else "not assigned")
+        return "  ·  ".join(parts)
+
+    def _info(self) -> None:
+        info = Text(self.info_text(), no_wrap=True, overflow="ellipsis")  # a search: no markup
+        self.query_one("#queue-info", Static).update(info)
 
     @on(PageEdge)
     def _page_edge(self, msg: PageEdge) -> None:
@@ -120,8 +212,10 @@ class QueueScreen(ReviewScreen):
             return
         self._token += 1
         if msg.forward:
+            self._edge = (self._token, True, self.position[0] + len(self.rows)) if self.position else None
             self._load_page(self.app.queue_filter, self.rows[-1].cursor, None, self._token)
         else:
+            self._edge = (self._token, False, self.position[0]) if self.position else None
             self._load_page(self.app.queue_filter, None, self.rows[0].cursor, self._token)
 
     def on_screen_resume(self) -> None:
@@ -157,6 +251,11 @@ class QueueScreen(ReviewScreen):
         """One key: the next track filter (all, automatic, petition, review, all again)."""
         self.app.set_filter(self.app.queue_filter.with_(track=_next_of(TRACK_CYCLE, self.app.queue_filter.track)))
 
+    def action_toggle_mine(self) -> None:
+        """One key: only the cases assigned to this reviewer, or the whole queue again."""
+        f = self.app.queue_filter
+        self.app.set_filter(f.with_(holder=None if f.holder else self.app.reviewer))
+
     def action_cycle_status(self) -> None:
         """One key: the next status filter (all, pending, approved, objected, excluded, deferred)."""
         self.app.set_filter(self.app.queue_filter.with_(status=_next_of(STATUS_CYCLE, self.app.queue_filter.status)))
@@ -175,12 +274,16 @@ class QueueScreen(ReviewScreen):
         self.app.search(text)
 
     def action_clear_search(self) -> None:
+        """Escape: close the search box; else clear the search; else clear every filter (one key)."""
         box = self.query_one("#search", Input)
         if box.has_class("open"):
             box.remove_class("open")
             self.query_one(QueueTable).focus()
         elif self.app.queue_filter.search:
             self.app.search(None)
+        elif self.app.queue_filter.filtered:
+            self.app.set_filter(QueueFilter())
+            self.app.set_status("Filters cleared: the whole queue.")
 
     # -- after an action ---------------------------------------------------------------------------
     def _prepare_next(self, row: QueueRow | None):
@@ -194,7 +297,7 @@ class QueueScreen(ReviewScreen):
         if msg.payload is not None:
             self._token += 1  # earlier page requests are out of date now
             rows, select = msg.payload
-            self._fill(rows, select)
+            self._fill(rows, select, count="later")
         else:
             self.reload()
 
