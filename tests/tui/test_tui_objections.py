@@ -16,7 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 def text_of(app, selector: str) -> str:
-    return str(app.screen.query_one(selector).render())
+    from test_tui import plain
+
+    return plain(app.screen.query_one(selector), width=400).rstrip("\n")
 
 
 def test_late_objection_says_so_and_needs_a_second_confirmation(db):
@@ -218,6 +220,15 @@ def test_start_batch_names_late_objections_and_those_without_facts(db):
             st = case_state(conn, old.id)
             append_review(conn, old, st, NewEntry("object", "objected", ground="other", served="2026-11-01"),
                           reviewer="alice", expected_version=st.version)
+        # 06CR7 lacks a date of birth, a disposition date and an address (issue 16: research);
+        # a supplementary file supplies them so that it can go into a batch
+        from clearterm.ingest import ingest_file
+        from test_tui import ROWS, TODAY, write_csv
+
+        supply = [dict(r, date_of_birth="1970-01-02", disposition_date="2006-08-14", address_line1="1 N. State St.",
+                       city="Chicago", state="IL", zip="60602") for r in ROWS if r["case_number"] == "06CR7"]
+        write_csv(db.with_name("supply.csv"), supply)
+        ingest_file(s, db.with_name("supply.csv"), today=TODAY)
     app = make_app(db)
 
     async def scenario(pilot):
