@@ -25,6 +25,8 @@ CHARGE_FIELDS: tuple[str, ...] = (
     "county", "court", "arresting_agency",
 )
 ADDRESS_FIELDS: tuple[str, ...] = ("address_line1", "address_line2", "city", "state", "zip")
+#: The person's language for letters (migration 0015): an ISO 639-1 code, e.g. ``en``, ``es``.
+LETTER_FIELDS: tuple[str, ...] = ("language",)
 
 #: Personal data that must never appear in logs, error messages or tracebacks.
 PII_FIELDS: frozenset[str] = frozenset(
@@ -63,6 +65,7 @@ class ChargeRecord:
     city: str | None = None
     state: str | None = None
     zip: str | None = None
+    language: str | None = None
 
     @property
     def case_key(self) -> tuple[str, str]:
