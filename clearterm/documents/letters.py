@@ -76,14 +76,18 @@ def missing_contact(office: Office) -> list[str]:
 def unmailable(cases) -> list[str]:
     """``case (person id): what is missing`` for each case whose person has no name or no full
     mailing address on file (no letter can be addressed to them)."""
-    out = []
-    for c in cases:
-        p = c.person
-        gaps = [w for w, ok in (("name", bool(p.first_name.strip() or p.last_name.strip())),
-                                ("mailing address", p.has_mailing_address)) if not ok]
-        if gaps:
-            out.append(f"{c.case_number} (person {p.person_id}): no {' and no '.join(gaps)} on file")
-    return out
+    return [f"{c.case_number} (person {c.person.person_id}): no {' and no '.join(_gaps(c.person))} on file"
+            for c in cases if _gaps(c.person)]
+
+
+def _gaps(p: Person) -> list[str]:
+    return [w for w, ok in (("name", bool(p.first_name.strip() or p.last_name.strip())),
+                            ("mailing address", p.has_mailing_address)) if not ok]
+
+
+def is_mailable(person: Person) -> bool:
+    """Whether a letter can be addressed to ``person`` (a name and a full mailing address)."""
+    return not _gaps(person)
 
 
 def languages_for(person: Person, available: tuple[str, ...]) -> tuple[str, ...]:

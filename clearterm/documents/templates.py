@@ -110,12 +110,16 @@ class Templates:
 
     def language(self, code: str) -> "Templates":
         """The letter templates of language ``code`` (``letters/<code>/``), over these."""
-        t = self._languages.get(code)
+        return self.layer(f"letters/{code}", f"no letter templates for language {code!r}")
+
+    def layer(self, folder: str, missing: str = "no such templates") -> "Templates":
+        """The templates of ``folder`` (relative to these) layered over these."""
+        t = self._languages.get(folder)
         if t is None:
-            path = self.directory / "letters" / code
+            path = self.directory / folder
             if not path.is_dir():
-                raise TemplateError(f"no letter templates for language {code!r}: {path} not found")
-            t = self._languages[code] = Templates(path, base=self)
+                raise TemplateError(f"{missing}: {path} not found")
+            t = self._languages[folder] = Templates(path, base=self)
         return t
 
     # -- labels -----------------------------------------------------------------
@@ -164,7 +168,8 @@ class Templates:
         raw = self._raw.get(name)
         if raw is None:
             raw = self._raw[name] = self._parse(name)
-        where = f"letters/{self.directory.name}/{name}.txt" if self.base is not None else f"{name}.txt"
+        where = f"{self.directory.relative_to(self.base.directory).as_posix()}/{name}.txt" \
+            if self.base is not None else f"{name}.txt"
         out: list[Block] = []
         for rb in raw:
             lines = []
