@@ -19,6 +19,7 @@ import typer
 
 from clearterm import __version__, settings
 from clearterm.cli import access, audit, batch, demo, evaluate, export, records, review, synth, tui
+from clearterm.cli import letters
 from clearterm.cli.common import (EXIT_INTERNAL, CliContext, err, internal_error_text, out, problem,
                                   store_damage)
 from clearterm.storage.store import StoreError
@@ -67,6 +68,8 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(batch.batch_app, name="batch")
 app.add_typer(batch.keys_app, name="keys")
 app.add_typer(access.users_app, name="users")
+app.add_typer(letters.letters_app, name="letters")
+app.add_typer(letters.notices_app, name="notices")
 
 
 def main() -> None:
