@@ -171,3 +171,20 @@ def test_no_ruled_case_is_a_clear_refusal(tmp_path, monkeypatch):
         sl.make_letters(store, info.id, kind="granted", out_dir=tmp_path / "o", actor="boss", today=TODAY)
     with pytest.raises(sl.LetterError, match="has no granted or denied case"):
         sl.record_mailed(store, info.id, sent=TODAY, actor="boss", today=TODAY)
+
+
+def test_mail_list_and_notice_csv_neutralise_formulas(tmp_path, monkeypatch):
+    """A name that starts a spreadsheet formula is written with a leading ' in both CSVs."""
+    office_templates(tmp_path, monkeypatch)
+    rows = [dict(ROWS[0], first_name="=HYPERLINK(1)", last_name="Roe")]
+    store = build_store(tmp_path / "s.db", rows)
+    do(store, "10CR1", "approve")
+    info = batches.create_batch(store, track="automatic", actor="boss")
+    rule(store, info.id, "10CR1", "granted", "2026-10-02")
+    made = sl.make_letters(store, info.id, kind="granted", out_dir=tmp_path / "o", actor="boss", today=TODAY)
+    row = next(csv.DictReader(io.StringIO(made.mail_list.read_text(encoding="utf-8"))))
+    assert row["name"] == "'=HYPERLINK 1 ROE"  # USPS form drops the brackets, not the formula start
+    notices = sl.make_notices(store, info.id, out_dir=tmp_path / "n", actor="boss", today=TODAY)
+    isp = next(p for p in notices.files if p.name.endswith("Illinois-State-Police.csv"))
+    assert next(csv.DictReader(io.StringIO(isp.read_text(encoding="utf-8"))))["first_name"] == "'=HYPERLINK(1)"
+    store.close()
