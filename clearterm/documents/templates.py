@@ -98,7 +98,7 @@ class Templates:
         self.base = base
         self._raw: dict[str, list[_RawBlock]] = {}
         self._labels: dict[str, str] | None = None
-        self._languages: dict[str, Templates] = {}
+        self._languages: dict[str, LayeredTemplates] = {}
         self.labels  # noqa: B018 -- read and check labels.toml now, not when the first paper needs it
 
     # -- letter languages ---------------------------------------------------------
@@ -112,14 +112,14 @@ class Templates:
         """The letter templates of language ``code`` (``letters/<code>/``), over these."""
         return self.layer(f"letters/{code}", f"no letter templates for language {code!r}")
 
-    def layer(self, folder: str, missing: str = "no such templates") -> "Templates":
+    def layer(self, folder: str, missing: str = "no such templates") -> "LayeredTemplates":
         """The templates of ``folder`` (relative to these) layered over these."""
         t = self._languages.get(folder)
         if t is None:
             path = self.directory / folder
             if not path.is_dir():
                 raise TemplateError(f"{missing}: {path} not found")
-            t = self._languages[folder] = Templates(path, base=self)
+            t = self._languages[folder] = LayeredTemplates(path, self)
         return t
 
     # -- labels -----------------------------------------------------------------
@@ -261,6 +261,32 @@ class Templates:
                                 f"(this document knows: {known})") from None
         except ValueError as exc:
             raise TemplateError(f"{where}: {exc}") from None
+
+
+class LayeredTemplates:
+    """A folder of templates over the court papers' set (``letters/<lang>``, ``notices``): its
+    ``.txt`` files and ``labels.toml`` first, then the base's; anything else a renderer asks of
+    its templates (tables the court papers read, the shipped folder) is the base's."""
+
+    def __init__(self, directory: Path, base: Templates) -> None:
+        self.base = base
+        self._own = Templates(directory, base=base)
+        self.directory = self._own.directory
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self._own.labels
+
+    def label(self, key: str, values: Mapping[str, str] | None = None) -> str:
+        return self._own.label(key, values)
+
+    def blocks(self, name: str, values: Mapping[str, str]) -> list[Block]:
+        return self._own.blocks(name, values)
+
+    def __getattr__(self, name: str):
+        if name in ("base", "_own"):  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.base, name)
 
 
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")

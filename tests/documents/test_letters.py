@@ -169,3 +169,15 @@ def test_zip_order_and_usps_window_block():
     first = pages_text(r.data)[0]
     assert "915 EMERSON ST" in first and "EVANSTON IL 60201" in first
     assert r.mailings[2].address.delivery == "1234 N MILWAUKEE AVE APT 3F"
+
+
+def test_a_language_folder_leans_on_the_court_papers_templates(tmp_path):
+    """A letters folder has its own files and labels; labels it lacks and everything else a renderer
+    asks (tables, fingerprint) come from the templates it is layered over."""
+    root = Templates()
+    es = root.language("es")
+    assert es.label("salutation_unnamed") == "Estimado(a) señor(a):"
+    assert es.label("court") == root.label("court")  # not in letters/es/labels.toml: the base's
+    assert es.fingerprint() == root.fingerprint() and es.base is root
+    with pytest.raises(Exception, match="no letter templates for language 'fr'"):
+        root.language("fr")
