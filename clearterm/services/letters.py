@@ -10,7 +10,7 @@
   and agency, the cases ``agencies_told``, one audit entry; one transaction.
 
 Files are written 0600 in a 0700 folder, each under a temporary name then renamed, so a crash
-leaves no half-written letter. Making files is audited (names, counts and SHA-256 of the files,
+never leaves a half-written letter under its real name (the next run removes the temporary one). Making files is audited (names, counts and SHA-256 of the files,
 never their content). Errors (:class:`LetterError`) name batches, cases and person ids only.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from clearterm import settings
 from clearterm.documents import model as dm
-from clearterm.documents.export import PRIVATE_DIR, write_private
+from clearterm.documents.export import PRIVATE_DIR, pid_alive, write_private
 from clearterm.documents.letters import LetterError, Mailing, is_mailable, render_letters, unmailable
 from clearterm.documents.notices import NoticeRenderer, agencies, agencies_of_case, notice_csv
 from clearterm.documents.render import safe_name
@@ -35,7 +35,7 @@ from clearterm.domain.cases import case_label
 from clearterm.domain.dates import utc_now_iso
 from clearterm.domain.text import csv_row
 from clearterm.services import access
-from clearterm.services.batches import BatchError, build_documents_batch, find_batch
+from clearterm.services.batches import BatchError, BatchInfo, batch_cases, build_documents_batch, find_batch
 from clearterm.storage import audit
 from clearterm.storage import notices as sn
 from clearterm.storage.store import Store
@@ -81,7 +81,7 @@ def _templates() -> Templates:
 
 
 def _ruled_model(store: Store, batch_ref, kinds: tuple[str, ...], actor: str, today: date,
-                 templates: Templates) -> tuple[dm.Batch, object]:
+                 templates: Templates) -> tuple[dm.Batch, BatchInfo]:
     """The batch's cases whose latest ruling is one of ``kinds``, as a documents batch dated
     ``today`` and signed by ``actor``, each case carrying its ruling date and order number."""
     conn = store.conn
@@ -100,8 +100,6 @@ def _ruled_model(store: Store, batch_ref, kinds: tuple[str, ...], actor: str, to
                                       dated=dated, templates=templates)
     except BatchError as exc:
         raise LetterError(str(exc)) from None
-    from clearterm.services.batches import batch_cases
-
     ids = [bc.case_id for bc in batch_cases(conn, batch.id)]
     cases = []
     for case_id, case in zip(ids, model.cases):
@@ -113,10 +111,16 @@ def _ruled_model(store: Store, batch_ref, kinds: tuple[str, ...], actor: str, to
 
 
 def _write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
-    """Each file written 0600 under a temporary name, then renamed into place (0700 folder)."""
+    """Each file written 0600 under a temporary name, then renamed into place (0700 folder); the
+    temporary files a killed run left for these names are removed first."""
     out_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     if out_dir.stat().st_mode & 0o077:
         out_dir.chmod(PRIVATE_DIR)
+    for name in files:
+        for stale in out_dir.glob(f".{name}.partial-*"):
+            pid = stale.name.rsplit("-", 1)[1]
+            if pid.isdigit() and not pid_alive(int(pid)):
+                stale.unlink(missing_ok=True)
     written = []
     for name, data in files.items():
         final = out_dir / name
@@ -211,7 +215,7 @@ def record_mailed(store: Store, batch_ref, *, sent: date, actor: str, today: dat
     return batch.label, labels
 
 
-def _find(conn, batch_ref):
+def _find(conn, batch_ref) -> BatchInfo:
     try:
         return find_batch(conn, batch_ref)
     except BatchError as exc:
@@ -219,8 +223,6 @@ def _find(conn, batch_ref):
 
 
 def _labels(conn, batch_id: int, case_ids) -> list[str]:
-    from clearterm.services.batches import batch_cases
-
     wanted = set(case_ids)
     return [case_label(bc.case_number, bc.person_id) for bc in batch_cases(conn, batch_id) if bc.case_id in wanted]
 
@@ -255,8 +257,6 @@ def record_notices_sent(store: Store, batch_ref, *, sent: date, actor: str, toda
     access.require_user(store.conn, actor)
     templates = _templates()
     model, batch = _ruled_model(store, batch_ref, ("granted",), actor, today, templates)
-    from clearterm.services.batches import batch_cases
-
     ids = {(bc.case_number, bc.person_id or f"C{bc.case_id}"): bc.case_id for bc in batch_cases(store.conn, batch.id)}
     rows, named = [], set()
     for case in model.cases:

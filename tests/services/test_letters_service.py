@@ -188,3 +188,15 @@ def test_mail_list_and_notice_csv_neutralise_formulas(tmp_path, monkeypatch):
     isp = next(p for p in notices.files if p.name.endswith("Illinois-State-Police.csv"))
     assert next(csv.DictReader(io.StringIO(isp.read_text(encoding="utf-8"))))["first_name"] == "'=HYPERLINK(1)"
     store.close()
+
+
+def test_a_killed_run_leaves_no_partial_file_behind(ruled, tmp_path):
+    """The temporary file a killed run left (its process gone) is removed by the next run."""
+    store, info = ruled
+    out = tmp_path / "out"
+    out.mkdir(mode=0o700)
+    stale = out / f".{info.label}-denied-letters.pdf.partial-999999999"
+    stale.write_bytes(b"%PDF-half")
+    sl.make_letters(store, info.id, kind="denied", out_dir=out, actor="boss", today=TODAY)
+    assert sorted(p.name for p in out.iterdir()) == [f"{info.label}-denied-letters.pdf",
+                                                     f"{info.label}-denied-mail-list.csv"]
