@@ -198,14 +198,14 @@ def record_mailed(store: Store, batch_ref, *, sent: date, actor: str, today: dat
         ruled = {cid: r for cid, r in sn.ruled_cases(wconn, batch.id).items() if r.ruling in kinds}
         if not ruled:
             raise LetterError(f"batch {batch.label} has no {' or '.join(kinds)} case: no letter to record")
-        early = [cid for cid, r in ruled.items() if r.ruling_date > sent.isoformat()]
-        if early:
-            raise LetterError(f"--date {sent.isoformat()} is before the ruling of {_named(_labels(wconn, batch.id, early))}")
         done = sn.notices_of_batch(wconn, batch.id)
         todo = [(cid, r) for cid, r in ruled.items() if (cid, sn.LETTER_KINDS[r.ruling], "") not in done]
-        labels = _labels(wconn, batch.id, [cid for cid, _ in todo])
         if not todo:
             return batch.label, []
+        early = [cid for cid, r in todo if r.ruling_date > sent.isoformat()]
+        if early:
+            raise LetterError(f"--date {sent.isoformat()} is before the ruling of {_named(_labels(wconn, batch.id, early))}")
+        labels = _labels(wconn, batch.id, [cid for cid, _ in todo])
         at = utc_now_iso()
         sn.insert_notices(wconn, [(cid, batch.id, sn.LETTER_KINDS[r.ruling], None, sent.isoformat()) for cid, r in todo],
                           actor=actor, at=at)
