@@ -152,6 +152,19 @@ class LetterRenderer(Renderer):
         self._footers(doc, first_page, self.t.label(_FOOTER[self.kind], pv))
         doc.on_new_page = None
 
+    def _blocks(self, doc: Doc, name: str, ctx: _RenderContext, x: float | None = None,
+                width: float | None = None) -> None:
+        """A paragraph that introduces lines ("Whom to contact ...:" and the office's address,
+        "Sincerely," and the signer) starts a page with them rather than end one alone."""
+        blocks = self.t.blocks(name, ctx.values)
+        for i, block in enumerate(blocks):
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if block.kind == "para" and nxt is not None and nxt.kind == "lines":
+                need = self._para_height(doc, block, ctx, x, width) + len(nxt.lines) * ctx.lead
+                if need <= doc.bottom - doc.top:
+                    doc.ensure(need)
+            self._block(doc, block, ctx, x, width)
+
     def _lines(self, doc: Doc, lines, size: float, lead: float, x: float | None, width: float | None) -> None:
         # a letter's address and contact blocks are never split across pages
         doc.ensure(min(len(lines), 10) * lead)
