@@ -181,3 +181,12 @@ def test_a_language_folder_leans_on_the_court_papers_templates(tmp_path):
     assert es.fingerprint() == root.fingerprint() and es.base is root
     with pytest.raises(Exception, match="no letter templates for language 'fr'"):
         root.language("fr")
+
+
+def test_every_objection_ground_is_worded_in_every_language():
+    from clearterm.domain.deadlines import OBJECTION_GROUNDS
+
+    for lang in Templates().letter_languages():
+        labels = _labels(lang)
+        for g in OBJECTION_GROUNDS:
+            assert labels.get(f"ground_{g.key}", "").strip(), (lang, g.key)
