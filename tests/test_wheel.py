@@ -50,10 +50,12 @@ def _build_wheel(tmp_path):
 
 def test_wheel_installed_outside_the_checkout_signs_a_demo_batch(tmp_path):
     wheel = _build_wheel(tmp_path)
-    shipped = sorted(p.name for p in (REPO / "templates" / "documents").iterdir() if p.is_file())
+    root = REPO / "templates" / "documents"
+    shipped = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert "letters/es/letter_granted.txt" in shipped  # the subfolders too (letters per language)
+    prefix = "clearterm/_templates/documents/"
     with zipfile.ZipFile(wheel) as zf:
-        in_wheel = sorted(n.rsplit("/", 1)[1] for n in zf.namelist()
-                          if n.startswith("clearterm/_templates/documents/"))
+        in_wheel = sorted(n[len(prefix):] for n in zf.namelist() if n.startswith(prefix))
     assert in_wheel == shipped
 
     venv = tmp_path / "venv"

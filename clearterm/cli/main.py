@@ -20,7 +20,7 @@ import typer
 
 from clearterm import __version__, settings
 from clearterm.cli import access, assign, audit, batch, demo, evaluate, export, records, report, review, synth, tui
-from clearterm.cli import research
+from clearterm.cli import letters, research
 from clearterm.cli.common import (EXIT_INTERNAL, CliContext, err, internal_error_text, out, plain_help_types,
                                   problem, store_damage)
 from clearterm.storage.store import StoreError
@@ -76,6 +76,8 @@ app.add_typer(batch.keys_app, name="keys")
 app.add_typer(access.users_app, name="users")
 app.command()(research.research)
 app.add_typer(research.petitions_app, name="petitions")
+app.add_typer(letters.letters_app, name="letters")
+app.add_typer(letters.notices_app, name="notices")
 
 
 def main() -> None:

@@ -24,8 +24,30 @@ PNG_PAGES = (
     ("order", "automatic", "orders/11CR0654321_P-0002.pdf", 1),
     ("objection", "petition", "objections/13CR0100200_P-0005.pdf", 1),
     ("no-objection", "petition", "no-objection/2016-MC1-220014_P-0004.pdf", 1),
-    ("letter", "automatic", "letters.pdf", 3),
+    ("letter", "automatic", "letters.pdf", 1),          # English (O'Brien)
+    ("letter-es", "automatic", "letters.pdf", 3),       # Spanish (Muñoz)
+    ("letter-granted", "letters", "letters-granted-en.pdf", 1),
+    ("letter-granted-es", "letters", "letters-granted-es.pdf", 1),
 )
+
+
+def _ruled_letters(out: Path) -> Path:
+    """The sample automatic batch as granted, its letters in English and in Spanish (unsigned:
+    ``clearterm letters`` prints them for mailing, they are not court papers)."""
+    from dataclasses import replace
+    from datetime import date
+
+    from clearterm.documents.letters import render_letters
+
+    auto = golden_batches()[0]
+    folder = out / "letters"
+    folder.mkdir(parents=True, exist_ok=True)
+    for lang in ("en", "es"):
+        cases = tuple(replace(c, person=replace(c.person, language=lang), ruling_date=date(2024, 5, 2),
+                              order_number="ORD-100") for c in auto.cases)
+        data = render_letters(replace(auto, cases=cases), kind="granted", zip_order=True).data
+        (folder / f"letters-granted-{lang}.pdf").write_bytes(data)
+    return folder
 
 
 def _shrink(png: Path) -> None:
@@ -54,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         dirs[batch.track] = result.batch_dir
         print(f"{result.batch_dir}: {result.documents} documents, {result.pages} pages; "
               f"{report.summary().splitlines()[0]}")
+    dirs["letters"] = _ruled_letters(args.out)
     if args.png:
         if not shutil.which("pdftoppm"):
             print("pdftoppm not found (apt-get install poppler-utils)", file=sys.stderr)

@@ -131,15 +131,16 @@ _CPD, _CCSO, _EPD = ("Chicago Police Department", "Cook County Sheriff's Office"
 
 
 def _golden_charge(rid, statute, cls, desc, disp, ddate, adate, agency) -> Charge:
-    return Charge(rid, statute, cls, desc, disp, ddate, adate, agency, "possession", ("eligible",))
+    return Charge(rid, statute, cls, desc, disp, ddate, adate, agency, "possession", ("eligible",),
+                  statute=statute, offense_date=adate)
 
 
 def _golden_automatic() -> Batch:
     charge, cpd, ccso, epd = _golden_charge, _CPD, _CCSO, _EPD
     obrien = Person("P-0001", "O'Brien", "Seamus", "Patrick", date(1979, 4, 2),
-                    "1234 N. Milwaukee Ave.", "Apt. 3F", "Chicago", "IL", "60622")
+                    "1234 N. Milwaukee Ave.", "Apt. 3F", "Chicago", "IL", "60622", language="en")
     munoz = Person("P-0002", "Muñoz", "María José", "", date(1988, 11, 23),
-                   "4410 S. Ashland Ave.", "", "Chicago", "IL", "60609")
+                   "4410 S. Ashland Ave.", "", "Chicago", "IL", "60609", language="es")
     nguyen = Person("P-0003", "Nguyễn", "Minh", "Thị", date(1992, 6, 7),
                     "915 Emerson St.", "", "Evanston", "IL", "60201")
     return Batch(
@@ -176,8 +177,8 @@ def _golden_automatic() -> Batch:
 def _golden_petition() -> Batch:
     charge, cpd = _golden_charge, _CPD
     darcy = Person("P-0004", "D'Arcy", "Aoife", "", date(1990, 1, 15),
-                   "77 W. Huron St.", "Unit 1203", "Chicago", "IL", "60654")
-    ramirez = Person("P-0005", "Ramírez", "José", "Luis", date(1985, 5, 30))  # no address
+                   "77 W. Huron St.", "Unit 1203", "Chicago", "IL", "60654", language="en")
+    ramirez = Person("P-0005", "Ramírez", "José", "Luis", date(1985, 5, 30), language="es")  # no address
     return Batch(
         batch_id="B-2024-0043",
         track="petition",
@@ -197,7 +198,7 @@ def _golden_petition() -> Batch:
             Case("13CR0100200", ramirez, (
                 charge("R-7", "720 ILCS 550/5(c)", "4", "Delivery of cannabis, 10 g to 30 g",
                        "Guilty", date(2013, 10, 1), date(2013, 4, 22), cpd),),
-                track="petition", outcome="objected", objection_ground="retain_records",
+                track="petition", outcome="objected", objection_ground="law_enforcement",
                 objection_ground_label="Law enforcement has given reasons to retain the records",
                 objection_facts=(
                     "On February 2, 2024 the Chicago Police Department asked in writing that the "

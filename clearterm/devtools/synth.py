@@ -375,6 +375,11 @@ def _disposition_tables(t: _T) -> None:
 # ------------------------------------------------------------------------------------------
 # Row generator
 # ------------------------------------------------------------------------------------------
+#: The language column, by person (ten in a cycle): a fifth Spanish, half English, the rest unknown
+#: (about one Cook County resident in five speaks Spanish at home).
+_LANGUAGES = ("es", "en", "", "en", "en", "es", "en", "", "en", "")
+
+
 def _rows(rng: random.Random, seed: int, t: _T, stats: list[int]) -> Iterator[list[str]]:
     """Endless stream of clean canonical rows; ``stats`` = [persons, cases] started so far.
 
@@ -398,6 +403,7 @@ def _rows(rng: random.Random, seed: int, t: _T, stats: list[int]) -> Iterator[li
         stats[0] = p
         last, first, middle, city, zipc, addr1, addr2, o1, dob, has_dob, span = person()
         race, gender = _demographics(pid)
+        lang = _LANGUAGES[p % 10]  # no draw from rng: the same seed gives the same other values
         for k in range(ncases_l[int(r() * n_ncases)]):
             c += 1
             stats[1] = c
@@ -414,7 +420,7 @@ def _rows(rng: random.Random, seed: int, t: _T, stats: list[int]) -> Iterator[li
                 n += 1
                 yield [f"{prefix}{n:08d}", case_no, st, disp, pid, last, first, middle, dob_s, age_s,
                        off_s, arr_s, disp_date, cls, desc, w, enh, sentence, county, court, agency,
-                       addr1, addr2, city, "IL", zipc, race, gender, city]
+                       addr1, addr2, city, "IL", zipc, lang, race, gender, city]
 
 
 #: Race and gender as the CCSAO extracts spell them, with rough shares of cannabis cases there

@@ -35,6 +35,8 @@ class Person:
     city: str = ""
     state: str = ""
     zip: str = ""
+    #: ISO 639-1 code of the person's language for letters ("" when unknown: every language)
+    language: str = ""
 
     @property
     def full_name(self) -> str:
@@ -76,6 +78,10 @@ class Charge:
     arresting_agency: str = ""
     category: str = ""
     reasons: tuple[str, ...] = ()
+    #: the citation as the record has it and the offense date: the letters' plain words
+    #: (clearterm.domain.charge_words) read them; "" / None when not known
+    statute: str = ""
+    offense_date: date | None = None
 
     def __post_init__(self) -> None:
         _tuple(self, "reasons")
@@ -105,6 +111,10 @@ class Case:
     service_date: date | None = None
     parties_served: tuple[str, ...] = ()
     reviewers: tuple[str, ...] = ()
+    #: the court's ruling on the case, for the letters after it (issue 16): its date and the
+    #: order number the Clerk gave (empty when none)
+    ruling_date: date | None = None
+    order_number: str = ""
 
     def __post_init__(self) -> None:
         _tuple(self, "charges")

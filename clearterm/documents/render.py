@@ -221,26 +221,11 @@ class Renderer:
                               BODY, BODY_LEAD)
 
     def letters(self) -> Rendered:
-        by_person: dict[str, list[Case]] = {}
-        for case in self.batch.cases:
-            by_person.setdefault(case.person.person_id, []).append(case)
-        values = dict(self.base)
-        doc = self._doc("title_letters", values, "Notification letters",
-                        " ".join(case_text(c) for c in self.batch.cases))
-        for person_id, cases in by_person.items():
-            first_page = doc.pages + 1
-            doc.on_new_page = None
-            doc.add_page()
-            pv = self._person_values(cases[0].person)
-            cont = self.t.label("letter_continued", pv)
-            doc.on_new_page = lambda d, cont=cont: _continuation(d, cont)
-            pv["case_list"] = ", ".join(c.case_number for c in cases)
-            ctx = _RenderContext(values=pv, size=LETTER, lead=LETTER_LEAD, cases=tuple(cases),
-                       person=cases[0].person, first_indent=0.0, para_gap=8.0)
-            self._blocks(doc, "letter", ctx)
-            self._footers(doc, first_page, self.t.label("footer_letter", pv))
-        doc.on_new_page = None
-        return Rendered(doc.output(), doc.pages)
+        """The notices of filing, one mailing per person in the person's language (or every
+        language): see :mod:`clearterm.documents.letters`."""
+        from .letters import render_letters
+
+        return render_letters(self.batch, self.t, "filing").rendered()
 
     # -- documents -------------------------------------------------------------------
     def _case_doc(self, case: Case, template: str, title_key: str, footer_key: str,
@@ -565,30 +550,6 @@ class Renderer:
             doc.line_of([(contact, False)], 9.5, 12, align="C")
         doc.space(4)
         doc.rule(doc.left, doc.left + doc.width, doc.y, 0.6)
-
-    def _d_address(self, doc: Doc, ctx: "_RenderContext") -> None:
-        person = ctx.person
-        assert person is not None
-        size, lead = 11.0, 13.0
-        lines = [person.full_name, *person.address_lines]
-        if not person.has_mailing_address:
-            lines = [self.t.label("no_address"), *lines]
-        lines = lines[: int(WINDOW_H // lead)]
-        doc.y = WINDOW_Y + max(0.0, (WINDOW_H - len(lines) * lead) / 2)
-        for i, line in enumerate(lines):
-            doc.line_of([(line, i == 0 and not person.has_mailing_address)], size, lead,
-                        x=WINDOW_X + 6, width=WINDOW_W - 12)
-        doc.y = WINDOW_Y + WINDOW_H + 18
-
-    def _d_cases(self, doc: Doc, ctx: "_RenderContext") -> None:
-        for case in ctx.cases:
-            values = self._case_values(case)
-            template = {"automatic": "letter_case_automatic",
-                        "no-objection": "letter_case_no_objection",
-                        "objection": "letter_case_objection"}[case.kind]
-            sub = _RenderContext(values=values, size=ctx.size, lead=ctx.lead, cases=(case,),
-                       person=case.person, first_indent=0.0, para_gap=ctx.para_gap)
-            self._blocks(doc, template, sub)
 
 
 @dataclass

@@ -88,25 +88,55 @@ def _placeholders(text: str) -> list[str]:
 class Templates:
     """Loads and fills the templates of one directory (files are read once)."""
 
-    def __init__(self, directory: Path | str | None = None) -> None:
+    def __init__(self, directory: Path | str | None = None, base: "Templates | None" = None) -> None:
         self.directory = Path(directory) if directory else shipped_dir()
         if not self.directory.is_dir():
             raise TemplateError(f"template directory not found: {self.directory} (it must hold the "
                                 "document templates, like templates/documents of the clearterm checkout)")
+        #: a language folder (``letters/es``) layered over the court papers' templates: its labels
+        #: and files first, then the base's
+        self.base = base
         self._raw: dict[str, list[_RawBlock]] = {}
         self._labels: dict[str, str] | None = None
+        self._languages: dict[str, LayeredTemplates] = {}
         self.labels  # noqa: B018 -- read and check labels.toml now, not when the first paper needs it
+
+    # -- letter languages ---------------------------------------------------------
+    def letter_languages(self) -> tuple[str, ...]:
+        """The languages letters can be written in: the folders of ``letters/`` (English first)."""
+        root = self.directory / "letters"
+        found = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        return tuple(sorted(found, key=lambda code: (code != "en", code)))
+
+    def language(self, code: str) -> "Templates":
+        """The letter templates of language ``code`` (``letters/<code>/``), over these."""
+        return self.layer(f"letters/{code}", f"no letter templates for language {code!r}")
+
+    def layer(self, folder: str, missing: str = "no such templates") -> "LayeredTemplates":
+        """The templates of ``folder`` (relative to these) layered over these."""
+        t = self._languages.get(folder)
+        if t is None:
+            path = self.directory / folder
+            if not path.is_dir():
+                raise TemplateError(f"{missing}: {path} not found")
+            t = self._languages[folder] = LayeredTemplates(path, self)
+        return t
 
     # -- labels -----------------------------------------------------------------
     @property
     def labels(self) -> dict[str, str]:
         if self._labels is None:
             path = self.directory / "labels.toml"
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
+            try:
+                with path.open("rb") as fh:
+                    data = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise TemplateError(f"{path}: {exc}") from None
             bad = [k for k, v in data.items() if not isinstance(v, str)]
             if bad:
                 raise TemplateError(f"labels.toml: values must be strings: {', '.join(bad)}")
+            if self.base is not None:
+                data = {**self.base.labels, **data}
             for g in OBJECTION_GROUNDS:
                 key = ground_label_key(g.key)
                 if not data.get(key, "").strip():
@@ -126,9 +156,10 @@ class Templates:
     def fingerprint(self) -> str:
         """SHA-256 over every template file (name and bytes), for the manifest."""
         h = hashlib.sha256()
-        for path in sorted(self.directory.iterdir()):
+        for path in sorted(self.directory.rglob("*")):
             if path.is_file() and path.suffix in (".txt", ".toml"):
-                h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+                name = path.relative_to(self.directory).as_posix()
+                h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
         return h.hexdigest()
 
     # -- documents --------------------------------------------------------------
@@ -137,7 +168,8 @@ class Templates:
         raw = self._raw.get(name)
         if raw is None:
             raw = self._raw[name] = self._parse(name)
-        where = f"{name}.txt"
+        where = f"{self.directory.relative_to(self.base.directory).as_posix()}/{name}.txt" \
+            if self.base is not None else f"{name}.txt"
         out: list[Block] = []
         for rb in raw:
             lines = []
@@ -164,6 +196,8 @@ class Templates:
 
     def _parse(self, name: str) -> list[_RawBlock]:
         path = self.directory / f"{name}.txt"
+        if not path.is_file() and self.base is not None:
+            return self.base._parse(name)
         if not path.is_file():
             raise TemplateError(f"template not found: {path}")
         blocks: list[_RawBlock] = []
@@ -227,6 +261,32 @@ class Templates:
                                 f"(this document knows: {known})") from None
         except ValueError as exc:
             raise TemplateError(f"{where}: {exc}") from None
+
+
+class LayeredTemplates:
+    """A folder of templates over the court papers' set (``letters/<lang>``, ``notices``): its
+    ``.txt`` files and ``labels.toml`` first, then the base's; anything else a renderer asks of
+    its templates (tables the court papers read, the shipped folder) is the base's."""
+
+    def __init__(self, directory: Path, base: Templates) -> None:
+        self.base = base
+        self._own = Templates(directory, base=base)
+        self.directory = self._own.directory
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self._own.labels
+
+    def label(self, key: str, values: Mapping[str, str] | None = None) -> str:
+        return self._own.label(key, values)
+
+    def blocks(self, name: str, values: Mapping[str, str]) -> list[Block]:
+        return self._own.blocks(name, values)
+
+    def __getattr__(self, name: str):
+        if name in ("base", "_own"):  # not set yet (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.base, name)
 
 
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")

@@ -25,6 +25,8 @@ CHARGE_FIELDS: tuple[str, ...] = (
     "county", "court", "arresting_agency",
 )
 ADDRESS_FIELDS: tuple[str, ...] = ("address_line1", "address_line2", "city", "state", "zip")
+#: The person's language for letters (migration 0015): an ISO 639-1 code, e.g. ``en``, ``es``.
+LETTER_FIELDS: tuple[str, ...] = ("language",)
 #: Optional fields for the equity report only (issue 18): never read by the rules, never printed
 #: in court papers or letters (``clearterm report`` groups counts by them).
 REPORT_FIELDS: tuple[str, ...] = ("race", "gender", "incident_city")
@@ -66,6 +68,7 @@ class ChargeRecord:
     city: str | None = None
     state: str | None = None
     zip: str | None = None
+    language: str | None = None
     race: str | None = None
     gender: str | None = None
     incident_city: str | None = None

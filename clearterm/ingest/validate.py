@@ -21,6 +21,23 @@ _REQ_POS = tuple(COL[c] for c in NON_EMPTY_FIELDS)
 _WEIGHT = COL["weight_grams"]
 _AGE = COL["age_at_offense"]
 _DISPOSITION = COL["disposition"]
+_LANGUAGE = COL["language"]
+
+#: Spellings of a language accepted in the ``language`` column, and the code stored for each.
+LANGUAGE_NAMES = {"english": "en", "eng": "en", "ingles": "en", "inglés": "en",
+                  "spanish": "es", "spa": "es", "espanol": "es", "español": "es", "castellano": "es"}
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}(?:[-_][a-z0-9]{2,8})?\Z")
+
+
+def language_code(value: str) -> str:
+    """``value`` as an ISO 639-1 code (``English`` -> ``en``, ``es-MX`` -> ``es``), or
+    :class:`RowProblem` naming the field (never the value: a shifted column can hold a name)."""
+    v = value.strip().casefold()
+    if v in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[v]
+    if _LANGUAGE_CODE.match(v):
+        return v[:2]
+    raise RowProblem("language", f"language ({describe(value)}) is not a language code such as en or es")
 
 
 def value_shape(value: str) -> str:
@@ -134,4 +151,6 @@ def validate(values: list[str | None], today_iso: str) -> list:
         if not 0 <= age <= 120:
             raise RowProblem("age_at_offense", f"{_show('age_at_offense', a)} is outside 0-120")
         out[_AGE] = age
+    if out[_LANGUAGE] is not None:
+        out[_LANGUAGE] = language_code(out[_LANGUAGE])
     return out

@@ -382,8 +382,10 @@ def _person(person_id: str, records) -> dm.Person:
     last, first, middle = _first(records, ("last_name", "first_name", "middle_name"))
     dob = next((r.date_of_birth for r in records if r.date_of_birth), None)
     a1, a2, city, state, zip_ = _first(records, ("address_line1", "address_line2", "city", "state", "zip"))
+    language = next((r.language for r in records if r.language), "")
     return dm.Person(person_id=person_id, last_name=last, first_name=first, middle_name=middle,
-                     date_of_birth=dob, address_line1=a1, address_line2=a2, city=city, state=state, zip=zip_)
+                     date_of_birth=dob, address_line1=a1, address_line2=a2, city=city, state=state, zip=zip_,
+                     language=language)
 
 
 def _charge(rec, category: str, reasons: str, cite: str | None) -> dm.Charge:
@@ -394,7 +396,8 @@ def _charge(rec, category: str, reasons: str, cite: str | None) -> dm.Charge:
                      offense_class=rec.offense_class or "", offense_description=rec.offense_description or "",
                      disposition=rec.disposition or "", disposition_date=rec.disposition_date,
                      arrest_date=rec.arrest_date, arresting_agency=rec.arresting_agency or "",
-                     category=category, reasons=tuple(x for x in (reasons or "").split(";") if x))
+                     category=category, reasons=tuple(x for x in (reasons or "").split(";") if x),
+                     statute=rec.statute, offense_date=rec.offense_date)
 
 
 def _reviews_by_case(conn: sqlite3.Connection, batch_id: int) -> dict[int, list[ReviewEntry]]:

@@ -34,8 +34,8 @@ VERSION, DKEY, ROWID = len(COLUMNS), len(COLUMNS) + 1, len(COLUMNS) + 2
 # the rows it reads and converts a third smaller. (tests/test_evaluate_store.py checks that
 # decisions are the same with and without them.)
 RULES_SKIP = frozenset({"last_name", "first_name", "middle_name", "offense_description", "court",
-                        "address_line1", "address_line2", "city", "state", "zip",
-                        "race", "gender", "incident_city"})  # the equity report's fields: the rules never read them
+                        "address_line1", "address_line2", "city", "state", "zip", "language",
+                        "race", "gender", "incident_city"})  # the letters' and the equity report's fields: the rules never read them
 RULES_COLUMNS = ", ".join("NULL" if c in RULES_SKIP else f"r.{c}" for c in COLUMNS)
 
 

@@ -72,6 +72,8 @@ def corpus() -> tuple[bytes, dict[int, tuple[str | None, str]], int]:
     add(row(record_id="B18").replace(",", ";"), (None, "wrong delimiter?"))
     add(row(record_id="B19") + ",extra", (None, f"expected {len(CANONICAL_FIELDS)} fields, found {len(CANONICAL_FIELDS) + 1}"))
     add('B20,"12CR0001,720 ILCS 550/4(c),Plea Of Guilty', (None, "unterminated quoted field"))
+    add(row(record_id="G7", language="Español"))  # stored as the code: es
+    add(row(record_id="B21", language="Quillfeather"), ("language", "language (a 12-character text) is not a language code"))
     add(row(record_id="G4", offense_description='multi\nline "quoted" title'))
     add(row(record_id="G5", disposition_date="05-JUN-12", offense_date="2012-06-01", arrest_date="2012-06-01"))
     add("")  # blank line: not a row
@@ -111,7 +113,8 @@ def test_each_bad_row_gets_its_reason(store, malformed):
         assert got[line][0] == field, (line, got[line])
         assert fragment in got[line][1], (line, got[line])
     ids = {r[0] for r in store.conn.execute("SELECT record_id FROM records")}
-    assert ids == {"G1", "G2", "G4", "G5", "G6"}
+    assert ids == {"G1", "G2", "G4", "G5", "G6", "G7"}
+    assert store.conn.execute("SELECT language FROM records WHERE record_id='G7'").fetchone()[0] == "es"
     g4 = store.conn.execute("SELECT offense_description FROM records WHERE record_id='G4'").fetchone()[0]
     assert g4 == 'multi\nline "quoted" title'
     g5 = store.conn.execute("SELECT disposition_date FROM records WHERE record_id='G5'").fetchone()[0]

@@ -22,6 +22,7 @@ RELEASED = (
     "0011_late_objections",
     "0012_notes_assignments",
     "0014_research_petitions",
+    "0015_language",
     "0016_report_fields",
     "0017_open_store",
 )
@@ -37,8 +38,9 @@ COLUMNS_0001 = (
     ("court", "TEXT"), ("arresting_agency", "TEXT"), ("address_line1", "TEXT"),
     ("address_line2", "TEXT"), ("city", "TEXT"), ("state", "TEXT"), ("zip", "TEXT"),
 )
-#: The equity report's columns, added by migration 0016 (a copy, on purpose).
-REPORT_COLUMNS_0016 = (("race", "TEXT"), ("gender", "TEXT"), ("incident_city", "TEXT"))
+#: Canonical columns added after 0001, by migration, in order (0015: language; 0016: the equity
+#: report's race, gender, incident_city).
+COLUMNS_ADDED = ("language", "race", "gender", "incident_city")
 _BOOKKEEPING = (("version", "INTEGER NOT NULL"), ("source_id", "INTEGER NOT NULL"),
                 ("source_line", "INTEGER NOT NULL"))
 
@@ -73,9 +75,11 @@ def test_migration_0001_column_list_is_frozen():
 def test_fresh_store_has_the_domain_record_columns(tmp_path):
     """A change to ChargeRecord needs a new migration: the store's columns must follow it."""
     store = open_store(tmp_path / "s.db")
-    assert _records_columns(store.conn) == (list(COLUMNS_0001) + list(_BOOKKEEPING)
-                                            + list(REPORT_COLUMNS_0016))
-    assert sorted(RECORD_COLUMNS.items()) == sorted(COLUMNS_0001 + REPORT_COLUMNS_0016)
+    # columns added by later migrations (ALTER TABLE ... ADD COLUMN) come after the bookkeeping ones
+    added = [(n, t) for n, t in RECORD_COLUMNS.items() if n in COLUMNS_ADDED]
+    assert _records_columns(store.conn) == list(COLUMNS_0001) + list(_BOOKKEEPING) + added
+    assert list(RECORD_COLUMNS.items()) == list(COLUMNS_0001) + added
+    assert [n for n, _ in added] == list(COLUMNS_ADDED)
 
 
 def test_store_made_by_older_code_upgrades_cleanly(tmp_path):
@@ -106,3 +110,18 @@ def test_migration_0009_lifecycle_tables_are_append_only(tmp_path):
         assert {f"{table}_no_update", f"{table}_no_delete"} <= triggers
     kinds = [r for r in conn.execute("PRAGMA table_info(sources)") if r[1] == "kind"]
     assert kinds and kinds[0][4] == "'records'"
+
+
+def test_migration_0015_adds_language_and_keeps_rows(tmp_path):
+    """An older store's records keep their values and get language NULL; new rows store it."""
+    db = Database(sqlite3.connect(str(tmp_path / "s.db")))
+    MIGRATIONS.apply(db, stop_before="0015_language")
+    cols = [c for c, _ in COLUMNS_0001]
+    db.conn.execute("INSERT INTO sources (file_name, sha256, size_bytes, format, status, started_at)"
+                    " VALUES ('a.csv', 'x', 1, 'csv', 'complete', '2026-01-01')")
+    db.conn.execute(f"INSERT INTO records ({', '.join(cols)}, source_id, source_line) VALUES"
+                    f" ({', '.join('?' * len(cols))}, 1, 2)", ["r1", "C1", "720 ILCS 550/4(a)", ""] + [None] * (len(cols) - 4))
+    MIGRATIONS.apply(db)
+    assert db.conn.execute("SELECT record_id, language FROM records").fetchall() == [("r1", None)]
+    db.conn.execute("UPDATE records SET language = 'es'")
+    assert db.conn.execute("SELECT language FROM records").fetchone() == ("es",)

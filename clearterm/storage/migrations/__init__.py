@@ -22,6 +22,7 @@ from clearterm.storage.migrations import (
     m0011_late_objections,
     m0012_notes_assignments,
     m0014_research_petitions,
+    m0015_language,
     m0016_report_fields,
     m0017_open_store,
 )
@@ -41,6 +42,7 @@ ORDER = (
     m0011_late_objections,
     m0012_notes_assignments,
     m0014_research_petitions,
+    m0015_language,
     m0016_report_fields,
     m0017_open_store,
 )

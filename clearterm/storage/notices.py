@@ -1,0 +1,102 @@
+"""Letters mailed and agencies told after a ruling (``case_notices``, migration 0009).
+
+Rows are appended, never changed (the table's triggers refuse it); a notice already recorded for
+a case (same kind, same agency) is left as it is, so recording twice is harmless. Every writer
+here runs inside the caller's write transaction and then re-derives the touched cases'
+``case_lifecycle`` rows (:func:`refresh_states`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: The letter recorded for each ruling a letter follows.
+LETTER_KINDS = {"granted": "letter_granted", "denied": "letter_denied"}
+
+
+@dataclass(frozen=True)
+class RuledCase:
+    """A case of a batch and its latest ruling (by ruling date, then entry)."""
+
+    case_id: int
+    ruling: str
+    ruling_date: str
+    order_number: str | None
+    judge: str | None
+
+
+def ruled_cases(conn: sqlite3.Connection, batch_id: int) -> dict[int, RuledCase]:
+    """Each case of ``batch_id`` that has a ruling, with its latest ruling."""
+    rows = conn.execute(
+        "SELECT r.case_id, r.ruling, r.ruling_date, r.order_number, r.judge FROM rulings r"
+        " JOIN batch_cases bc ON bc.case_id = r.case_id AND bc.batch_id = ?"
+        " WHERE r.id = (SELECT r2.id FROM rulings r2 WHERE r2.case_id = r.case_id"
+        "               ORDER BY r2.ruling_date DESC, r2.id DESC LIMIT 1)"
+        " ORDER BY bc.position", (batch_id,)).fetchall()
+    return {r[0]: RuledCase(*r) for r in rows}
+
+
+def notices_of_batch(conn: sqlite3.Connection, batch_id: int) -> set[tuple[int, str, str]]:
+    """(case_id, kind, agency or '') of every notice recorded for the cases of ``batch_id``."""
+    return {(c, k, a or "") for c, k, a in conn.execute(
+        "SELECT n.case_id, n.kind, n.agency FROM case_notices n"
+        " JOIN batch_cases bc ON bc.case_id = n.case_id AND bc.batch_id = ?", (batch_id,))}
+
+
+def insert_notices(conn: sqlite3.Connection, rows: Iterable[tuple[int, int, str, str | None, str]], *,
+                   actor: str, at: str) -> int:
+    """Append (case_id, batch_id, kind, agency, sent_date) notices not recorded yet; how many."""
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT INTO case_notices (case_id, batch_id, kind, agency, sent_date, actor, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(c, b, k, a, d, actor, at) for c, b, k, a, d in rows])
+    return conn.total_changes - before
+
+
+def refresh_states(conn: sqlite3.Connection, case_ids: Iterable[int], *, at: str) -> None:
+    """Re-derive ``case_lifecycle`` for ``case_ids`` after their notices changed.
+
+    :func:`clearterm.storage.lifecycle.refresh_lifecycle` does it where that module exists (the
+    lifecycle's own derivation); otherwise the same rule here: a granted case with an agency told
+    is ``agencies_told``, a granted or denied case with a letter recorded ``notified``.
+    """
+    ids = sorted({int(c) for c in case_ids})
+    try:
+        from clearterm.storage.lifecycle import refresh_lifecycle  # type: ignore[import-not-found]
+    except ImportError:
+        refresh_lifecycle = None
+    if refresh_lifecycle is not None:
+        refresh_lifecycle(conn, ids, at=at)
+        return
+    for case_id in ids:
+        _refresh_one(conn, case_id, at)
+
+
+def _refresh_one(conn: sqlite3.Connection, case_id: int, at: str) -> None:
+    row = conn.execute(
+        "SELECT bc.batch_id, r.ruling, r.ruling_date FROM batch_cases bc"
+        " LEFT JOIN rulings r ON r.id = (SELECT r2.id FROM rulings r2 WHERE r2.case_id = bc.case_id"
+        "                                ORDER BY r2.ruling_date DESC, r2.id DESC LIMIT 1)"
+        " WHERE bc.case_id = ? ORDER BY bc.batch_id DESC LIMIT 1", (case_id,)).fetchone()
+    if row is None or row[1] not in ("granted", "denied"):
+        return
+    kinds = {k for (k,) in conn.execute("SELECT kind FROM case_notices WHERE case_id = ?", (case_id,))}
+    if row[1] == "granted" and "agency" in kinds:
+        state = "agencies_told"
+    elif kinds & set(LETTER_KINDS.values()):
+        state = "notified"
+    else:
+        state = row[1]
+    conn.execute(
+        "INSERT INTO case_lifecycle (case_id, state, batch_id, ruling_date, updated_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT(case_id) DO UPDATE SET state = excluded.state, ruling_date = excluded.ruling_date,"
+        " updated_at = excluded.updated_at WHERE case_lifecycle.state != excluded.state",
+        (case_id, state, row[0], row[2], at))
+
+
+def lifecycle_state(conn: sqlite3.Connection, case_id: int) -> str | None:
+    row = conn.execute("SELECT state FROM case_lifecycle WHERE case_id = ?", (case_id,)).fetchone()
+    return None if row is None else row[0]
