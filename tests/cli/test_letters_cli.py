@@ -21,6 +21,9 @@ def env(tmp_path, monkeypatch):
     for n in ("10CR1", "15CR5", "98CR8", "11CR9"):
         do(store, n, "approve")
     info = batches.create_batch(store, track="automatic", actor="boss")
+    with store.write() as conn:  # 98CR8's address, there when it was batched, is gone by the ruling
+        conn.execute("UPDATE records SET address_line1 = NULL, address_line2 = NULL, city = NULL, zip = NULL"
+                     " WHERE record_id = 'A3'")
     rule(store, info.id, "10CR1", "granted", "2026-10-02", "ORD-1")
     rule(store, info.id, "15CR5", "granted", "2026-10-02")
     rule(store, info.id, "98CR8", "granted", "2026-10-03")

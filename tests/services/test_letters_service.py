@@ -33,9 +33,10 @@ ROWS = [
          first_name="María José", date_of_birth="1988-11-23", language="Español", address_line1="1600 S. Halsted St.",
          address_line2="Apt. 2", city="Chicago", state="Illinois", zip="60608", **AUTOMATIC),
     dict(record_id="A3", case_number="98CR8", person_id="P8", offense_date="1998-05-01", last_name="Quillfeather",
-         first_name="Ann", **{**AUTOMATIC, "arresting_agency": "Evanston Police Department"}),  # no address
+         first_name="Ann", date_of_birth="1970-03-04", **ADDRESS,
+         **{**AUTOMATIC, "arresting_agency": "Evanston Police Department"}),  # its address is lost later
     dict(record_id="A4", case_number="11CR9", person_id="P9", offense_date="2011-05-01", last_name="Lee",
-         first_name="Ann", address_line1="915 Emerson St.", city="Evanston", state="IL", zip="60201", **AUTOMATIC),
+         first_name="Ann", date_of_birth="1990-06-07", address_line1="915 Emerson St.", city="Evanston", state="IL", zip="60201", **AUTOMATIC),
 ]
 
 
@@ -65,6 +66,9 @@ def ruled(tmp_path, monkeypatch):
     for n in ("10CR1", "15CR5", "98CR8", "11CR9"):
         do(store, n, "approve")
     info = batches.create_batch(store, track="automatic", actor="boss")
+    with store.write() as conn:  # 98CR8's address, there when it was batched, is gone by the ruling
+        conn.execute("UPDATE records SET address_line1 = NULL, address_line2 = NULL, city = NULL, zip = NULL"
+                     " WHERE record_id = 'A3'")
     rule(store, info.id, "10CR1", "granted", "2026-10-02", "ORD-1")
     rule(store, info.id, "15CR5", "granted", "2026-10-02")
     rule(store, info.id, "98CR8", "granted", "2026-10-03")
