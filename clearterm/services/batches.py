@@ -108,6 +108,9 @@ class BatchInfo:
     signed_audit_seq: int | None = None
     #: create_batch only: objected cases left out because they have no supporting facts
     skipped: tuple[str, ...] = ()
+    #: create_batch only: cases left out because departments.toml knows no court department for
+    #: the form of their case number (no caption can be printed; add a rule, or research them)
+    unknown_form: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,12 +207,16 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
         raise BatchError(f"--track must be automatic or petition (got {track!r})")
     if max_cases is not None and max_cases < 1:
         raise BatchError("--max must be at least 1")
+    departments = _department_table()
     with store.write() as conn:
         _require(conn, actor, "reviewer")
-        rows, skipped = [], []
+        rows, skipped, unknown = [], [], []
         for r in _waiting_cases(conn, track, tranche):
             if r[3] == "objected" and not (r[6] or "").strip():
                 skipped.append(case_label(r[1], r[2]))
+                continue
+            if departments.of(r[1]) is None:
+                unknown.append(case_label(r[1], r[2]))
                 continue
             rows.append(r)
             if max_cases is not None and len(rows) >= max_cases:
@@ -219,6 +226,9 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
             extra = f" in tranche {tranche}" if tranche is not None else ""
             hint = (f" ({len(skipped)} objected case(s) have no supporting facts: record them with "
                     "'clearterm decide CASE --object GROUND --note FACTS')") if skipped else ""
+            if unknown:
+                hint += (f" ({len(unknown)} case(s) have a case number of a form departments.toml does "
+                         "not know: no court department to caption)")
             raise BatchError(f"no {what} {track}-track cases{extra} are waiting for a batch{hint}")
         at = utc_now_iso()
         batch_id = sb.next_batch_id(conn)
@@ -229,7 +239,16 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
                              "cases": len(rows)})
         info = get_batch(conn, batch_id)
     assert info is not None
-    return replace(info, skipped=tuple(skipped))
+    return replace(info, skipped=tuple(skipped), unknown_form=tuple(unknown))
+
+
+def _department_table():
+    from clearterm.documents import TemplateError
+
+    try:
+        return Templates(settings.templates_override()).departments
+    except TemplateError as exc:
+        raise BatchError(str(exc).splitlines()[0]) from None
 
 
 @dataclass(frozen=True)
@@ -314,7 +333,11 @@ def load_office(templates: Templates) -> dm.Office:
     unknown = sorted(set(data) - known)
     if unknown:
         raise BatchError(f"office.toml: unknown key(s) {', '.join(unknown)}")
-    return dm.Office(**{k: str(v) for k, v in data.items()})
+    office = dm.Office(**{k: str(v) for k, v in data.items()})
+    if office.certificate_of_service not in dm.SERVICE_DATE_CHOICES:
+        raise BatchError(f"office.toml: certificate_of_service must be one of "
+                         f"{', '.join(dm.SERVICE_DATE_CHOICES)}, not {office.certificate_of_service!r}")
+    return office
 
 
 def _first(records, names: tuple[str, ...]) -> tuple:
@@ -379,7 +402,10 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
         dated = datetime.fromisoformat(batch.created_at)
     reviews = _reviews_by_case(conn, batch.id)
     records = _records_by_case(conn, batch.id)
-    service = dated.date()
+    office = load_office(templates)
+    # the certificate of service prints the signing date only if the office chooses it (it serves
+    # when it signs); by default a line the filer completes when serving (docs/documents.md)
+    service = dated.date() if office.certificate_of_service == "signing" else None
     cases = []
     for bc in batch_cases(conn, batch.id):
         state = replay(bc.case_id, reviews.get(bc.case_id, []))
@@ -417,7 +443,7 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
             parties_served=parties, reviewers=reviewers))
     seq, head_hash = audit_head if audit_head is not None else audit.head(conn)
     return dm.Batch(batch_id=batch.label, track=batch.track, created_at=dated, cases=tuple(cases),
-                    signer_name=signer_name, office=load_office(templates),
+                    signer_name=signer_name, office=office,
                     audit_head_hash=head_hash, audit_head_seq=seq)
 
 
@@ -518,11 +544,11 @@ def _record_publishing(store: Store, batch, model, staged, signer: str):
             at = utc_now_iso()
             pages = staged.pages
             sign_seq, _ = audit.append(wconn, at=at, actor=signer, event="batch_signed", detail={
-                "batch": batch.id, "label": batch.label, "documents": len(staged.entries),
+                "batch": batch.id, "label": batch.label, "documents": len(staged.all_entries),
                 "pages": pages, "manifest_sha256": manifest_sha, "anchor_seq": seq})
             row = dict(zip(_PUBLISHING_COLUMNS, (
                 batch.id, batch.label, str(staged.final.resolve()), str(staged.staging.resolve()), os.getpid(),
-                manifest_sha, signature_sha, at, signer, model.signer_name, len(staged.entries), pages,
+                manifest_sha, signature_sha, at, signer, staged.batch.signer_name, len(staged.all_entries), pages,
                 seq, head_hash, sign_seq)))
             sb.insert_publishing(wconn, row)
     except BaseException:
