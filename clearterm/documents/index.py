@@ -83,7 +83,7 @@ def render_index(batch: Batch, entries: list[DocumentEntry], signer: dict[str, s
     doc.paragraph([(", ".join(f"{t.label('index_kind_' + k.replace('-', '_'), values)}: {n}"
                               for k, n in kinds), False)], size=10, leading=13, space_after=3)
     doc.paragraph([(t.label("index_note", values), False)], size=10, leading=13, space_after=8)
-    widths = (30.0, 190.0, 150.0, 34.0)
+    widths = (24.0, 168.0, 148.0, 30.0)
     cols = [(t.label(k, values), w) for k, w in zip(
         ("index_col_row", "index_col_document", "index_col_case", "index_col_pages", "index_col_sha"),
         widths + (doc.width - sum(widths),))]
