@@ -176,6 +176,18 @@ def _check_manifest_signature(data: bytes, p7s: bytes, trust_root: Path | None
     return problems, hashlib.sha256(status.signing_cert.dump()).hexdigest()
 
 
+def _check_files(batch_dir: Path, listed: dict[str, str], manifest: dict, data: bytes) -> list[Problem]:
+    """Files the manifest does not list, and SHA256SUMS against the manifest."""
+    out = []
+    present = {p.relative_to(batch_dir).as_posix() for p in batch_dir.rglob("*") if p.is_file()}
+    for rel in sorted(present - set(listed) - {MANIFEST, MANIFEST_SIG, SUMS}):
+        out.append(Problem(rel, "extra", "in the batch directory but not in the manifest"))
+    has_index = any(d.get("kind") == "index" for d in (manifest.get("documents") or []) if isinstance(d, dict))
+    for code, msg in _check_sums(batch_dir, listed, data, has_index):
+        out.append(Problem(SUMS, code, msg))
+    return out
+
+
 def _check_sums(batch_dir: Path, listed: dict[str, str], manifest_bytes: bytes,
                 required: bool) -> list[tuple[str, str]]:
     """SHA256SUMS must list exactly the manifest's documents with the manifest's hashes, plus
@@ -287,13 +299,7 @@ def verify_batch(batch_dir: str | Path, trust_root: str | Path | None = None,
                                            "than the one it names"))
         report.manifest_signature_ok = not probs
 
-    # extra files
-    present = {p.relative_to(batch_dir).as_posix() for p in batch_dir.rglob("*") if p.is_file()}
-    for rel in sorted(present - set(listed) - {MANIFEST, MANIFEST_SIG, SUMS}):
-        report.problems.append(Problem(rel, "extra", "in the batch directory but not in the manifest"))
-    has_index = any(d.get("kind") == "index" for d in (manifest.get("documents") or []) if isinstance(d, dict))
-    for code, msg in _check_sums(batch_dir, listed, data, has_index):
-        report.problems.append(Problem(SUMS, code, msg))
+    report.problems.extend(_check_files(batch_dir, listed, manifest, data))
 
     # listed documents
     items = sorted(listed.items())
