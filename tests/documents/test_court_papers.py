@@ -279,3 +279,30 @@ def test_unsigned_papers_are_deterministic_pdfa():
         assert meta["xmp:CreateDate"] == meta["xmp:ModifyDate"] == "2024-03-15T14:30:00+00:00"
         assert meta["dc:title"].startswith("Statement of No Objection")
         assert date.fromisoformat(meta["xmp:CreateDate"][:10]) == PETITION.created_at.date()
+
+
+def test_index_text_matches_golden():
+    """Golden text of the batch index (fixed hashes; CLEARTERM_UPDATE_GOLDEN=1 rewrites it)."""
+    import hashlib
+    import os
+
+    from clearterm.documents.index import render_index
+    from clearterm.documents.manifest import DocumentEntry
+
+    entries = []
+    for s in plan_documents(AUTO):
+        case = AUTO.cases[s.case_index] if s.case_index is not None else None
+        entries.append(DocumentEntry(s.path, s.kind, hashlib.sha256(s.path.encode()).hexdigest(), 1000, 2,
+                                     case.case_number if case else "", case.person_id if case else "",
+                                     s.department))
+    signer = {"certificate_sha256": "ab" * 32, "issuer": "Common Name: Test CA"}
+    data = render_index(AUTO, entries, signer, Templates()).data
+    lines = []
+    for i, page in enumerate(PdfReader(io.BytesIO(data)).pages, 1):
+        lines.append(f"=== page {i} ===")
+        lines += [" ".join(x.split()) for x in page.extract_text().splitlines() if x.strip()]
+    text = "\n".join(lines) + "\n"
+    golden = Path(__file__).resolve().parents[1] / "golden" / "documents" / "index.txt"
+    if os.environ.get("CLEARTERM_UPDATE_GOLDEN") == "1":
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
