@@ -233,8 +233,11 @@ def _pdfa_problems(path: Path) -> list[str]:
                 if "/ToUnicode" not in font:
                     out.append(f"font {font.get('/BaseFont')} has no ToUnicode map (level U)")
             for annot in page.get("/Annots", []):
-                if not int(annot.get("/F", 0)) & 4:
-                    out.append("an annotation is not printable")
+                if not int(annot.get("/F", 0)) & 4 or int(annot.get("/F", 0)) & (1 | 2 | 32):
+                    out.append("an annotation is not printable, or hidden")
+                x1, y1, x2, y2 = (float(v) for v in annot.Rect)
+                if "/AP" not in annot and (x1 != x2 or y1 != y2):  # an invisible signature has no area
+                    out.append("an annotation with an area has no appearance")
         if "/JavaScript" in pdf.Root.get("/Names", {}):
             out.append("JavaScript")
     return out
