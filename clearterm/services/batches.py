@@ -44,6 +44,7 @@ from clearterm import settings
 from clearterm.services import access
 from clearterm.documents import model as dm
 from clearterm.documents.export import lock_dir, remove_stale_staging, stage_batch, staging_name
+from clearterm.documents.index import SUMS, sums_text
 from clearterm.documents.manifest import MANIFEST, MANIFEST_SIG
 from clearterm.documents.templates import Templates, ground_label_key
 from clearterm.documents.verify import Problem, VerificationReport, verify_batch
@@ -613,7 +614,9 @@ def directory_mismatch(batch_dir: Path, manifest_sha256: str, signature_sha256: 
     try:
         if signature_sha256 and hashlib.sha256((batch_dir / MANIFEST_SIG).read_bytes()).hexdigest() != signature_sha256:
             return "manifest.json.p7s is not the one recorded"
-        listed = {d["path"]: d["sha256"] for d in json.loads(data)["documents"]}
+        docs = json.loads(data)["documents"]
+        listed = {d["path"]: d["sha256"] for d in docs}
+        sums = _expected_sums(batch_dir, docs, listed, data)
     except (OSError, ValueError, KeyError, TypeError):
         return "manifest.json.p7s or the document list cannot be read"
     if documents is not None and len(listed) != documents:
@@ -625,8 +628,10 @@ def directory_mismatch(batch_dir: Path, manifest_sha256: str, signature_sha256: 
             if path.is_symlink():
                 return f"{path.relative_to(batch_dir).as_posix()} is a link"
         present.update((Path(root) / f).relative_to(batch_dir).as_posix() for f in files)
-    if present != set(listed) | {MANIFEST, MANIFEST_SIG}:
+    if present != set(listed) | {MANIFEST, MANIFEST_SIG} | ({SUMS} if sums is not None else set()):
         return "files missing or extra"
+    if sums is not None and (batch_dir / SUMS).read_bytes() != sums:
+        return f"{SUMS} does not match the manifest"
     for rel, sha in listed.items():
         try:
             if hashlib.sha256((batch_dir / rel).read_bytes()).hexdigest() != sha:
@@ -634,6 +639,16 @@ def directory_mismatch(batch_dir: Path, manifest_sha256: str, signature_sha256: 
         except OSError:
             return f"{rel} cannot be read"
     return None
+
+
+def _expected_sums(batch_dir: Path, docs: list, listed: dict[str, str], manifest: bytes) -> bytes | None:
+    """The SHA256SUMS a batch with an index must hold (None for a batch made before the index)."""
+    if not any(d.get("kind") == "index" for d in docs):
+        return None
+    hashes = dict(listed)
+    hashes[MANIFEST] = hashlib.sha256(manifest).hexdigest()
+    hashes[MANIFEST_SIG] = hashlib.sha256((batch_dir / MANIFEST_SIG).read_bytes()).hexdigest()
+    return sums_text(hashes.items())
 
 
 def _is_batch_dir_of(path: Path, label: str) -> bool:

@@ -67,3 +67,24 @@ def test_signer_whose_name_is_not_the_certificates_is_refused(tmp_path):
                            workers=1)
     assert batches.get_batch(s.conn, info.id).status == "open"
     s.close()
+
+
+def test_directory_check_covers_index_and_sha256sums(tmp_path):
+    """What the store recorded as signed is exactly what is in the folder, SHA256SUMS included."""
+    import hashlib
+
+    s = build_store(tmp_path / "s.db")
+    decide_all(s)
+    info = batches.create_batch(s, track="automatic", actor="rita")
+    _, p12, pw = make_demo_keys(tmp_path / "k", signer_name="Jane Q. Prosecutor")
+    res = batches.sign_batch(s, info.id, signer="boss", p12_path=p12, passphrase=pw, out_dir=tmp_path / "out",
+                             workers=1)
+    s.close()
+    d = res.batch_dir
+    sha = hashlib.sha256((d / "manifest.json").read_bytes()).hexdigest()
+    assert batches.directory_mismatch(d, sha, documents=res.documents) is None
+    sums = (d / "SHA256SUMS").read_bytes()
+    (d / "SHA256SUMS").write_bytes(sums.replace(b"index.pdf", b"index.pdx"))
+    assert batches.directory_mismatch(d, sha) == "SHA256SUMS does not match the manifest"
+    (d / "SHA256SUMS").unlink()
+    assert batches.directory_mismatch(d, sha) == "files missing or extra"
