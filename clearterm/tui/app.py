@@ -247,7 +247,9 @@ class ReviewApp(App[None]):
             self.post_message(Notice(f"Batch not started: {exc}" if from_batches else
                                      f"Batch not started ({type(exc).__name__}).", "error"))
             return
-        self.post_message(Notice(f"Batch {info.label} opened: {info.cases:,} case(s) on the {info.track} track."))
+        odd = (f" {len(info.unknown_form):,} left out: no court department for their case number's form "
+               "(departments.toml)." if info.unknown_form else "")
+        self.post_message(Notice(f"Batch {info.label} opened: {info.cases:,} case(s) on the {info.track} track.{odd}"))
 
     def show_batches(self) -> None:
         self._batches_worker()
