@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         store, approved = build(tmp, args.cases)
         setup_s = time.perf_counter() - t
-        ca, p12, pw = make_demo_keys(tmp / "keys")
+        ca, p12, pw = make_demo_keys(tmp / "keys", signer_name="Jane Q. Prosecutor")  # the signer's name
         load = os.getloadavg()[0]
         workers = args.workers or os.cpu_count() or 1
         print(f"clearterm batch benchmark: {approved} approved automatic-track cases (store built in "

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-documents-"))
     out = args.out or tmp / "out"
     try:
-        ca, p12, pw = make_demo_keys(tmp / "keys")
+        ca, p12, pw = make_demo_keys(tmp / "keys", signer_name="Jane Q. Prosecutor")  # the signer's name
         batch = sample_batch(args.cases)
         load = os.getloadavg()[0]
         workers = args.workers or os.cpu_count() or 1

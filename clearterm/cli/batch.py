@@ -71,6 +71,11 @@ def create(
                   "'batch sign' refuses them unless --allow-late: "
                   + "; ".join(info.late[:12]) + (" ..." if len(info.late) > 12 else ""),
                   markup=False, soft_wrap=True)
+    if info.unknown_form:
+        err.print(f"warning: {len(info.unknown_form)} case(s) left out, no court department for the form of "
+                  "their case number (add a rule to departments.toml): "
+                  + ", ".join(info.unknown_form[:12]) + (" ..." if len(info.unknown_form) > 12 else ""),
+                  markup=False, soft_wrap=True)
 
 
 @batch_app.command("list")

@@ -19,8 +19,9 @@ from clearterm.devtools.sample_batches import golden_batches
 
 #: (png name, batch track, document path, page)
 PNG_PAGES = (
-    ("motion", "automatic", "motion.pdf", 1),
-    ("motion-schedule-a", "automatic", "motion.pdf", 3),
+    ("motion", "automatic", "motion-mc1.pdf", 1),
+    ("motion-schedule-a", "automatic", "motion-mc1.pdf", 3),
+    ("index", "automatic", "index.pdf", 1),
     ("order", "automatic", "orders/11CR0654321_P-0002.pdf", 1),
     ("objection", "petition", "objections/13CR0100200_P-0005.pdf", 1),
     ("no-objection", "petition", "no-objection/2016-MC1-220014_P-0004.pdf", 1),
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dpi", type=int, default=100)
     args = ap.parse_args(argv)
 
-    ca, p12, passphrase = make_demo_keys(args.out / "demo-keys")
+    ca, p12, passphrase = make_demo_keys(args.out / "demo-keys", signer_name=golden_batches()[0].signer_name)
     dirs = {}
     for batch in golden_batches():
         result = export_batch(batch, args.out, p12, passphrase)

@@ -15,6 +15,7 @@ DEMO_OFFICE = Office(
     unit="Cannabis Expungement Unit (demo)",
     phone="(312) 555-0100",
     email="expungement.demo@example.org",
+    attorney_code="99500",  # demo: a real office prints its Cook County Attorney No.
 )
 
 _FIRST = ("Seamus", "María José", "Nguyễn Thị", "Aaliyah", "Zoë", "Tomasz", "DeShawn", "Siobhán",

@@ -9,7 +9,7 @@ clock, the locale or hash randomisation.
 
 What the data looks like
   People (``IR`` + 8 digits) with 1-3 cases each, cases with 1-4 charges. Cook
-  County case numbers (felony ``12CR0456701``, misdemeanour ``2008MC1234567``;
+  County case numbers (felony ``12CR0456701``, misdemeanour ``2008MC21234567`` in District 2;
   the year is the offense year); the ~3 % of cases from DuPage, Lake or Will use
   ``2015CF001234`` / ``2015CM001234``. Offense dates 1985-01-01 .. 2021-12-31,
   arrest on the day or up to 4 days later, disposition after the arrest and never
@@ -413,7 +413,9 @@ def _rows(rng: random.Random, seed: int, t: _T, stats: list[int]) -> Iterator[li
             seq = (c * 7_654_321 + case_off) % 10_000_000
             yr = year[o]
             if county == "Cook":
-                case_no = f"{yr % 100:02d}CR{seq:07d}" if is_felony else f"{yr}MC{seq:07d}"
+                # a misdemeanour's number names its Municipal District (MC1..MC6, from the court)
+                district = court[9] if court.startswith("District ") else "1"
+                case_no = f"{yr % 100:02d}CR{seq:07d}" if is_felony else f"{yr}MC{district}{seq:07d}"
             else:
                 case_no = f"{yr}{'CF' if is_felony else 'CM'}{seq % 1_000_000:06d}"
             for st, disp, cls, desc, w, enh, sentence in charges:

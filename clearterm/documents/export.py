@@ -7,7 +7,9 @@ Layout of ``OUT/<batch_id>/``::
     objections/<case>_<person>.pdf     (petition track, objected)
     no-objection/<case>_<person>.pdf   (petition track, not objected)
     letters.pdf                        (one letter per person)
+    index.pdf                          (the signed batch index, made last)
     manifest.json, manifest.json.p7s
+    SHA256SUMS                         (sha256sum -c checks every file above)
 
 Documents are rendered *and* signed in worker processes (both cores);
 the parent only collects hashes, writes the manifest and signs it. The batch
@@ -31,15 +33,16 @@ import re
 import shutil
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from .index import INDEX, SUMS, render_index, sums_text
 from .manifest import MANIFEST, MANIFEST_SIG, DocumentEntry, build_manifest, dump_manifest
 from .model import Batch
 from .render import DocSpec, Renderer, plan_documents, safe_name
-from .signing import DocumentSigner
+from .signing import DocumentSigner, SignerIdentity, SigningError
 from .templates import Templates
 
 Progress = Callable[[int, int], None]
@@ -112,8 +115,27 @@ def _do_specs(specs: list[DocSpec]) -> list[DocumentEntry]:
             path=spec.path, kind=spec.kind, sha256=hashlib.sha256(signed).hexdigest(),
             bytes=len(signed), pages=rendered.pages,
             case_number=case.case_number if case else "",
-            person_id=case.person.person_id if case else ""))
+            person_id=case.person.person_id if case else "", department=spec.department))
     return out
+
+
+def _name_key(name: str) -> str:
+    return " ".join(re.sub(r"[.,]", " ", name).split()).casefold()
+
+
+def signed_by_certificate(batch: Batch, identity: SignerIdentity) -> Batch:
+    """``batch`` with the signer's name as the signing certificate's subject names it (what the
+    ``/s/`` lines print). :class:`SigningError` if the name given is another person's: it must
+    equal the certificate's common name, letter case, dots and commas aside, a trailing
+    parenthesis of the certificate (``(DEMO ONLY)``) aside."""
+    cn = identity.common_name.strip()
+    if not cn:
+        raise SigningError("the signing certificate's subject has no common name to print on the /s/ line")
+    bare = re.sub(r"\s*\([^()]*\)$", "", cn)
+    if _name_key(batch.signer_name) not in (_name_key(cn), _name_key(bare)):
+        raise SigningError(f"the signer {batch.signer_name!r} is not the subject of the signing certificate "
+                           f"({cn!r}): sign with your own certificate, or set your full name to match it")
+    return replace(batch, signer_name=cn)
 
 
 # -- private files and staging directories -------------------------------------------
@@ -238,25 +260,43 @@ class StagedExport:
     templates_sha256: str
     started: float
     manifest_sha256: str = ""
+    templates: Templates | None = None
+    #: the signed batch index, once the manifest is written
+    index_entry: DocumentEntry | None = None
     #: the flock held on the staging directory (and, once renamed, the batch directory)
     lock_fd: int | None = None
 
     @property
+    def all_entries(self) -> list[DocumentEntry]:
+        """Every document, the index included once it is made."""
+        return self.entries + ([self.index_entry] if self.index_entry else [])
+
+    @property
     def pages(self) -> int:
-        return sum(e.pages for e in self.entries)
+        return sum(e.pages for e in self.all_entries)
 
     def write_manifest(self, batch: Batch | None = None) -> bytes:
-        """Write ``manifest.json`` and its detached signature; ``batch`` may carry a newer
-        audit anchor (the documents themselves do not print it). Returns the manifest bytes."""
+        """Write the signed batch index, ``manifest.json``, its detached signature and
+        ``SHA256SUMS``; ``batch`` may carry a newer audit anchor (printed on the index only;
+        the signer's name stays the certificate's). Returns the manifest bytes."""
         if batch is not None:
-            self.batch = batch
+            self.batch = replace(batch, signer_name=self.batch.signer_name)
+        identity = self.signer.identity.as_dict()
+        index = render_index(self.batch, self.entries, identity, self.templates or Templates())
+        signed = self.signer.sign_pdf(index.data, **_signature_info(self.batch))
+        write_private(self.staging / INDEX, signed)
+        self.index_entry = DocumentEntry(path=INDEX, kind="index", sha256=hashlib.sha256(signed).hexdigest(),
+                                         bytes=len(signed), pages=index.pages)
         manifest = build_manifest(
-            self.batch, self.entries, signed_at=datetime.now(timezone.utc),
-            signer_certificate=self.signer.identity.as_dict(),
-            templates_sha256=self.templates_sha256)
+            self.batch, self.all_entries, signed_at=datetime.now(timezone.utc),
+            signer_certificate=identity, templates_sha256=self.templates_sha256)
         data = dump_manifest(manifest)
+        p7s = self.signer.sign_detached(data)
         write_private(self.staging / MANIFEST, data)
-        write_private(self.staging / MANIFEST_SIG, self.signer.sign_detached(data))
+        write_private(self.staging / MANIFEST_SIG, p7s)
+        sums = [(e.path, e.sha256) for e in self.all_entries]
+        sums += [(MANIFEST, hashlib.sha256(data).hexdigest()), (MANIFEST_SIG, hashlib.sha256(p7s).hexdigest())]
+        write_private(self.staging / SUMS, sums_text(sums))
         self.manifest_sha256 = hashlib.sha256(data).hexdigest()
         return data
 
@@ -267,7 +307,7 @@ class StagedExport:
         if self.final.exists():
             raise FileExistsError(f"batch directory already exists: {self.final}")
         os.replace(self.staging, self.final)
-        return ExportResult(batch_dir=self.final, documents=len(self.entries), pages=self.pages,
+        return ExportResult(batch_dir=self.final, documents=len(self.all_entries), pages=self.pages,
                             seconds=time.perf_counter() - self.started,
                             manifest_sha256=self.manifest_sha256)
 
@@ -294,13 +334,14 @@ def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
     start = time.perf_counter()
     if not isinstance(templates, Templates):
         templates = Templates(templates)
-    specs = plan_documents(batch)  # validates the batch
+    specs = plan_documents(batch, templates)  # validates the batch and every case's department
     out_dir = Path(out_dir)
     final = out_dir / safe_name(batch.batch_id)
     if final.exists():
         raise FileExistsError(f"batch directory already exists: {final}")
     # Load the key here first: a wrong passphrase fails fast, before anything is written.
     signer = DocumentSigner(p12_path, passphrase)
+    batch = signed_by_certificate(batch, signer.identity)  # the /s/ lines print the certificate's name
     out_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     remove_stale_staging(out_dir)  # left by a process that died, this pid's own included
     staging = out_dir / staging_name(final.name, os.getpid())
@@ -341,7 +382,8 @@ def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
     finally:
         _W.clear()
     return StagedExport(batch=batch, staging=staging, final=final, entries=entries, signer=signer,
-                        templates_sha256=templates.fingerprint(), started=start, lock_fd=lock_fd)
+                        templates_sha256=templates.fingerprint(), started=start, lock_fd=lock_fd,
+                        templates=templates)
 
 
 def export_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,

@@ -18,11 +18,45 @@ from .fonts import FAMILY, installer
 from .templates import Run
 
 PAGE_W, PAGE_H = 612.0, 792.0  # US Letter, portrait
+#: Every PDF is PDF/A-2U (ISO 19005-2, level U: Unicode text): fpdf2 embeds the fonts, writes the
+#: XMP metadata (pdfaid part 2, conformance U) and an sRGB output intent, and refuses what the
+#: standard forbids. pyHanko's incremental PAdES signature keeps it (PDF/A-2 allows incremental
+#: updates and ETSI.CAdES.detached signatures).
+PDFA = "PDF/A-2U"
 MARGIN = 72.0
 BOTTOM_MARGIN = 63.0  # the footer sits in the bottom 0.55"
 
 _SPACE_RE = re.compile(r"([ \t\r\n]+)")  # a no-break space (U+00A0) does not break
 _UNIT_RE = re.compile(r"(\d) (g|kg|mg|oz|lb)\b")
+
+
+def xmp_metadata(*, title: str, subject: str, author: str, keywords: str,
+                 created_at: datetime) -> str:
+    """The XMP packet body of a PDF/A-2U document (dates: ``created_at``, so deterministic)."""
+    from xml.sax.saxutils import escape
+
+    def esc(text: str) -> str:
+        return escape(text, {'"': "&quot;", "'": "&apos;"})
+
+    when = esc(created_at.isoformat(timespec="seconds"))
+    parts = [
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="clearterm">',
+        '  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        ' xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/">',
+        f'    <rdf:Description rdf:about="" xmp:CreatorTool="clearterm" xmp:CreateDate="{when}"'
+        f' xmp:ModifyDate="{when}" xmp:MetadataDate="{when}" pdf:Keywords="{esc(keywords)}">',
+        "      <pdfaid:part>2</pdfaid:part>",
+        "      <pdfaid:conformance>U</pdfaid:conformance>",
+        f'      <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{esc(title)}</rdf:li></rdf:Alt></dc:title>',
+        f'      <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{esc(subject)}</rdf:li></rdf:Alt>'
+        "</dc:description>",
+        f"      <dc:creator><rdf:Seq><rdf:li>{esc(author)}</rdf:li></rdf:Seq></dc:creator>",
+        "    </rdf:Description>",
+        "  </rdf:RDF>",
+        "</x:xmpmeta>",
+    ]
+    return "\n".join(parts)
 
 
 def bind_units(text: str) -> str:
@@ -35,7 +69,7 @@ class Doc:
 
     def __init__(self, *, title: str, subject: str, author: str, created_at: datetime,
                  text_sample: str = "", keywords: str = "") -> None:
-        pdf = FPDF(orientation="P", unit="pt", format="letter")
+        pdf = FPDF(orientation="P", unit="pt", format="letter", enforce_compliance=PDFA)
         installer().install(pdf, text_sample)
         pdf.set_auto_page_break(False)
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -47,6 +81,9 @@ class Doc:
         if keywords:
             pdf.set_keywords(keywords)
         pdf.set_lang("en-US")
+        # our own XMP (fpdf2's stamps the time of output, which would make the bytes differ)
+        pdf.set_xmp_metadata(xmp_metadata(title=title, subject=subject, author=author,
+                                          keywords=keywords, created_at=created_at))
         pdf.set_text_color(0, 0, 0)
         pdf.set_draw_color(0, 0, 0)
         self.pdf = pdf

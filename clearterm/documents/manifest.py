@@ -29,10 +29,13 @@ class DocumentEntry:
     pages: int
     case_number: str = ""
     person_id: str = ""
+    department: str = ""  # a motion's court department (key of departments.toml)
 
     def as_dict(self) -> dict[str, Any]:
         d = {"path": self.path, "kind": self.kind, "sha256": self.sha256, "bytes": self.bytes,
              "pages": self.pages}
+        if self.department:
+            d["department"] = self.department
         if self.case_number:
             d["case_number"] = self.case_number
             d["person_id"] = self.person_id

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 TRACKS = ("automatic", "petition")
+#: office.toml ``certificate_of_service``: "blank" (a line the filer completes when serving) or
+#: "signing" (the office serves on the day it signs: the signing date is printed)
+SERVICE_DATE_CHOICES = ("blank", "signing")
 OUTCOMES = ("approved", "objected")
 
 
@@ -152,6 +155,7 @@ class Office:
     phone: str = ""
     email: str = ""
     attorney_code: str = ""
+    certificate_of_service: str = "blank"
 
     @property
     def address_lines(self) -> tuple[str, ...]:

@@ -47,6 +47,8 @@ class DocSpec:
     path: str
     kind: str
     case_index: int | None = None
+    #: the court department of a motion (key of departments.toml); empty for other documents
+    department: str = ""
 
 
 def safe_name(text: str) -> str:
@@ -76,12 +78,23 @@ def case_stems(batch: Batch) -> list[str]:
     return stems
 
 
-def plan_documents(batch: Batch) -> list[DocSpec]:
-    """Every document of the batch, in a fixed order."""
+def plan_documents(batch: Batch, templates: Templates | None = None) -> list[DocSpec]:
+    """Every document of the batch, in a fixed order.
+
+    The automatic-track cases get one motion per court department (``departments.toml``):
+    ``motion.pdf`` when they all belong to one, else ``motion-<key>.pdf`` for each, in the
+    table's order. A case number of a form the table does not know is refused
+    (:class:`~clearterm.documents.departments.UnknownCaseNumber`).
+    """
     validate_batch(batch)
+    table = (templates or Templates()).departments
+    depts = table.require(c.case_number for c in batch.cases)
     specs: list[DocSpec] = []
-    if any(c.kind == "automatic" for c in batch.cases):
-        specs.append(DocSpec("motion.pdf", "motion"))
+    keys = sorted({depts[c.case_number].key for c in batch.cases if c.kind == "automatic"},
+                  key=table.order.__getitem__)
+    for key in keys:
+        specs.append(DocSpec("motion.pdf" if len(keys) == 1 else f"motion-{key}.pdf", "motion",
+                             department=key))
     for i, (case, stem) in enumerate(zip(batch.cases, case_stems(batch))):
         if case.kind == "objection":
             specs.append(DocSpec(f"objections/{stem}.pdf", "objection", i))
@@ -139,6 +152,7 @@ class Renderer:
         self.batch = batch
         self.t = templates or Templates()
         self._template_chars = self._all_template_text()
+        self._departments: dict[str, object] = {}
         office = batch.office
         self.base: dict[str, str] = {
             "batch_id": batch.batch_id,
@@ -173,7 +187,7 @@ class Renderer:
     def render(self, spec: DocSpec) -> Rendered:
         case = self.batch.cases[spec.case_index] if spec.case_index is not None else None
         if spec.kind == "motion":
-            return self.motion()
+            return self.motion(spec.department)
         if spec.kind == "letters":
             return self.letters()
         assert case is not None
@@ -185,10 +199,27 @@ class Renderer:
             return self.no_objection(case)
         raise ValueError(f"unknown document kind {spec.kind!r}")
 
-    def motion(self) -> Rendered:
+    def department(self, case_number: str):
+        """The court department of a case number (:class:`UnknownCaseNumber` if none)."""
+        dept = self._departments.get(case_number)
+        if dept is None:
+            dept = self._departments[case_number] = self.t.departments.require([case_number])[case_number]
+        return dept
+
+    def motion(self, department: str = "") -> Rendered:
+        """The motion for the automatic-track cases of ``department`` (a key of
+        departments.toml; all of them when empty and they share one department)."""
         cases = self.batch.cases_of_kind("automatic")
         if not cases:
             raise ValueError("the batch has no automatic-track case: no motion")
+        keys = {self.department(c.case_number).key for c in cases}
+        if not department:
+            if len(keys) > 1:
+                raise ValueError("the batch's cases span several court departments: one motion each")
+            department = keys.pop()
+        cases = tuple(c for c in cases if self.department(c.case_number).key == department)
+        if not cases:
+            raise ValueError(f"no automatic-track case of department {department!r}")
         persons = {c.person.person_id: c.person for c in cases}
         n_charges = sum(len(c.charges) for c in cases)
         values = dict(self.base)
@@ -199,6 +230,7 @@ class Renderer:
             person_count=str(len(persons)),
             person_word="person" if len(persons) == 1 else "persons",
             case_number=cases[0].case_number if len(cases) == 1 else "",
+            department=self.department(cases[0].case_number).caption,
         )
         doc = self._doc("title_motion", values, "Motion to vacate and expunge (20 ILCS 2630/5.2(i)(4))",
                         " ".join(case_text(c) for c in cases))
@@ -270,6 +302,7 @@ class Renderer:
         n = len(case.charges)
         values.update(
             case_number=case.case_number,
+            department=self.department(case.case_number).caption,
             conviction_word=self._conviction_word(n),
             is_are="is" if n == 1 else "are",
             arresting_agency=", ".join(_unique(ch.arresting_agency for ch in case.charges))
@@ -509,10 +542,10 @@ class Renderer:
         doc.line_of([(t.label("schedule_title", v), True)], 13, 17, align="C")
         doc.line_of([(t.label("schedule_subtitle", v), False)], 10, 14, align="C")
         doc.space(8)
-        widths = (24, 116, 58, 84, 56, 108, 106)
+        widths = (20, 100, 58, 52, 80, 52, 90, 112)
         widths = widths + (doc.width - sum(widths),)
-        keys = ("col_row", "col_name", "col_dob", "col_case", "col_arrest_date", "col_agency",
-                "col_statute", "col_disposition")
+        keys = ("col_row", "col_name", "col_dob", "col_person", "col_case", "col_arrest_date",
+                "col_agency", "col_statute", "col_disposition")
         cols = [(t.label(k, v), w) for k, w in zip(keys, widths)]
         continued = t.label("schedule_continued", v)
         first = [True]
@@ -528,7 +561,7 @@ class Renderer:
             for n, case in enumerate(ctx.cases, 1):
                 p = case.person
                 yield (
-                    str(n), p.sort_name, short_date(p.date_of_birth), case.case_number,
+                    str(n), p.sort_name, short_date(p.date_of_birth), p.person_id, case.case_number,
                     "\n".join(_unique(short_date(ch.arrest_date) for ch in case.charges)),
                     "\n".join(_unique(ch.arresting_agency for ch in case.charges)),
                     "\n".join(" ".join(x for x in (ch.statute_cite, self._class(ch)) if x)

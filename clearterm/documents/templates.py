@@ -99,6 +99,7 @@ class Templates:
         self._raw: dict[str, list[_RawBlock]] = {}
         self._labels: dict[str, str] | None = None
         self._languages: dict[str, LayeredTemplates] = {}
+        self._departments = None
         self.labels  # noqa: B018 -- read and check labels.toml now, not when the first paper needs it
 
     # -- letter languages ---------------------------------------------------------
@@ -151,6 +152,18 @@ class Templates:
         except KeyError:
             raise TemplateError(f"labels.toml: missing label {key!r}") from None
         return self._fill(text, values or {}, f"labels.toml [{key}]")
+
+    @property
+    def departments(self):
+        """The table of court departments (``departments.toml``), read once."""
+        if self._departments is None:
+            from .departments import FILE, DepartmentTable, DepartmentTableError
+
+            try:
+                self._departments = DepartmentTable.load(self.directory / FILE)
+            except DepartmentTableError as exc:
+                raise TemplateError(str(exc)) from None
+        return self._departments
 
     # -- fingerprint ------------------------------------------------------------
     def fingerprint(self) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 
 from clearterm.domain.logs import quiet_libraries
 
+from .index import SUMS, parse_sums
 from .manifest import FORMAT, MANIFEST, MANIFEST_SIG
 
 
@@ -175,6 +176,45 @@ def _check_manifest_signature(data: bytes, p7s: bytes, trust_root: Path | None
     return problems, hashlib.sha256(status.signing_cert.dump()).hexdigest()
 
 
+def _check_files(batch_dir: Path, listed: dict[str, str], manifest: dict, data: bytes) -> list[Problem]:
+    """Files the manifest does not list, and SHA256SUMS against the manifest."""
+    out = []
+    present = {p.relative_to(batch_dir).as_posix() for p in batch_dir.rglob("*") if p.is_file()}
+    for rel in sorted(present - set(listed) - {MANIFEST, MANIFEST_SIG, SUMS}):
+        out.append(Problem(rel, "extra", "in the batch directory but not in the manifest"))
+    has_index = any(d.get("kind") == "index" for d in (manifest.get("documents") or []) if isinstance(d, dict))
+    for code, msg in _check_sums(batch_dir, listed, data, has_index):
+        out.append(Problem(SUMS, code, msg))
+    return out
+
+
+def _check_sums(batch_dir: Path, listed: dict[str, str], manifest_bytes: bytes,
+                required: bool) -> list[tuple[str, str]]:
+    """SHA256SUMS must list exactly the manifest's documents with the manifest's hashes, plus
+    manifest.json and manifest.json.p7s with theirs (a batch made before the index had none)."""
+    path = batch_dir / SUMS
+    if not path.is_file():
+        return [("sums-missing", f"no {SUMS} in the batch")] if required else []
+    try:
+        sums = parse_sums(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as exc:
+        return [("sums-invalid", str(exc))]
+    expected = dict(listed)
+    expected[MANIFEST] = hashlib.sha256(manifest_bytes).hexdigest()
+    sig = batch_dir / MANIFEST_SIG
+    if sig.is_file():
+        expected[MANIFEST_SIG] = hashlib.sha256(sig.read_bytes()).hexdigest()
+    out = []
+    for rel in sorted(set(expected) | set(sums)):
+        if rel not in sums:
+            out.append(("sums-mismatch", f"{rel} is not listed in {SUMS}"))
+        elif rel not in expected:
+            out.append(("sums-mismatch", f"{SUMS} lists {rel}, which the manifest does not"))
+        elif sums[rel] != expected[rel]:
+            out.append(("sums-mismatch", f"{SUMS} gives another SHA-256 for {rel} than the manifest"))
+    return out
+
+
 # -- per-document work (runs in worker processes for big batches) -------------------
 _VC: dict[str, Any] = {}
 
@@ -259,10 +299,7 @@ def verify_batch(batch_dir: str | Path, trust_root: str | Path | None = None,
                                            "than the one it names"))
         report.manifest_signature_ok = not probs
 
-    # extra files
-    present = {p.relative_to(batch_dir).as_posix() for p in batch_dir.rglob("*") if p.is_file()}
-    for rel in sorted(present - set(listed) - {MANIFEST, MANIFEST_SIG}):
-        report.problems.append(Problem(rel, "extra", "in the batch directory but not in the manifest"))
+    report.problems.extend(_check_files(batch_dir, listed, manifest, data))
 
     # listed documents
     items = sorted(listed.items())

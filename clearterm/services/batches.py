@@ -44,6 +44,7 @@ from clearterm import settings
 from clearterm.services import access
 from clearterm.documents import model as dm
 from clearterm.documents.export import lock_dir, remove_stale_staging, stage_batch, staging_name
+from clearterm.documents.index import SUMS, sums_text
 from clearterm.documents.manifest import MANIFEST, MANIFEST_SIG
 from clearterm.documents.templates import Templates, ground_label_key
 from clearterm.documents.verify import Problem, VerificationReport, verify_batch
@@ -125,6 +126,9 @@ class BatchInfo:
     #: create_batch only: objections in the batch recorded after their deadline ("LABEL (due DATE, N days late)");
     #: signing needs allow_late for them
     late: tuple[str, ...] = ()
+    #: create_batch only: cases left out because departments.toml knows no court department for
+    #: the form of their case number (no caption can be printed; add a rule, or research them)
+    unknown_form: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,11 +225,13 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
         raise BatchError(f"--track must be automatic or petition (got {track!r})")
     if max_cases is not None and max_cases < 1:
         raise BatchError("--max must be at least 1")
+    departments = _department_table()
     with store.write() as conn:
         _require(conn, actor, "reviewer")
-        rows, skipped, research = _batchable(conn, _waiting_cases(conn, track, tranche), max_cases)
+        rows, skipped, research, unknown = _batchable(conn, _waiting_cases(conn, track, tranche), max_cases,
+                                                      departments)
         if not rows:
-            raise BatchError(_nothing_waiting(track, tranche, skipped, research))
+            raise BatchError(_nothing_waiting(track, tranche, skipped, research, unknown))
         at = utc_now_iso()
         batch_id = sb.next_batch_id(conn)
         label = batch_label(batch_id, at)
@@ -234,10 +240,11 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
         audit.append(conn, at=at, actor=actor, event="batch_created",
                      detail={"batch": batch_id, "label": label, "track": track, "tranche": tranche,
                              "cases": len(rows), "research": len(research), "skipped_no_facts": len(skipped),
-                             "late_objections": len(late)})
+                             "late_objections": len(late), "unknown_form": len(unknown)})
         info = get_batch(conn, batch_id)
     assert info is not None
-    return replace(info, skipped=tuple(skipped), research=tuple(research), late=tuple(late))
+    return replace(info, skipped=tuple(skipped), research=tuple(research), late=tuple(late),
+                   unknown_form=tuple(unknown))
 
 
 def late_objections(conn: sqlite3.Connection, batch_id: int) -> list[str]:
@@ -246,15 +253,17 @@ def late_objections(conn: sqlite3.Connection, batch_id: int) -> list[str]:
             for _, number, person, deadline, days in sb.late_case_rows_of_batch(conn, batch_id)]
 
 
-def _batchable(conn: sqlite3.Connection, waiting: list[tuple], max_cases: int | None
-               ) -> tuple[list[tuple], list[str], list[tuple[str, tuple[str, ...]]]]:
+def _batchable(conn: sqlite3.Connection, waiting: list[tuple], max_cases: int | None, departments
+               ) -> tuple[list[tuple], list[str], list[tuple[str, tuple[str, ...]]], list[str]]:
     """(cases for the batch, objected cases without facts, cases that need research with what
-    they lack), reading ``waiting`` in queue order a page at a time until ``max_cases``."""
+    they lack, cases whose case number's form departments.toml does not know), reading
+    ``waiting`` in queue order a page at a time until ``max_cases``."""
     from clearterm.services.research import missing_of_cases
 
     rows: list[tuple] = []
     skipped: list[str] = []
     research: list[tuple[str, tuple[str, ...]]] = []
+    unknown: list[str] = []
     page = 500
     for i in range(0, len(waiting), page):
         part = waiting[i:i + page]
@@ -264,21 +273,36 @@ def _batchable(conn: sqlite3.Connection, waiting: list[tuple], max_cases: int | 
                 skipped.append(case_label(r[1], r[2]))
             elif r[0] in missing:
                 research.append((case_label(r[1], r[2]), missing[r[0]]))
+            elif departments.of(r[1]) is None:
+                unknown.append(case_label(r[1], r[2]))
             else:
                 rows.append(r)
                 if max_cases is not None and len(rows) >= max_cases:
-                    return rows, skipped, research
-    return rows, skipped, research
+                    return rows, skipped, research, unknown
+    return rows, skipped, research, unknown
 
 
-def _nothing_waiting(track: str, tranche: int | None, skipped: list[str], research: list) -> str:
+def _nothing_waiting(track: str, tranche: int | None, skipped: list[str], research: list,
+                     unknown: list[str]) -> str:
     what = "approved" if track == "automatic" else "approved or objected"
     extra = f" in tranche {tranche}" if tranche is not None else ""
     hint = (f" ({len(skipped)} objected case(s) have no supporting facts: record them with "
             "'clearterm decide CASE --object GROUND --note FACTS')") if skipped else ""
     if research:
         hint += (f" ({len(research)} case(s) need research: data is missing, see 'clearterm research')")
+    if unknown:
+        hint += (f" ({len(unknown)} case(s) have a case number of a form departments.toml does "
+                 "not know: no court department to caption)")
     return f"no {what} {track}-track cases{extra} are waiting for a batch{hint}"
+
+
+def _department_table():
+    from clearterm.documents import TemplateError
+
+    try:
+        return Templates(settings.templates_override()).departments
+    except TemplateError as exc:
+        raise BatchError(str(exc).splitlines()[0]) from None
 
 
 @dataclass(frozen=True)
@@ -367,7 +391,11 @@ def load_office(templates: Templates) -> dm.Office:
     unknown = sorted(set(data) - known)
     if unknown:
         raise BatchError(f"office.toml: unknown key(s) {', '.join(unknown)}")
-    return dm.Office(**{k: str(v) for k, v in data.items()})
+    office = dm.Office(**{k: str(v) for k, v in data.items()})
+    if office.certificate_of_service not in dm.SERVICE_DATE_CHOICES:
+        raise BatchError(f"office.toml: certificate_of_service must be one of "
+                         f"{', '.join(dm.SERVICE_DATE_CHOICES)}, not {office.certificate_of_service!r}")
+    return office
 
 
 def _first(records, names: tuple[str, ...]) -> tuple:
@@ -435,7 +463,10 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
         dated = datetime.fromisoformat(batch.created_at)
     reviews = _reviews_by_case(conn, batch.id)
     records = _records_by_case(conn, batch.id)
-    service = dated.date()
+    office = load_office(templates)
+    # the certificate of service prints the signing date only if the office chooses it (it serves
+    # when it signs); by default a line the filer completes when serving (docs/documents.md)
+    service = dated.date() if office.certificate_of_service == "signing" else None
     cases = []
     for bc in batch_cases(conn, batch.id):
         state = replay(bc.case_id, reviews.get(bc.case_id, []))
@@ -473,7 +504,7 @@ def build_documents_batch(conn: sqlite3.Connection, batch_ref: str | int, *, sig
             parties_served=parties, reviewers=reviewers))
     seq, head_hash = audit_head if audit_head is not None else audit.head(conn)
     return dm.Batch(batch_id=batch.label, track=batch.track, created_at=dated, cases=tuple(cases),
-                    signer_name=signer_name, office=load_office(templates),
+                    signer_name=signer_name, office=office,
                     audit_head_hash=head_hash, audit_head_seq=seq)
 
 
@@ -629,12 +660,12 @@ def _record_publishing(store: Store, batch, model, staged, signer: str, late: in
             at = utc_now_iso()
             pages = staged.pages
             sign_seq, _ = audit.append(wconn, at=at, actor=signer, event="batch_signed", detail={
-                "batch": batch.id, "label": batch.label, "documents": len(staged.entries),
+                "batch": batch.id, "label": batch.label, "documents": len(staged.all_entries),
                 "pages": pages, "manifest_sha256": manifest_sha, "anchor_seq": seq,
                 **({"late_objections_allowed": late} if late else {})})
             row = dict(zip(_PUBLISHING_COLUMNS, (
                 batch.id, batch.label, str(staged.final.resolve()), str(staged.staging.resolve()), os.getpid(),
-                manifest_sha, signature_sha, at, signer, model.signer_name, len(staged.entries), pages,
+                manifest_sha, signature_sha, at, signer, staged.batch.signer_name, len(staged.all_entries), pages,
                 seq, head_hash, sign_seq)))
             sb.insert_publishing(wconn, row)
     except BaseException:
@@ -699,7 +730,9 @@ def directory_mismatch(batch_dir: Path, manifest_sha256: str, signature_sha256: 
     try:
         if signature_sha256 and hashlib.sha256((batch_dir / MANIFEST_SIG).read_bytes()).hexdigest() != signature_sha256:
             return "manifest.json.p7s is not the one recorded"
-        listed = {d["path"]: d["sha256"] for d in json.loads(data)["documents"]}
+        docs = json.loads(data)["documents"]
+        listed = {d["path"]: d["sha256"] for d in docs}
+        sums = _expected_sums(batch_dir, docs, listed, data)
     except (OSError, ValueError, KeyError, TypeError):
         return "manifest.json.p7s or the document list cannot be read"
     if documents is not None and len(listed) != documents:
@@ -711,8 +744,10 @@ def directory_mismatch(batch_dir: Path, manifest_sha256: str, signature_sha256: 
             if path.is_symlink():
                 return f"{path.relative_to(batch_dir).as_posix()} is a link"
         present.update((Path(root) / f).relative_to(batch_dir).as_posix() for f in files)
-    if present != set(listed) | {MANIFEST, MANIFEST_SIG}:
+    if present != set(listed) | {MANIFEST, MANIFEST_SIG} | ({SUMS} if sums is not None else set()):
         return "files missing or extra"
+    if sums is not None and (batch_dir / SUMS).read_bytes() != sums:
+        return f"{SUMS} does not match the manifest"
     for rel, sha in listed.items():
         try:
             if hashlib.sha256((batch_dir / rel).read_bytes()).hexdigest() != sha:
@@ -720,6 +755,16 @@ def directory_mismatch(batch_dir: Path, manifest_sha256: str, signature_sha256: 
         except OSError:
             return f"{rel} cannot be read"
     return None
+
+
+def _expected_sums(batch_dir: Path, docs: list, listed: dict[str, str], manifest: bytes) -> bytes | None:
+    """The SHA256SUMS a batch with an index must hold (None for a batch made before the index)."""
+    if not any(d.get("kind") == "index" for d in docs):
+        return None
+    hashes = dict(listed)
+    hashes[MANIFEST] = hashlib.sha256(manifest).hexdigest()
+    hashes[MANIFEST_SIG] = hashlib.sha256((batch_dir / MANIFEST_SIG).read_bytes()).hexdigest()
+    return sums_text(hashes.items())
 
 
 def _is_batch_dir_of(path: Path, label: str) -> bool:

@@ -280,7 +280,11 @@ class ReviewApp(App[None]):
         if info.late:
             text += (f" {len(info.late)} LATE objection(s) in it: signing needs 'batch sign --allow-late' ("
                      + "; ".join(info.late[:3]) + ("; ..." if len(info.late) > 3 else "") + ").")
-        self.post_message(Notice(text, "warning" if info.skipped or info.late else "information"))
+        if info.unknown_form:
+            text += (f" {len(info.unknown_form):,} left out: no court department for their case number's form "
+                     "(departments.toml).")
+        self.post_message(Notice(text, "warning" if info.skipped or info.late or info.unknown_form
+                                 else "information"))
 
     def show_batches(self) -> None:
         self._batches_worker()

@@ -148,8 +148,11 @@ def test_clean_rows_are_valid(big):
         if w:
             assert re.fullmatch(r"\d+\.\d", w) and float(w) > 0
         case = r[COL["case_number"]]
-        m = re.fullmatch(r"(\d{2})CR\d{7}|(\d{4})MC\d{7}|(\d{4})C[FM]\d{6}", case)
+        m = re.fullmatch(r"(\d{2})CR\d{7}|(\d{4})MC([1-6])\d{7}|(\d{4})C[FM]\d{6}", case)
         assert m, case
+        if m[3]:  # a misdemeanour's number names the Municipal District of its court
+            assert r[COL["court"]].startswith(f"District {m[3]} ")
+        m = re.fullmatch(r"(\d{2})CR\d{7}|(\d{4})MC[1-6]\d{7}|(\d{4})C[FM]\d{6}", case)
         assert (r[COL["county"]] == "Cook") == (m[3] is None)
         if off:
             assert int(m[1]) == off.year % 100 if m[1] else int(m[2] or m[3]) == off.year

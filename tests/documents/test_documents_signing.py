@@ -16,7 +16,8 @@ from clearterm.documents.keys import DEMO_ORG
 from clearterm.devtools.sample_batches import golden_batches
 
 AUTO, PETITION = golden_batches()
-SIGNER_LINE = "/s/ Jane Q. Prosecutor, Assistant State's Attorney"
+# the /s/ line prints the signing certificate's subject name (the demo certificate says DEMO ONLY)
+SIGNER_LINE = "/s/ Jane Q. Prosecutor (DEMO ONLY) Assistant State's Attorney"
 
 
 @pytest.fixture(scope="module")
@@ -55,17 +56,19 @@ def test_export_layout_and_result(exported):
     auto = exported["auto"]
     files = sorted(p.relative_to(auto.batch_dir).as_posix()
                    for p in auto.batch_dir.rglob("*") if p.is_file())
-    assert files == ["letters.pdf", "manifest.json", "manifest.json.p7s", "motion.pdf",
+    assert files == ["SHA256SUMS", "index.pdf", "letters.pdf", "manifest.json", "manifest.json.p7s",
+                     "motion-criminal.pdf", "motion-mc1.pdf", "motion-mc2.pdf",
                      "orders/11CR0654321_P-0002.pdf", "orders/2009-MC1-104233_P-0001.pdf",
                      "orders/2012-MC1-009876_P-0001.pdf", "orders/2015-MC2-000731_P-0003.pdf"]
-    # letters: 7 pages (Nguyễn's language is unknown: the English and the Spanish letter, one mailing)
-    assert auto.documents == 6 and auto.pages == 3 + 4 + 7 and auto.seconds > 0
+    # three motions (3 pages each), four orders, seven letter pages (Nguyễn's language is unknown: the
+    # English and the Spanish letter, one mailing), the one-page index
+    assert auto.documents == 9 and auto.pages == 9 + 4 + 7 + 1 and auto.seconds > 0
     pet = sorted(p.relative_to(exported["petition"].batch_dir).as_posix()
                  for p in exported["petition"].batch_dir.rglob("*.pdf"))
-    assert pet == ["letters.pdf", "no-objection/2016-MC1-220014_P-0004.pdf",
+    assert pet == ["index.pdf", "letters.pdf", "no-objection/2016-MC1-220014_P-0004.pdf",
                    "objections/13CR0100200_P-0005.pdf", "orders/2016-MC1-220014_P-0004.pdf"]
     done = exported["progress"]
-    assert done and done[-1] == (6, 6) and all(t == 6 for _, t in done)
+    assert done and done[-1] == (8, 8) and all(t == 8 for _, t in done)  # the index comes after
     assert not list(exported["out"].glob(".*partial*"))  # staging directory renamed away
 
 
@@ -105,7 +108,7 @@ def test_pdf_signatures_are_pades_intact_valid_trusted(exported, keys):
 
 def test_signed_pdfs_keep_text_and_signature_line(exported):
     d = exported["auto"].batch_dir
-    assert SIGNER_LINE in flat(d / "motion.pdf")
+    assert SIGNER_LINE in flat(d / "motion-mc1.pdf")
     assert SIGNER_LINE in flat(d / "orders/11CR0654321_P-0002.pdf")
     assert "MARÍA JOSÉ MUÑOZ" in flat(d / "orders/11CR0654321_P-0002.pdf")
     p = exported["petition"].batch_dir
@@ -120,13 +123,15 @@ def test_manifest_contents(exported, keys):
     assert m["created_at"] == "2024-03-15T14:30:00+00:00" and m["signed_at"]
     assert m["audit"] == {"head_hash": "3a1f" * 16, "head_seq": 1207}
     assert m["reviewers"] == ["A. Reviewer", "B. Reviewer"]
-    assert m["signer"]["name"] == "Jane Q. Prosecutor"
+    assert m["signer"]["name"] == "Jane Q. Prosecutor (DEMO ONLY)"  # the certificate's name
     assert m["signer"]["title"] == "Assistant State's Attorney"
     assert "DEMO ONLY" in m["signer"]["certificate"]["subject"]
     counts = m["counts"]
     assert (counts["cases"], counts["persons"], counts["charges"]) == (4, 3, 5)
-    assert counts["documents"] == 6 and counts["pages"] == 14  # letters.pdf: 7 (one mailing in two languages)
-    assert counts["documents_by_kind"] == {"letters": 1, "motion": 1, "order": 4}
+    assert counts["documents"] == 9 and counts["pages"] == 21
+    assert counts["documents_by_kind"] == {"index": 1, "letters": 1, "motion": 3, "order": 4}
+    motions = {x["path"]: x["department"] for x in m["documents"] if x["kind"] == "motion"}
+    assert motions == {"motion-criminal.pdf": "criminal", "motion-mc1.pdf": "mc1", "motion-mc2.pdf": "mc2"}
     assert len(m["templates_sha256"]) == 64
     for doc in m["documents"]:
         data = (d / doc["path"]).read_bytes()
@@ -156,18 +161,18 @@ def test_signature_alone_catches_a_change(exported, keys):
     from clearterm.documents import check_pdf
 
     ca, _, _ = keys
-    data = bytearray((exported["auto"].batch_dir / "motion.pdf").read_bytes())
-    i = data.index(b"/Title (") + 8  # a byte inside the signed range
+    data = bytearray((exported["auto"].batch_dir / "motion-mc1.pdf").read_bytes())
+    i = data.index(b"<dc:title>") + 40  # a byte of the title (XMP) inside the signed range
     data[i] ^= 0x20
     problems = check_pdf(bytes(data), ca)
     assert ("signature-broken" in {c for c, _ in problems}), problems
-    assert check_pdf((exported["auto"].batch_dir / "motion.pdf").read_bytes(), ca) == []
+    assert check_pdf((exported["auto"].batch_dir / "motion-mc1.pdf").read_bytes(), ca) == []
 
 
 def test_removed_and_added_documents(batch_copy, keys):
     ca, _, _ = keys
     (batch_copy / "letters.pdf").unlink()
-    shutil.copy(batch_copy / "motion.pdf", batch_copy / "orders" / "extra.pdf")
+    shutil.copy(batch_copy / "motion-mc1.pdf", batch_copy / "orders" / "extra.pdf")
     report = verify_batch(batch_copy, ca)
     assert ("letters.pdf", "missing") in codes(report)
     assert ("orders/extra.pdf", "extra") in codes(report)
@@ -211,10 +216,10 @@ def test_missing_manifest_signature(batch_copy, keys):
 
 def test_appended_update_is_caught(batch_copy, keys):
     ca, _, _ = keys
-    target = batch_copy / "motion.pdf"
+    target = batch_copy / "motion-mc1.pdf"
     target.write_bytes(target.read_bytes() + b"\n% appended after signing\n")
     report = verify_batch(batch_copy, ca)
-    assert ("motion.pdf", "hash-mismatch") in codes(report)
+    assert ("motion-mc1.pdf", "hash-mismatch") in codes(report)
 
 
 def test_other_ca_is_not_trusted(exported, tmp_path):
@@ -259,6 +264,8 @@ def test_reexport_gives_same_text(exported, keys, tmp_path):
     first = exported["petition"].batch_dir
     for pdf in sorted(first.rglob("*.pdf")):
         rel = pdf.relative_to(first)
+        if rel.name == "index.pdf":  # lists the hashes of the signed files: they differ by the signing time
+            continue
         assert flat(pdf) == flat(again.batch_dir / rel), rel
 
 

@@ -36,7 +36,7 @@ def keys(tmp_path_factory):
     """The office's demo CA and signer, and an attacker's own."""
     tmp = tmp_path_factory.mktemp("keys")
     for who in ("office", "attacker"):
-        r = runner.invoke(app, ["keys", "demo", "--out", str(tmp / who)])
+        r = runner.invoke(app, ["keys", "demo", "--out", str(tmp / who), "--signer-name", "Jane Q. Prosecutor"])
         assert r.exit_code == 0, r.output
     return tmp
 

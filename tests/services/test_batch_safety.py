@@ -70,12 +70,13 @@ def clearterm(*args, env=None, timeout=120, **kw) -> subprocess.CompletedProcess
 
 @pytest.fixture(scope="module")
 def forged(tmp_path_factory):
-    """A batch signed with an attacker's own demo CA (every signature intact and valid)."""
+    """A batch signed with an attacker's own demo CA (every signature intact and valid), in a
+    certificate naming the real signer (export refuses a certificate naming someone else)."""
     from clearterm.documents import export_batch
     from clearterm.devtools.sample_batches import golden_batches
 
     tmp = tmp_path_factory.mktemp("forged")
-    evil_ca, evil_p12, evil_pw = make_demo_keys(tmp / "evil", signer_name="Mallory")
+    evil_ca, evil_p12, evil_pw = make_demo_keys(tmp / "evil", signer_name="Jane Q. Prosecutor")
     good_ca, _, _ = make_demo_keys(tmp / "good", signer_name="Jane Q. Prosecutor")
     res = export_batch(golden_batches()[0], tmp / "out", evil_p12, evil_pw, workers=1)
     return {"dir": res.batch_dir, "evil_ca": evil_ca, "good_ca": good_ca}

@@ -213,12 +213,13 @@ def test_create_needs_the_reviewer_role(bstore):
 def test_signed_batch_directory_and_store(signed):
     auto, pet = signed["auto"], signed["petition"]
     files = sorted(p.relative_to(auto.batch_dir).as_posix() for p in auto.batch_dir.rglob("*") if p.is_file())
-    assert files == ["letters.pdf", "manifest.json", "manifest.json.p7s", "motion.pdf",
+    assert files == ["SHA256SUMS", "index.pdf", "letters.pdf", "manifest.json", "manifest.json.p7s", "motion.pdf",
                      "orders/10CR1_P1.pdf", "orders/15CR5_P5.pdf", "orders/98CR8_P8.pdf"]
     files = sorted(p.relative_to(pet.batch_dir).as_posix() for p in pet.batch_dir.rglob("*.pdf"))
-    assert files == ["letters.pdf", "no-objection/14CR2_P2.pdf", "objections/14CR2_P3.pdf", "orders/14CR2_P2.pdf"]
+    assert files == ["index.pdf", "letters.pdf", "no-objection/14CR2_P2.pdf", "objections/14CR2_P3.pdf",
+                     "orders/14CR2_P2.pdf"]
     assert auto.batch_dir.name == auto.batch.label and auto.batch.status == "signed"
-    assert (auto.batch.signed_by, auto.documents) == ("boss", 5)
+    assert (auto.batch.signed_by, auto.documents) == ("boss", 6)  # the index included
     assert not list(auto.batch_dir.parent.glob(".*partial*"))
 
 
@@ -228,8 +229,8 @@ def test_manifest_and_audit_anchor(signed):
     m = json.loads(data)
     sha = hashlib.sha256(data).hexdigest()
     assert m["batch_id"] == res.batch.label and m["track"] == "automatic"
-    assert m["signer"]["name"] == "Jane Q. Prosecutor" and m["reviewers"] == ["rita"]
-    assert m["counts"]["cases"] == 3 and m["counts"]["documents"] == 5
+    assert m["signer"]["name"] == "Jane Q. Prosecutor (DEMO ONLY)" and m["reviewers"] == ["rita"]
+    assert m["counts"]["cases"] == 3 and m["counts"]["documents"] == 6
     assert {d["path"]: d["sha256"] for d in m["documents"]}["motion.pdf"] == hashlib.sha256(
         (res.batch_dir / "motion.pdf").read_bytes()).hexdigest()
     # the anchor is the head just before the batch_signed entry, which records this manifest
@@ -238,7 +239,7 @@ def test_manifest_and_audit_anchor(signed):
         "SELECT seq, event, actor, detail FROM audit WHERE seq = ?", (m["audit"]["head_seq"] + 1,)).fetchone()
     detail = json.loads(detail)
     assert (event, actor, seq) == ("batch_signed", "boss", res.audit_seq)
-    assert detail == {"batch": res.batch.id, "label": res.batch.label, "documents": 5, "pages": res.pages,
+    assert detail == {"batch": res.batch.id, "label": res.batch.label, "documents": 6, "pages": res.pages,
                       "manifest_sha256": sha, "anchor_seq": m["audit"]["head_seq"]}
     assert (res.batch.manifest_sha256, res.batch.anchor_seq, res.batch.signed_audit_seq) == (sha, seq - 1, seq)
     assert verify_chain(s.conn).ok
@@ -247,7 +248,7 @@ def test_manifest_and_audit_anchor(signed):
 def test_documents_carry_store_data(signed):
     d = signed["auto"].batch_dir
     order = flat(d / "orders/10CR1_P1.pdf")
-    assert "SIOBHÁN O'SHAUGHNESSY" in order and "/s/ Jane Q. Prosecutor, Assistant State's Attorney" in order
+    assert "SIOBHÁN O'SHAUGHNESSY" in order and "/s/ Jane Q. Prosecutor (DEMO ONLY) Assistant State's Attorney" in order
     motion = flat(d / "motion.pdf")
     assert "O'Shaughnessy, Siobhán" in motion and "Muñoz, María José" in motion and "04/02/1979" in motion
     letters = flat(d / "letters.pdf")
@@ -404,7 +405,26 @@ def test_unsigned_batch_rebuilt_gives_the_same_text(bstore):
     r = batches.rebuild_batch(bstore, info.id, actor="rita")
     assert (r.kept, r.refreshed, r.removed) == (2, [], [])
     assert texts() == first
-    assert "November 20, 2026" in first["objections/14CR2_P3.pdf"]
+    # the certificate of service never claims service on the signing day: a line the filer completes
+    assert "November 20, 2026" not in first["objections/14CR2_P3.pdf"].split("CERTIFICATE OF SERVICE")[1]
+    assert "certifies that on ______________________" in " ".join(first["objections/14CR2_P3.pdf"].split())
+
+
+def test_certificate_of_service_signing_date_when_the_office_chooses_it(bstore, tmp_path):
+    info = batches.create_batch(bstore, track="petition", actor="rita")
+    tdir = tmp_path / "templates"
+    shutil.copytree(Templates().directory, tdir)
+    office = tdir / "office.toml"
+    office.write_text(office.read_text().replace('certificate_of_service = "blank"',
+                                                 'certificate_of_service = "signing"'))
+    dated = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+    model = batches.build_documents_batch(bstore.conn, info.id, signer_name="J", dated=dated,
+                                          templates=Templates(tdir), audit_head=(0, "0" * 64))
+    assert {c.service_date for c in model.cases} == {dated.date()}
+    office.write_text(office.read_text().replace('"signing"', '"tomorrow"'))
+    with pytest.raises(batches.BatchError, match="certificate_of_service must be one of blank, signing"):
+        batches.build_documents_batch(bstore.conn, info.id, signer_name="J", dated=dated,
+                                      templates=Templates(tdir), audit_head=(0, "0" * 64))
 
 
 def test_drop_frees_the_cases(bstore):
