@@ -169,7 +169,7 @@ def test_batch_index_lists_every_document(batches):
     m = json.loads((d / "manifest.json").read_text())
     text = flat(d / "index.pdf")
     assert "BATCH INDEX" in text and "Batch B-2024-0042" in text
-    assert "4 cases of 3 persons, 5 charges; 8 documents, 17 pages" in text
+    assert "4 cases of 3 persons, 5 charges; 8 documents, 20 pages" in text
     assert "Signed by: Jane Q. Prosecutor (DEMO ONLY), Assistant State's Attorney" in text
     assert f"Audit anchor: entry 1207 of the office's audit log, hash {'3a1f' * 16}" in text
     assert m["signer"]["certificate"]["certificate_sha256"][:16] in text

@@ -161,12 +161,12 @@ def test_sign_refuses_an_empty_office_block_and_a_signer_without_a_full_name(rst
     assert "clearterm users full-name sam" in msg
     assert not out.exists() and batches.get_batch(rstore.conn, info.id).status == "open"
     # filled in: the admin records sam's full name (audited by its hash), the office its contact block
-    access.set_full_name(rstore, "sam", "Sam Q. Supervisor", actor="boss")
+    access.set_full_name(rstore, "sam", "Jane Q. Prosecutor", actor="boss")  # the certificate's subject
     monkeypatch.setenv("CLEARTERM_TEMPLATES_DIR", str(filled_templates(tmp_path / "full")))
     res = batches.sign_batch(rstore, info.id, signer="sam", p12_path=p12, passphrase=pw, out_dir=out, workers=1)
     from test_batches import flat
 
-    assert "/s/ Sam Q. Supervisor" in flat(res.batch_dir / f"orders/10CR1_P1.pdf")
+    assert "/s/ Jane Q. Prosecutor" in flat(res.batch_dir / f"orders/10CR1_P1.pdf")
     from clearterm.storage.audit import verify_state
 
     assert verify_state(rstore.conn).ok
