@@ -366,7 +366,8 @@ def verify_state(conn: sqlite3.Connection, *, limit: int = MAX_DIFFERENCES) -> S
       ``user.roles`` entries (who, when, by whom, roles, the full name's hash);
     - case_status: replayed from the review entries (which :func:`verify_chain` ties to the log);
     - decision_current: the latest decision of each record (decisions are append-only);
-    - decisions: none beyond the last one an audited ``evaluate`` entry records.
+    - decisions: none beyond the last one an audited ``evaluate`` entry records;
+    - reviews.bulk_id: the bulk action the entry's audit entry names (``detail.bulk``).
 
     One line per difference (ids only), at most ``limit`` lines plus a count of the rest.
     """
@@ -374,6 +375,9 @@ def verify_state(conn: sqlite3.Connection, *, limit: int = MAX_DIFFERENCES) -> S
     diffs += _case_status_differences(conn)
     more, notes = _decision_differences(conn)
     diffs += more
+    from clearterm.storage.bulk_reviews import bulk_mismatches  # it imports this module
+
+    diffs += [f"review entry {rid}: its bulk action is not the one its audit entry names" for rid in bulk_mismatches(conn)]
     if len(diffs) > limit:
         diffs = diffs[:limit] + [f"... and {len(diffs) - limit:,} more differences"]
     return StateResult(diffs, notes)

@@ -19,6 +19,7 @@ from clearterm.storage.migrations import (
     m0007_source_lines,
     m0008_batch_publishing,
     m0009_lifecycle,
+    m0010_bulk_reviews,
 )
 
 __all__ = ["MIGRATIONS", "ORDER"]
@@ -33,6 +34,7 @@ ORDER = (
     m0007_source_lines,
     m0008_batch_publishing,
     m0009_lifecycle,
+    m0010_bulk_reviews,
 )
 
 MIGRATIONS = Migrations("clearterm")
