@@ -51,6 +51,13 @@ QUEUE = [
     Binding("s", "cycle_status", "Status", id="filter_status", show=False,
             tooltip="Next status filter: all, pending, approved, objected, excluded, deferred"),
     Binding("escape", "clear_search", "Clear search", id="clear_search", tooltip="Close the search box, or clear the search", show=False),
+    # Bulk approval (clearterm/tui/screens/bulk.py): marks are case ids, never loaded rows.
+    Binding("space", "mark", "Mark", id="mark", show=False,
+            tooltip="Mark or unmark the highlighted case for bulk approval (a * before it)"),
+    Binding("asterisk", "mark_all", "Mark all", id="mark_all", show=False, key_display="*",
+            tooltip="Mark every case the current filter shows, on every page; again: clear the marks"),
+    Binding("A", "approve_marked", "Approve marked", id="approve_marked", key_display="A",
+            tooltip="Approve the marked cases (pending, automatic track): a confirmation first"),
 ]
 
 CASE = [
@@ -73,6 +80,26 @@ DIALOG = [
     Binding("escape", "cancel", "Cancel", id="dialog_cancel", tooltip="Close without recording anything"),
 ]
 
+BULK = [
+    Binding("enter", "submit", "Approve", id="bulk_submit", priority=True,
+            tooltip="Approve the cases counted above (each gets its own review and audit entry)"),
+    Binding("n", "toggle_notes", "Notes", id="bulk_notes",
+            tooltip="Leave out, or take in, the cases whose charges carry a note (left out at first)"),
+    *[Binding(str(i), f"sample({i})", f"Case {i}", id=f"bulk_sample_{i}", show=False,
+              tooltip=f"Open case {i} of the random sample to check it (escape comes back)") for i in range(1, 6)],
+    Binding("escape", "cancel", "Cancel", id="dialog_cancel", tooltip="Close without recording anything"),
+]
+
+BULK_UNDO = [
+    Binding("b", "whole", "Whole bulk", id="undo_bulk", tooltip="Undo the whole bulk approval (one undo entry per case)"),
+    Binding("l", "last", "Last case", id="undo_last_case", tooltip="Undo only the last case of it"),
+    Binding("escape", "cancel", "Cancel", id="dialog_cancel", tooltip="Close without recording anything"),
+]
+
+PREVIEW = [
+    Binding("escape,q", "close", "Back", id="preview_close", tooltip="Back to the bulk approval dialog"),
+]
+
 HELP = [
     Binding("escape,q,question_mark", "close", "Close", id="help_close", tooltip="Close the help"),
 ]
@@ -84,6 +111,9 @@ SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Case", CASE),
     ("Objection dialog", OBJECTION),
     ("Exclude and filter dialogs", DIALOG),
+    ("Bulk approval dialog", BULK),
+    ("Undo after a bulk approval", BULK_UNDO),
+    ("A sample case (bulk approval)", PREVIEW),
     ("Help", HELP),
 ]
 

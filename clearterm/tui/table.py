@@ -30,6 +30,9 @@ from clearterm.domain.text import safe_text
 from clearterm.tui.messages import PageEdge, RowHighlighted, RowSelected
 
 Cell = str | Text
+#: Drawn before a marked row's first cell (bulk approval): a character, not only a colour.
+MARK = "*"
+MARK_STYLE = Style(bold=True)
 
 
 class QueueTable(Widget, can_focus=True):
@@ -88,6 +91,7 @@ class QueueTable(Widget, can_focus=True):
         self.cursor_row = 0
         self.top = 0  # the page row shown on the first line under the header
         self._lines: dict[tuple, Strip] = {}
+        self.marked: frozenset[int] = frozenset()  # page rows drawn with the mark (MARK before the first column)
         self._styles: tuple[Style, Style, Style] | None = None
 
     # -- content ---------------------------------------------------------------------------------
@@ -109,6 +113,13 @@ class QueueTable(Widget, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
         self.post_message(RowHighlighted(self.cursor_row))
+
+    def set_marked(self, rows) -> None:
+        """Draw these page rows with :data:`MARK` in the blank before their first cell."""
+        rows = frozenset(rows)
+        if rows != self.marked:
+            self.marked = rows
+            self.refresh()
 
     def move_cursor(self, row: int) -> None:
         if not self._rows:
@@ -164,17 +175,17 @@ class QueueTable(Widget, can_focus=True):
                             self.get_component_rich_style("queue-table--cursor"))
         return self._styles
 
-    def _strip(self, cells, style: Style, width: int) -> Strip:
+    def _strip(self, cells, style: Style, width: int, marked: bool = False) -> Strip:
         console = self.app.console
         pad = Segment(" " * self.PAD)
         segments: list[Segment] = []
-        for cell, (_, w) in zip(cells, self.columns):
+        for i, (cell, (_, w)) in enumerate(zip(cells, self.columns)):
             # a cell from the data is made safe before it is cut to its column, so the column keeps
             # its width (the app's line filter, clearterm/tui/safe.py, catches anything else)
             text = cell.copy() if isinstance(cell, Text) else Text(safe_text(str(cell)))
             text.no_wrap = True
             text.truncate(w, overflow="ellipsis")
-            segments.append(pad)
+            segments.append(Segment(MARK, MARK_STYLE) if marked and i == 0 else pad)
             # Text.render leaves the text's own style out (Rich adds it when printing): apply it
             # here, to the text only, not to the padding (as DataTable draws it).
             own = console.get_style(text.style) if text.style else None
@@ -196,10 +207,11 @@ class QueueTable(Widget, can_focus=True):
         if row >= len(self._rows):
             return Strip.blank(width, base)
         on = row == self.cursor_row
-        key = (row, on, width)
+        marked = row in self.marked
+        key = (row, on, width, marked)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._lines[key] = self._strip(self._rows[row], base + cursor if on else base, width)
+            strip = self._lines[key] = self._strip(self._rows[row], base + cursor if on else base, width, marked)
         return strip
 
     # -- keys and mouse ----------------------------------------------------------------------------

@@ -8,6 +8,8 @@ a filter, a search or coming back from a case refills it around the reviewer's p
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,11 +17,12 @@ from textual.widgets import Input, Static
 
 from clearterm.storage.reviews import STATUSES, TRACKS, QueueRow
 from clearterm.tui import bindings
-from clearterm.tui.backend import QueueFilter, label_of
+from clearterm.tui.backend import Marks, QueueFilter, label_of
 from clearterm.tui.footer import KeysFooter
 from clearterm.tui.table import QueueTable
 from clearterm.tui.messages import (
-    ActionConflict, ActionRecorded, Navigate, PageEdge, QueueLoaded, RowHighlighted, RowSelected,
+    ActionConflict, ActionRecorded, BulkPlanned, MarksCounted, Navigate, PageEdge, QueueLoaded, RowHighlighted,
+    RowSelected,
 )
 from clearterm.tui.render import deadline_text, status_text
 from clearterm.tui.screens.base import ReviewScreen
@@ -41,6 +44,7 @@ class QueueScreen(ReviewScreen):
         self.rows: list[QueueRow] = []
         self._token = 0
         self.loaded = False  # a page has been shown (for tests and the benchmark)
+        self.marks = Marks()  # bulk approval: case ids and a filter, never rows
 
     def compose(self) -> ComposeResult:
         yield Static(self.app.header_text(), id="header")
@@ -102,6 +106,10 @@ class QueueScreen(ReviewScreen):
                      deadline_text(r)) for r in rows], cursor=select)
         if rows:
             self.app.current = rows[t.cursor_row]
+        if self.marks.all_of is not None and self.marks.all_of != self.app.queue_filter:
+            self.marks = Marks(ids=self.marks.ids)
+            self.notify("The filter changed: the mark-all is cleared (cases marked one by one stay marked).")
+        self._show_marks()
         self._info()
         self.loaded = True
         self.app.mark_first_shown()
@@ -111,7 +119,13 @@ class QueueScreen(ReviewScreen):
         f = self.app.queue_filter
         n = len(self.rows)
         pos = f"{n} case(s) on this page" if n else "no cases match"
-        self.query_one("#queue-info", Static).update(Text(f"Queue: {f.describe()}  ·  {pos}"))  # a search: no markup
+        extra = "".join(f"  ·  {x}" for x in (self.marks.describe(), self.app.bulk_status) if x)
+        self.query_one("#queue-info", Static).update(Text(f"Queue: {f.describe()}  ·  {pos}{extra}"))  # a search: no markup
+
+    def show_info(self) -> None:
+        """Redraw the status line (marks, a bulk action's progress)."""
+        if self.is_mounted:
+            self._info()
 
     @on(PageEdge)
     def _page_edge(self, msg: PageEdge) -> None:
@@ -180,6 +194,68 @@ class QueueScreen(ReviewScreen):
             self.query_one(QueueTable).focus()
         elif self.app.queue_filter.search:
             self.app.search(None)
+
+    # -- marks and bulk approval (clearterm/tui/screens/bulk.py) --------------------------------------------
+    def _show_marks(self) -> None:
+        f = self.app.queue_filter
+        self.query_one(QueueTable).set_marked(i for i, r in enumerate(self.rows) if self.marks.is_marked(r.case_id, f))
+
+    def clear_marks(self) -> None:
+        self.marks = Marks()
+        self._show_marks()
+        self._info()
+
+    def action_mark(self) -> None:
+        if (t := self.target()) is None:
+            return
+        self.marks = self.marks.toggled(t.case_id, self.app.queue_filter)
+        self._show_marks()
+        self._info()
+
+    def action_mark_all(self) -> None:
+        f = self.app.queue_filter
+        if self.marks.all_of == f:
+            self.clear_marks()
+            self.notify("Marks cleared.")
+            return
+        self.marks = Marks(ids=self.marks.ids, all_of=f)
+        self._show_marks()
+        self._info()
+        self._count_marks(self.marks)
+
+    @work(thread=True, exclusive=True, group="marks")
+    def _count_marks(self, marks: Marks) -> None:
+        self.post_message(MarksCounted(self.app.backend.count_marked(Marks(all_of=marks.all_of)), marks.all_of))
+
+    def on_marks_counted(self, msg: MarksCounted) -> None:
+        if self.marks.all_of == msg.all_of:
+            self.marks = replace(self.marks, all_count=msg.count)
+            self._info()
+
+    def action_approve_marked(self) -> None:
+        if self.marks.empty:
+            self.notify("No case is marked: space marks the highlighted case, * every case of this queue.",
+                        severity="warning")
+            return
+        if self.app.bulk_running:
+            self.notify("A bulk action is still running.", severity="warning")
+            return
+        self._plan_worker(self.marks)
+
+    @work(thread=True, exclusive=True, group="marks")
+    def _plan_worker(self, marks: Marks) -> None:
+        self.post_message(BulkPlanned(self.app.backend.bulk_plan(marks)))
+
+    def on_bulk_planned(self, msg: BulkPlanned) -> None:
+        from clearterm.tui.screens.bulk import BulkDialog
+
+        plan = msg.plan
+
+        def done(with_notes: bool | None) -> None:
+            if with_notes is not None:
+                self.start_bulk("approve", plan.chosen(with_notes), {**plan.filter, "with_notes": with_notes})
+
+        self.app.push_screen(BulkDialog(plan, seed=self.app.bulk_seed), done)
 
     # -- after an action ---------------------------------------------------------------------------
     def _prepare_next(self, row: QueueRow | None):
