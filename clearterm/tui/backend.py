@@ -371,7 +371,7 @@ class Marks:
             parts.append(f"all {n} of the queue")
         if self.ids:
             parts.append(f"{len(self.ids):,} one by one")
-        return "marked: " + " + ".join(parts)
+        return "marked: " + " and ".join(parts) + " (A approves)"
 
     def selection(self) -> dict:
         return dict(case_ids=self.ids, match=self.all_of.kwargs() if self.all_of else None, unmarked=self.unmarked)

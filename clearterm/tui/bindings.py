@@ -56,7 +56,7 @@ QUEUE = [
             tooltip="Mark or unmark the highlighted case for bulk approval (a * before it)"),
     Binding("asterisk", "mark_all", "Mark all", id="mark_all", show=False, key_display="*",
             tooltip="Mark every case the current filter shows, on every page; again: clear the marks"),
-    Binding("A", "approve_marked", "Approve marked", id="approve_marked", key_display="A",
+    Binding("A", "approve_marked", "Approve marked", id="approve_marked", key_display="A", show=False,
             tooltip="Approve the marked cases (pending, automatic track): a confirmation first"),
 ]
 

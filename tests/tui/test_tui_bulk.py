@@ -13,6 +13,9 @@ import pytest
 from clearterm.tui.backend import PAGE
 from test_tui import AUTOMATIC, PETITION, build_tui_store, chain_ok, make_app, press, run, screen_name, settle, store_rows
 
+# Pilot runs of several seconds each: the everyday run (pytest -m "not slow") leaves them out.
+pytestmark = pytest.mark.slow
+
 N_AUTO = PAGE + 12  # more than a page: mark all must reach beyond the rows loaded
 ROWS = (
     [dict(record_id=f"A{i}", case_number=f"11CR{i:04d}", person_id=f"P{i}", offense_date="2011-02-03",
@@ -92,7 +95,7 @@ def test_mark_all_then_approve_across_pages_leaves_out_notes(bdb):
     info, summary, sample, notice, cleared = run(app, scenario)
     assert f"marked: all {N_AUTO + 2} of the queue" in info
     assert f"{N_AUTO} case(s), {N_AUTO} charge(s) will be approved" in summary
-    assert "[x] leave out cases with notes (2 have notes, left out)" in summary
+    assert "[x] leave out cases with notes (2 with notes: left out)" in summary
     assert sample.count("tranche 2") == 5
     assert notice == f"Bulk approval 1: {N_AUTO} case(s) approved, 0 skipped."
     assert cleared
@@ -131,7 +134,7 @@ def test_bulk_approve_with_notes_and_cases_left_alone(bdb):
     assert "1 case(s), 1 charge(s) will be approved" in without
     assert "Left alone: 1: 14CR0001/B1 (petition track)" in without
     assert "2 case(s), 2 charge(s) will be approved" in with_notes and "DATE_FROM_ARREST 1" in with_notes
-    assert "[ ] leave out cases with notes (1 have notes, included)" in with_notes
+    assert "[ ] leave out cases with notes (1 with notes: included)" in with_notes
     assert approved(bdb) == ["11CR0003", "12CR0000"]  # the petition was left alone
     (detail,) = store_rows(bdb, "SELECT detail FROM audit WHERE event = 'review.bulk_approve'")[0]
     assert json.loads(detail)["filter"]["with_notes"] is True and json.loads(detail)["filter"]["marked"] == 3

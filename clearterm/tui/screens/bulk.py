@@ -36,15 +36,15 @@ def summary_text(plan, with_notes: bool) -> Text:
     t = Text()
     t.append(f"{s.cases:,} case(s), {s.charges:,} charge(s) will be approved", style="bold")
     t.append(" (pending, automatic track)\n")
-    t.append("By tranche: " + ("  ".join(f"{_tranche(k)}: {n:,}" for k, n in s.by_tranche) or "-") + "\n")
+    t.append("Tranche " + (" · ".join(f"{_tranche(k)}: {n:,}" for k, n in s.by_tranche) or "-") + "\n")
     codes = [f"{code} {n:,}" for code, n in s.by_code[:SHOWN_CODES]]
     if len(s.by_code) > SHOWN_CODES:
         codes.append(f"+{len(s.by_code) - SHOWN_CODES} more")
     t.append("By reason code and note: " + ("  ".join(codes) or "-") + "\n")
     box = "[ ]" if with_notes else "[x]"
     noted = sum(1 for c in plan.cases if c.notes)
-    t.append(f"{box} leave out cases with notes ({noted:,} have notes"
-             + (f", left out)" if not with_notes else ", included)") + "   n: toggle\n")
+    state = "none has notes" if not noted else f"{noted:,} with notes: {'included' if with_notes else 'left out'}"
+    t.append(f"{box} leave out cases with notes ({state})   n: toggle\n")
     if plan.left_alone_count:
         named = ", ".join(f"{label} ({why.split(':')[0]})" for label, why in plan.left_alone[:SHOWN_LEFT])
         more = plan.left_alone_count - min(len(plan.left_alone), SHOWN_LEFT)

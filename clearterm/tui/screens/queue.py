@@ -119,8 +119,9 @@ class QueueScreen(ReviewScreen):
         f = self.app.queue_filter
         n = len(self.rows)
         pos = f"{n} case(s) on this page" if n else "no cases match"
-        extra = "".join(f"  ·  {x}" for x in (self.marks.describe(), self.app.bulk_status) if x)
-        self.query_one("#queue-info", Static).update(Text(f"Queue: {f.describe()}  ·  {pos}{extra}"))  # a search: no markup
+        # marks and a bulk action's progress first: the line is cut at the screen's width
+        first = "".join(f"{x}  ·  " for x in (self.app.bulk_status, self.marks.describe()) if x)
+        self.query_one("#queue-info", Static).update(Text(f"{first}Queue: {f.describe()}  ·  {pos}"))  # a search: no markup
 
     def show_info(self) -> None:
         """Redraw the status line (marks, a bulk action's progress)."""
