@@ -209,7 +209,7 @@ def decide_all_matching(ctx: typer.Context, opts: BulkOptions, reviewer: str | N
         try:
             with progress_bar("approving", len(chosen)) as update:
                 res = bulk_review.run(bulk_review.approve_steps(store, chosen, reviewer=who, filter=plan.filter),
-                                      pause=0.002, progress=(lambda p: update(p.done, p.total)) if update else None)
+                                      progress=(lambda p: update(p.done, p.total)) if update else None)
         except review.ReviewError as exc:
             raise fail(str(exc)) from None
     say(f"recorded bulk approval {res.bulk_id} by {who}: {res.recorded:,} case(s) approved, "

@@ -31,6 +31,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from clearterm.domain.cases import case_label
@@ -40,19 +41,25 @@ from clearterm.services.review import ReviewError, _decide, _Request, check_revi
 from clearterm.storage import audit
 from clearterm.storage.bulk_reviews import (
     MarkedCase,
+    append_reviews,
     bulk_entries,
     case_codes,
+    cases_and_states,
     count_marked,
+    frozen_cases,
     get_bulk_action,
     insert_bulk_action,
     marked_cases,
     undone_by,
 )
-from clearterm.storage.migrations.m0005_batches import FROZEN_PREFIX
-from clearterm.storage.reviews import append_review, case_state, get_case
+from clearterm.storage.reviews import case_state, get_case
 from clearterm.storage.store import Store
 
-CHUNK_SECONDS = 0.012  # how long one step may hold the write lock
+#: How long one step holds the write lock, and the pause after it. Another reviewer's write that
+#: finds the lock taken is retried by SQLite's busy handler after 1, 2, 5 and 10 ms: with steps this
+#: short and pauses this long, one of those retries lands in a pause (benchmarks/bench_tui.py).
+CHUNK_SECONDS = 0.010
+PAUSE = 0.010
 NAMED = 20  # cases left alone that a plan names (the rest are counted)
 SAMPLE = 5
 
@@ -161,34 +168,53 @@ class BulkResult:
     seconds: float = 0.0
 
 
-def _one(conn, case_id: int, version: int, action: str, reviewer: str, bulk_id: int,
-         check: Callable | None) -> str | None:
-    """Record one case's entry inside the open transaction; the reason it was skipped, or None."""
-    case = get_case(conn, case_id)
+def _why_not(case, state, version: int, action: str, reviewer: str, check: Callable | None):
+    """(the entry to append, None), or (None, why the case is skipped)."""
     if case is None:
-        return "no longer in the store"
-    state = case_state(conn, case_id)
+        return None, "no longer in the store"
     if state.version != version:
         who = f" by {state.reviewer}" if state.latest else ""
-        return f"changed since version {version}: now {state.status}{who} (version {state.version})"
+        return None, f"changed since version {version}: now {state.status}{who} (version {state.version})"
     why = check(case, state) if check else None
     if why:
-        return why
+        return None, why
     try:
-        new = _decide(case, state, _Request(action, None, None, None), reviewer)
+        return _decide(case, state, _Request(action, None, None, None), reviewer), None
     except ReviewError as exc:
-        return str(exc)
-    conn.execute("SAVEPOINT bulk_case")
+        return None, str(exc)
+
+
+def _chunk(conn, items: list[tuple[int, str, int]], action: str, reviewer: str, bulk_id: int,
+           check: Callable | None, result: BulkResult) -> None:
+    """One step: read the chunk's cases and states in two queries, decide each, append the lot."""
+    ids = [cid for cid, _, _ in items]
+    found = cases_and_states(conn, ids)
+    frozen = frozen_cases(conn, ids)
+    todo = []
+    for cid, label, version in items:
+        case, state = found.get(cid, (None, None))
+        new, why = _why_not(case, state, version, action, reviewer, check)
+        if new is not None and cid in frozen:
+            new, why = None, "in a signed court batch (frozen)"
+        if new is None:
+            result.skipped.append((label, why))
+        else:
+            todo.append((case, state, new))
+    result.recorded += append_reviews(conn, todo, reviewer=reviewer, bulk_id=bulk_id, at=utc_now_iso())
+
+
+@contextmanager
+def _no_sync_wait(conn):
+    """The chunks commit without waiting for the disk (``synchronous=NORMAL``: in WAL mode a power
+    cut may lose the latest chunks, never consistency; a rerun skips what was kept). The closing
+    entry commits with the store's own setting (``FULL``), which makes the whole WAL durable: every
+    case reported as approved is on disk once the bulk action says it is done."""
+    was = conn.execute("PRAGMA synchronous").fetchone()[0]
+    conn.execute("PRAGMA synchronous=NORMAL")
     try:
-        append_review(conn, case, state, new, reviewer=reviewer, expected_version=version, bulk_id=bulk_id)
-    except sqlite3.IntegrityError as exc:
-        conn.execute("ROLLBACK TO bulk_case")
-        conn.execute("RELEASE bulk_case")
-        if str(exc).startswith(FROZEN_PREFIX):
-            return "in a signed court batch (frozen)"
-        raise
-    conn.execute("RELEASE bulk_case")
-    return None
+        yield
+    finally:
+        conn.execute(f"PRAGMA synchronous={int(was)}")
 
 
 def _steps(store: Store, result: BulkResult, items: list[tuple[int, str, int]], action: str, reviewer: str,
@@ -197,17 +223,16 @@ def _steps(store: Store, result: BulkResult, items: list[tuple[int, str, int]], 
     started = time.perf_counter()
     i = 0
     yield Progress(0, len(items), 0, 0)
+    # cases in the next step: from a guess of 0.1 ms a case, then grown or shrunk so that a step
+    # holds the write lock about chunk_seconds
+    size = max(10, min(2000, int(chunk_seconds / 1e-4)))
     while i < len(items):
-        with store.write() as conn:
-            t0 = time.perf_counter()
-            while i < len(items) and (time.perf_counter() - t0 < chunk_seconds):
-                case_id, label, version = items[i]
-                why = _one(conn, case_id, version, action, reviewer, result.bulk_id, check)
-                if why is None:
-                    result.recorded += 1
-                else:
-                    result.skipped.append((label, why))
-                i += 1
+        t0 = time.perf_counter()
+        with _no_sync_wait(store.conn), store.write() as conn:
+            _chunk(conn, items[i:i + size], action, reviewer, result.bulk_id, check, result)
+        i += len(items[i:i + size])
+        took = time.perf_counter() - t0
+        size = max(10, min(2000, int(size * min(2.0, chunk_seconds / max(took, 1e-4)))))
         yield Progress(i, len(items), result.recorded, len(result.skipped))
     with store.write() as conn:
         result.done_seq, _ = audit.append(conn, at=utc_now_iso(), actor=reviewer, event=f"{event}_done", detail={
@@ -278,7 +303,7 @@ def undo_steps(store: Store, bulk_id: int, *, reviewer: str,
                               "review.bulk_undo", still_ours, chunk_seconds))
 
 
-def run(steps: Generator[Progress, None, BulkResult], *, pause: float = 0.0,
+def run(steps: Generator[Progress, None, BulkResult], *, pause: float = PAUSE,
         progress: Callable[[Progress], None] | None = None) -> BulkResult:
     """Drive a bulk generator to its end, pausing ``pause`` seconds between steps."""
     while True:

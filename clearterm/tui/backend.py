@@ -314,6 +314,8 @@ class Backend:
     def _bulk(self, steps, progress):
         import time
 
+        from clearterm.services import bulk_review
+
         while True:
             with self._lock:
                 try:
@@ -322,7 +324,7 @@ class Backend:
                     return stop.value
             if progress is not None:
                 progress(p)
-            time.sleep(BULK_PAUSE)  # out of the lock: other writers (this one's workers, other reviewers) get in
+            time.sleep(bulk_review.PAUSE)  # out of the lock: other writers (this one's workers, other reviewers) get in
 
     def last_bulk(self) -> tuple[int, int] | None:
         """(bulk id, cases) when this reviewer's latest undoable action came from a bulk approval."""
@@ -330,11 +332,6 @@ class Backend:
 
         with self._lock:
             return bulk_review.last_bulk(self.conn, self.reviewer)
-
-
-#: Seconds between two steps of a bulk action (each step holds the write lock about
-#: ``bulk_review.CHUNK_SECONDS``): room for other reviewers' writes.
-BULK_PAUSE = 0.004
 
 
 @dataclass(frozen=True)

@@ -182,3 +182,32 @@ def test_audit_verify_catches_a_bulk_id_changed_by_hand(bstore):
         conn.execute("UPDATE reviews SET bulk_id = NULL WHERE id = ?", (rid,))
     result = verify_state(bstore.conn)
     assert f"review entry {rid}: its bulk action is not the one its audit entry names" in result.differences
+
+
+def test_a_case_in_a_signed_batch_is_skipped_and_the_rest_recorded(bstore):
+    """Frozen cases are left out before the writes (the store's trigger would refuse them)."""
+    p = _plan(bstore)
+    chosen = p.chosen()
+    frozen = chosen[3]
+    with bstore.write() as conn:  # a signed batch holding the case (as batch sign leaves it)
+        conn.execute("INSERT INTO batches (id, label, track, created_at, created_by) VALUES (1, 'B1', 'automatic',"
+                     " 'x', 'sam')")
+        conn.execute("INSERT INTO batch_cases VALUES (1, 1, ?, ?, ?, 'approved', 0)",
+                     (frozen.case_id, frozen.case_number, frozen.person_id))
+        conn.execute("UPDATE batches SET status = 'signed', signed_at = 'x', signed_by = 'sam', manifest_sha256 = 'h',"
+                     " anchor_seq = 1, anchor_hash = 'h', signed_audit_seq = 2")
+    res = bulk_review.run(bulk_review.approve_steps(bstore, chosen, reviewer="alice", filter=p.filter))
+    assert res.recorded == 11 and res.skipped == [(frozen.label, "in a signed court batch (frozen)")]
+    assert case_state(bstore.conn, frozen.case_id).status == "pending"
+    assert verify_chain(bstore.conn).ok
+
+
+def test_steps_hold_the_lock_briefly_and_each_commits(bstore):
+    """Many small steps (each its own transaction): progress after each; the same result."""
+    p = _plan(bstore)
+    steps = bulk_review.approve_steps(bstore, p.chosen(), reviewer="alice", filter=p.filter, chunk_seconds=1e-6)
+    seen = []
+    res = bulk_review.run(steps, progress=seen.append)
+    assert res.recorded == 12 and len(seen) > 2 and seen[-1].done == 12
+    assert [s.done for s in seen] == sorted(s.done for s in seen)
+    assert verify_chain(bstore.conn).ok and verify_state(bstore.conn).ok
