@@ -31,7 +31,6 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Generator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from clearterm.domain.cases import case_label
@@ -50,6 +49,7 @@ from clearterm.storage.bulk_reviews import (
     get_bulk_action,
     insert_bulk_action,
     marked_cases,
+    no_sync_wait,
     undone_by,
 )
 from clearterm.storage.reviews import case_state, get_case
@@ -203,20 +203,6 @@ def _chunk(conn, items: list[tuple[int, str, int]], action: str, reviewer: str, 
     result.recorded += append_reviews(conn, todo, reviewer=reviewer, bulk_id=bulk_id, at=utc_now_iso())
 
 
-@contextmanager
-def _no_sync_wait(conn):
-    """The chunks commit without waiting for the disk (``synchronous=NORMAL``: in WAL mode a power
-    cut may lose the latest chunks, never consistency; a rerun skips what was kept). The closing
-    entry commits with the store's own setting (``FULL``), which makes the whole WAL durable: every
-    case reported as approved is on disk once the bulk action says it is done."""
-    was = conn.execute("PRAGMA synchronous").fetchone()[0]
-    conn.execute("PRAGMA synchronous=NORMAL")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA synchronous={int(was)}")
-
-
 def _steps(store: Store, result: BulkResult, items: list[tuple[int, str, int]], action: str, reviewer: str,
            event: str, check: Callable | None, chunk_seconds: float) -> Generator[Progress, None, BulkResult]:
     """The chunks and the closing entry (the bulk row and its first entry are written by the caller)."""
@@ -228,7 +214,7 @@ def _steps(store: Store, result: BulkResult, items: list[tuple[int, str, int]], 
     size = max(10, min(2000, int(chunk_seconds / 1e-4)))
     while i < len(items):
         t0 = time.perf_counter()
-        with _no_sync_wait(store.conn), store.write() as conn:
+        with no_sync_wait(store.conn), store.write() as conn:
             _chunk(conn, items[i:i + size], action, reviewer, result.bulk_id, check, result)
         i += len(items[i:i + size])
         took = time.perf_counter() - t0

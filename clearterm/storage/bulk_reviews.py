@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -250,3 +251,17 @@ def append_reviews(conn: sqlite3.Connection, todo: list[tuple], *, reviewer: str
         " last_review_id = excluded.last_review_id, last_acted_at = excluded.last_acted_at",
         (reviewer, last, next_id + len(todo) - 1, at))
     return len(todo)
+
+
+@contextmanager
+def no_sync_wait(conn):
+    """The chunks commit without waiting for the disk (``synchronous=NORMAL``: in WAL mode a power
+    cut may lose the latest chunks, never consistency; a rerun skips what was kept). The closing
+    entry commits with the store's own setting (``FULL``), which makes the whole WAL durable: every
+    case reported as approved is on disk once the bulk action says it is done."""
+    was = conn.execute("PRAGMA synchronous").fetchone()[0]
+    conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA synchronous={int(was)}")

@@ -236,7 +236,7 @@ class BulkRunner:
             text += f": {shown}" + (f" and {more:,} more" if more > 0 else "")
         self._bulk_ended(text + ".")
         if r.kind == "approve":
-            self.app.queue_screen.clear_marks()
+            self.app.queue_screen.bulk_approved()
         self.notify(text + ".", severity="warning" if r.skipped else "information", timeout=12 if r.skipped else 6)
         self.app.queue_screen.reload()
         self.app.refresh_counts()

@@ -201,6 +201,11 @@ class QueueScreen(ReviewScreen):
         f = self.app.queue_filter
         self.query_one(QueueTable).set_marked(i for i, r in enumerate(self.rows) if self.marks.is_marked(r.case_id, f))
 
+    def bulk_approved(self) -> None:
+        """The bulk approval of the marks ended: clear them (unless they were changed meanwhile)."""
+        if self.marks is getattr(self, "_bulk_marks", None):
+            self.clear_marks()
+
     def clear_marks(self) -> None:
         self.marks = Marks()
         self._show_marks()
@@ -254,6 +259,7 @@ class QueueScreen(ReviewScreen):
 
         def done(with_notes: bool | None) -> None:
             if with_notes is not None:
+                self._bulk_marks = self.marks
                 self.start_bulk("approve", plan.chosen(with_notes), {**plan.filter, "with_notes": with_notes})
 
         self.app.push_screen(BulkDialog(plan, seed=self.app.bulk_seed), done)
