@@ -27,6 +27,20 @@ each after the previous result was shown. The load average is printed with every
 machine is shared, so compare numbers taken at similar load.
 
 Targets (issue 4): launch under 1 s and keystrokes under 50 ms at 1,000,000 charges.
+
+Bulk approval (issue 15, ``--bulk N``, default 10,000; 0: skip), on the same store, through the
+workstation's :class:`~clearterm.tui.backend.Backend` (what its bulk worker runs):
+
+* the plan: every pending automatic-track case marked (``*`` on that queue), read with codes and notes;
+* bulk approve of the first N cases without notes (steps of ``bulk_review.CHUNK_SECONDS`` under the
+  write lock, ``bulk_review.PAUSE`` between them), while another reviewer, a second process with its own
+  connection, approves a review-track case and reads the next one over and over: the latency of
+  each of its approve and next calls (the store's part of its keystrokes);
+* the bulk undo of it all (which puts the store back as it was, so reruns find the same cases);
+  the other reviewer's approvals are undone too (not timed).
+
+Targets (issue 15): next case, approve and mark under 30 ms p95 at 1,000,000 charges; bulk approve
+of 10,000 under 3 s; the other reviewer's approve and next under 50 ms meanwhile.
 """
 
 from __future__ import annotations
@@ -48,9 +62,9 @@ from _common import DATA, synthetic_csv  # noqa: E402
 
 TODAY = date(2026, 11, 21)
 GAP = 0.1  # seconds between keystrokes (--gap)
-KEYS = ("next", "approve", "queue_next", "filter", "filter_dialog")
+KEYS = ("next", "approve", "queue_next", "mark", "filter", "filter_dialog")
 LABELS = {"next": "next case (n)", "approve": "approve (a)", "queue_next": "queue next (n)",
-          "filter": "filter switch (t)", "filter_dialog": "filter dialog (f down enter)"}
+          "mark": "mark (space)", "filter": "filter switch (t)", "filter_dialog": "filter dialog (f down enter)"}
 
 
 def build(records: int) -> Path:
@@ -225,6 +239,9 @@ async def measure(db: Path, repeat: int, painted: bool, gc_pauses: GcPauses | No
         before_row, before_rows = table.cursor_row, queue.rows
         out["queue_next"].append(await sample(
             pilot, frames, ("n",), lambda: table.cursor_row != before_row or queue.rows is not before_rows, painted))
+    for _ in range(repeat):  # mark / unmark the highlighted case (bulk approval): the mark drawn
+        before = table.marked
+        out["mark"].append(await sample(pilot, frames, ("space",), lambda: table.marked is not before, painted))
     app.queue_filter = QueueFilter()
     has_key = any(b.id == "filter_track" for b in queue._bindings.key_to_bindings.get("t", []))
     for _ in range(repeat if has_key else 0):  # one key: the next track
@@ -258,6 +275,81 @@ async def measure(db: Path, repeat: int, painted: bool, gc_pauses: GcPauses | No
     return out
 
 
+def _other_reviewer(db: str, reviewer: str, start, during, stop, results) -> None:
+    """A second workstation's store calls, in its own process: approve the highlighted review-track
+    case, read the next one, until ``stop``; then undo its approvals (not timed)."""
+    from clearterm.tui.backend import Backend, QueueFilter
+
+    b = Backend.open(db, reviewer, TODAY)
+    f = QueueFilter(track="review", status="pending")
+    row = b.next_case(f, None)
+    approve, nxt, done = [], [], []
+    start.wait()
+    while not stop.is_set() and row is not None:
+        counts = during.is_set()  # only the calls made while the bulk runs are counted
+        t0 = time.perf_counter()
+        rec = b.act(row.case_id, "approve", expected_version=row.version)
+        t1 = time.perf_counter()
+        row = b.next_case(f, row.cursor)
+        t2 = time.perf_counter()
+        if counts and during.is_set():
+            approve.append(t1 - t0)
+            nxt.append(t2 - t1)
+        done.append(rec.case.id)
+        time.sleep(0.02)  # a reviewer's pace is slower; this keeps the pressure on the lock
+    for cid in reversed(done):
+        b.act(cid, "undo", expected_version=b.row(cid).version)
+    b.close()
+    results.put((approve, nxt))
+
+
+def bulk_bench(db: Path, n: int) -> dict:
+    """Plan, bulk approve ``n`` cases with another reviewer writing meanwhile, bulk undo (seconds)."""
+    import multiprocessing
+
+    from clearterm.tui.backend import Backend, Marks, QueueFilter
+
+    ctx = multiprocessing.get_context("fork")
+    start, during, stop, results = ctx.Event(), ctx.Event(), ctx.Event(), ctx.Queue()
+    tag = int(time.time() * 1000) % 10_000_000
+    child = ctx.Process(target=_other_reviewer, args=(str(db), f"other{tag}", start, during, stop, results))
+    child.start()  # forked before this process opens the store
+    b = Backend.open(db, f"bulk{tag}", TODAY)
+    t0 = time.perf_counter()
+    plan = b.bulk_plan(Marks(all_of=QueueFilter(track="automatic", status="pending")))
+    t_plan = time.perf_counter() - t0
+    chosen = plan.chosen()[:n]
+    start.set()
+    time.sleep(0.5)  # the other reviewer is at work before the bulk starts
+    during.set()
+    t0 = time.perf_counter()
+    res = b.bulk_approve(chosen, plan.filter)
+    t_bulk = time.perf_counter() - t0
+    during.clear()
+    time.sleep(0.3)
+    stop.set()
+    approve, nxt = results.get(timeout=600)
+    child.join(timeout=600)
+    t0 = time.perf_counter()
+    undo = b.bulk_undo(res.bulk_id)
+    t_undo = time.perf_counter() - t0
+    b.close()
+    return {"marked": len(plan.cases), "plan": t_plan, "cases": len(chosen), "bulk": t_bulk,
+            "recorded": res.recorded, "skipped": len(res.skipped), "undo": t_undo, "undone": undo.recorded,
+            "other_approve": approve, "other_next": nxt}
+
+
+def print_bulk(n: int, r: dict) -> None:
+    print(f"  bulk approval: {r['marked']:,} pending automatic cases marked, plan read in {r['plan'] * 1000:.0f} ms")
+    print(f"  bulk approve of {r['cases']:,}: {r['bulk']:.2f} s ({r['recorded']:,} recorded, {r['skipped']} skipped;"
+          f" {r['cases'] / r['bulk']:,.0f} cases/s); bulk undo: {r['undo']:.2f} s ({r['undone']:,})")
+    for k, label in (("other_approve", "other reviewer: approve"), ("other_next", "other reviewer: next")):
+        xs = r[k]
+        if xs:
+            print(f"  {label:<30} {statistics.median(xs) * 1000:8.1f} {pct(xs, 0.95) * 1000:8.1f}"
+                  f" {max(xs) * 1000:8.1f}   ({len(xs)} during the bulk)")
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -272,6 +364,8 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=0.1,
                     help="seconds between keystrokes (a reviewer's pause; 0: back to back)")
     ap.add_argument("--no-freeze", action="store_true", help="do not gc.freeze() after startup (for comparison)")
+    ap.add_argument("--bulk", type=int, default=10_000, help="cases to bulk approve (0: skip the bulk part)")
+    ap.add_argument("--no-keys", action="store_true", help="skip the keystroke part (bulk approval only)")
     args = ap.parse_args()
     results = []
     for n in args.records:
@@ -284,19 +378,21 @@ def main() -> None:
             cases = s.scalar("SELECT count(*) FROM cases WHERE track IS NOT NULL")
         load_before = load()
         pauses = GcPauses() if args.gc_stats else None
-        r = asyncio.run(measure(db, args.repeat, args.until == "painted", pauses, gap=args.gap,
-                                freeze_heap=not args.no_freeze))
+        r = {k: [] for k in ("launch_queue", "launch_case", *KEYS)} if args.no_keys else asyncio.run(
+            measure(db, args.repeat, args.until == "painted", pauses, gap=args.gap, freeze_heap=not args.no_freeze))
+        r["bulk"] = bulk_bench(db, args.bulk) if args.bulk else None
         results.append((n, cases, built, r, load_before, load(), pauses))
         if args.samples:
-            print(json.dumps({"charges": n, **{k: [round(x * 1000, 1) for x in v] for k, v in r.items()}}))
+            print(json.dumps({"charges": n, **{k: [round(x * 1000, 1) for x in v] for k, v in r.items() if k != "bulk"}}))
     print(f"\nkeystroke latency in ms, until the result is {'drawn' if args.until == 'painted' else 'held'}"
           f" ({args.repeat} samples each, {args.gap * 1000:.0f} ms apart"
           f"{'; no gc.freeze' if args.no_freeze else ''}; launch: median of 3);"
           f" load average 1/5/15 min before / after")
     for n, cases, built, r, lb, la, pauses in results:
         print(f"\n{n:,} charges, {cases:,} queued cases   load {lb} / {la}")
-        print(f"  {'launch -> queue':<30} {statistics.median(r['launch_queue']) * 1000:8.0f}")
-        print(f"  {'launch -> case':<30} {statistics.median(r['launch_case']) * 1000:8.0f}")
+        if r["launch_queue"]:
+            print(f"  {'launch -> queue':<30} {statistics.median(r['launch_queue']) * 1000:8.0f}")
+            print(f"  {'launch -> case':<30} {statistics.median(r['launch_case']) * 1000:8.0f}")
         print(f"  {'':<30} {'median':>8} {'p95':>8} {'max':>8}")
         for k in KEYS:
             xs = r[k]
@@ -305,13 +401,16 @@ def main() -> None:
                 continue
             print(f"  {LABELS[k]:<30} {statistics.median(xs) * 1000:8.1f} {pct(xs, 0.95) * 1000:8.1f}"
                   f" {max(xs) * 1000:8.1f}")
+        if r["bulk"] is not None:
+            print_bulk(n, r["bulk"])
         if pauses is not None:
             by = {g: [p for gg, p in pauses.pauses if gg == g] for g in (0, 1, 2)}
             print("  gc pauses during the samples: " + ", ".join(
                 f"gen{g} {len(v)} (max {max(v) * 1000:.1f} ms)" if v else f"gen{g} 0" for g, v in by.items()))
     print(f"\ncommand: python benchmarks/bench_tui.py --records {' '.join(str(n) for n in args.records)}"
           f" --repeat {args.repeat}" + (" --until state" if args.until == "state" else "")
-          + (f" --gap {args.gap:g}" if args.gap != 0.1 else "") + (" --no-freeze" if args.no_freeze else ""))
+          + (f" --gap {args.gap:g}" if args.gap != 0.1 else "") + (" --no-freeze" if args.no_freeze else "")
+          + (f" --bulk {args.bulk}" if args.bulk != 10_000 else "") + (" --no-keys" if args.no_keys else ""))
 
 
 if __name__ == "__main__":

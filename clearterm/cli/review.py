@@ -2,9 +2,10 @@
 queue). ``audit ...`` is in :mod:`clearterm.cli.audit`, ``export reviews`` in :mod:`clearterm.cli.export`.
 
 Registered on the root app by :mod:`clearterm.cli.main`.
-Exit codes: 0 done; 2 a request that
-cannot be recorded (bad option, unknown or ambiguous case, wrong track...);
-3 a conflict (the case changed since the version the action was decided on); 4 access denied
+Exit codes: 0 done; 1 a bulk approval
+declined at its prompt; 2 a request that cannot be recorded (bad option, unknown or ambiguous
+case, wrong track...); 3 a conflict (the case changed since the version the action was decided
+on; in a bulk approval: cases skipped, listed); 4 access denied
 (``decide`` needs the reviewer role, ``queue`` a known user of the store;
 see :mod:`clearterm.services.access`).
 No message holds a name, a date of birth or an address.
@@ -12,12 +13,15 @@ No message holds a name, a date of birth or an address.
 
 from __future__ import annotations
 
+import dataclasses
+import sys
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, err, fail, out, say, store_for_command
+from clearterm.cli.common import actor_for, err, fail, out, problem, progress_bar, say, store_for_command
 from clearterm.domain.deadlines import OBJECTION_GROUNDS
 
 
@@ -32,8 +36,9 @@ def _object_help() -> str:
 # -- decide ------------------------------------------------------------------------------------
 def decide(
     ctx: typer.Context,
-    case: Annotated[str, typer.Argument(metavar="CASE", help="The case number, or CASE_NUMBER/PERSON_ID for co-defendants.",
-                                        show_default=False)],
+    case: Annotated[Optional[str], typer.Argument(metavar="CASE", help=(
+        "The case number, or CASE_NUMBER/PERSON_ID for co-defendants (none with --all-matching)."),
+        show_default=False)] = None,
     person: Annotated[Optional[str], typer.Option("--person", metavar="PERSON_ID", help=(
         "The person (co-defendants): CASE is then the case number alone. Never ambiguous, also when "
         "a case number or person id holds '/'."))] = None,
@@ -57,11 +62,39 @@ def decide(
     late_ok: Annotated[bool, typer.Option("--late-ok", help=(
         "Record an objection past its deadline (service + 60 days) as late. Without it a terminal "
         "asks; a pipe is refused (exit 2)."))] = False,
+    all_matching: Annotated[bool, typer.Option("--all-matching", help=(
+        "With --approve: approve every pending automatic-track case the filters select (bulk approval; "
+        "cases with notes left out unless --with-notes)."))] = False,
+    track: Annotated[Optional[str], typer.Option("--track", help="Bulk: the track (automatic only).")] = None,
+    tranche: Annotated[Optional[int], typer.Option("--tranche", metavar="N", help="Bulk: tranche 1, 2 or 3 "
+                                                   "(99: none).")] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", metavar="CODE", help=(
+        "Bulk: cases one of whose charges has this reason code or note (e.g. CLASS_INFERRED)."))] = None,
+    with_notes: Annotated[bool, typer.Option("--with-notes", help="Bulk: include cases whose charges carry a "
+                                             "note (CLASS_INFERRED, DATE_FROM_ARREST).")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1, help="Bulk: at most N cases, "
+                                                 "in queue order.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Bulk: print the count and breakdown; record "
+                                          "nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Bulk: do not ask (needed when standard input is not "
+                                      "a terminal).")] = False,
 ) -> None:
-    """Record a review decision on a case (audited; exit 3 if the case changed meanwhile)."""
+    """Record a review decision on a case (audited; exit 3 if the case changed meanwhile).
+
+    With --approve --all-matching: bulk approval of every pending automatic-track case the filters
+    select (exit 3, listing them, if any changed meanwhile and were skipped)."""
     from clearterm.services import review
     from clearterm.storage.reviews import ConflictError
 
+    bulk = BulkOptions(track, tranche, reason, with_notes, limit, dry_run, yes)
+    if all_matching:
+        _check_bulk(case, person, approve, object_ground, exclude_reason, defer, undo, note, served, expect_version)
+        return decide_all_matching(ctx, bulk, reviewer)
+    if bulk.given():
+        raise fail("--track, --tranche, --reason, --with-notes, --limit, --dry-run and --yes go with "
+                   "--approve --all-matching")
+    if case is None:
+        raise fail("give the CASE to decide (or --approve --all-matching)")
     action, note = _action(approve, object_ground, exclude_reason, defer, undo, served, note)
     store = store_for_command(ctx, create=False)
     who = actor_for(store, "reviewer", explicit=reviewer)
@@ -146,6 +179,97 @@ def _report(rec, deadline_of) -> None:
                       markup=False)
     if e.action == "serve" and rec.before.service_date:
         say(f"service date changed from {rec.before.service_date} to {e.served} (reason recorded)")
+
+
+# -- decide --approve --all-matching (bulk approval) ---------------------------------------------
+@dataclass(frozen=True)
+class BulkOptions:
+    track: str | None
+    tranche: int | None
+    reason: str | None
+    with_notes: bool
+    limit: int | None
+    dry_run: bool
+    yes: bool
+
+    def given(self) -> bool:
+        return any(v not in (None, False) for v in dataclasses.astuple(self))
+
+    def audit_filter(self) -> dict:
+        """What the bulk action's audit entry records (codes and numbers only)."""
+        return {"source": "cli", "track": "automatic", "tranche": self.tranche, "reason": self.reason,
+                "with_notes": self.with_notes, "limit": self.limit}
+
+
+def _check_bulk(case, person, approve, object_ground, exclude_reason, defer, undo, note, served,
+                expect_version) -> None:
+    if not approve or any(x is not None for x in (object_ground, exclude_reason)) or defer or undo:
+        raise fail("--all-matching goes with --approve only (bulk approval)")
+    if case is not None or person is not None:
+        raise fail("--all-matching selects cases by its filters: give no CASE nor --person")
+    if note is not None or served is not None or expect_version is not None:
+        raise fail("--all-matching takes no --note, --served nor --expect-version")
+
+
+def decide_all_matching(ctx: typer.Context, opts: BulkOptions, reviewer: str | None) -> None:
+    """Bulk approval from the command line: plan, print, confirm, run; exit 3 if any case was skipped."""
+    from clearterm.domain.decision import REASONS
+    from clearterm.services import bulk_review, review
+
+    if opts.track not in (None, "automatic"):
+        raise fail(f"only automatic-track cases can be bulk approved (got --track {opts.track})")
+    if opts.reason is not None and opts.reason not in REASONS:
+        raise fail(f"unknown reason code {opts.reason!r}: see docs/rules.md for the codes")
+    store = store_for_command(ctx, create=False)
+    who = actor_for(store, "reviewer", explicit=reviewer)
+    with store:
+        plan = bulk_review.plan(store.conn, match={"track": "automatic", "tranche": opts.tranche}, as_of=date.today(),
+                                filter=opts.audit_filter(), reason=opts.reason)
+        chosen = plan.chosen(opts.with_notes, opts.limit)
+        _print_plan(plan, opts)
+        if not chosen:
+            say("nothing to approve; nothing recorded")
+            return
+        if opts.dry_run:
+            say("dry run: nothing recorded")
+            return
+        _confirm(len(chosen), opts.yes)
+        try:
+            with progress_bar("approving", len(chosen)) as update:
+                res = bulk_review.run(bulk_review.approve_steps(store, chosen, reviewer=who, filter=plan.filter),
+                                      progress=(lambda p: update(p.done, p.total)) if update else None)
+        except review.ReviewError as exc:
+            raise fail(str(exc)) from None
+    say(f"recorded bulk approval {res.bulk_id} by {who}: {res.recorded:,} case(s) approved, "
+        f"{len(res.skipped):,} skipped; audit entries {res.audit_seq}-{res.done_seq}")
+    if res.skipped:
+        for label, why in res.skipped:
+            problem(f"skipped case {label}: {why}")
+        raise typer.Exit(3)
+
+
+def _print_plan(plan, opts: BulkOptions) -> None:
+    s = plan.summary(opts.with_notes, opts.limit)
+    say(f"{s.cases:,} case(s), {s.charges:,} charge(s) to approve (automatic track, pending"
+        + (f", tranche {opts.tranche}" if opts.tranche is not None else "")
+        + (f", reason {opts.reason}" if opts.reason else "") + (f", at most {opts.limit:,}" if opts.limit else "")
+        + ")")
+    for tranche, n in s.by_tranche:
+        say(f"  tranche {tranche if tranche is not None else 'none'}: {n:,}")
+    for code, n in s.by_code:
+        say(f"  {code}: {n:,}")
+    if s.notes_left_out:
+        say(f"left out: {s.notes_left_out:,} case(s) with notes (--with-notes includes them)")
+
+
+def _confirm(n: int, yes: bool) -> None:
+    if yes:
+        return
+    if not _stdin_is_terminal():
+        raise fail("bulk approval asks for confirmation: give --yes when standard input is not a terminal")
+    if not typer.confirm(f"Approve these {n:,} case(s)?", default=False):
+        say("nothing recorded")
+        raise typer.Exit(1)
 
 
 # -- queue -------------------------------------------------------------------------------------

@@ -371,6 +371,7 @@ def verify_state(conn: sqlite3.Connection, *, limit: int = MAX_DIFFERENCES) -> S
     - decisions: none beyond the last one an audited ``evaluate`` entry records;
     - late_objections: exactly the objections whose audit entry says late.
     - case_notes and assignments: each against its audit entry (``storage.casework``).
+    - reviews.bulk_id: the bulk action the entry's audit entry names (``detail.bulk``).
 
     One line per difference (ids only), at most ``limit`` lines plus a count of the rest.
     """
@@ -382,6 +383,9 @@ def verify_state(conn: sqlite3.Connection, *, limit: int = MAX_DIFFERENCES) -> S
     diffs += casework_differences(conn)  # notes and assignments against their entries
     more, notes = _decision_differences(conn)
     diffs += more
+    from clearterm.storage.bulk_reviews import bulk_mismatches  # it imports this module
+
+    diffs += [f"review entry {rid}: its bulk action is not the one its audit entry names" for rid in bulk_mismatches(conn)]
     if len(diffs) > limit:
         diffs = diffs[:limit] + [f"... and {len(diffs) - limit:,} more differences"]
     return StateResult(diffs, notes)

@@ -227,12 +227,14 @@ def append_review(
     reviewer: str,
     expected_version: int,
     at: str | None = None,
+    bulk_id: int | None = None,
 ) -> Recorded:
     """Append a review entry, its audit entry, the case's status and the reviewer's place.
 
     The caller holds the write transaction (``store.write()``), has read ``state``
     inside it and checked ``expected_version`` against it, so the four writes land
-    together or not at all.
+    together or not at all. ``bulk_id``: the bulk action making the entry (``bulk_actions``;
+    named on the entry and in its audit detail).
     """
     if not conn.in_transaction:
         raise RuntimeError("append_review must run inside a write transaction")
@@ -241,9 +243,9 @@ def append_review(
     at = at or utc_now_iso()
     rid = conn.execute(
         "INSERT INTO reviews (case_id, case_number, person_id, track, action, ground, note, served, undoes, status,"
-        " expected_version, reviewer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " expected_version, reviewer, created_at, bulk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (case.id, case.case_number, case.person_id, case.track, new.action, new.ground, new.note, new.served,
-         new.undoes, new.status, expected_version, reviewer, at)).lastrowid
+         new.undoes, new.status, expected_version, reviewer, at, bulk_id)).lastrowid
     entry = get_entry(conn, rid)  # hash what was stored, as stored
     assert entry is not None
     detail = {"action": new.action, "status": new.status, "version": rid, "expected_version": expected_version}
@@ -260,6 +262,8 @@ def append_review(
         conn.execute("INSERT INTO late_objections (review_id, case_id, served, deadline, days_late, reviewer,"
                      " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      (rid, case.id, served, deadline, days_late, reviewer, at))
+    if bulk_id is not None:
+        detail["bulk"] = bulk_id
     seq, h = audit.append(conn, at=at, actor=reviewer, event=f"review.{new.action}", detail=detail,
                           case_id=case.id, review_id=rid,
                           review_row_hash=audit.review_hash(dict(zip(_COLS, _astuple(entry)))))

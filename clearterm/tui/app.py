@@ -44,6 +44,9 @@ class ReviewApp(App[None]):
     BINDINGS = bindings.APP
     COMMANDS = App.COMMANDS | {ReviewCommands}
     ENABLE_COMMAND_PALETTE = True
+    bulk_running = False  # a bulk approval or undo is running (clearterm/tui/screens/bulk.py)
+    bulk_status = ""  # its progress, for the queue's status line
+    bulk_seed: int | None = None  # the bulk dialog's random sample (tests fix it; None: random)
 
     def __init__(self, db: str | Path | Store, reviewer: str, *, today: date | None = None,
                  keymap: dict[str, str] | None = None, freeze_heap: bool = False, tz: tzinfo | None = None,

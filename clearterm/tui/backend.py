@@ -368,3 +368,99 @@ class Backend:
 
         with self._lock:
             return batches.list_batches(self.conn)
+
+    # -- bulk approval (clearterm.services.bulk_review) -------------------------------------------------
+    def count_marked(self, marks: Marks) -> int:
+        from clearterm.storage.bulk_reviews import count_marked
+
+        with self._lock:
+            return count_marked(self.conn, as_of=self.today, **marks.selection())
+
+    def bulk_plan(self, marks: Marks):
+        """What the marks hold: the pending automatic-track cases (with codes and notes) and the rest."""
+        from clearterm.services import bulk_review
+
+        with self._lock:
+            return bulk_review.plan(self.conn, as_of=self.today, filter=marks.audit_filter(), **marks.selection())
+
+    def bulk_approve(self, cases, filter: dict, progress=None):
+        """Approve ``cases`` in steps; the lock is held one step at a time, so this workstation's
+        own reads and actions (other workers) go on between steps."""
+        from clearterm.services import bulk_review
+
+        return self._bulk(bulk_review.approve_steps(self.store, cases, reviewer=self.reviewer, filter=filter),
+                          progress)
+
+    def bulk_undo(self, bulk_id: int, progress=None):
+        from clearterm.services import bulk_review
+
+        return self._bulk(bulk_review.undo_steps(self.store, bulk_id, reviewer=self.reviewer), progress)
+
+    def _bulk(self, steps, progress):
+        import time
+
+        from clearterm.services import bulk_review
+
+        while True:
+            with self._lock:
+                try:
+                    p = next(steps)
+                except StopIteration as stop:
+                    return stop.value
+            if progress is not None:
+                progress(p)
+            time.sleep(bulk_review.PAUSE)  # out of the lock: other writers (this one's workers, other reviewers) get in
+
+    def last_bulk(self) -> tuple[int, int] | None:
+        """(bulk id, cases) when this reviewer's latest undoable action came from a bulk approval."""
+        from clearterm.services import bulk_review
+
+        with self._lock:
+            return bulk_review.last_bulk(self.conn, self.reviewer)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The queue's marks: case ids marked one by one (``space``), and every case of a queue
+    filter (``*``, ``all_of``) but those unmarked since. Never the rows themselves."""
+
+    ids: frozenset[int] = frozenset()
+    all_of: QueueFilter | None = None
+    unmarked: frozenset[int] = frozenset()
+    all_count: int | None = None  # how many cases ``all_of`` showed when counted
+
+    @property
+    def empty(self) -> bool:
+        return not self.ids and self.all_of is None
+
+    def is_marked(self, case_id: int, shown: QueueFilter) -> bool:
+        return case_id in self.ids or (self.all_of == shown and case_id not in self.unmarked)
+
+    def toggled(self, case_id: int, shown: QueueFilter) -> Marks:
+        if self.is_marked(case_id, shown):
+            unmarked = self.unmarked | {case_id} if self.all_of == shown else self.unmarked
+            return replace(self, ids=self.ids - {case_id}, unmarked=unmarked)
+        if self.all_of == shown and case_id in self.unmarked:
+            return replace(self, unmarked=self.unmarked - {case_id})
+        return replace(self, ids=self.ids | {case_id})
+
+    def describe(self) -> str:
+        if self.empty:
+            return ""
+        parts = []
+        if self.all_of is not None:
+            n = "..." if self.all_count is None else f"{max(self.all_count - len(self.unmarked), 0):,}"
+            parts.append(f"all {n} of the queue")
+        if self.ids:
+            parts.append(f"{len(self.ids):,} one by one")
+        return "marked: " + " and ".join(parts) + " (A approves)"
+
+    def selection(self) -> dict:
+        return dict(case_ids=self.ids, match=self.all_of.kwargs() if self.all_of else None, unmarked=self.unmarked)
+
+    def audit_filter(self) -> dict:
+        """What the bulk action's audit entry records: keys and counts, never the search text."""
+        f = self.all_of
+        return {"source": "workstation", "marked": len(self.ids), "unmarked": len(self.unmarked),
+                "all_of": None if f is None else {"track": f.track, "tranche": f.tranche, "status": f.status,
+                                                  "deadline": f.deadline, "search": f.search is not None}}

@@ -58,6 +58,13 @@ QUEUE = [
             tooltip="Only the cases assigned to you, or the whole queue again"),
     Binding("escape", "clear_search", "Clear", id="clear_search", show=False,
             tooltip="Close the search box; else clear the search; else clear every filter"),
+    # Bulk approval (clearterm/tui/screens/bulk.py): marks are case ids, never loaded rows.
+    Binding("space", "mark", "Mark", id="mark", show=False,
+            tooltip="Mark or unmark the highlighted case for bulk approval (a * before it)"),
+    Binding("asterisk", "mark_all", "Mark all", id="mark_all", show=False, key_display="*",
+            tooltip="Mark every case the current filter shows, on every page; again: clear the marks"),
+    Binding("A", "approve_marked", "Approve marked", id="approve_marked", key_display="A", show=False,
+            tooltip="Approve the marked cases (pending, automatic track): a confirmation first"),
 ]
 
 CASE = [
@@ -99,6 +106,26 @@ DIALOG = [
     Binding("escape", "cancel", "Cancel", id="dialog_cancel", tooltip="Close without recording anything"),
 ]
 
+BULK = [
+    Binding("enter", "submit", "Approve", id="bulk_submit", priority=True,
+            tooltip="Approve the cases counted above (each gets its own review and audit entry)"),
+    Binding("n", "toggle_notes", "Notes", id="bulk_notes",
+            tooltip="Leave out, or take in, the cases whose charges carry a note (left out at first)"),
+    *[Binding(str(i), f"sample({i})", f"Case {i}", id=f"bulk_sample_{i}", show=False,
+              tooltip=f"Open case {i} of the random sample to check it (escape comes back)") for i in range(1, 6)],
+    Binding("escape", "cancel", "Cancel", id="dialog_cancel", tooltip="Close without recording anything"),
+]
+
+BULK_UNDO = [
+    Binding("b", "whole", "Whole bulk", id="undo_bulk", tooltip="Undo the whole bulk approval (one undo entry per case)"),
+    Binding("l", "last", "Last case", id="undo_last_case", tooltip="Undo only the last case of it"),
+    Binding("escape", "cancel", "Cancel", id="dialog_cancel", tooltip="Close without recording anything"),
+]
+
+PREVIEW = [
+    Binding("escape,q", "close", "Back", id="preview_close", tooltip="Back to the bulk approval dialog"),
+]
+
 HELP = [
     Binding("escape,q,question_mark", "close", "Close", id="help_close", tooltip="Close the help"),
 ]
@@ -112,6 +139,9 @@ SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Objection dialog", OBJECTION),
     ("Exclude, service date and filter dialogs", DIALOG),
     ("Confirmation (late objection, discard typed text)", CONFIRM),
+    ("Bulk approval dialog", BULK),
+    ("Undo after a bulk approval", BULK_UNDO),
+    ("A sample case (bulk approval)", PREVIEW),
     ("Help", HELP),
 ]
 

@@ -151,3 +151,51 @@ class PageEdge(Message):
     """The queue table's cursor was asked to move past the page's end (``forward``) or start."""
 
     forward: bool
+
+
+# -- bulk approval (clearterm/tui/screens/bulk.py) --------------------------------------------------------
+@dataclass
+class MarksCounted(Message):
+    """How many cases a mark-all holds (counted in SQL)."""
+
+    count: int
+    all_of: QueueFilter
+
+
+@dataclass
+class BulkPlanned(Message):
+    """What the marks hold, read for the confirmation dialog (a ``bulk_review.BulkPlan``)."""
+
+    plan: object
+
+
+@dataclass
+class BulkProgress(Message):
+    """A step of a bulk action committed: ``done`` of ``total`` cases handled."""
+
+    kind: str  # approve | undo
+    done: int
+    total: int
+
+
+@dataclass
+class BulkDone(Message):
+    """A bulk action finished (a ``bulk_review.BulkResult``: recorded, skipped with reasons)."""
+
+    result: object
+
+
+@dataclass
+class BulkFailed(Message):
+    """A bulk action could not start or stopped; what was committed stays (its text says so)."""
+
+    text: str
+
+
+@dataclass
+class BulkUndoOffer(Message):
+    """``u`` when the reviewer's latest action came from a bulk approval: undo it all, or one case."""
+
+    bulk_id: int
+    cases: int
+    seen: dict

@@ -30,6 +30,9 @@ from clearterm.domain.text import safe_text
 from clearterm.tui.messages import PageEdge, RowHighlighted, RowSelected
 
 Cell = str | Text
+#: Drawn before a marked row's first cell (bulk approval): a character, not only a colour.
+MARK = "*"
+MARK_STYLE = Style(bold=True)
 
 
 class QueueTable(Widget, can_focus=True):
@@ -88,6 +91,7 @@ class QueueTable(Widget, can_focus=True):
         self.cursor_row = 0
         self.top = 0  # the page row shown on the first line under the header
         self._lines: dict[tuple, Strip] = {}
+        self.marked: frozenset[int] = frozenset()  # page rows drawn with the mark (MARK before the first column)
         self._styles: tuple[Style, Style, Style] | None = None
 
     # -- content ---------------------------------------------------------------------------------
@@ -116,6 +120,13 @@ class QueueTable(Widget, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
         self.post_message(RowHighlighted(self.cursor_row))
+
+    def set_marked(self, rows) -> None:
+        """Draw these page rows with :data:`MARK` in the blank before their first cell."""
+        rows = frozenset(rows)
+        if rows != self.marked:
+            self.marked = rows
+            self.refresh()
 
     def move_cursor(self, row: int) -> None:
         if not self._rows:
@@ -171,20 +182,20 @@ class QueueTable(Widget, can_focus=True):
                             self.get_component_rich_style("queue-table--cursor"))
         return self._styles
 
-    def _strip(self, cells, style: Style, width: int, plain: bool = False) -> Strip:
+    def _strip(self, cells, style: Style, width: int, plain: bool = False, marked: bool = False) -> Strip:
         """One line; ``plain`` (the cursor row): the cells' own colours are left out, so the whole
         row reads in the cursor's two colours (yellow or green on the cursor's white, in 16 colours,
-        would not read); their words still say what the colours did."""
+        would not read); their words still say what the colours did. ``marked``: a mark before it."""
         console = self.app.console
         pad = Segment(" " * self.PAD)
         segments: list[Segment] = []
-        for cell, (_, w) in zip(cells, self.columns):
+        for i, (cell, (_, w)) in enumerate(zip(cells, self.columns)):
             # a cell from the data is made safe before it is cut to its column, so the column keeps
             # its width (the app's line filter, clearterm/tui/safe.py, catches anything else)
             text = cell.copy() if isinstance(cell, Text) else Text(safe_text(str(cell)))
             text.no_wrap = True
             text.truncate(w, overflow="ellipsis")
-            segments.append(pad)
+            segments.append(Segment(MARK, MARK_STYLE) if marked and i == 0 else pad)
             # Text.render leaves the text's own style out (Rich adds it when printing): apply it
             # here, to the text only, not to the padding (as DataTable draws it).
             own = console.get_style(text.style) if text.style else None
@@ -207,10 +218,12 @@ class QueueTable(Widget, can_focus=True):
         if row >= len(self._rows):
             return Strip.blank(width, base)
         on = row == self.cursor_row
-        key = (row, on, width)
+        marked = row in self.marked
+        key = (row, on, width, marked)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._lines[key] = self._strip(self._rows[row], base + cursor if on else base, width, plain=on)
+            strip = self._lines[key] = self._strip(self._rows[row], base + cursor if on else base, width,
+                                                   plain=on, marked=marked)
         return strip
 
     # -- keys and mouse ----------------------------------------------------------------------------

@@ -127,3 +127,40 @@ def test_kill9_decide_burst_then_verify_and_rerun(tmp_path, login):
         assert c.execute("SELECT count(*) FROM audit WHERE review_id IS NOT NULL").fetchone()[0] == len(cases)
     assert per_case == {case: 1 for case in cases}, "a case was approved twice, or not at all"
     assert all(status[case] == "approved" for case in cases)
+
+
+@pytest.mark.slow
+def test_kill9_during_a_bulk_approval_then_verify_and_rerun(tmp_path, login):
+    """Issue 15: SIGKILL while ``decide --approve --all-matching`` is between its steps or inside
+    one: every committed step stays whole, ``audit verify`` is OK, and running it again approves
+    the rest, each case exactly once."""
+    n = 3000
+    db = tmp_path / "bulk.db"
+    build_store(db, generated_rows(n, 0)).close()
+    add_users(db, {login: ["reviewer"]})
+    env = dict(os.environ, CI="1")
+    cmd = [sys.executable, "-m", "clearterm.cli", "--db", str(db), "decide", "--approve", "--all-matching", "--yes"]
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = 0
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as c:
+        deadline = time.monotonic() + 60
+        while p.poll() is None and time.monotonic() < deadline:
+            seen = c.execute("SELECT count(*) FROM reviews").fetchone()[0]
+            if seen >= 200:
+                break
+            time.sleep(0.005)
+    p.kill()
+    assert p.wait(timeout=60) == -signal.SIGKILL, "the bulk approval finished before it could be killed"
+    assert 0 < seen < n
+    _check_store(db)
+    with sqlite3.connect(db) as c:
+        first = c.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        assert c.execute("SELECT count(*) FROM audit WHERE event = 'review.bulk_approve_done'").fetchone()[0] == 0
+    assert seen <= first < n
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    _check_store(db)
+    with sqlite3.connect(db) as c:
+        per_case = c.execute("SELECT count(DISTINCT case_id), count(*) FROM reviews WHERE action = 'approve'").fetchone()
+        assert per_case == (n, n)
+        assert c.execute("SELECT count(DISTINCT bulk_id) FROM reviews").fetchone()[0] == 2

@@ -18,7 +18,7 @@ from conftest import REPO
 RELEASED = (
     "0001_sources_records_quarantine", "0002_decisions_cases", "0003_reviews_audit", "0004_users",
     "0005_batches", "0006_drop_cases_queue", "0007_source_lines", "0008_batch_publishing",
-    "0009_lifecycle",
+    "0009_lifecycle", "0010_bulk_reviews",
     "0011_late_objections",
     "0012_notes_assignments",
     "0014_research_petitions",

@@ -21,7 +21,8 @@ from clearterm.services import review
 from clearterm.storage import StoreError
 from clearterm.storage.reviews import ConflictError, QueueRow
 from clearterm.tui.backend import label_of
-from clearterm.tui.messages import ActionConflict, ActionRecorded, ActionRefused, NoteRecorded
+from clearterm.tui.messages import ActionConflict, ActionRecorded, ActionRefused, BulkUndoOffer, NoteRecorded
+from clearterm.tui.screens.bulk import BulkRunner, BulkUndoDialog
 from clearterm.tui.screens.dialogs import ExcludeDialog, Objection, ObjectionDialog, ServiceDate, ServiceDialog
 from clearterm.tui.screens.note import NoteDialog
 
@@ -29,7 +30,7 @@ DONE_TEXT = {"approve": "approval", "object": "objection", "exclude": "exclusion
              "serve": "service date", "undo": "undo"}
 
 
-class ReviewScreen(Screen):
+class ReviewScreen(BulkRunner, Screen):
     """A screen with a current case the review actions apply to."""
 
     busy = False
@@ -169,8 +170,11 @@ class ReviewScreen(Screen):
         self.post_message(NoteRecorded(label_of(t), note.id, note.audit_seq))
 
     @work(thread=True, group="write")
-    def _undo_worker(self, seen: dict[int, int]) -> None:
+    def _undo_worker(self, seen: dict[int, int], offer_bulk: bool = True) -> None:
         app = self.app
+        if offer_bulk and (bulk := app.backend.last_bulk()) is not None:
+            self.post_message(BulkUndoOffer(bulk[0], bulk[1], seen))  # the whole bulk, or the last case?
+            return
         try:
             rec = app.backend.undo_last(seen)
         except ConflictError as exc:
@@ -181,6 +185,18 @@ class ReviewScreen(Screen):
             return
         row = app.backend.row(rec.case.id)
         self.post_message(ActionRecorded(rec, row, advance=False, payload=self._prepare_next(row)))
+
+    def on_bulk_undo_offer(self, msg: BulkUndoOffer) -> None:
+        self.busy = False
+
+        def done(choice: str | None) -> None:
+            if choice == "bulk":
+                self.start_bulk("undo", msg.bulk_id)
+            elif choice == "last":
+                self.busy = True
+                self._undo_worker(msg.seen, offer_bulk=False)
+
+        self.app.push_screen(BulkUndoDialog(msg.bulk_id, msg.cases), done)
 
     def _prepare_next(self, row: QueueRow | None) -> object:
         """In the worker, after a commit: read what the screen shows next (see ``ActionRecorded.payload``)."""

@@ -12,6 +12,8 @@ highlighted case's holder).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,11 +21,12 @@ from textual.widgets import Input, Static
 
 from clearterm.storage.reviews import STATUSES, TRACKS, QueueRow
 from clearterm.tui import bindings
-from clearterm.tui.backend import QueueFilter, label_of
+from clearterm.tui.backend import Marks, QueueFilter, label_of
 from clearterm.tui.footer import KeysFooter
 from clearterm.tui.table import QueueTable
 from clearterm.tui.messages import (
-    ActionConflict, ActionRecorded, Navigate, PageEdge, QueueLoaded, QueuePosition, RowHighlighted, RowSelected,
+    ActionConflict, ActionRecorded, BulkPlanned, MarksCounted, Navigate, PageEdge, QueueLoaded, QueuePosition,
+    RowHighlighted, RowSelected,
 )
 from clearterm.tui.render import deadline_text, status_text
 from clearterm.tui.screens.base import ReviewScreen
@@ -55,6 +58,7 @@ class QueueScreen(ReviewScreen):
         self._edge: tuple[int, bool, int] | None = None  # (token, forward, rows before): a page-edge load
         self._count_timer = None
         self.holder_column = False
+        self.marks = Marks()  # bulk approval: case ids and a filter, never rows
 
     def compose(self) -> ComposeResult:
         yield Static(self.app.header_text(), id="header")
@@ -151,6 +155,10 @@ class QueueScreen(ReviewScreen):
                 self._schedule_count()
         else:
             self.position = (0, 0)
+        if self.marks.all_of is not None and self.marks.all_of != self.app.queue_filter:
+            self.marks = Marks(ids=self.marks.ids)
+            self.notify("The filter changed: the mark-all is cleared (cases marked one by one stay marked).")
+        self._show_marks()
         self._info()
         self.loaded = True
         self.app.mark_first_shown()
@@ -196,7 +204,8 @@ class QueueScreen(ReviewScreen):
         else:
             first, total = self.position
             pos = f"{first + 1:,}-{first + n:,} of {total:,}"
-        parts = [pos, what]  # the place first: a long filter line is cut at its end, not there
+        # marks and a bulk action's progress first, then the place: a long filter line is cut at its end
+        parts = [x for x in (self.app.bulk_status, self.marks.describe()) if x] + [pos, what]
         t = self.target()
         if t is not None and not self.holder_column:
             parts.append(f"held by {t.holder}" if t.holder else "not assigned")
@@ -205,6 +214,11 @@ class QueueScreen(ReviewScreen):
     def _info(self) -> None:
         info = Text(self.info_text(), no_wrap=True, overflow="ellipsis")  # a search: no markup
         self.query_one("#queue-info", Static).update(info)
+
+    def show_info(self) -> None:
+        """Redraw the status line (marks, a bulk action's progress)."""
+        if self.is_mounted:
+            self._info()
 
     @on(PageEdge)
     def _page_edge(self, msg: PageEdge) -> None:
@@ -284,6 +298,74 @@ class QueueScreen(ReviewScreen):
         elif self.app.queue_filter.filtered:
             self.app.set_filter(QueueFilter())
             self.app.set_status("Filters cleared: the whole queue.")
+
+    # -- marks and bulk approval (clearterm/tui/screens/bulk.py) --------------------------------------------
+    def _show_marks(self) -> None:
+        f = self.app.queue_filter
+        self.query_one(QueueTable).set_marked(i for i, r in enumerate(self.rows) if self.marks.is_marked(r.case_id, f))
+
+    def bulk_approved(self) -> None:
+        """The bulk approval of the marks ended: clear them (unless they were changed meanwhile)."""
+        if self.marks is getattr(self, "_bulk_marks", None):
+            self.clear_marks()
+
+    def clear_marks(self) -> None:
+        self.marks = Marks()
+        self._show_marks()
+        self._info()
+
+    def action_mark(self) -> None:
+        if (t := self.target()) is None:
+            return
+        self.marks = self.marks.toggled(t.case_id, self.app.queue_filter)
+        self._show_marks()
+        self._info()
+
+    def action_mark_all(self) -> None:
+        f = self.app.queue_filter
+        if self.marks.all_of == f:
+            self.clear_marks()
+            self.notify("Marks cleared.")
+            return
+        self.marks = Marks(ids=self.marks.ids, all_of=f)
+        self._show_marks()
+        self._info()
+        self._count_marks(self.marks)
+
+    @work(thread=True, exclusive=True, group="marks")
+    def _count_marks(self, marks: Marks) -> None:
+        self.post_message(MarksCounted(self.app.backend.count_marked(Marks(all_of=marks.all_of)), marks.all_of))
+
+    def on_marks_counted(self, msg: MarksCounted) -> None:
+        if self.marks.all_of == msg.all_of:
+            self.marks = replace(self.marks, all_count=msg.count)
+            self._info()
+
+    def action_approve_marked(self) -> None:
+        if self.marks.empty:
+            self.notify("No case is marked: space marks the highlighted case, * every case of this queue.",
+                        severity="warning")
+            return
+        if self.app.bulk_running:
+            self.notify("A bulk action is still running.", severity="warning")
+            return
+        self._plan_worker(self.marks)
+
+    @work(thread=True, exclusive=True, group="marks")
+    def _plan_worker(self, marks: Marks) -> None:
+        self.post_message(BulkPlanned(self.app.backend.bulk_plan(marks)))
+
+    def on_bulk_planned(self, msg: BulkPlanned) -> None:
+        from clearterm.tui.screens.bulk import BulkDialog
+
+        plan = msg.plan
+
+        def done(with_notes: bool | None) -> None:
+            if with_notes is not None:
+                self._bulk_marks = self.marks
+                self.start_bulk("approve", plan.chosen(with_notes), {**plan.filter, "with_notes": with_notes})
+
+        self.app.push_screen(BulkDialog(plan, seed=self.app.bulk_seed), done)
 
     # -- after an action ---------------------------------------------------------------------------
     def _prepare_next(self, row: QueueRow | None):
