@@ -121,8 +121,6 @@ def decide(
 
 
 def _stdin_is_terminal() -> bool:
-    import sys
-
     return sys.stdin.isatty()
 
 
