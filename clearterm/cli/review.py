@@ -83,9 +83,6 @@ def decide(
 
     With --approve --all-matching: bulk approval of every pending automatic-track case the filters
     select (exit 3, listing them, if any changed meanwhile and were skipped)."""
-    from clearterm.services import review
-    from clearterm.storage.reviews import ConflictError
-
     bulk = BulkOptions(track, tranche, reason, with_notes, limit, dry_run, yes)
     if all_matching:
         _check_bulk(case, person, approve, object_ground, exclude_reason, defer, undo, note, served, expect_version)
@@ -96,17 +93,23 @@ def decide(
     if case is None:
         raise fail("give the CASE to decide (or --approve --all-matching)")
     action, note = _action(approve, object_ground, exclude_reason, defer, undo, served, note)
+    _decide_one(ctx, case, person, action, reviewer, expect_version, late_ok,
+                dict(ground=object_ground, note=note, served=served))
+
+
+def _decide_one(ctx: typer.Context, case: str, person: str | None, action: str, reviewer: str | None,
+                expect_version: int | None, late_ok: bool, what: dict) -> None:
+    """One case's decision: checked against its version, a late objection confirmed, reported."""
+    from clearterm.services import review
+    from clearterm.storage.reviews import ConflictError, current_version
+
     store = store_for_command(ctx, create=False)
     who = actor_for(store, "reviewer", explicit=reviewer)
     with store:
         try:
             case_ref = review.resolve_case(store.conn, case, person)
-            version = expect_version
-            if version is None:
-                from clearterm.storage.reviews import current_version
-
-                version = current_version(store.conn, case_ref.id)
-            kw = dict(reviewer=who, expected_version=version, ground=object_ground, note=note, served=served)
+            version = expect_version if expect_version is not None else current_version(store.conn, case_ref.id)
+            kw = dict(reviewer=who, expected_version=version, **what)
             try:
                 rec = review.act(store, case_ref.id, action, confirm_late=late_ok, **kw)
             except review.LateObjection as exc:

@@ -26,6 +26,8 @@ way (one ``undo`` entry per case still at the bulk's entry, a ``bulk_actions`` r
 
 from __future__ import annotations
 
+from datetime import date
+
 import random
 import sqlite3
 import time
@@ -179,7 +181,8 @@ def _why_not(case, state, version: int, action: str, reviewer: str, check: Calla
     if why:
         return None, why
     try:
-        return _decide(case, state, _Request(action, None, None, None), reviewer), None
+        # the day matters only to objections (late or not); bulk actions approve and undo
+        return _decide(case, state, _Request(action, None, None, None), reviewer, date.today()), None
     except ReviewError as exc:
         return None, str(exc)
 
