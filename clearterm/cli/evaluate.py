@@ -136,7 +136,7 @@ def explain(ctx: typer.Context, record_id: Annotated[str, typer.Argument(help="T
             out.print(line, markup=False, soft_wrap=True)
         history = decision_history(store.conn, record_id)
         if len(history) > 1:
-            out.print("\nEarlier decisions:")
+            out.print("\nearlier decisions:")
             for h in history[:-1]:
                 out.print(f"  {h.as_of.isoformat()} rules v{h.rules_version} policy {h.policy_hash[:12]}: "
                           f"{h.category} ({';'.join(h.reasons)})", markup=False)
