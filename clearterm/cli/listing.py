@@ -7,13 +7,16 @@ tables gives one CSV block per table, each after a ``# title`` line and separate
 line. ``json`` is one array of objects for a listing of one table, else an object keyed by each
 table's key. An empty listing says so in words in a table (and is ``[]`` or a header only in
 JSON and CSV, so scripts need no special case). In ``csv`` and ``json`` the lines a command says
-around its tables go to standard error (:func:`prose_to_stderr`).
+around its tables go to standard error (:func:`prose_to_stderr`). Nothing from the data drives a
+terminal: JSON escapes every control character (``\\u001b``, ``\\u009b``: the same text to a JSON
+reader), and CSV cells on a terminal go through :func:`clearterm.domain.text.safe_text`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +27,13 @@ from typing import Annotated
 import typer
 
 from clearterm.cli.common import out, say
-from clearterm.domain.text import csv_row
+from clearterm.domain.text import csv_row, safe_text
+
+
+#: What json.dumps leaves as it is but a terminal interprets (C1 controls, bidirectional
+#: overrides, line separators: clearterm.domain.text): written as \\uXXXX escapes, which any JSON
+#: reader turns back into the same text.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
 
 
 class OutputFormat(str, Enum):
@@ -117,16 +126,18 @@ def emit(listings: Sequence[Listing], fmt: OutputFormat = OutputFormat.table) ->
         def objects(listing: Listing) -> list[dict]:
             return [dict(zip(listing.names, row)) for row in listing.rows]
         doc = objects(listings[0]) if len(listings) == 1 else {x.key: objects(x) for x in listings}
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+        text = json.dumps(doc, ensure_ascii=False, indent=1, default=str)
+        sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
         return
     if fmt is OutputFormat.csv:
+        shown = safe_text if sys.stdout.isatty() else str  # on a terminal no cell drives it; in a pipe, as stored
         writer = csv.writer(sys.stdout, lineterminator="\n")
         for i, listing in enumerate(listings):
             if len(listings) > 1:
-                sys.stdout.write(("\n" if i else "") + f"# {listing.title}\n")
+                sys.stdout.write(("\n" if i else "") + f"# {shown(listing.title)}\n")
             writer.writerow(csv_row(listing.names))
             for row in listing.rows:
-                writer.writerow(csv_row("" if v is None else v for v in row))
+                writer.writerow(csv_row("" if v is None else shown(v) if isinstance(v, str) else v for v in row))
         return
     for listing in listings:
         _table(listing)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from clearterm.cli.listing import Listing
 from clearterm.cli.main import app
 from clearterm.domain.policy import Policy
 from clearterm.ingest import ingest_file
@@ -256,3 +257,16 @@ def test_users_list_json(lifecycle):
     db, _ = lifecycle
     users = {u["user"]: u for u in json.loads(stdout(db, "users", "list", "--format", "json"))}
     assert users[LOGIN]["roles"] == "reviewer, signer, admin" and users[LOGIN]["status"] == "enabled"
+
+
+def test_json_escapes_what_a_terminal_interprets_and_reads_back_the_same(capsys):
+    from clearterm.cli.listing import OutputFormat as Fmt
+    from clearterm.cli.listing import emit
+
+    value = "12CR1\x1b]0;x\x07\x9b31m\u202eP\u2028"
+    emit([Listing("x", "X", ("case",), [(value,)])], Fmt.json)
+    text = capsys.readouterr().out
+    assert all(ch not in text for ch in "\x1b\x07\x9b\u202e\u2028")
+    assert "\\u009b" in text and json.loads(text) == [{"case": value}]
+    emit([Listing("x", "X", ("case",), [(value,)])], Fmt.csv)  # a pipe: the cell as stored
+    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [["case"], [value]]
