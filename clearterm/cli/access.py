@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import context, err, fail, login_user, out, say, store_for_command
+from clearterm.cli.common import context, err, fail, login_user, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit
 from clearterm.services import access
 from clearterm.services.access import EXIT_DENIED
@@ -215,10 +215,8 @@ def users_enable(ctx: typer.Context, name: Annotated[str, typer.Argument(show_de
 
 
 @users_app.command("list")
-def users_list(ctx: typer.Context) -> None:
+def users_list(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Every user, their roles and whether they are enabled."""
-    from rich.table import Table
-
     actor = login_user(None)
     store = store_for_command(ctx, create=False)
     with store:
@@ -227,11 +225,10 @@ def users_list(ctx: typer.Context) -> None:
         except access.AccessDenied as exc:
             raise fail(str(exc), EXIT_DENIED) from None
         users = access.list_users(store.conn)
-    t = Table("user", "full name", "roles", "status", "added", "by", title="Users")
-    for u in users:
-        t.add_row(u.name, u.full_name or "", ", ".join(sorted(u.roles, key=access.ROLES.index)),
-                  "disabled" if u.disabled else "enabled", u.created_at[:10], u.created_by)
-    out.print(t)
+    emit([Listing("users", "Users", ("user", "full name", "roles", "status", "added", "by"),
+                  [(u.name, u.full_name or "", ", ".join(sorted(u.roles, key=access.ROLES.index)),
+                    "disabled" if u.disabled else "enabled", u.created_at[:10], u.created_by) for u in users],
+                  empty="no users yet: clearterm users add NAME --role admin")], fmt)
 
 
 def whoami(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:

@@ -17,8 +17,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import (PASSPHRASE_ENV, context, err, fail, login_user, out, problem, progress_bar,
+from clearterm.cli.common import (PASSPHRASE_ENV, context, err, fail, login_user, problem, progress_bar,
                                   read_passphrase, say, store_for_command)
+from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 
 #: ``batch verify``: every signature and hash intact, but no --trust-root, so the signer is unknown.
 EXIT_UNVERIFIED = 5
@@ -79,24 +80,21 @@ def create(
 
 
 @batch_app.command("list")
-def list_(ctx: typer.Context) -> None:
+def list_(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Every batch, newest first."""
     from rich import box
-    from rich.table import Table
 
     from clearterm.services import batches
 
     store = store_for_command(ctx, create=False)
     with store:
         rows = batches.list_batches(store.conn)
-    t = Table("id", "label", "track", "tr.", "cases", "status", "created", "signed", "signer",
-              title="Batches", box=box.SIMPLE_HEAD, show_edge=False)
-    for b in rows:
-        t.add_row(str(b.id), b.label, b.track, "" if b.tranche is None else str(b.tranche), f"{b.cases:,}",
-                  b.status, b.created_at[:10], (b.signed_at or "")[:10], b.signed_by or "")
-    out.print(t)
-    if not rows:
-        say("no batches yet: clearterm batch create --track automatic")
+    emit([Listing("batches", "Batches", ("id", "label", "track", "tr.", "cases", "status", "created", "signed", "signer"),
+                  [(b.id, b.label, b.track, b.tranche, b.cases, b.status, b.created_at[:10], (b.signed_at or "")[:10],
+                    b.signed_by or "") for b in rows],
+                  empty="no batches yet: clearterm batch create --track automatic",
+                  keys=("id", "label", "track", "tranche", "cases", "status", "created", "signed", "signer"),
+                  plain=frozenset({"id"}), style=dict(box=box.SIMPLE_HEAD, show_edge=False))], fmt)
 
 
 @batch_app.command("show")
@@ -104,13 +102,14 @@ def show(
     ctx: typer.Context,
     batch_ref: Annotated[str, typer.Argument(metavar="ID", help="Batch id or label.")],
     limit: Annotated[int, typer.Option(min=1, help="Cases to list.")] = 50,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """A batch: status, counts, audit anchor, and its cases (case numbers and person ids)."""
     from rich import box
-    from rich.table import Table
 
     from clearterm.services import batches
 
+    ctx.with_resource(prose_to_stderr(fmt))  # csv, json: the lines below on stderr, the listing on stdout
     store = store_for_command(ctx, create=False)
     with store:
         try:
@@ -139,12 +138,19 @@ def show(
     elif changed:
         say(f"{len(changed):,} case(s) changed since the batch was made: rebuild before signing "
             f"(clearterm batch rebuild {b.id})")
-    t = Table("#", "case id", "case", "person", "status", "version", "changed", title=f"Cases of {b.label}",
-              box=box.SIMPLE_HEAD, show_edge=False)
-    for c in cases[:limit]:
-        t.add_row(str(c.position), str(c.case_id), c.case_number, c.person_id, c.status, str(c.version),
-                  "yes" if c.case_id in changed else "")
-    out.print(t)
+    batch = [b.id, b.label, b.track, b.tranche, b.status, b.cases, b.created_at, b.created_by, b.signed_at,
+             b.signed_by, b.documents, b.pages, b.manifest_sha256, b.anchor_seq, b.anchor_hash, len(changed)]
+    cases_listing = Listing("cases", f"Cases of {b.label}", ("#", "case id", "case", "person", "status", "version",
+                                                              "changed"),
+                            [(c.position, c.case_id, c.case_number, c.person_id, c.status, c.version,
+                              "yes" if c.case_id in changed else "") for c in cases[:limit]],
+                            empty="no cases.", keys=("position", "case_id", "case", "person", "status", "version",
+                                                     "changed"),
+                            plain=frozenset({"#", "case id", "version"}), style=dict(box=box.SIMPLE_HEAD, show_edge=False))
+    emit([cases_listing] if fmt is OutputFormat.table else
+         [Listing("batch", "Batch", ("id", "label", "track", "tranche", "status", "cases", "created_at", "created_by",
+                                     "signed_at", "signed_by", "documents", "pages", "manifest_sha256", "anchor_seq",
+                                     "anchor_hash", "changed_cases"), [batch]), cases_listing], fmt)
     if len(cases) > limit:
         say(f"... and {len(cases) - limit:,} more (--limit)")
 

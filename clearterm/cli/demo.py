@@ -66,14 +66,14 @@ def demo(
             _export(store, directory / "export", who, out)
         research = _research_note(store, directory)
     stats(ctx)
-    out.print(f"\nDemo store: {cli.db}  (you are its admin, reviewer and signer: {who})", markup=False)
+    out.print(f"\ndemo store: {cli.db}  (you are its admin, reviewer and signer: {who})", markup=False)
     out.print(research, markup=False, soft_wrap=True)
     if review and has_terminal():
         from clearterm.tui import run_review
 
         run_review(cli.db, who)
     else:
-        out.print(f"Open the workstation with: clearterm --db {cli.db} review", markup=False)
+        out.print(f"open the workstation with: clearterm --db {cli.db} review", markup=False)
 
 
 def _research_note(store, directory: Path) -> str:
@@ -88,7 +88,7 @@ def _research_note(store, directory: Path) -> str:
     real = sum(1 for c in cases if "case_number" in c.missing)
     return (f"{len(cases):,} case(s) need research ({real:,} from the real extracts, which carry no names, dates "
             f"of birth, addresses or Clerk's case numbers): clearterm --db {store.path} research\n"
-            f"To sign by hand with the demo office (DEMO ONLY phone, e-mail and attorney code): "
+            f"to sign by hand with the demo office (DEMO ONLY phone, e-mail and attorney code): "
             f"CLEARTERM_TEMPLATES_DIR={templates} clearterm --db {store.path} batch sign ID --key ...")
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
-from clearterm.cli.common import actor_for, fail, out, progress_bar, store_for_command
+from clearterm.cli.common import actor_for, fail, out, progress_bar, say, store_for_command
+from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 
 
 def _as_of(value: str | None) -> date:
@@ -136,13 +136,13 @@ def explain(ctx: typer.Context, record_id: Annotated[str, typer.Argument(help="T
             out.print(line, markup=False, soft_wrap=True)
         history = decision_history(store.conn, record_id)
         if len(history) > 1:
-            out.print("\nEarlier decisions:")
+            out.print("\nearlier decisions:")
             for h in history[:-1]:
                 out.print(f"  {h.as_of.isoformat()} rules v{h.rules_version} policy {h.policy_hash[:12]}: "
                           f"{h.category} ({';'.join(h.reasons)})", markup=False)
 
 
-def stats(ctx: typer.Context) -> None:
+def stats(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Counts of decisions in force by category, deciding reason and tranche."""
     from clearterm.storage import reports
 
@@ -151,32 +151,28 @@ def stats(ctx: typer.Context) -> None:
         total = reports.decisions_in_force(store.conn)
         if not total:
             raise fail("no decisions yet; run 'clearterm evaluate'")
-        t = Table("category", "records", "share", title=f"Decisions in force ({total:,} records)")
-        for cat, n in reports.category_counts(store.conn):
-            t.add_row(cat, f"{n:,}", f"{100 * n / total:.1f}%")
-        out.print(t)
-        r = Table("deciding reason", "category", "records", title="By deciding reason")
-        for reason, cat, n in reports.deciding_reason_counts(store.conn):
-            r.add_row(reason, cat, f"{n:,}")
-        out.print(r)
-        tr = Table("tranche", "automatic", "petition", "review", "all", title="By tranche")
-        for row in reports.tranche_counts(store.conn):
-            tr.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in row])
-        out.print(tr)
-        _research_stats(store.conn)
+        listings = [
+            Listing("categories", f"Decisions in force ({total:,} records)", ("category", "records", "share"),
+                    [(cat, n, f"{100 * n / total:.1f}%") for cat, n in reports.category_counts(store.conn)]),
+            Listing("reasons", "By deciding reason", ("deciding reason", "category", "records"),
+                    [tuple(row) for row in reports.deciding_reason_counts(store.conn)]),
+            Listing("tranches", "By tranche", ("tranche", "automatic", "petition", "review", "all"),
+                    [tuple(row) for row in reports.tranche_counts(store.conn)])]
+        research, petitions = _research_stats(store.conn)
+    with prose_to_stderr(fmt):
+        emit([*listings, research], fmt)
+        if petitions:
+            say(petitions)
 
 
-def _research_stats(conn) -> None:
-    """Cases that need research (data missing before filing), by what is missing (issue 16)."""
+def _research_stats(conn) -> tuple[Listing, str | None]:
+    """Cases that need research (data missing before filing), by what is missing (issue 16), and
+    the line on served petitions that match no case (None when there are none)."""
     from clearterm.domain.research import MISSING_ITEMS
     from clearterm.services.research import open_petitions, research_counts
 
     total, by = research_counts(conn)
-    t = Table("missing", "cases", title=f"Needs research ({total:,} cases)")
-    for item in MISSING_ITEMS:
-        t.add_row(item, f"{by.get(item, 0):,}")
-    out.print(t)
     petitions = len(open_petitions(conn))
-    if petitions:
-        out.print(f"{petitions:,} served petition(s) match no case or more than one person: see 'clearterm research'",
-                  markup=False)
+    line = f"{petitions:,} served petition(s) match no case or more than one person: see 'clearterm research'"
+    return (Listing("research", f"Needs research ({total:,} cases)", ("missing", "cases"),
+                    [(item, by.get(item, 0)) for item in MISSING_ITEMS]), line if petitions else None)

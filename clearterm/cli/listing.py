@@ -6,15 +6,20 @@ through :func:`clearterm.domain.text.csv_row` (formulas neutralised); a listing 
 tables gives one CSV block per table, each after a ``# title`` line and separated by a blank
 line. ``json`` is one array of objects for a listing of one table, else an object keyed by each
 table's key. An empty listing says so in words in a table (and is ``[]`` or a header only in
-JSON and CSV, so scripts need no special case).
+JSON and CSV, so scripts need no special case). In ``csv`` and ``json`` the lines a command says
+around its tables go to standard error (:func:`prose_to_stderr`). Nothing from the data drives a
+terminal: JSON escapes every control character (``\\u001b``, ``\\u009b``: the same text to a JSON
+reader), and CSV cells on a terminal go through :func:`clearterm.domain.text.safe_text`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated
@@ -22,7 +27,13 @@ from typing import Annotated
 import typer
 
 from clearterm.cli.common import out, say
-from clearterm.domain.text import csv_row
+from clearterm.domain.text import csv_row, safe_text
+
+
+#: What json.dumps leaves as it is but a terminal interprets (C1 controls, bidirectional
+#: overrides, line separators: clearterm.domain.text): written as \\uXXXX escapes, which any JSON
+#: reader turns back into the same text.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
 
 
 class OutputFormat(str, Enum):
@@ -46,14 +57,25 @@ class Listing:
     columns: Sequence[str]
     rows: list[Sequence[object]] = field(default_factory=list)
     empty: str = "Nothing to show."
+    #: Names of the columns in JSON and CSV when the table's headings are abbreviated.
+    keys: Sequence[str] | None = None
+    #: Columns whose numbers are ids: shown without thousands separators (``--after 12345``).
+    plain: frozenset[str] = frozenset()
+    #: Options of the Rich table (``box``, ``show_edge``...).
+    style: dict = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """The columns' names in JSON and CSV: ``keys``, else the headings, spaces as ``_``."""
+        return list(self.keys or [c.replace(" ", "_") for c in self.columns])
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, plain: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int):
+    if isinstance(value, int) and not plain:
         return f"{value:,}"
     return str(value)
 
@@ -64,8 +86,9 @@ def _table(listing: Listing) -> None:
     if not listing.rows:
         say(f"{listing.title}: {listing.empty}")
         return
-    t = Table(*listing.columns, title=listing.title)
-    cells = [[_cell(v) for v in row] for row in listing.rows]
+    t = Table(*listing.columns, title=listing.title, **listing.style)
+    plain = [c in listing.plain for c in listing.columns]
+    cells = [[_cell(v, p) for v, p in zip(row, plain)] for row in listing.rows]
     for row in cells:
         t.add_row(*row)
     if out.is_terminal:
@@ -82,22 +105,39 @@ def _table(listing: Listing) -> None:
         out.width = saved
 
 
+@contextmanager
+def prose_to_stderr(fmt: OutputFormat) -> Iterator[None]:
+    """In ``csv`` and ``json`` the lines a listing command says around its tables (summaries,
+    "more: --after N") go to standard error, so standard output is the data alone."""
+    if fmt is OutputFormat.table:
+        yield
+        return
+    saved = out._file  # None: whatever sys.stdout is when printing (CliRunner swaps it)
+    out.file = sys.stderr
+    try:
+        yield
+    finally:
+        out.file = saved
+
+
 def emit(listings: Sequence[Listing], fmt: OutputFormat = OutputFormat.table) -> None:
     """Print ``listings`` in ``fmt`` on standard output."""
     if fmt is OutputFormat.json:
         def objects(listing: Listing) -> list[dict]:
-            return [dict(zip(listing.columns, row)) for row in listing.rows]
+            return [dict(zip(listing.names, row)) for row in listing.rows]
         doc = objects(listings[0]) if len(listings) == 1 else {x.key: objects(x) for x in listings}
-        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+        text = json.dumps(doc, ensure_ascii=False, indent=1, default=str)
+        sys.stdout.write(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
         return
     if fmt is OutputFormat.csv:
+        shown = safe_text if sys.stdout.isatty() else str  # on a terminal no cell drives it; in a pipe, as stored
         writer = csv.writer(sys.stdout, lineterminator="\n")
         for i, listing in enumerate(listings):
             if len(listings) > 1:
-                sys.stdout.write(("\n" if i else "") + f"# {listing.title}\n")
-            writer.writerow(csv_row(listing.columns))
+                sys.stdout.write(("\n" if i else "") + f"# {shown(listing.title)}\n")
+            writer.writerow(csv_row(listing.names))
             for row in listing.rows:
-                writer.writerow(csv_row("" if v is None else v for v in row))
+                writer.writerow(csv_row("" if v is None else shown(v) if isinstance(v, str) else v for v in row))
         return
     for listing in listings:
         _table(listing)

@@ -80,6 +80,25 @@ app.add_typer(letters.letters_app, name="letters")
 app.add_typer(letters.notices_app, name="notices")
 
 
+def _show_usage_error(exc: typer.TyperException) -> None:
+    """What Typer (its Click) prints for ``exc`` (usage, the -h hint), its "Error:" lower-cased
+    like every other message of clearterm ("error: ...")."""
+    import io
+
+    buf = io.StringIO()
+    if hasattr(exc, "show"):
+        exc.show(file=buf)
+    else:
+        buf.write(f"Error: {exc.format_message()}\n")
+    text = buf.getvalue()
+    head, sep, message = text.rpartition("Error: ")
+    if sep and (not head or head.endswith("\n")):
+        if message[:1].isupper() and message[1:2].islower():  # "Invalid value", "No such command"
+            message = message[0].lower() + message[1:]
+        text = f"{head}error: {message}"
+    sys.stderr.write(text)
+
+
 def main() -> None:
     """Entry point: run the app; a store error anywhere becomes one line, exit 2; any other
     unexpected error one line without its message (exit 70)."""
@@ -88,7 +107,14 @@ def main() -> None:
     quiet_libraries()  # no library log line reaches the terminal (they can quote data or hold tracebacks)
     cli = CliContext()
     try:
-        app(obj=cli)
+        code = app(obj=cli, standalone_mode=False)  # Click's own errors are printed below, cased as ours
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.TyperException as exc:  # a usage error: the usage lines, then "error: ..." as every message
+        _show_usage_error(exc)
+        sys.exit(exc.exit_code)
+    except typer.Abort:  # Ctrl-C, or end of input at a prompt
+        problem("aborted")
+        sys.exit(1)
     except BrokenPipeError:
         # The reader of standard output left (``clearterm queue | head``): stop quietly, as Unix
         # tools do, and send what Python would still print at exit (unflushed output, generators

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
-
-from clearterm.cli.common import actor_for, fail, open_output, out, say, store_for_command
+from clearterm.cli.common import actor_for, fail, open_output, say, store_for_command
+from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 
 petitions_app = typer.Typer(help="The Clerk's list of petitions served on the office.", no_args_is_help=True)
 
@@ -52,11 +51,13 @@ def research(
                       ] = None,
     today: Annotated[Optional[str], typer.Option(help="The day deadlines are counted from (default: today).")] = None,
     limit: Annotated[int, typer.Option(help="Lines shown on the terminal (the export has all).")] = 50,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Cases that cannot be filed because data is missing, and petitions that match no case or more than one person."""
     from clearterm.domain.research import MISSING_ITEMS
-    from clearterm.domain.text import csv_row, safe_text
+    from clearterm.domain.text import csv_row
 
+    ctx.with_resource(prose_to_stderr(fmt))  # csv, json: the summary lines on stderr, the listing on stdout
     bound = _today(today)
     store = store_for_command(ctx, create=False)
     actor_for(store)  # a known user only (exit 4)
@@ -74,22 +75,23 @@ def research(
     cases = [r for r in rows if r[0] == "case"]
     petitions = [r for r in rows if r[0] != "case"]
     by = {k: sum(1 for r in cases if k in r[4].split(";")) for k in MISSING_ITEMS}
+    case_rows = [(r[1], r[2], r[3], r[4].replace(";", ", ")) for r in cases[:limit]]
+    petition_rows = [(r[1], r[2], r[0].split("_")[1], r[5], r[6], r[7]) for r in petitions[:limit]]
+    cases_listing = Listing("cases", "Cases that need research", ("case", "person", "track", "missing"), case_rows)
+    petitions_listing = Listing("petitions", "Petitions to research", ("case", "person", "match", "served",
+                                                                       "deadline", "days left"), petition_rows)
     say(f"{len(cases):,} case(s) need research ("
         + ", ".join(f"{k} {n:,}" for k, n in by.items() if n) + ")" if cases else "no case needs research")
-    t = Table("case", "person", "track", "missing", title="Cases that need research")
-    for r in cases[:limit]:
-        t.add_row(safe_text(r[1]), safe_text(r[2]), r[3], r[4].replace(";", ", "))
-    if cases:
-        out.print(t)
+    if fmt is not OutputFormat.table:
+        emit([cases_listing, petitions_listing], fmt)
+    elif cases:
+        emit([cases_listing])
     if len(cases) > limit:
         say(f"... and {len(cases) - limit:,} more (--limit, or --export FILE for all)")
     say(f"{len(petitions):,} petition(s) match no stored case or more than one person: the office must still "
         "answer within 60 days of service" if petitions else "no served petition awaits research")
-    p = Table("case", "person", "match", "served", "deadline", "days left", title="Petitions to research")
-    for r in petitions[:limit]:
-        p.add_row(safe_text(r[1]), safe_text(r[2]), r[0].split("_")[1], r[5], r[6], str(r[7]))
-    if petitions:
-        out.print(p)
+    if petitions and fmt is OutputFormat.table:
+        emit([petitions_listing])
 
 
 @petitions_app.command("import")
@@ -127,11 +129,11 @@ def petitions_list(
     ctx: typer.Context,
     today: Annotated[Optional[str], typer.Option(help="The day deadlines are counted from (default: today).")] = None,
     limit: Annotated[int, typer.Option(help="Lines shown.")] = 100,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Every imported petition: its case, service date, deadline, match and what importing did."""
     from clearterm.domain.cases import case_label
     from clearterm.domain.deadlines import objection_deadline
-    from clearterm.domain.text import safe_text
     from clearterm.storage.research import petition_rows
 
     bound = _today(today)
@@ -139,10 +141,12 @@ def petitions_list(
     actor_for(store)
     with store:
         rows = petition_rows(store.conn)
-    t = Table("case", "served", "deadline", "days", "match", "on import", title=f"Petitions ({len(rows):,})")
+    listed = []
     for (_id, number, person, served, _filed, _hearing, match, _cands, _case, outcome, flag, _msg) in rows[:limit]:
         deadline = objection_deadline(date.fromisoformat(served))
         done = f"{outcome}: {flag}" if flag else (outcome or "research")
-        t.add_row(safe_text(case_label(number, person)), served, deadline.isoformat(), str((deadline - bound).days),
-                  match, done)
-    out.print(t)
+        listed.append((case_label(number, person), served, deadline.isoformat(), (deadline - bound).days, match, done))
+    emit([Listing("petitions", f"Petitions ({len(rows):,})", ("case", "served", "deadline", "days", "match",
+                                                              "on import"), listed,
+                  empty="no petition imported yet: clearterm petitions import FILE",
+                  keys=("case", "served", "deadline", "days_left", "match", "on_import"))], fmt)

@@ -22,6 +22,7 @@ from typing import Annotated, Optional
 import typer
 
 from clearterm.cli.common import actor_for, err, fail, out, problem, progress_bar, say, store_for_command
+from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 from clearterm.domain.deadlines import OBJECTION_GROUNDS
 
 
@@ -288,10 +289,9 @@ def queue(
     deadline: Annotated[Optional[str], typer.Option("--deadline", metavar="VIEW", help=(
         "The deadlines view: undecided petitions by days left, overdue first, then those without a "
         "service date. VIEW: overdue, soon (due within 14 days), unserved or all."))] = None,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """The review queue: newest tranche first; case numbers and person ids only."""
-    from rich.table import Table
-
     from clearterm.storage.reviews import (DEADLINE_VIEWS, STATUSES, TRACKS, deadline_rows, queue_page,
                                            refresh_search_index, search_index_stale)
 
@@ -317,28 +317,25 @@ def queue(
             rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
                               status=status_, search=search, overdue_only=overdue)
     if deadline is not None:
-        _deadline_table(rows, deadline, limit)
+        _deadline_table(rows, deadline, limit, fmt)
         return
-    t = Table("id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
-              "days left", title="Review queue")
-    for r in rows:
-        t.add_row(str(r.case_id), r.case_number, r.person_id, r.track or "", str(r.tranche or ""),
-                  str(r.charges), r.status, str(r.version), r.service_date or "", r.deadline or "",
-                  "" if r.days_left is None else str(r.days_left))
-    out.print(t)
-    if len(rows) == limit:
-        say(f"more: --after {rows[-1].case_id}")
+    with prose_to_stderr(fmt):
+        emit([Listing("queue", "Review queue", ("id", "case", "person", "track", "tranche", "charges", "status",
+                                                "version", "served", "due", "days left"),
+                      [(r.case_id, r.case_number, r.person_id, r.track or "", r.tranche, r.charges, r.status,
+                        r.version, r.service_date or "", r.deadline or "", r.days_left) for r in rows],
+                      empty="no case matches.", plain=frozenset({"id", "version"}))], fmt)
+        if len(rows) == limit:
+            say(f"more: --after {rows[-1].case_id}")
 
 
-def _deadline_table(rows, view: str, limit: int) -> None:
+def _deadline_table(rows, view: str, limit: int, fmt: OutputFormat) -> None:
     """The deadlines view: days left first (overdue ones negative, on top), then the case."""
-    from rich.table import Table
-
-    t = Table("days left", "due", "served", "case", "person", "status", "id",
-              title=f"Deadlines ({view}): undecided petitions, overdue first, then by days left, then not served")
-    for r in rows:
-        t.add_row("" if r.days_left is None else str(r.days_left), r.deadline or "not served",
-                  r.service_date or "", r.case_number, r.person_id, r.status, str(r.case_id))
-    out.print(t)
-    if len(rows) == limit:
-        say(f"more: raise --limit (now {limit})")
+    with prose_to_stderr(fmt):
+        emit([Listing("deadlines", f"Deadlines ({view}): undecided petitions, overdue first, then by days left, "
+                      "then not served", ("days left", "due", "served", "case", "person", "status", "id"),
+                      [(r.days_left, r.deadline or "not served", r.service_date or "", r.case_number, r.person_id,
+                        r.status, r.case_id) for r in rows],
+                      empty="no undecided petition in this view.", plain=frozenset({"id"}))], fmt)
+        if len(rows) == limit:
+            say(f"more: raise --limit (now {limit})")

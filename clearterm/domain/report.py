@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from clearterm.domain.research import CaseFacts, missing_items
 from clearterm.domain.suppression import THRESHOLD, suppress
 
 #: The stages a flagged conviction goes through, in order.
@@ -32,14 +33,35 @@ SUPPRESSED = "*"
 
 # Positions in a flagged row (clearterm.storage.report_data.flagged_rows): the case, the person,
 # the six groups (already normalised: "not recorded" for a missing value, the age band named),
-# the dates, the stages reached as a bit mask (STAGE_BITS) and the person's ordering key.
+# the dates, the stages reached as a bit mask (STAGE_BITS), the research facts of the record and
+# its case as a bit mask (FACT_BITS), the person's ordering key and the case number.
 (CASE, PERSON, TRANCHE, YEAR, RACE, GENDER, AGE, CITY, FLAGGED_ON, DECIDED_ON, FILED_ON, RULED_ON, STAGE_MASK,
- MISSING_MASK, ORDER) = range(15)
+ FACTS_MASK, ORDER, CASE_NUMBER) = range(16)
 GROUPS = slice(TRANCHE, CITY + 1)
 #: The bit of each stage after flagged in a row's stage mask.
 STAGE_BITS = {"approved": 1, "filed": 2, "granted": 4, "notified": 8}
-#: The bit of each field whose absence puts a flagged case in research.
-MISSING_BITS = {"name": 1, "date of birth": 2, "disposition date": 4}
+#: The bits of a row's facts mask: the research facts of the record (those of
+#: clearterm.domain.research.CaseFacts; a case has one when any of its records has it) and of its
+#: case: on a relief track, in a signed batch, with records that are not flagged. OR-ed over a
+#: case's rows they give its research facts (:func:`research_missing`).
+FACT_BITS = {"has_name": 1, "has_date_of_birth": 2, "relief_without_disposition_date": 4, "has_address": 8,
+             "on_track": 16, "signed": 32, "unflagged_records": 64}
+
+
+def research_missing(case_number: str, mask: int) -> tuple[str, ...] | None:
+    """What a case lacks before filing (clearterm.domain.research.missing_items) from its facts
+    mask OR-ed over its flagged rows; None when the case is not on the research list (no relief
+    track, or in a signed batch), as ``clearterm research`` counts it. The flagged rows alone
+    may miss a name, date of birth or address that a record not flagged carries: the caller checks
+    such cases (``unflagged_records``) against all their records."""
+    if not mask & FACT_BITS["on_track"] or mask & FACT_BITS["signed"]:
+        return None
+    bit = FACT_BITS
+    return missing_items(CaseFacts(
+        case_number=case_number or "", has_name=bool(mask & bit["has_name"]),
+        has_date_of_birth=bool(mask & bit["has_date_of_birth"]),
+        relief_without_disposition_date=bool(mask & bit["relief_without_disposition_date"]),
+        has_address=bool(mask & bit["has_address"])))
 
 
 @dataclass

@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 
 from clearterm.domain.deadlines import objection_deadline
-from clearterm.domain.report import (CASE, DECIDED_ON, FILED_ON, FLAGGED_ON, MISSING_BITS, MISSING_MASK, RULED_ON,
-                                     Table, impact_tables, publish, rates_table)
+from clearterm.domain.report import (CASE, CASE_NUMBER, DECIDED_ON, FACT_BITS, FACTS_MASK, FILED_ON, FLAGGED_ON,
+                                     RULED_ON, Table, impact_tables, publish, rates_table, research_missing)
 from clearterm.domain.suppression import THRESHOLD
 from clearterm.storage import report_data as rd
 
@@ -82,30 +82,58 @@ def _timing(case_dates: dict[int, list]) -> Table:
 
 def _impact(conn) -> tuple[list[Table], Table, Table]:
     """The impact tables, the timing table and the research table, from one pass over the
-    flagged convictions (per case: the earliest flag, its dates, the fields it lacks)."""
+    flagged convictions (per case: the earliest flag, its dates, its research facts)."""
     cases: dict[int, list] = {}
 
     def rows():
         for row in rd.flagged_rows(conn):
             seen = cases.get(row[CASE])
             if seen is None:
-                cases[row[CASE]] = [row[FLAGGED_ON], row[DECIDED_ON], row[FILED_ON], row[RULED_ON], row[MISSING_MASK]]
+                cases[row[CASE]] = [row[FLAGGED_ON], row[DECIDED_ON], row[FILED_ON], row[RULED_ON], row[FACTS_MASK],
+                                    row[CASE_NUMBER]]
             else:
                 if row[FLAGGED_ON] and (seen[0] is None or row[FLAGGED_ON] < seen[0]):
                     seen[0] = row[FLAGGED_ON]
-                seen[4] |= row[MISSING_MASK]
+                seen[4] |= row[FACTS_MASK]
             yield row
 
     tables = impact_tables(rows())
     cases.pop(None, None)  # a flagged record whose case row is missing: counted, but has no case dates
+    return tables, _timing({k: v[:4] for k, v in cases.items()}), _research(conn, cases)
+
+
+def _research(conn, cases: dict[int, list]) -> Table:
+    """Flagged cases in research by what they lack: the cases and the rule of ``clearterm research``
+    (clearterm.domain.research), from the facts of the flagged rows. A case whose flagged rows
+    lack a name, date of birth or address but which has other records (they may carry it), or
+    which holds a record not evaluated yet, is checked against all its records
+    (clearterm.services.research.missing_of_cases)."""
+    from clearterm.services.research import missing_of_cases
+
+    unflagged, person = FACT_BITS["unflagged_records"], ("name", "date_of_birth", "address")
+    missing: dict[int, tuple[str, ...]] = {}
+    recheck = set(rd.undecided_case_ids(conn))
+    for case_id, seen in cases.items():
+        lacks = research_missing(seen[5], seen[4])
+        if lacks is None:
+            continue
+        if seen[4] & unflagged and any(item in person for item in lacks):
+            recheck.add(case_id)
+        elif lacks:
+            missing[case_id] = lacks
+    if recheck:
+        on_list = {i for i in recheck if i in cases and research_missing(cases[i][5], cases[i][4]) is not None}
+        on_list |= recheck - set(cases)  # not flagged yet (its records not evaluated) but on a track
+        for case_id in on_list:
+            missing.pop(case_id, None)
+        missing.update(missing_of_cases(conn, sorted(on_list)))
     research: dict[str, int] = defaultdict(int)
-    for dates in cases.values():
-        if dates[4]:
-            research[", ".join(w for w, bit in MISSING_BITS.items() if dates[4] & bit)] += 1
+    for lacks in missing.values():
+        research[", ".join(item.replace("_", " ") for item in lacks)] += 1
     rs = Table("research", "Flagged cases in research (what is missing)", ("missing", "cases"),
                [(k, (n,)) for k, n in sorted(research.items(), key=lambda kv: (-kv[1], kv[0]))], additive=True)
     rs.totals = (sum(research.values()),)
-    return tables, _timing({k: v[:4] for k, v in cases.items()}), rs
+    return rs
 
 
 def _backlog(conn, today: date) -> Table:

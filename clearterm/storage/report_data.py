@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 
 from clearterm.domain.report import AGE_BANDS, NOT_RECORDED
+from clearterm.storage.research import (HAS_ADDRESS_SQL, HAS_DATE_OF_BIRTH_SQL, HAS_NAME_SQL,
+                                        RELIEF_WITHOUT_DISPOSITION_SQL)
 
 #: The categories of a flagged conviction (a decision in force that may be cleared).
 FLAGGED = ("automatic", "petition", "review")
@@ -41,8 +43,11 @@ SELECT k.id, coalesce(nullif(d.person_id, ''), 'case:' || k.id), coalesce(d.tran
        substr(e.started_at, 1, 10), substr(v.created_at, 1, 10), f.filed_date, u.ruled,
        (s.status IS 'approved') | ((f.filed_date IS NOT NULL) << 1) | ((u.granted IS 1) << 2)
          | ((n.notified IS NOT NULL) << 3),
-       (coalesce(trim(r.last_name), '') = '') | ((r.date_of_birth IS NULL) << 1) | ((r.disposition_date IS NULL) << 2),
-       coalesce(d.tranche, 99) * 10000 + coalesce(CAST(substr(r.disposition_date, 1, 4) AS INTEGER), 9999)
+       {HAS_NAME_SQL} | ({HAS_DATE_OF_BIRTH_SQL} << 1) | ({RELIEF_WITHOUT_DISPOSITION_SQL} << 2)
+         | ({HAS_ADDRESS_SQL} << 3) | ((k.track IS NOT NULL) << 4) | ((g.status IS 'signed') << 5)
+         | ((k.charges > k.flagged) << 6),
+       coalesce(d.tranche, 99) * 10000 + coalesce(CAST(substr(r.disposition_date, 1, 4) AS INTEGER), 9999),
+       d.case_number
 FROM decision_current c
 JOIN decisions d ON d.id = c.decision_id
 JOIN records r ON r.record_id = c.record_id
@@ -51,6 +56,7 @@ LEFT JOIN cases k ON k.case_number = d.case_number AND k.person_id = d.person_id
 LEFT JOIN case_status s ON s.case_id = k.id
 LEFT JOIN reviews v ON v.id = s.decision_id
 LEFT JOIN batch_cases b ON b.case_id = k.id
+LEFT JOIN batches g ON g.id = b.batch_id
 LEFT JOIN (SELECT batch_id, min(filed_date) AS filed_date FROM batch_filings WHERE kind = 'filed'
            GROUP BY batch_id) f ON f.batch_id = b.batch_id
 LEFT JOIN (SELECT case_id, min(ruling_date) FILTER (WHERE ruling != 'continued') AS ruled,
@@ -65,7 +71,8 @@ def flagged_rows(conn: sqlite3.Connection) -> sqlite3.Cursor:
     """Each flagged conviction, in the layout of clearterm.domain.report (CASE ... ORDER): case
     id, person (a case without a person id: 'case:<id>'), tranche, year of disposition, race,
     gender, age band, incident city, flagged on, decided on, filed on, first final ruling on,
-    stage mask, missing-field mask, the person's ordering key."""
+    stage mask, research facts mask (clearterm.domain.report.FACT_BITS: the facts of
+    clearterm.storage.research, the same SQL), the person's ordering key, the case number."""
     return conn.execute(_FLAGGED_ROWS)
 
 
@@ -111,3 +118,18 @@ def stats_flagged(conn: sqlite3.Connection) -> int:
     return int(conn.execute(
         "SELECT count(*) FROM decision_current c JOIN decisions d ON d.id = c.decision_id"
         f" WHERE d.category IN {_FLAGGED_SQL}").fetchone()[0])
+
+
+def undecided_case_ids(conn: sqlite3.Connection) -> list[int]:
+    """The cases on a relief track, not in a signed batch, that hold a record with no decision in
+    force (ingested since the last evaluation); empty at once when every record has one."""
+    (records,), (decided,) = (conn.execute("SELECT count(*) FROM records").fetchone(),
+                              conn.execute("SELECT count(*) FROM decision_current").fetchone())
+    if records == decided:
+        return []
+    return [i for (i,) in conn.execute(
+        "SELECT DISTINCT k.id FROM records r JOIN cases k ON k.case_number = r.case_number"
+        " AND k.person_id = coalesce(r.person_id, '') WHERE k.track IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM decision_current c WHERE c.record_id = r.record_id)"
+        " AND NOT EXISTS (SELECT 1 FROM batch_cases bc JOIN batches b ON b.id = bc.batch_id"
+        " WHERE bc.case_id = k.id AND b.status = 'signed') ORDER BY k.id")]

@@ -15,15 +15,26 @@ from collections.abc import Iterator
 _NONEMPTY = "(r.{0} IS NOT NULL AND trim(r.{0}) != '')"
 _ADDRESS = " AND ".join(_NONEMPTY.format(c) for c in ("address_line1", "city", "state", "zip"))
 
+# The facts of one record ``r`` (its decision in force ``d``, if any), as 0/1: a case has a fact
+# when any of its records has it (``max`` over the case). ``clearterm report`` reads the same
+# expressions in its own pass (clearterm.storage.report_data), so both count the same cases.
+#: The record names the person (last and first name).
+HAS_NAME_SQL = f"({_NONEMPTY.format('last_name')} AND {_NONEMPTY.format('first_name')})"
+#: The record has a date of birth.
+HAS_DATE_OF_BIRTH_SQL = "(r.date_of_birth IS NOT NULL)"
+#: The record is a charge for relief (decided automatic or petition, or not decided yet) with no
+#: disposition date.
+RELIEF_WITHOUT_DISPOSITION_SQL = "(coalesce(d.category IN ('automatic', 'petition'), 1) AND r.disposition_date IS NULL)"
+#: The record has a full mailing address (street, city, state, ZIP).
+HAS_ADDRESS_SQL = f"({_ADDRESS})"
+
 #: Per case: (case_id, case_number, person_id, track, has name, has date of birth, a relief charge
 #: without a disposition date, has a mailing address). Relief charges are those whose decision in
 #: force is automatic or petition (all charges when none is decided yet).
 _FACTS = (
     "SELECT c.id, c.case_number, c.person_id, c.track,"
-    f" max({_NONEMPTY.format('last_name')} AND {_NONEMPTY.format('first_name')}),"
-    " max(r.date_of_birth IS NOT NULL),"
-    " max(coalesce(d.category IN ('automatic', 'petition'), 1) AND r.disposition_date IS NULL),"
-    f" max({_ADDRESS})"
+    f" max{HAS_NAME_SQL}, max{HAS_DATE_OF_BIRTH_SQL}, max{RELIEF_WITHOUT_DISPOSITION_SQL},"
+    f" max{HAS_ADDRESS_SQL}"
     " FROM cases c JOIN records r ON r.case_number = c.case_number AND coalesce(r.person_id, '') = c.person_id"
     " LEFT JOIN decision_current dc ON dc.record_id = r.record_id"
     " LEFT JOIN decisions d ON d.id = dc.decision_id"

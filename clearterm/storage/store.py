@@ -149,7 +149,7 @@ def open_store(
         problems = insecure_permissions(p)
         if problems and (p.exists() or any("directory" in x for x in problems)):
             raise StoreError(
-                "; ".join(problems) + ". Run with --fix-permissions to make the store 0600 and its directory 0700."
+                "; ".join(problems) + "; run with --fix-permissions to make the store 0600 and its directory 0700"
             )
     if not p.exists():
         if not create:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from clearterm.cli.listing import Listing
 from clearterm.cli.main import app
 from clearterm.domain.policy import Policy
 from clearterm.ingest import ingest_file
@@ -123,3 +124,149 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
     code, stdout, stderr = _cli(big, "export", "decisions", "--out", "-", shell_tail=" | head -c 10")
     assert stdout == "record_id,"
     assert "Traceback" not in stderr and "Exception" not in stderr
+
+
+# -- the other listing commands (queue, stats, batch list|show, research, petitions list, users list)
+LONG_PERSON = "P" + "8" * 90  # a person id wider than 80 columns
+FULL_CASE = dict(record_id="C1", case_number="12CR0456701", person_id=LONG_PERSON, statute="720 ILCS 550/4(c)",
+                 disposition="Plea Of Guilty", offense_class="A", county="Cook", offense_date="2010-04-30",
+                 disposition_date="2010-08-14", last_name="Quill", first_name="Ada", date_of_birth="1980-01-02",
+                 address_line1="1 Main St", city="Chicago", state="IL", zip="60622")
+
+
+@pytest.fixture(scope="module")
+def lifecycle(tmp_path_factory) -> tuple[Path, str]:
+    """A store with a complete case (a long person id) approved and in an open batch, a case that
+    needs research, and an unmatched petition; the login user has every role. Returns the store
+    and the batch's label."""
+    from clearterm.services import batches, research, review
+    from clearterm.storage.reviews import current_version
+
+    d = tmp_path_factory.mktemp("lifecycle")
+    src = d / "records.csv"
+    write_canonical_csv(src, [FULL_CASE, dict(ROWS[0], record_id="N1", case_number="14CR0000001", person_id="N1")])
+    petitions = d / "petitions.csv"
+    petitions.write_text("case_number,petitioner_last_name,petitioner_first_name,filed_date,served_date\n"
+                         "99CR0000009,Roe,Rita,2026-09-01,2026-10-01\n", encoding="utf-8")
+    path = d / "store.db"
+    with open_store(path, synchronous="NORMAL") as store:
+        ingest_file(store, src, today=TODAY)
+        evaluate_store(store, Policy(), TODAY)
+    add_users(path, {LOGIN: ["admin", "reviewer", "signer"]})
+    with open_store(path) as store:
+        (cid,) = [c for (c,) in store.conn.execute("SELECT id FROM cases WHERE case_number = '12CR0456701'")]
+        review.act(store, cid, "approve", reviewer=LOGIN, expected_version=current_version(store.conn, cid),
+                   today=TODAY)
+        label = batches.create_batch(store, track="automatic", actor=LOGIN).label
+        research.import_petitions(store, petitions, actor=LOGIN, today=TODAY)
+    return path, label
+
+
+def stdout(db: Path, *args: str) -> str:
+    """Standard output alone (the lines a command says around its listing go to stderr in csv, json)."""
+    result = CliRunner().invoke(app, ["--db", str(db), *args], env={"LOGNAME": LOGIN, "USER": LOGIN,
+                                                                      "COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_queue_json_csv_and_a_long_case_number_whole_in_a_pipe(db):
+    (row,) = json.loads(stdout(db, "queue", "--format", "json"))
+    assert row["case"] == LONG_CASE and row["person"] == "P1" and row["status"] == "pending"
+    assert set(row) >= {"id", "track", "tranche", "charges", "version", "days_left"}
+    rows = list(csv.reader(io.StringIO(stdout(db, "queue", "--format", "csv"))))
+    assert rows[0] == ["id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
+                       "days_left"]
+    assert rows[1][1] == LONG_CASE
+    text = run(db, "queue")
+    assert LONG_CASE in text and "…" not in text
+
+
+def test_queue_more_hint_goes_to_stderr_in_json(db):
+    result = CliRunner().invoke(app, ["--db", str(db), "queue", "--limit", "1", "--format", "json"],
+                                env={"LOGNAME": LOGIN, "USER": LOGIN})
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)) == 1
+    assert "more: --after" in result.stderr
+
+
+def test_queue_deadline_view_formats_and_empty_in_words(db):
+    assert json.loads(stdout(db, "queue", "--deadline", "all", "--format", "json")) == []
+    assert stdout(db, "queue", "--deadline", "all", "--format", "csv").strip() == \
+        "days_left,due,served,case,person,status,id"
+    assert "no undecided petition in this view" in run(db, "queue", "--deadline", "all")
+    assert "no case matches" in run(db, "queue", "--status", "approved")
+
+
+def test_stats_json_and_csv(db):
+    doc = json.loads(stdout(db, "stats", "--format", "json"))
+    assert set(doc) == {"categories", "reasons", "tranches", "research"}
+    assert sum(r["records"] for r in doc["categories"]) == 1
+    assert {"missing": "date_of_birth", "cases": 1} in doc["research"]
+    text = stdout(db, "stats", "--format", "csv")
+    assert text.startswith("# Decisions in force (1 records)\ncategory,records,share\n")
+    assert "\n# By tranche\ntranche,automatic,petition,review,all\n" in text
+
+
+def test_batch_list_and_show_formats(lifecycle):
+    db, label = lifecycle
+    (b,) = json.loads(stdout(db, "batch", "list", "--format", "json"))
+    assert b["label"] == label and b["track"] == "automatic"
+    assert b["cases"] == 1 and b["status"] == "open" and isinstance(b["id"], int)
+    rows = list(csv.reader(io.StringIO(stdout(db, "batch", "list", "--format", "csv"))))
+    assert rows[0] == ["id", "label", "track", "tranche", "cases", "status", "created", "signed", "signer"]
+    assert label in run(db, "batch", "list")
+    doc = json.loads(stdout(db, "batch", "show", label, "--format", "json"))
+    (batch,) = doc["batch"]
+    assert batch["label"] == label and batch["cases"] == 1 and batch["changed_cases"] == 0
+    (case,) = doc["cases"]
+    assert case["person"] == LONG_PERSON and case["case"] == "12CR0456701" and case["position"] == 1
+    text = run(db, "batch", "show", label)
+    assert LONG_PERSON in text and f"batch {batch['id']} ({label})" in text
+
+
+def test_batch_list_empty_says_so(tmp_path):
+    empty = tmp_path / "empty.db"
+    add_users(empty, {LOGIN: ["reviewer"]})
+    assert "no batches yet" in run(empty, "batch", "list")
+    assert json.loads(stdout(empty, "batch", "list", "--format", "json")) == []
+
+
+def test_research_json_and_csv(lifecycle):
+    db, _ = lifecycle
+    doc = json.loads(stdout(db, "research", "--format", "json", "--today", "2026-11-21"))
+    (case,) = doc["cases"]
+    assert case == {"case": "14CR0000001", "person": "N1", "track": "automatic",
+                    "missing": "date_of_birth, address"}
+    (pet,) = doc["petitions"]
+    assert pet["case"] == "99CR0000009" and pet["match"] == "unmatched" and pet["days_left"] == 9
+    text = stdout(db, "research", "--format", "csv", "--today", "2026-11-21")
+    assert text.startswith("# Cases that need research\ncase,person,track,missing\n")
+    assert "# Petitions to research\ncase,person,match,served,deadline,days_left\n" in text
+
+
+def test_petitions_list_json_and_empty(lifecycle, db):
+    path, _ = lifecycle
+    (pet,) = json.loads(stdout(path, "petitions", "list", "--format", "json", "--today", "2026-11-21"))
+    assert pet == {"case": "99CR0000009", "served": "2026-10-01", "deadline": "2026-11-30", "days_left": 9,
+                   "match": "unmatched", "on_import": "research"}
+    assert "no petition imported yet" in run(db, "petitions", "list")
+
+
+def test_users_list_json(lifecycle):
+    db, _ = lifecycle
+    users = {u["user"]: u for u in json.loads(stdout(db, "users", "list", "--format", "json"))}
+    assert users[LOGIN]["roles"] == "reviewer, signer, admin" and users[LOGIN]["status"] == "enabled"
+
+
+def test_json_escapes_what_a_terminal_interprets_and_reads_back_the_same(capsys):
+    from clearterm.cli.listing import OutputFormat as Fmt
+    from clearterm.cli.listing import emit
+
+    value = "12CR1\x1b]0;x\x07\x9b31m\u202eP\u2028"
+    emit([Listing("x", "X", ("case",), [(value,)])], Fmt.json)
+    text = capsys.readouterr().out
+    assert all(ch not in text for ch in "\x1b\x07\x9b\u202e\u2028")
+    assert "\\u009b" in text and json.loads(text) == [{"case": value}]
+    emit([Listing("x", "X", ("case",), [(value,)])], Fmt.csv)  # a pipe: the cell as stored
+    assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [["case"], [value]]

@@ -21,6 +21,7 @@ from clearterm.ingest import ingest_file
 from clearterm.services import access, review
 from clearterm.services.evaluate import evaluate_store
 from clearterm.services.report import build_report
+from clearterm.services.research import research_counts
 from clearterm.storage import open_store, reports
 from clearterm.storage.reviews import current_version
 from conftest import DISPOSITIONS, DIVERSION, SENTENCING, TODAY
@@ -126,6 +127,7 @@ def test_counts_equal_stats_and_the_store(demo):
     for key in ("year", "race", "gender", "age", "city"):
         assert rep.table(f"convictions_by_{key}").totals == by_tranche.totals
         assert rep.table(f"people_by_{key}").totals[0] == rep.headline["people flagged"]
+    assert rep.table("research").totals[0] == research_counts(conn)[0]  # the cases 'clearterm research' lists
 
 
 def test_equity_counts_by_race_equal_the_store(demo):
@@ -208,6 +210,12 @@ def test_real_extracts_alone(tmp_path, realdata):
     assert "Male" in genders
     cities = {g for g, _ in rep.table("convictions_by_city").rows}
     assert "Chicago" in cities
+    # cases in research: clearterm research's cases and rule (the real extracts lack names,
+    # dates of birth, addresses and the Clerk's case numbers)
+    total, by = research_counts(store.conn)
+    research = rep.table("research")
+    assert research.totals[0] == total > 0
+    assert sum(n for label, (n,) in research.rows if "case number" in label.split(", ")) == by["case_number"] > 0
     store.close()
 
 
