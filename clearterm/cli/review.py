@@ -21,7 +21,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, err, fail, out, problem, progress_bar, say, store_for_command
+from clearterm.cli.common import actor_for, err, fail, problem, progress_bar, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 from clearterm.domain.deadlines import OBJECTION_GROUNDS
 

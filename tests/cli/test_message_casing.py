@@ -25,7 +25,7 @@ def _run(*args: str, db: Path) -> subprocess.CompletedProcess:
     (("queue", "--limit", "0"), "error: invalid value for '--limit'"),
     (("stats", "--format", "xml"), "error: invalid value for '--format'"),
     (("no-such-command",), "error: no such command 'no-such-command'."),
-    (("decide",), "error: missing argument 'CASE'."),
+    (("decide", "--bogus"), "error: no such option: --bogus"),
 ])
 def test_usage_errors_are_cased_as_every_other_error(tmp_path, args, message):
     r = _run(*args, db=tmp_path / "none.db")
