@@ -67,6 +67,12 @@ app.add_typer(audit.audit_app, name="audit")
 app.add_typer(batch.batch_app, name="batch")
 app.add_typer(batch.keys_app, name="keys")
 app.add_typer(access.users_app, name="users")
+# issue 16: the life of a case after signing (clearterm/cli/lifecycle.py)
+from clearterm.cli import lifecycle  # noqa: E402
+batch.batch_app.command("file")(lifecycle.batch_file)
+app.command("ruling")(lifecycle.ruling)
+app.add_typer(lifecycle.rulings_app, name="rulings")
+app.command("docket")(lifecycle.docket)
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ How a state is derived (:func:`derive_state`), for a case in a batch:
 
 * no ruling: ``batched`` (batch open or being signed), ``signed`` (batch signed), ``filed``
   (the batch has a filing; court date: the batch's latest court date);
-* the latest ruling (by ruling date, then entry) ``continued``: ``continued``, court date its
-  next court date, or the batch's latest court date when that is after the ruling; none if
-  neither;
+* the latest ruling (by ruling date, then entry) ``continued``: ``continued``, court date the
+  later of its next court date and the batch's latest court date when that one was set for after
+  the ruling (the whole call moved); none if neither;
 * ``granted``/``denied``/``stricken``/``withdrawn``: that state, then ``notified`` once a letter
   to the person was recorded (``letter_granted`` or ``letter_denied``), ``agencies_told`` once an
   agency notice was recorded (granted only).
@@ -69,8 +69,9 @@ def derive_state(f: CaseFacts) -> tuple[str, str | None, str | None] | None:
         return ("signed" if f.batch_status == "signed" else "batched"), None, None
     if f.ruling == "continued":
         court = f.next_court_date
-        if court is None and f.batch_court_date and f.batch_court_date > (f.ruling_date or ""):
-            court = f.batch_court_date
+        later = f.batch_court_date if f.batch_court_date and f.batch_court_date > (f.ruling_date or "") else None
+        if later and (court is None or later > court):
+            court = later  # the whole call was moved after the continuance
         return "continued", court, f.ruling_date
     if f.agency and f.ruling == "granted":
         return "agencies_told", None, f.ruling_date
@@ -182,3 +183,147 @@ def lifecycle_counts(conn: sqlite3.Connection, batch_id: int | None = None) -> d
     counts = dict(conn.execute(f"SELECT state, count(*) FROM case_lifecycle{where} GROUP BY state", params)
                   .fetchall())
     return {s: int(counts[s]) for s in LIFECYCLE_STATES if s in counts}
+
+
+# -- filings -----------------------------------------------------------------------------------------
+#: A filing row as read: id, kind ('filed' | 'court_date'), filed_date, court_date, courtroom, call,
+#: actor, created_at.
+FILING_COLUMNS = ("id", "kind", "filed_date", "court_date", "courtroom", "call", "actor", "created_at")
+
+
+def filing_rows(conn: sqlite3.Connection, batch_id: int) -> list[tuple]:
+    """The batch's filing and later court dates, oldest first (FILING_COLUMNS)."""
+    return conn.execute(f"SELECT {', '.join(FILING_COLUMNS)} FROM batch_filings WHERE batch_id = ? ORDER BY id",
+                        (batch_id,)).fetchall()
+
+
+def insert_filing(conn: sqlite3.Connection, *, batch_id: int, kind: str, filed_date: str, court_date: str,
+                  courtroom: str | None, call: str | None, actor: str, at: str) -> int:
+    """One filing (``kind`` 'filed') or later court date ('court_date'); its id."""
+    return conn.execute(
+        "INSERT INTO batch_filings (batch_id, kind, filed_date, court_date, courtroom, call, actor, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (batch_id, kind, filed_date, court_date, courtroom, call, actor, at)).lastrowid
+
+
+# -- rulings -----------------------------------------------------------------------------------------
+#: What a ruling is checked against, per case: case_id, case_number, person_id, batch_id, batch label, batch status,
+#: filed_date (None: not filed), the batch's latest court date.
+_CONTEXT_SQL = (
+    "SELECT c.id, c.case_number, c.person_id, bc.batch_id, b.label, b.status,"
+    " (SELECT f.filed_date FROM batch_filings f WHERE f.batch_id = bc.batch_id AND f.kind = 'filed'),"
+    " (SELECT f.court_date FROM batch_filings f WHERE f.batch_id = bc.batch_id ORDER BY f.id DESC LIMIT 1)"
+    " FROM cases c LEFT JOIN batch_cases bc ON bc.case_id = c.id LEFT JOIN batches b ON b.id = bc.batch_id")
+
+
+def ruling_context(conn: sqlite3.Connection, case_number: str, person_id: str | None = None) -> list[tuple]:
+    """The cases with this case number (and person id), each with its batch and filing (see _CONTEXT_SQL)."""
+    if person_id is None:
+        return conn.execute(f"{_CONTEXT_SQL} WHERE c.case_number = ? ORDER BY c.person_id",
+                            (case_number,)).fetchall()
+    return conn.execute(f"{_CONTEXT_SQL} WHERE c.case_number = ? AND c.person_id = ?",
+                        (case_number, person_id)).fetchall()
+
+
+def ruling_context_of(conn: sqlite3.Connection, case_id: int) -> tuple | None:
+    """Like :func:`ruling_context`, for one case id."""
+    return conn.execute(f"{_CONTEXT_SQL} WHERE c.id = ?", (case_id,)).fetchone()
+
+
+#: A ruling as read: id, ruling, ruling_date, next_court_date, judge, order_number, batch_id, source_id,
+#: source_line, actor, created_at.
+RULING_COLUMNS = ("id", "ruling", "ruling_date", "next_court_date", "judge", "order_number", "batch_id",
+                  "source_id", "source_line", "actor", "created_at")
+
+
+def case_rulings(conn: sqlite3.Connection, case_id: int) -> list[tuple]:
+    """The case's rulings by ruling date (RULING_COLUMNS)."""
+    return conn.execute(f"SELECT {', '.join(RULING_COLUMNS)} FROM rulings WHERE case_id = ?"
+                        " ORDER BY ruling_date, id", (case_id,)).fetchall()
+
+
+def insert_ruling(conn: sqlite3.Connection, *, case_id: int, batch_id: int | None, ruling: str, ruling_date: str,
+                  judge: str | None, next_court_date: str | None, order_number: str | None,
+                  source_id: int | None, source_line: int | None, actor: str, at: str) -> int:
+    """One ruling; its id."""
+    return conn.execute(
+        "INSERT INTO rulings (case_id, batch_id, ruling, ruling_date, judge, next_court_date, order_number,"
+        " source_id, source_line, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (case_id, batch_id, ruling, ruling_date, judge, next_court_date, order_number, source_id, source_line,
+         actor, at)).lastrowid
+
+
+# -- rulings files (sources of kind 'rulings') ----------------------------------------------------------
+def source_kind_by_sha256(conn: sqlite3.Connection, sha256: str) -> tuple[int, str] | None:
+    """(source id, kind) of the file with this content, if it was ever read."""
+    return conn.execute("SELECT id, kind FROM sources WHERE sha256 = ?", (sha256,)).fetchone()
+
+
+def insert_rulings_source(conn: sqlite3.Connection, *, file_name: str, sha256: str, size_bytes: int, fmt: str,
+                          started_at: str, header_lines: int, encoding: str) -> int:
+    """A new running source of kind 'rulings'; its id."""
+    return conn.execute(
+        "INSERT INTO sources (file_name, sha256, size_bytes, format, status, started_at, header_lines, encoding,"
+        " kind) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, 'rulings')",
+        (file_name, sha256, size_bytes, fmt, started_at, header_lines, encoding)).lastrowid
+
+
+# -- the docket watch ---------------------------------------------------------------------------------
+#: One follow-up row: (kind, since (a date), case_id or None, case_number, person_id, batch_id, batch label,
+#: a date the line names (court date, ruling date, service date)).
+_CASE_COLS = "c.id, c.case_number, c.person_id, l.batch_id, b.label"
+_LIFE = (" FROM case_lifecycle l CROSS JOIN cases c ON c.id = l.case_id"
+         " LEFT JOIN batches b ON b.id = l.batch_id")
+
+
+_DOCKET_SQL = f"""
+SELECT 'court_date_passed', l.court_date, {_CASE_COLS}, l.court_date{_LIFE}
+ WHERE l.state IN ('filed', 'continued') AND l.court_date IS NOT NULL AND l.court_date < :today
+UNION ALL
+SELECT 'continued_no_date', l.ruling_date, {_CASE_COLS}, l.ruling_date{_LIFE}
+ WHERE l.state = 'continued' AND l.court_date IS NULL
+UNION ALL
+SELECT 'granted_no_letter', l.ruling_date, {_CASE_COLS}, l.ruling_date{_LIFE}
+ WHERE l.state IN ('granted', 'agencies_told') AND l.ruling_date <= :letter_cutoff
+   AND NOT EXISTS (SELECT 1 FROM case_notices n WHERE n.case_id = l.case_id AND n.kind = 'letter_granted')
+UNION ALL
+SELECT 'signed_not_filed', substr(b.signed_at, 1, 10), NULL, NULL, NULL, b.id, b.label, substr(b.signed_at, 1, 10)
+  FROM batches b WHERE b.status = 'signed' AND substr(b.signed_at, 1, 10) <= :filing_cutoff
+   AND NOT EXISTS (SELECT 1 FROM batch_filings f WHERE f.batch_id = b.id)
+UNION ALL
+SELECT 'petition_due', s.service_date, c.id, c.case_number, c.person_id, NULL, NULL, s.service_date
+  FROM case_status s CROSS JOIN cases c ON c.id = s.case_id
+ WHERE s.service_date IS NOT NULL AND s.service_date < :petition_due_before
+   AND s.status IN ('pending', 'deferred') AND c.track = 'petition'
+ORDER BY 2, 1, 3, 6
+"""
+
+
+def docket_rows(conn: sqlite3.Connection, *, today: str, letter_cutoff: str, filing_cutoff: str,
+                petition_due_before: str) -> list[tuple]:
+    """Everything that has gone quiet, one row each, oldest first: (kind, since, case_id,
+    case_number, person_id, batch_id, batch label, the date the line names).
+
+    Kinds: ``court_date_passed`` (filed or continued, the court date before ``today``, no later
+    ruling); ``continued_no_date``; ``granted_no_letter`` (granted on or before ``letter_cutoff``,
+    no ``letter_granted`` notice); ``signed_not_filed`` (a batch signed on or before
+    ``filing_cutoff`` with no filing; case columns None); ``petition_due`` (served before
+    ``petition_due_before``, still pending or deferred). Each part reads an index (query plans:
+    tests/storage/test_lifecycle_storage.py).
+    """
+    return conn.execute(_DOCKET_SQL, {"today": today, "letter_cutoff": letter_cutoff,
+                                      "filing_cutoff": filing_cutoff,
+                                      "petition_due_before": petition_due_before}).fetchall()
+
+
+def docket_plan(conn: sqlite3.Connection) -> list[str]:
+    """EXPLAIN QUERY PLAN of :func:`docket_rows` (its detail column)."""
+    params = {"today": "2026-01-01", "letter_cutoff": "2026-01-01", "filing_cutoff": "2026-01-01",
+              "petition_due_before": "2026-01-01"}
+    return [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + _DOCKET_SQL, params)]
+
+
+def forget_batch_lifecycle(conn: sqlite3.Connection, batch_id: int) -> int:
+    """Remove the states of an open batch's cases before the batch is dropped (they are in no batch)."""
+    _require_transaction(conn)
+    return conn.execute("DELETE FROM case_lifecycle WHERE batch_id = ?", (batch_id,)).rowcount

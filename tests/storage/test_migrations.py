@@ -20,6 +20,7 @@ RELEASED = (
     "0005_batches", "0006_drop_cases_queue", "0007_source_lines", "0008_batch_publishing",
     "0009_lifecycle",
 )
+RELEASED += ("0013_lifecycle_backfill",)
 
 #: The records table's canonical columns as migration 0001 created them (a copy, on purpose).
 COLUMNS_0001 = (

@@ -20,6 +20,7 @@ from clearterm.storage.migrations import (
     m0008_batch_publishing,
     m0009_lifecycle,
 )
+from clearterm.storage.migrations import m0013_lifecycle_backfill
 
 __all__ = ["MIGRATIONS", "ORDER"]
 
@@ -34,6 +35,7 @@ ORDER = (
     m0008_batch_publishing,
     m0009_lifecycle,
 )
+ORDER += (m0013_lifecycle_backfill,)
 
 MIGRATIONS = Migrations("clearterm")
 for _module in ORDER:
