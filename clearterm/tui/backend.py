@@ -283,3 +283,27 @@ class Backend:
 
         with self._lock:
             return batches.list_batches(self.conn)
+
+    # -- the life of a case after signing (issue 16: clearterm.services.lifecycle) ---------------------
+    def follow_ups(self, days: int | None = None) -> list:
+        """The docket watch as of the workstation's today (``clearterm docket``)."""
+        from clearterm.services import lifecycle
+
+        with self._lock:
+            return lifecycle.docket(self.conn, today=self.today, days=days or lifecycle.DEFAULT_FOLLOW_UP_DAYS)
+
+    def case_life(self, case_id: int):
+        """The case's lifecycle state and rulings (:class:`clearterm.services.lifecycle.CaseLife`)."""
+        from clearterm.services import lifecycle
+
+        with self._lock:
+            return lifecycle.case_life(self.conn, case_id)
+
+    def record_ruling(self, case_id: int, answer) -> object:
+        """Record a ruling from the dialog (raises ``LifecycleError`` with a safe message)."""
+        from clearterm.services import lifecycle
+
+        req = lifecycle.make_request(answer.ruling, answer.ruling_date, answer.next_date, answer.judge,
+                                     answer.order_number)
+        with self._lock:
+            return lifecycle.record_ruling(self.store, case_id, req, actor=self.reviewer, today=self.today)

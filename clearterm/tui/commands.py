@@ -40,6 +40,9 @@ def static_commands(app) -> list[tuple[str, str, object]]:
             for t in ("automatic", "petition")]
     out += [("Batch status", "List the batches and whether they are signed", app.show_batches),
             ("Help: keys", "Every key binding", app.action_help)]
+    out += [("Follow-up", "What has gone quiet after signing: court dates passed, letters not sent, ...",
+             app.action_follow_up),
+            ("Record a ruling", "The court's ruling on the highlighted case (key R)", app.action_ruling)]
     return out
 
 

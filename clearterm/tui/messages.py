@@ -117,3 +117,19 @@ class PageEdge(Message):
     """The queue table's cursor was asked to move past the page's end (``forward``) or start."""
 
     forward: bool
+
+
+@dataclass
+class FollowUpsLoaded(Message):
+    """The docket watch, read by a worker (issue 16): :class:`clearterm.services.lifecycle.FollowUp` items."""
+
+    items: list
+    days: int
+
+
+@dataclass
+class RulingReady(Message):
+    """A case's lifecycle, read by a worker before the ruling dialog opens."""
+
+    row: QueueRow
+    state: str
