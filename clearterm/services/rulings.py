@@ -197,52 +197,91 @@ class _Chunk:
         self.last_line = 0
 
 
+def _resolve(conn, src: SourceFile, chunk: _Chunk, cache: dict, quarantine: list) -> list[tuple]:
+    """(row, request, case) for each row that reads and names one case; the others to ``quarantine``.
+
+    A filed case's context is cached for the whole run: its batch is signed (frozen) and its
+    filing is unique, so what the checks read of it cannot change."""
+    out = []
+    for row in chunk.rows:
+        try:
+            if row.problem:
+                raise life.RulingProblem(*row.problem)
+            values = _values(src, row)
+            req = _request(values)
+            key = (values["case_number"], values["person_id"], values["batch"])
+            ctx = cache.get(key)
+            if ctx is None:
+                ctx = _context(conn, values)
+                if ctx.filed_date is not None:
+                    cache[key] = ctx
+        except life.RulingProblem as exc:
+            quarantine.append((row.line, exc.field, str(exc), row.raw, row.nlines))
+            continue
+        out.append((row, req, ctx))
+    return out
+
+
+def _check_all(conn, resolved: list[tuple], today: date, quarantine: list) -> tuple[list[tuple], int]:
+    """Check the rows in file order against the stored rulings and the ones before them in the
+    chunk; (the new rulings as (row, request, case), how many were recorded already)."""
+    have = sl.rulings_of_cases(conn, (ctx.case_id for _, _, ctx in resolved))
+    new, unchanged = [], 0
+    for row, req, ctx in resolved:
+        mine = have.setdefault(ctx.case_id, [])
+        try:
+            fresh = life.check_ruling(req, ctx, mine, today)
+        except life.RulingProblem as exc:
+            quarantine.append((row.line, exc.field, str(exc), row.raw, row.nlines))
+            continue
+        if not fresh:
+            unchanged += 1
+            continue
+        nxt = req.next_court_date.isoformat() if req.next_court_date else None
+        mine.append((None, req.ruling, req.ruling_date.isoformat(), nxt))
+        new.append((row, req, ctx))
+    return new, unchanged
+
+
 def _apply_chunk(store: Store, src: SourceFile, res: RulingsImportResult, chunk: _Chunk, *, actor: str,
-                 today: date, finish: bool, lines: int | None) -> None:
+                 today: date, finish: bool, lines: int | None, cache: dict) -> None:
     at = utc_now_iso()
     with store.write() as conn:
-        quarantine, applied, touched = [], [], set()
-        unchanged = 0
-        for row in chunk.rows:
-            try:
-                if row.problem:
-                    raise life.RulingProblem(*row.problem)
-                values = _values(src, row)
-                req = _request(values)
-                ctx = _context(conn, values)
-                rid = life.apply_ruling(conn, ctx, req, today=today, actor=actor, at=at, source_id=res.source_id,
-                                        source_line=row.line)
-            except life.RulingProblem as exc:
-                quarantine.append((res.source_id, src.path.name, row.line, exc.field, str(exc), row.raw, row.nlines))
-                continue
-            if rid is None:
-                unchanged += 1
-            else:
-                applied.append([rid, ctx.case_id, req.ruling, req.ruling_date.isoformat(), row.line])
-                touched.add(ctx.case_id)
-        sources.insert_quarantine(conn, [q[:6] for q in quarantine])
-        sl.refresh_lifecycle(conn, touched, at=at)
-        res.rows_read += len(chunk.rows)
-        res.applied += len(applied)
-        res.unchanged += unchanged
-        res.quarantined += len(quarantine)
-        res.blank_lines += chunk.blanks
-        res.row_lines += sum(r.nlines for r in chunk.rows)
-        res.lines_quarantined += sum(q[6] for q in quarantine)
-        if finish:
-            res.lines = lines
+        quarantine: list[tuple] = []
+        new, unchanged = _check_all(conn, _resolve(conn, src, chunk, cache, quarantine), today, quarantine)
+        rows = [(ctx.case_id, ctx.batch_id, req.ruling, req.ruling_date.isoformat(), req.judge,
+                 req.next_court_date.isoformat() if req.next_court_date else None, req.order_number,
+                 res.source_id, row.line, actor, at) for row, req, ctx in new]
+        sl.insert_rulings(conn, rows)
+        sources.insert_quarantine(conn, [(res.source_id, src.path.name, *q[:4]) for q in quarantine])
+        sl.refresh_lifecycle(conn, {r[0] for r in rows}, at=at)
+        _count(res, chunk, len(rows), unchanged, quarantine, finish, lines)
         sources.update_source(
             conn, res.source_id, lines_done=chunk.last_line, rows_read=res.rows_read, inserted=res.applied,
             updated=0, unchanged=res.unchanged, quarantined=res.quarantined,
             status="complete" if finish else "running", finished_at=at if finish else None,
             blank_lines=res.blank_lines, lines_stored=res.lines_stored, lines_quarantined=res.lines_quarantined,
             lines_read=res.lines, stopped_line=None)
+        applied = [[r[0], r[2], r[3], r[5], r[6], r[8]] for r in rows]  # case, ruling, date, next, order, line
         audit.append(conn, at=at, actor=actor, event="rulings_imported", detail={
             "source_id": res.source_id, "file": src.path.name, "sha256": src.sha256,
             "first_line": chunk.rows[0].line if chunk.rows else None, "last_line": chunk.last_line,
-            "applied": len(applied), "unchanged": unchanged, "quarantined": len(quarantine),
+            "applied": len(rows), "unchanged": unchanged, "quarantined": len(quarantine),
             "rulings_sha256": sha256_hex(canonical({"rulings": applied})), "complete": finish,
             "today": today.isoformat()})
+
+
+def _count(res: RulingsImportResult, chunk: _Chunk, applied: int, unchanged: int, quarantine: list,
+           finish: bool, lines: int | None) -> None:
+    res.rows_read += len(chunk.rows)
+    res.applied += applied
+    res.unchanged += unchanged
+    res.quarantined += len(quarantine)
+    res.blank_lines += chunk.blanks
+    res.row_lines += sum(r.nlines for r in chunk.rows)
+    res.lines_quarantined += sum(q[4] for q in quarantine)
+    if finish:
+        res.lines = lines
 
 
 def import_rulings(store: Store, path: str | Path | SourceFile, *, actor: str, today: date,
@@ -259,6 +298,7 @@ def import_rulings(store: Store, path: str | Path | SourceFile, *, actor: str, t
     if res.already:
         return res
     stats = ReadStats()
+    cache: dict = {}
     chunk = _Chunk()
     chunk.last_line = lines_done
     for row in _rows(src, stats, lines_done):
@@ -268,11 +308,11 @@ def import_rulings(store: Store, path: str | Path | SourceFile, *, actor: str, t
             continue
         chunk.rows.append(row)
         if len(chunk.rows) >= chunk_rows:
-            _apply_chunk(store, src, res, chunk, actor=actor, today=today, finish=False, lines=None)
+            _apply_chunk(store, src, res, chunk, actor=actor, today=today, finish=False, lines=None, cache=cache)
             if progress:
                 progress(chunk.last_line)
             last, chunk = chunk.last_line, _Chunk()
             chunk.last_line = last
     _apply_chunk(store, src, res, chunk, actor=actor, today=today, finish=True,
-                 lines=max(stats.last_line, chunk.last_line))
+                 lines=max(stats.last_line, chunk.last_line), cache=cache)
     return res

@@ -242,6 +242,27 @@ def case_rulings(conn: sqlite3.Connection, case_id: int) -> list[tuple]:
                         " ORDER BY ruling_date, id", (case_id,)).fetchall()
 
 
+def rulings_of_cases(conn: sqlite3.Connection, case_ids: Iterable[int]) -> dict[int, list[tuple]]:
+    """The rulings of many cases at once, by case (RULING_COLUMNS, by ruling date)."""
+    out: dict[int, list[tuple]] = {}
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), _CHUNK):
+        for row in conn.execute(
+                f"SELECT case_id, {', '.join(RULING_COLUMNS)} FROM rulings WHERE case_id IN"
+                " (SELECT value FROM json_each(?)) ORDER BY case_id, ruling_date, id",
+                (json.dumps(ids[start:start + _CHUNK]),)):
+            out.setdefault(row[0], []).append(row[1:])
+    return out
+
+
+def insert_rulings(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Many rulings: (case_id, batch_id, ruling, ruling_date, judge, next_court_date, order_number,
+    source_id, source_line, actor, created_at)."""
+    conn.executemany(
+        "INSERT INTO rulings (case_id, batch_id, ruling, ruling_date, judge, next_court_date, order_number,"
+        " source_id, source_line, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
 def insert_ruling(conn: sqlite3.Connection, *, case_id: int, batch_id: int | None, ruling: str, ruling_date: str,
                   judge: str | None, next_court_date: str | None, order_number: str | None,
                   source_id: int | None, source_line: int | None, actor: str, at: str) -> int:
