@@ -174,13 +174,15 @@ def docket(
     store = store_for_command(ctx, create=False)
     actor_for(store)  # case numbers and person ids: a known user only (exit 4)
     with store:
-        items = lifecycle.docket(store.conn, today=day, days=days)
-    for f in items[:limit]:
-        out.print(f.line, markup=False, highlight=False, soft_wrap=True)
-    if len(items) > limit:
-        say(f"... and {len(items) - limit:,} more (--limit)")
-    counts: dict[str, int] = {}
+        try:
+            items = lifecycle.docket(store.conn, today=day, days=days, limit=limit)
+            counts = lifecycle.docket_counts(store.conn, today=day, days=days)
+        except lifecycle.LifecycleError as exc:
+            raise fail(str(exc)) from None
     for f in items:
-        counts[f.kind] = counts.get(f.kind, 0) + 1
-    say(f"{len(items):,} follow-up(s) as of {day}"
+        out.print(f.line, markup=False, highlight=False, soft_wrap=True)
+    total = sum(counts.values())
+    if total > len(items):
+        say(f"... and {total - len(items):,} more (--limit)")
+    say(f"{total:,} follow-up(s) as of {day}"
         + (": " + ", ".join(f"{lifecycle.KIND_TITLES[k]} {n:,}" for k, n in counts.items()) if counts else ""))

@@ -361,19 +361,30 @@ def _todo(kind: str, d: str, case: str | None, batch: str | None, days: int, tod
     return f"petition served {d}, objection due {due} ({when}), no decision: decide (clearterm decide {case} ...)"
 
 
-def docket(conn: sqlite3.Connection, *, today: date, days: int = DEFAULT_FOLLOW_UP_DAYS) -> list[FollowUp]:
-    """What has gone quiet as of ``today``, one entry each, oldest first (see
-    :func:`clearterm.storage.lifecycle.docket_rows`)."""
+def _docket_params(today: date, days: int) -> dict[str, str]:
     if days < 0:
         raise LifecycleError("--days must be 0 or more")
     cutoff = (today - timedelta(days=days)).isoformat()
-    due_before = (today + timedelta(days=PETITION_WARNING_DAYS) - timedelta(
-        days=(objection_deadline(today) - today).days)).isoformat()
-    rows = sl.docket_rows(conn, today=today.isoformat(), letter_cutoff=cutoff, filing_cutoff=cutoff,
-                          petition_due_before=due_before)
+    # served before this day: the objection deadline is less than PETITION_WARNING_DAYS away (or passed)
+    due_before = today + timedelta(days=PETITION_WARNING_DAYS) - (objection_deadline(today) - today)
+    return {"today": today.isoformat(), "letter_cutoff": cutoff, "filing_cutoff": cutoff,
+            "petition_due_before": due_before.isoformat()}
+
+
+def docket(conn: sqlite3.Connection, *, today: date, days: int = DEFAULT_FOLLOW_UP_DAYS,
+           limit: int | None = None) -> list[FollowUp]:
+    """What has gone quiet as of ``today``, one entry each, oldest first; the oldest ``limit`` when
+    given (see :func:`clearterm.storage.lifecycle.docket_rows`; :func:`docket_counts` counts them all)."""
+    rows = sl.docket_rows(conn, **_docket_params(today, days), limit=-1 if limit is None else limit)
     out = []
     for kind, since, case_id, number, person, batch_id, batch, d in rows:
         label = case_label(number, person) if number is not None else None
         age = (today - date.fromisoformat(since)).days
         out.append(FollowUp(kind, since, case_id, label, batch_id, batch, age, _todo(kind, d, label, batch, age, today)))
     return out
+
+
+def docket_counts(conn: sqlite3.Connection, *, today: date, days: int = DEFAULT_FOLLOW_UP_DAYS) -> dict[str, int]:
+    """How many follow-ups of each kind (:data:`KIND_TITLES` order), kinds with none left out."""
+    counts = sl.docket_counts(conn, **_docket_params(today, days))
+    return {k: counts[k] for k in KIND_TITLES if counts.get(k)}

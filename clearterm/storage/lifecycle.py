@@ -297,31 +297,43 @@ _LIFE = (" FROM case_lifecycle l CROSS JOIN cases c ON c.id = l.case_id"
          " LEFT JOIN batches b ON b.id = l.batch_id")
 
 
-_DOCKET_SQL = f"""
-SELECT 'court_date_passed', l.court_date, {_CASE_COLS}, l.court_date{_LIFE}
- WHERE l.state IN ('filed', 'continued') AND l.court_date IS NOT NULL AND l.court_date < :today
-UNION ALL
-SELECT 'continued_no_date', l.ruling_date, {_CASE_COLS}, l.ruling_date{_LIFE}
- WHERE l.state = 'continued' AND l.court_date IS NULL
-UNION ALL
-SELECT 'granted_no_letter', l.ruling_date, {_CASE_COLS}, l.ruling_date{_LIFE}
- WHERE l.state IN ('granted', 'agencies_told') AND l.ruling_date <= :letter_cutoff
-   AND NOT EXISTS (SELECT 1 FROM case_notices n WHERE n.case_id = l.case_id AND n.kind = 'letter_granted')
-UNION ALL
-SELECT 'signed_not_filed', substr(b.signed_at, 1, 10), NULL, NULL, NULL, b.id, b.label, substr(b.signed_at, 1, 10)
-  FROM batches b WHERE b.status = 'signed' AND substr(b.signed_at, 1, 10) <= :filing_cutoff
-   AND NOT EXISTS (SELECT 1 FROM batch_filings f WHERE f.batch_id = b.id)
-UNION ALL
-SELECT 'petition_due', s.service_date, c.id, c.case_number, c.person_id, NULL, NULL, s.service_date
-  FROM case_status s CROSS JOIN cases c ON c.id = s.case_id
- WHERE s.service_date IS NOT NULL AND s.service_date < :petition_due_before
-   AND s.status IN ('pending', 'deferred') AND c.track = 'petition'
-ORDER BY 2, 1, 3, 6
-"""
+#: Each follow-up kind: (its rows' FROM and WHERE, the date it has been quiet since, its case columns).
+_LATE_COURT = ("case_lifecycle l WHERE l.state IN ('filed', 'continued') AND l.court_date IS NOT NULL"
+               " AND l.court_date < :today")
+_NO_NEXT = "case_lifecycle l WHERE l.state = 'continued' AND l.court_date IS NULL"
+_NO_LETTER = ("case_lifecycle l WHERE l.state IN ('granted', 'agencies_told') AND l.ruling_date <= :letter_cutoff"
+              " AND NOT EXISTS (SELECT 1 FROM case_notices n WHERE n.case_id = l.case_id"
+              " AND n.kind = 'letter_granted')")
+_NOT_FILED = ("batches b WHERE b.status = 'signed' AND substr(b.signed_at, 1, 10) <= :filing_cutoff"
+              " AND NOT EXISTS (SELECT 1 FROM batch_filings f WHERE f.batch_id = b.id)")
+_PETITIONS = ("case_status s CROSS JOIN cases c ON c.id = s.case_id WHERE s.service_date IS NOT NULL"
+              " AND s.service_date < :petition_due_before AND s.status IN ('pending', 'deferred')"
+              " AND c.track = 'petition'")
+
+
+def _life_part(kind: str, where: str, since: str) -> str:
+    frm, cond = where.split(" WHERE ", 1)
+    return (f"SELECT '{kind}', {since}, {_CASE_COLS}, {since} FROM {frm} CROSS JOIN cases c ON c.id = l.case_id"
+            f" LEFT JOIN batches b ON b.id = l.batch_id WHERE {cond}")
+
+
+_DOCKET_SQL = " UNION ALL ".join((
+    _life_part("court_date_passed", _LATE_COURT, "l.court_date"),
+    _life_part("continued_no_date", _NO_NEXT, "l.ruling_date"),
+    _life_part("granted_no_letter", _NO_LETTER, "l.ruling_date"),
+    f"SELECT 'signed_not_filed', substr(b.signed_at, 1, 10), NULL, NULL, NULL, b.id, b.label,"
+    f" substr(b.signed_at, 1, 10) FROM {_NOT_FILED}",
+    f"SELECT 'petition_due', s.service_date, c.id, c.case_number, c.person_id, NULL, NULL, s.service_date"
+    f" FROM {_PETITIONS}",
+)) + " ORDER BY 2, 1, 3, 6 LIMIT :limit"
+_DOCKET_COUNTS_SQL = " UNION ALL ".join(
+    f"SELECT '{kind}', count(*) FROM {where}" for kind, where in (
+        ("court_date_passed", _LATE_COURT), ("continued_no_date", _NO_NEXT), ("granted_no_letter", _NO_LETTER),
+        ("signed_not_filed", _NOT_FILED), ("petition_due", _PETITIONS)))
 
 
 def docket_rows(conn: sqlite3.Connection, *, today: str, letter_cutoff: str, filing_cutoff: str,
-                petition_due_before: str) -> list[tuple]:
+                petition_due_before: str, limit: int = -1) -> list[tuple]:
     """Everything that has gone quiet, one row each, oldest first: (kind, since, case_id,
     case_number, person_id, batch_id, batch label, the date the line names).
 
@@ -330,18 +342,24 @@ def docket_rows(conn: sqlite3.Connection, *, today: str, letter_cutoff: str, fil
     no ``letter_granted`` notice); ``signed_not_filed`` (a batch signed on or before
     ``filing_cutoff`` with no filing; case columns None); ``petition_due`` (served before
     ``petition_due_before``, still pending or deferred). Each part reads an index (query plans:
-    tests/storage/test_lifecycle_storage.py).
+    tests/storage/test_lifecycle_storage.py). ``limit``: the oldest so many (-1: all).
     """
     return conn.execute(_DOCKET_SQL, {"today": today, "letter_cutoff": letter_cutoff,
-                                      "filing_cutoff": filing_cutoff,
-                                      "petition_due_before": petition_due_before}).fetchall()
+                                      "filing_cutoff": filing_cutoff, "petition_due_before": petition_due_before,
+                                      "limit": limit}).fetchall()
+
+
+def docket_counts(conn: sqlite3.Connection, **params: str) -> dict[str, int]:
+    """How many rows :func:`docket_rows` has of each kind (same parameters, no limit)."""
+    return {k: int(n) for k, n in conn.execute(_DOCKET_COUNTS_SQL, params).fetchall()}
 
 
 def docket_plan(conn: sqlite3.Connection) -> list[str]:
     """EXPLAIN QUERY PLAN of :func:`docket_rows` (its detail column)."""
     params = {"today": "2026-01-01", "letter_cutoff": "2026-01-01", "filing_cutoff": "2026-01-01",
-              "petition_due_before": "2026-01-01"}
-    return [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + _DOCKET_SQL, params)]
+              "petition_due_before": "2026-01-01", "limit": 10}
+    return [r[3] for sql in (_DOCKET_SQL, _DOCKET_COUNTS_SQL)
+            for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
 
 
 def forget_batch_lifecycle(conn: sqlite3.Connection, batch_id: int) -> int:

@@ -270,12 +270,13 @@ class ReviewApp(App[None]):
         from clearterm.services.lifecycle import DEFAULT_FOLLOW_UP_DAYS
         from clearterm.tui.messages import FollowUpsLoaded
 
-        self.post_message(FollowUpsLoaded(self.backend.follow_ups(), DEFAULT_FOLLOW_UP_DAYS))
+        items, total = self.backend.follow_ups()
+        self.post_message(FollowUpsLoaded(items, total, DEFAULT_FOLLOW_UP_DAYS))
 
     def on_follow_ups_loaded(self, msg) -> None:
         from clearterm.tui.screens.followup import FollowUpScreen
 
-        self.push_screen(FollowUpScreen(msg.items, self.today, msg.days))
+        self.push_screen(FollowUpScreen(msg.items, self.today, msg.days, msg.total))
 
     def action_ruling(self) -> None:
         """``R``: the ruling dialog for the case on screen (the highlighted queue row, or the case)."""

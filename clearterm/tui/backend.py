@@ -285,12 +285,15 @@ class Backend:
             return batches.list_batches(self.conn)
 
     # -- the life of a case after signing (issue 16: clearterm.services.lifecycle) ---------------------
-    def follow_ups(self, days: int | None = None) -> list:
-        """The docket watch as of the workstation's today (``clearterm docket``)."""
+    def follow_ups(self, days: int | None = None, limit: int = 1000) -> tuple[list, int]:
+        """The oldest ``limit`` lines of the docket watch as of the workstation's today
+        (``clearterm docket``), and how many there are in all."""
         from clearterm.services import lifecycle
 
+        days = lifecycle.DEFAULT_FOLLOW_UP_DAYS if days is None else days
         with self._lock:
-            return lifecycle.docket(self.conn, today=self.today, days=days or lifecycle.DEFAULT_FOLLOW_UP_DAYS)
+            items = lifecycle.docket(self.conn, today=self.today, days=days, limit=limit)
+            return items, sum(lifecycle.docket_counts(self.conn, today=self.today, days=days).values())
 
     def case_life(self, case_id: int):
         """The case's lifecycle state and rulings (:class:`clearterm.services.lifecycle.CaseLife`)."""

@@ -124,6 +124,7 @@ class FollowUpsLoaded(Message):
     """The docket watch, read by a worker (issue 16): :class:`clearterm.services.lifecycle.FollowUp` items."""
 
     items: list
+    total: int
     days: int
 
 

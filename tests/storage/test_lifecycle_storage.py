@@ -101,3 +101,13 @@ def test_set_lifecycle_keeps_what_it_is_not_given(store):
             set_lifecycle(conn, 1, "lost", at=AT)
     with pytest.raises(RuntimeError):
         set_lifecycle(conn, 1, "notified", at=AT)
+
+
+def test_docket_query_reads_indexes(store):
+    """Every part of the docket watch and its counts reads an index (batches are few: scanned)."""
+    from clearterm.storage.lifecycle import docket_plan
+
+    plan = docket_plan(store.conn)
+    scans = [p for p in plan if p.startswith("SCAN") and not p.startswith("SCAN b")]
+    assert scans == [], plan
+    assert sum("case_lifecycle_state" in p for p in plan) == 6  # three parts, twice (rows and counts)

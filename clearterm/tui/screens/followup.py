@@ -36,16 +36,19 @@ class FollowUpScreen(ModalScreen[None]):
 
     BINDINGS = bindings.FOLLOW_UP
 
-    def __init__(self, items: list, today: date, days: int) -> None:
+    def __init__(self, items: list, today: date, days: int, total: int | None = None) -> None:
         super().__init__()
         self.items = items
         self.today = today
         self.days = days
+        self.total = len(items) if total is None else total
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
-            yield Label(f"Follow-up as of {self.today}: {len(self.items):,} item(s), oldest first "
-                        f"(letters and filing after {self.days} days)", id="help-title")
+            shown = (f"{self.total:,}" if self.total == len(self.items)
+                     else f"the oldest {len(self.items):,} of {self.total:,}")
+            yield Label(f"Follow-up as of {self.today}: {shown}, oldest first (letters and filing after "
+                        f"{self.days} days; all of them: clearterm docket)", id="help-title")
             if self.items:
                 yield OptionList(*[Option(follow_up_prompt(f), id=str(i)) for i, f in enumerate(self.items)],
                                  id="follow-up")
@@ -127,6 +130,9 @@ class RulingDialog(ModalScreen[RulingAnswer | None]):
 
         if self.ruling is None:
             self.query_one("#dialog-error", Static).update("Choose the ruling (g d c s w).")
+            return
+        if self.ruling == "continued" and not self._value("next-date"):
+            self.query_one("#dialog-error", Static).update("A continued case needs its next court date.")
             return
         try:
             req = lifecycle.make_request(self.ruling, self._value("ruling-date"), self._value("next-date"),
