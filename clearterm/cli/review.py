@@ -130,6 +130,9 @@ def queue(
     search: Annotated[Optional[str], typer.Option(help="Words of a case number, person id or name.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Petitions past their objection deadline "
                                           "with no decision.")] = False,
+    state: Annotated[Optional[str], typer.Option("--state", help="The state after the decision: batched, signed, "
+                                                 "filed, continued, granted, denied, stricken, withdrawn, "
+                                                 "notified or agencies_told.")] = None,
     after: Annotated[int, typer.Option(help="Start after this case id (keyset paging).")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show.")] = 50,
 ) -> None:
@@ -142,19 +145,23 @@ def queue(
         raise fail(f"--track must be one of {', '.join(TRACKS)}")
     if status_ is not None and status_ not in STATUSES:
         raise fail(f"--status must be one of {', '.join(STATUSES)}")
+    from clearterm.storage.lifecycle import LIFECYCLE_STATES
+
+    if state is not None and state not in LIFECYCLE_STATES:
+        raise fail(f"--state must be one of {', '.join(LIFECYCLE_STATES)}")
     store = store_for_command(ctx, create=False)
     actor_for(store)  # it prints case numbers and person ids: a known user only (exit 4)
     with store:
         if search is not None and search_index_stale(store.conn):
             refresh_search_index(store)
         rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
-                          status=status_, search=search, overdue_only=overdue)
+                          status=status_, search=search, overdue_only=overdue, life=state)
     t = Table("id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
-              "days left", title="Review queue")
+              "days left", "state", title="Review queue")
     for r in rows:
         t.add_row(str(r.case_id), r.case_number, r.person_id, r.track or "", str(r.tranche or ""),
                   str(r.charges), r.status, str(r.version), r.service_date or "", r.deadline or "",
-                  "" if r.days_left is None else str(r.days_left))
+                  "" if r.days_left is None else str(r.days_left), r.life or "")
     out.print(t)
     if len(rows) == limit:
         say(f"more: --after {rows[-1].case_id}")

@@ -358,6 +358,7 @@ class QueueRow:
     service_date: str | None
     deadline: str | None
     days_left: int | None
+    life: str | None = None  # the case's state after its decision (case_lifecycle: batched .. agencies_told)
 
     @property
     def cursor(self) -> tuple[int, int]:
@@ -388,6 +389,7 @@ def queue_page(
     search: str | None = None,
     overdue_only: bool = False,
     as_of: date | None = None,
+    life: str | None = None,
 ) -> list[QueueRow]:
     """One page of the review queue, newest tranche first (1, 2, 3, then none), then case id.
 
@@ -403,13 +405,14 @@ def queue_page(
         row = conn.execute(f"SELECT {_TS} FROM cases c WHERE c.id = ?", (after_id,)).fetchone()
         after = (int(row[0]) if row else NO_TRANCHE_SORT, after_id)
     return queue_window(conn, after=after, limit=limit, track=track, tranche=tranche, status=status,
-                        search=search, deadline="overdue" if overdue_only else None, as_of=as_of)
+                        search=search, deadline="overdue" if overdue_only else None, as_of=as_of, life=life)
 
 
 _TS = f"coalesce(c.tranche, {NO_TRANCHE_SORT})"
 _FEW = 20_000
 _QUEUE_COLS = ("c.id, c.case_number, c.person_id, c.track, c.tranche, c.charges, c.flagged,"
-               " coalesce(s.status, 'pending'), coalesce(s.version, 0), s.service_date")
+               " coalesce(s.status, 'pending'), coalesce(s.version, 0), s.service_date"
+               ", (SELECT l.state FROM case_lifecycle l WHERE l.case_id = c.id)")
 
 
 def _count(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:
@@ -477,6 +480,7 @@ def queue_window(
     search: str | None = None,
     deadline: str | None = None,
     as_of: date | None = None,
+    life: str | None = None,
 ) -> list[QueueRow]:
     """A page of the queue in either direction, always returned in queue order.
 
@@ -497,7 +501,7 @@ def queue_window(
     if limit <= 0:
         return []
     where = ["c.track IS NOT NULL" if track is None else "c.track = :track"]
-    params: dict = {"track": track, "as_of": as_of.isoformat()}
+    params: dict = {"track": track, "as_of": as_of.isoformat(), "life": life}
     if tranche is not None:
         where.append(f"{_TS} = :tranche")
         params["tranche"] = int(tranche)
@@ -511,6 +515,8 @@ def queue_window(
     elif deadline == "soon":
         where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL AND {due} >= :as_of"
                      f" AND {due} <= date(:as_of, '+{DUE_SOON_DAYS} days') AND s.status IN ('pending', 'deferred')")
+    if life is not None:  # issue 16: the state after the decision (case_lifecycle)
+        where.append("c.id IN (SELECT l.case_id FROM case_lifecycle l WHERE l.state = :life)")
     if search is not None:
         q = fts_query(search)
         if q is None:
@@ -550,7 +556,7 @@ def _queue_row(r: tuple, as_of: date) -> QueueRow:
     if served and r[3] == "petition":
         d = objection_deadline(date.fromisoformat(served))
         deadline, days_left = d.isoformat(), (d - as_of).days
-    return QueueRow(*r, deadline, days_left)
+    return QueueRow(*r[:10], deadline, days_left, r[10])
 
 
 def queue_row(conn: sqlite3.Connection, case_id: int, *, as_of: date | None = None) -> QueueRow | None:

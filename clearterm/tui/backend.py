@@ -59,10 +59,11 @@ class QueueFilter:
     status: str | None = None
     deadline: str | None = None  # "overdue" | "soon"
     search: str | None = None
+    life: str | None = None  # the state after the decision (issue 16): batched .. agencies_told
 
     def kwargs(self) -> dict:
         return dict(track=self.track, tranche=self.tranche, status=self.status, deadline=self.deadline,
-                    search=self.search)
+                    search=self.search, life=self.life)
 
     def with_(self, **changes) -> QueueFilter:
         return replace(self, **changes)
@@ -75,6 +76,8 @@ class QueueFilter:
             parts.append("overdue")
         elif self.deadline == "soon":
             parts.append("due soon")
+        if self.life:
+            parts.append(f"state {self.life.replace('_', ' ')}")
         if self.search:
             parts.append(f'search "{self.search}"')
         return ", ".join(parts)

@@ -31,6 +31,11 @@ def queue_commands() -> list[tuple[str, str, QueueFilter | dict]]:
              ("Queue: any deadline", "Drop the deadline filter", {"deadline": None})]
     cmds += [(f"Queue: tranche {n}", f"Only tranche {n}", {"tranche": n}) for n in (1, 2, 3)]
     cmds += [("Queue: any tranche", "Every tranche", {"tranche": None})]
+    from clearterm.storage.lifecycle import LIFECYCLE_STATES
+
+    cmds += [(f"Queue: state {s.replace('_', ' ')}", f"Only cases {s.replace('_', ' ')} (after the decision)",
+              {"life": s}) for s in LIFECYCLE_STATES]
+    cmds += [("Queue: any state", "Drop the state filter", {"life": None})]
     return cmds
 
 

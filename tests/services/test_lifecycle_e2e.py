@@ -155,6 +155,16 @@ def test_states_counts_and_the_audit_after_the_story(world, login):
     assert events[:2] == ["batch_filed", "rulings_imported"] and "batch_court_date" in events
     res = run(world, "batch", "show", str(world["auto"].id))
     assert res.exit_code == 0 and "filed 1, continued 1, granted 1, denied 1" in res.output, res.output
+    from clearterm.storage.reviews import queue_page
+
+    with open_store(world["db"]) as s:
+        assert [(r.case_number, r.life) for r in queue_page(s.conn, life="granted")] == [("15CR5", "granted")]
+        assert {r.life for r in queue_page(s.conn, track="automatic")} == {"granted", "denied", "continued",
+                                                                           "filed"}
+    res = run(world, "queue", "--state", "granted")
+    assert res.exit_code == 0 and res.output.count("│ gra") == 1  # one row (the table is cut to 80 columns)
+    res = run(world, "queue", "--state", "lost")
+    assert res.exit_code == 2 and "--state must be one of" in res.output
     detail = json.loads(_last_import_detail(world))
     assert detail["complete"] and detail["applied"] == 3 and detail["quarantined"] == 7
 
