@@ -157,11 +157,11 @@ def queue(
         rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
                           status=status_, search=search, overdue_only=overdue, life=state)
     t = Table("id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
-              "days left", "state", title="Review queue")
+              "days left", title="Review queue")
     for r in rows:
         t.add_row(str(r.case_id), r.case_number, r.person_id, r.track or "", str(r.tranche or ""),
-                  str(r.charges), r.status, str(r.version), r.service_date or "", r.deadline or "",
-                  "" if r.days_left is None else str(r.days_left), r.life or "")
+                  str(r.charges), r.life or r.status, str(r.version), r.service_date or "", r.deadline or "",
+                  "" if r.days_left is None else str(r.days_left))  # a batched case: its state (issue 16)
     out.print(t)
     if len(rows) == limit:
         say(f"more: --after {rows[-1].case_id}")

@@ -66,18 +66,23 @@ def test_ruling_dialog_records_a_ruling(filed_db):
         await press(pilot, "c")  # continued without a next date: refused in the dialog
         await press(pilot, "ctrl+s")
         no_next = str(app.screen.query_one("#dialog-error").render())
-        await press(pilot, "g", "ctrl+s")
+        await press(pilot, "g")
+        app.screen.query_one("#judge").focus()
+        await pilot.press(*"Judge Dredd")  # letters typed into a field are text, not the g d c s w keys
+        chosen = app.screen.ruling
+        await press(pilot, "ctrl+s")
         await settle(pilot)
-        return dialog, refused, no_next, screen_name(app), app.last_notice
+        return dialog, refused, no_next, chosen, screen_name(app), app.last_notice
 
-    dialog, refused, no_next, after, notice = run(app, scenario)
+    dialog, refused, no_next, chosen, after, notice = run(app, scenario)
+    assert chosen == "granted"
     assert dialog == ("RulingDialog", "filed, court date 2026-11-10")
     assert refused == "RulingDialog" and after == "CaseScreen"
     assert no_next == "A continued case needs its next court date."
     assert notice == "Recorded granted on 2026-11-21 for case 10CR1/P1: now granted."
-    rows = store_rows(filed_db, "SELECT r.ruling, r.ruling_date, r.actor, l.state FROM rulings r"
+    rows = store_rows(filed_db, "SELECT r.ruling, r.ruling_date, r.judge, r.actor, l.state FROM rulings r"
                                 " JOIN case_lifecycle l ON l.case_id = r.case_id")
-    assert rows == [("granted", "2026-11-21", "alice", "granted")]
+    assert rows == [("granted", "2026-11-21", "Judge Dredd", "alice", "granted")]
     assert chain_ok(filed_db)
 
 
