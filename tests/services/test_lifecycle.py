@@ -269,3 +269,20 @@ def test_docket_petitions_and_unfiled_batches(store):
     fake_sign(store, b.id)
     assert kinds(date(2027, 1, 17)) == []
     assert kinds(date(2027, 1, 18)) == [("signed_not_filed", b.label)]
+
+
+def test_docket_continued_without_a_next_date(store, filed):
+    """A continued case with no next date (a state another writer left: the rules refuse it here)
+    is a follow-up until the batch gets a later court date."""
+    c = cid(store, "98CR8")
+    with store.write() as conn:
+        conn.execute("INSERT INTO rulings (case_id, batch_id, ruling, ruling_date, actor, created_at)"
+                     " VALUES (?, ?, 'continued', ?, 'clerk', ?)", (c, filed.id, D[20], SIGNED_AT))
+        sl.refresh_lifecycle(conn, [c], at=SIGNED_AT)
+    assert sl.lifecycle_row(store.conn, c)[:3] == ("continued", filed.id, None)
+    (item,) = [f for f in lifecycle.docket(store.conn, today=date(2027, 1, 21)) if f.case == "98CR8/P8"]
+    assert item.kind == "continued_no_date" and f"batch file {filed.label}" in item.todo
+    lifecycle.file_batch(store, filed.id, court_date=D[28], actor="rita", today=date(2027, 1, 21))
+    assert sl.lifecycle_row(store.conn, c)[2] == D[28]
+    assert [f for f in lifecycle.docket(store.conn, today=date(2027, 1, 21)) if f.case == "98CR8/P8"] == []
+    assert lifecycle.docket_counts(store.conn, today=date(2027, 1, 29)) == {"court_date_passed": 4}

@@ -83,6 +83,10 @@ def test_the_life_of_a_batch(world, login):
     res = run(world, "ruling", "15CR5", "--granted", "--date", D(0), "--today", D(1))
     assert res.exit_code == 2 and "not filed" in res.output
 
+    res = run(world, "batch", "file", str(auto.id), "--court-date", D(10), "--today", D(1), "--user", "nobody")
+    assert res.exit_code == 4 and "access denied" in res.output
+    res = run(world, "batch", "file", str(auto.id), "--court-date", "someday", "--today", D(1), "--user", "rita")
+    assert res.exit_code == 2 and "court date is not a recognised date" in res.output
     res = run(world, "batch", "file", str(auto.id), "--court-date", D(10), "--courtroom", "101",
               "--today", D(1), "--user", "rita")
     assert res.exit_code == 0, res.output
