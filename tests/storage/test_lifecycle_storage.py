@@ -111,3 +111,25 @@ def test_docket_query_reads_indexes(store):
     scans = [p for p in plan if p.startswith("SCAN") and not p.startswith("SCAN b")]
     assert scans == [], plan
     assert sum("case_lifecycle_state" in p for p in plan) == 6  # three parts, twice (rows and counts)
+
+
+def test_migration_0013_gives_batched_cases_their_state():
+    """Cases batched before the lifecycle was recorded: batched (open batch) or signed."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from clearterm.storage.migrations import MIGRATIONS
+
+    db = Database(sqlite3.connect(":memory:"))
+    MIGRATIONS.apply(db, stop_before="0013_lifecycle_backfill")
+    conn = db.conn
+    conn.executemany("INSERT INTO batches (id, label, track, status, created_at, created_by)"
+                     " VALUES (?, ?, 'automatic', 'open', '2026-01-01', 'boss')", [(1, "B-1"), (2, "B-2")])
+    conn.executemany("INSERT INTO batch_cases VALUES (?, 1, ?, ?, 'P', 'approved', 1)",
+                     [(1, 10, "C10"), (2, 20, "C20")])
+    conn.execute("UPDATE batches SET status = 'signed', signed_at = '2026-01-02', signed_by = 'boss',"
+                 " manifest_sha256 = 'x', anchor_seq = 1, anchor_hash = 'h', signed_audit_seq = 2 WHERE id = 2")
+    MIGRATIONS.apply(db)
+    assert conn.execute("SELECT case_id, state, batch_id, updated_at FROM case_lifecycle ORDER BY case_id"
+                        ).fetchall() == [(10, "batched", 1, "2026-01-01"), (20, "signed", 2, "2026-01-02")]
