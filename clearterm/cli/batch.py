@@ -122,6 +122,9 @@ def show(
             raise refused(exc) from None
         cases = batches.batch_cases(store.conn, b.id)
         changed = {c.case_id for c in batches.changed_cases(store.conn, b)} if b.status == "open" else set()
+        from clearterm.services.lifecycle import state_counts
+
+        states = state_counts(store.conn, b.id)
     by_status: dict[str, int] = {}
     for c in cases:
         by_status[c.status] = by_status.get(c.status, 0) + 1
@@ -129,6 +132,8 @@ def show(
         + (f", tranche {b.tranche}" if b.tranche is not None else "")
         + f", {b.status}; {b.cases:,} case(s): " + ", ".join(f"{k} {v:,}" for k, v in sorted(by_status.items())))
     say(f"created {b.created_at} by {b.created_by}")
+    if states:
+        say("lifecycle: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in states.items()))
     if b.status == "signed":
         say(f"signed {b.signed_at} by {b.signed_by}: {b.documents:,} documents, {b.pages:,} pages; "
             f"manifest sha256 {b.manifest_sha256}")

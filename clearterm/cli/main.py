@@ -78,6 +78,12 @@ app.command()(research.research)
 app.add_typer(research.petitions_app, name="petitions")
 app.add_typer(letters.letters_app, name="letters")
 app.add_typer(letters.notices_app, name="notices")
+# issue 16: the life of a case after signing (clearterm/cli/lifecycle.py)
+from clearterm.cli import lifecycle  # noqa: E402
+batch.batch_app.command("file")(lifecycle.batch_file)
+app.command("ruling")(lifecycle.ruling)
+app.add_typer(lifecycle.rulings_app, name="rulings")
+app.command("docket")(lifecycle.docket)
 
 
 def _show_usage_error(exc: typer.TyperException) -> None:

@@ -284,6 +284,9 @@ def queue(
     search: Annotated[Optional[str], typer.Option(help="Words of a case number, person id or name.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Petitions past their objection deadline "
                                           "with no decision.")] = False,
+    state: Annotated[Optional[str], typer.Option("--state", help="The state after the decision: batched, signed, "
+                                                 "filed, continued, granted, denied, stricken, withdrawn, "
+                                                 "notified or agencies_told.")] = None,
     after: Annotated[int, typer.Option(help="Start after this case id (keyset paging).")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show.")] = 50,
     deadline: Annotated[Optional[str], typer.Option("--deadline", metavar="VIEW", help=(
@@ -299,11 +302,15 @@ def queue(
         raise fail(f"--track must be one of {', '.join(TRACKS)}")
     if status_ is not None and status_ not in STATUSES:
         raise fail(f"--status must be one of {', '.join(STATUSES)}")
+    from clearterm.storage.lifecycle import LIFECYCLE_STATES
+
+    if state is not None and state not in LIFECYCLE_STATES:
+        raise fail(f"--state must be one of {', '.join(LIFECYCLE_STATES)}")
     if deadline is not None:
         if deadline not in DEADLINE_VIEWS:
             raise fail(f"--deadline must be one of {', '.join(DEADLINE_VIEWS)}")
         others = (track not in (None, "petition") or tranche is not None or status_ is not None
-                  or search is not None or overdue or after)
+                  or search is not None or overdue or after or state is not None)
         if others:
             raise fail("--deadline lists undecided petitions; it takes only --limit")
     store = store_for_command(ctx, create=False)
@@ -315,14 +322,14 @@ def queue(
             if search is not None and search_index_stale(store.conn):
                 refresh_search_index(store)
             rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
-                              status=status_, search=search, overdue_only=overdue)
+                              status=status_, search=search, overdue_only=overdue, life=state)
     if deadline is not None:
         _deadline_table(rows, deadline, limit, fmt)
         return
     with prose_to_stderr(fmt):
         emit([Listing("queue", "Review queue", ("id", "case", "person", "track", "tranche", "charges", "status",
                                                 "version", "served", "due", "days left"),
-                      [(r.case_id, r.case_number, r.person_id, r.track or "", r.tranche, r.charges, r.status,
+                      [(r.case_id, r.case_number, r.person_id, r.track or "", r.tranche, r.charges, r.life or r.status,
                         r.version, r.service_date or "", r.deadline or "", r.days_left) for r in rows],
                       empty="no case matches.", plain=frozenset({"id", "version"}))], fmt)
         if len(rows) == limit:

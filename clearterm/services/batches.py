@@ -53,6 +53,7 @@ from clearterm.domain.dates import utc_now_iso
 from clearterm.domain.rules import display_cite
 from clearterm.storage import audit
 from clearterm.storage import batches as sb
+from clearterm.storage import lifecycle as sl
 from clearterm.storage.records import record_from_row
 from clearterm.storage.reviews import ReviewEntry, replay
 from clearterm.storage.store import Store
@@ -237,6 +238,7 @@ def create_batch(store: Store, *, track: str, actor: str, max_cases: int | None 
         label = batch_label(batch_id, at)
         sb.insert_batch(conn, batch_id, label, track, tranche, at, actor, [r[:5] for r in rows])
         late = late_objections(conn, batch_id)
+        sl.refresh_lifecycle(conn, [r[0] for r in rows], at=at)  # batched
         audit.append(conn, at=at, actor=actor, event="batch_created",
                      detail={"batch": batch_id, "label": label, "track": track, "tranche": tranche,
                              "cases": len(rows), "research": len(research), "skipped_no_facts": len(skipped),
@@ -336,6 +338,7 @@ def rebuild_batch(store: Store, batch_ref: str | int, *, actor: str) -> RebuildR
                 sb.refresh_batch_case(conn, batch.id, bc.position, r[3], r[4])
                 refreshed.append(bc.label)
         kept = len(batch_cases(conn, batch.id))
+        sl.refresh_batch_lifecycle(conn, batch.id, at=utc_now_iso())  # the removed cases lose their state
         audit.append(conn, at=utc_now_iso(), actor=actor, event="batch_rebuilt",
                      detail={"batch": batch.id, "label": batch.label, "kept": kept,
                              "refreshed": len(refreshed), "removed": len(removed)})
@@ -354,6 +357,7 @@ def drop_batch(store: Store, batch_ref: str | int, *, actor: str) -> BatchInfo:
     with store.write() as conn:
         _require(conn, actor, "reviewer")
         batch = _open_batch(conn, batch_ref)
+        sl.forget_batch_lifecycle(conn, batch.id)
         sb.delete_batch(conn, batch.id)
         audit.append(conn, at=utc_now_iso(), actor=actor, event="batch_dropped",
                      detail={"batch": batch.id, "label": batch.label, "cases": batch.cases})
@@ -705,6 +709,7 @@ def _mark_signed(conn: sqlite3.Connection, row: dict) -> None:
         raise BatchError(f"batch {row['label']}: its publishing record is gone (finished or undone by another "
                          "process); see 'clearterm batch show'")
     sb.mark_signed(conn, row)
+    sl.refresh_batch_lifecycle(conn, row["batch_id"], at=utc_now_iso())  # signed
 
 
 def _abandon(conn: sqlite3.Connection, row: dict, *, actor: str, reason: str) -> None:

@@ -17,8 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-from clearterm.domain.deadlines import OBJECTION_DAYS
-from clearterm.storage.reviews import DEADLINE_FILTERS, DUE_SOON_DAYS, NO_TRANCHE_SORT, STATUSES, TRACKS, fts_query
+from clearterm.storage.reviews import _FILTERS, NO_TRANCHE_SORT, _queue_where
 
 #: What bulk approval may approve: a pending case on the automatic track.
 ELIGIBLE = "c.track = 'automatic' AND coalesce(s.status, 'pending') = 'pending'"
@@ -43,37 +42,11 @@ class MarkedCase:
 
 
 def _filter_where(match: dict, as_of: date) -> tuple[list[str], dict] | None:
-    """The queue filter ``match`` (``QueueFilter.kwargs()``) as SQL conditions; None: matches nothing."""
-    track, tranche, status = match.get("track"), match.get("tranche"), match.get("status")
-    deadline, search = match.get("deadline"), match.get("search")
-    if track is not None and track not in TRACKS:
-        raise ValueError(f"unknown track {track!r}")
-    if status is not None and status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    if deadline is not None and deadline not in DEADLINE_FILTERS:
-        raise ValueError(f"unknown deadline filter {deadline!r}")
-    where = ["c.track IS NOT NULL" if track is None else "c.track = :track"]
-    params: dict = {"track": track, "as_of": as_of.isoformat()}
-    if tranche is not None:
-        where.append(f"{_TS} = :tranche")
-        params["tranche"] = int(tranche)
-    if status is not None:
-        where.append("coalesce(s.status, 'pending') = :status")
-        params["status"] = status
-    due = f"date(s.service_date, '+{OBJECTION_DAYS} days')"
-    if deadline == "overdue":
-        where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL AND {due} < :as_of"
-                     " AND s.status IN ('pending', 'deferred')")
-    elif deadline == "soon":
-        where.append(f"c.track = 'petition' AND s.service_date IS NOT NULL AND {due} >= :as_of"
-                     f" AND {due} <= date(:as_of, '+{DUE_SOON_DAYS} days') AND s.status IN ('pending', 'deferred')")
-    if search is not None:
-        q = fts_query(search)
-        if q is None:
-            return None
-        where.append("c.id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH :q)")
-        params["q"] = q
-    return where, params
+    """The queue filter ``match`` (``QueueFilter.kwargs()``) as SQL conditions; None: matches nothing.
+    The queue's own conditions (:func:`clearterm.storage.reviews._queue_where`): a mark-all holds
+    exactly the cases the queue shows under that filter, "mine" and the state after the decision
+    included."""
+    return _queue_where(as_of=as_of, **{k: match.get(k) for k in _FILTERS})
 
 
 def _marked_where(case_ids: Iterable[int], match: dict | None, unmarked: Iterable[int],

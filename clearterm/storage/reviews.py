@@ -393,6 +393,7 @@ class QueueRow:
     deadline: str | None
     days_left: int | None
     holder: str | None = None  # the reviewer the case is assigned to (migration 0012), None: nobody
+    life: str | None = None  # the case's state after its decision (case_lifecycle: batched .. agencies_told)
 
     @property
     def cursor(self) -> tuple[int, int]:
@@ -423,6 +424,7 @@ def queue_page(
     search: str | None = None,
     overdue_only: bool = False,
     as_of: date | None = None,
+    life: str | None = None,
 ) -> list[QueueRow]:
     """One page of the review queue, newest tranche first (1, 2, 3, then none), then case id.
 
@@ -438,7 +440,7 @@ def queue_page(
         row = conn.execute(f"SELECT {_TS} FROM cases c WHERE c.id = ?", (after_id,)).fetchone()
         after = (int(row[0]) if row else NO_TRANCHE_SORT, after_id)
     return queue_window(conn, after=after, limit=limit, track=track, tranche=tranche, status=status,
-                        search=search, deadline="overdue" if overdue_only else None, as_of=as_of)
+                        search=search, deadline="overdue" if overdue_only else None, as_of=as_of, life=life)
 
 
 _TS = f"coalesce(c.tranche, {NO_TRANCHE_SORT})"
@@ -446,7 +448,8 @@ _FEW = 20_000
 #: The reviewer who holds case ``c.id`` now (its latest assignment; NULL: nobody).
 HOLDER_SQL = "(SELECT a.reviewer FROM assignments a WHERE a.case_id = c.id ORDER BY a.id DESC LIMIT 1)"
 _QUEUE_COLS = ("c.id, c.case_number, c.person_id, c.track, c.tranche, c.charges, c.flagged,"
-               f" coalesce(s.status, 'pending'), coalesce(s.version, 0), s.service_date, {HOLDER_SQL}")
+               f" coalesce(s.status, 'pending'), coalesce(s.version, 0), s.service_date, {HOLDER_SQL}"
+               ", (SELECT l.state FROM case_lifecycle l WHERE l.case_id = c.id)")
 
 
 def _count(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> int:
@@ -503,7 +506,8 @@ DUE_SOON_DAYS = 14
 
 
 def _queue_where(*, track: str | None, tranche: int | None, status: str | None, search: str | None,
-                 deadline: str | None, holder: str | None, as_of: date) -> tuple[list[str], dict] | None:
+                 deadline: str | None, holder: str | None, as_of: date,
+                 life: str | None = None) -> tuple[list[str], dict] | None:
     """The queue's WHERE terms and parameters for these filters (None: a search with no words)."""
     if track is not None and track not in TRACKS:
         raise ValueError(f"unknown track {track!r}")
@@ -530,6 +534,9 @@ def _queue_where(*, track: str | None, tranche: int | None, status: str | None, 
         where.append("c.id IN (SELECT a.case_id FROM assignments a WHERE a.reviewer = :holder"
                      " AND a.id = (SELECT max(b.id) FROM assignments b WHERE b.case_id = a.case_id))")
         params["holder"] = holder
+    if life is not None:  # issue 16: the state after the decision (case_lifecycle)
+        where.append("c.id IN (SELECT l.case_id FROM case_lifecycle l WHERE l.state = :life)")
+        params["life"] = life
     if search is not None:
         q = fts_query(search)
         if q is None:
@@ -555,7 +562,7 @@ def queue_position(conn: sqlite3.Connection, cursor: tuple[int, int] | None, *, 
     return before, total
 
 
-_FILTERS = ("track", "tranche", "status", "search", "deadline", "holder")
+_FILTERS = ("track", "tranche", "status", "search", "deadline", "holder", "life")
 
 
 def _count_params(conn: sqlite3.Connection, sql: str, params: dict) -> int:
@@ -575,6 +582,7 @@ def queue_window(
     deadline: str | None = None,
     as_of: date | None = None,
     holder: str | None = None,
+    life: str | None = None,
 ) -> list[QueueRow]:
     """A page of the queue in either direction, always returned in queue order.
 
@@ -589,7 +597,7 @@ def queue_window(
     if limit <= 0:
         return []
     built = _queue_where(track=track, tranche=tranche, status=status, search=search, deadline=deadline,
-                         holder=holder, as_of=as_of)
+                         holder=holder, as_of=as_of, life=life)
     if built is None:
         return []
     where, params = built
@@ -626,7 +634,7 @@ def _queue_row(r: tuple, as_of: date) -> QueueRow:
     if served and r[3] == "petition":
         d = objection_deadline(date.fromisoformat(served))
         deadline, days_left = d.isoformat(), (d - as_of).days
-    return QueueRow(*r[:10], deadline, days_left, r[10])
+    return QueueRow(*r[:10], deadline, days_left, r[10], r[11])
 
 
 def queue_row(conn: sqlite3.Connection, case_id: int, *, as_of: date | None = None) -> QueueRow | None:

@@ -325,6 +325,65 @@ class ReviewApp(App[None]):
             return
         self.exit()
 
+    # -- the life of a case after signing (issue 16) -------------------------------------------------
+    def action_follow_up(self) -> None:
+        self._follow_up_worker()
+
+    @work(thread=True, exclusive=True, group="follow-up")
+    def _follow_up_worker(self) -> None:
+        from clearterm.services.lifecycle import DEFAULT_FOLLOW_UP_DAYS
+        from clearterm.tui.messages import FollowUpsLoaded
+
+        items, total = self.backend.follow_ups()
+        self.post_message(FollowUpsLoaded(items, total, DEFAULT_FOLLOW_UP_DAYS))
+
+    def on_follow_ups_loaded(self, msg) -> None:
+        from clearterm.tui.screens.followup import FollowUpScreen
+
+        self.push_screen(FollowUpScreen(msg.items, self.today, msg.days, msg.total))
+
+    def action_ruling(self) -> None:
+        """``R``: the ruling dialog for the case on screen (the highlighted queue row, or the case)."""
+        target = getattr(self.screen, "target", None)
+        row = target() if callable(target) else None
+        if row is None:
+            self.notify("No case highlighted: open the case first.", severity="warning")
+            return
+        self._ruling_state_worker(row)
+
+    @work(thread=True, exclusive=True, group="ruling")
+    def _ruling_state_worker(self, row: QueueRow) -> None:
+        from clearterm.tui.messages import RulingReady
+
+        self.post_message(RulingReady(row, self.backend.case_life(row.case_id).summary))
+
+    def on_ruling_ready(self, msg) -> None:
+        from clearterm.tui.screens.followup import RulingDialog
+
+        row = msg.row
+
+        def done(answer) -> None:
+            if answer is not None:
+                self._ruling_worker(row, answer)
+
+        from clearterm.tui.backend import label_of
+
+        self.push_screen(RulingDialog(label_of(row), msg.state, self.today), done)
+
+    @work(thread=True, group="ruling")
+    def _ruling_worker(self, row: QueueRow, answer) -> None:
+        from clearterm.services.lifecycle import LifecycleError
+
+        try:
+            r = self.backend.record_ruling(row.case_id, answer)
+        except LifecycleError as exc:
+            self.post_message(Notice(f"Ruling not recorded: {exc}", "error"))
+            return
+        if not r.recorded:
+            self.post_message(Notice(f"Case {r.label}: {r.ruling} on {r.ruling_date} was already recorded."))
+            return
+        self.post_message(Notice(f"Recorded {r.ruling} on {r.ruling_date} for case {r.label}: now {r.state}."))
+
     # -- keys ----------------------------------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -67,10 +67,11 @@ class QueueFilter:
     deadline: str | None = None  # "overdue" | "soon"
     search: str | None = None
     holder: str | None = None  # "mine": the cases assigned to this reviewer
+    life: str | None = None  # the state after the decision (issue 16): batched .. agencies_told
 
     def kwargs(self) -> dict:
         return dict(track=self.track, tranche=self.tranche, status=self.status, deadline=self.deadline,
-                    search=self.search, holder=self.holder)
+                    search=self.search, holder=self.holder, life=self.life)
 
     @property
     def filtered(self) -> bool:
@@ -95,6 +96,8 @@ class QueueFilter:
             parts.append("overdue")
         elif self.deadline == "soon":
             parts.append("due soon")
+        if self.life:
+            parts.append(f"state {self.life.replace('_', ' ')}")
         if self.search:
             parts.append(f'search "{self.search}"')
         return ", ".join(parts) if parts else "whole queue"
@@ -417,6 +420,34 @@ class Backend:
 
         with self._lock:
             return bulk_review.last_bulk(self.conn, self.reviewer)
+
+
+    # -- the life of a case after signing (issue 16: clearterm.services.lifecycle) ---------------------
+    def follow_ups(self, days: int | None = None, limit: int = 1000) -> tuple[list, int]:
+        """The oldest ``limit`` lines of the docket watch as of the workstation's today
+        (``clearterm docket``), and how many there are in all."""
+        from clearterm.services import lifecycle
+
+        days = lifecycle.DEFAULT_FOLLOW_UP_DAYS if days is None else days
+        with self._lock:
+            items = lifecycle.docket(self.conn, today=self.today, days=days, limit=limit)
+            return items, sum(lifecycle.docket_counts(self.conn, today=self.today, days=days).values())
+
+    def case_life(self, case_id: int):
+        """The case's lifecycle state and rulings (:class:`clearterm.services.lifecycle.CaseLife`)."""
+        from clearterm.services import lifecycle
+
+        with self._lock:
+            return lifecycle.case_life(self.conn, case_id)
+
+    def record_ruling(self, case_id: int, answer) -> object:
+        """Record a ruling from the dialog (raises ``LifecycleError`` with a safe message)."""
+        from clearterm.services import lifecycle
+
+        req = lifecycle.make_request(answer.ruling, answer.ruling_date, answer.next_date, answer.judge,
+                                     answer.order_number)
+        with self._lock:
+            return lifecycle.record_ruling(self.store, case_id, req, actor=self.reviewer, today=self.today)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ APP = [
     Binding("question_mark", "help", "Help", id="help", tooltip="Show every key (this screen)", key_display="?"),
     Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False, tooltip="Commands: jump to a case, switch queue, start a batch, batch status", priority=True, key_display="^p"),
     Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave the workstation (every action shown as done is already stored)", priority=True, show=False),
+    Binding("F", "follow_up", "Follow-up", id="follow_up", show=False, tooltip="Follow-up: what has gone quiet after signing (clearterm docket)"),
 ]
 
 #: Review actions: on the queue (the highlighted case) and on the case screen.
@@ -130,6 +131,24 @@ HELP = [
     Binding("escape,q,question_mark", "close", "Close", id="help_close", tooltip="Close the help"),
 ]
 
+#: Issue 16: record a court's ruling on the highlighted case (queue and case screens).
+LIFECYCLE = [
+    Binding("R", "app.ruling", "Ruling", id="ruling", show=False, tooltip="Record the court's ruling on a filed case"),
+]
+QUEUE += LIFECYCLE
+CASE += LIFECYCLE
+
+FOLLOW_UP = [
+    Binding("escape,q", "close", "Close", id="follow_up_close", tooltip="Close the follow-up list"),
+]
+
+RULING = [
+    *[Binding(k, f"choose('{r}')", r.capitalize(), id=f"ruling_{r}", show=False, tooltip=f"Ruling: {r}")
+      for k, r in (("g", "granted"), ("d", "denied"), ("c", "continued"), ("s", "stricken"), ("w", "withdrawn"))],
+    Binding("ctrl+s", "submit", "Record", id="dialog_submit", tooltip="Record the ruling", priority=True),
+    Binding("escape", "cancel", "Cancel", id="dialog_cancel", tooltip="Close without recording anything"),
+]
+
 #: (title, bindings) in the order the help screen lists them.
 SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Everywhere", APP),
@@ -143,6 +162,8 @@ SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Undo after a bulk approval", BULK_UNDO),
     ("A sample case (bulk approval)", PREVIEW),
     ("Help", HELP),
+    ("Follow-up", FOLLOW_UP),
+    ("Ruling dialog", RULING),
 ]
 
 

@@ -32,6 +32,11 @@ def queue_commands() -> list[tuple[str, str, QueueFilter | dict]]:
              ("Queue: any deadline", "Drop the deadline filter", {"deadline": None})]
     cmds += [(f"Queue: tranche {n}", f"Only tranche {n}", {"tranche": n}) for n in (1, 2, 3)]
     cmds += [("Queue: any tranche", "Every tranche", {"tranche": None})]
+    from clearterm.storage.lifecycle import LIFECYCLE_STATES
+
+    cmds += [(f"Queue: state {s.replace('_', ' ')}", f"Only cases {s.replace('_', ' ')} (after the decision)",
+              {"life": s}) for s in LIFECYCLE_STATES]
+    cmds += [("Queue: any state", "Drop the state filter", {"life": None})]
     return cmds
 
 
@@ -52,6 +57,9 @@ def static_commands(app) -> list[tuple[str, str, object]]:
             ("Record service date", "The date the petition on screen was served (v)", app.record_service)]
     out += [("Batch status", "List the batches and whether they are signed", app.show_batches),
             ("Help: keys", "Every key binding", app.action_help)]
+    out += [("Follow-up", "What has gone quiet after signing: court dates passed, letters not sent, ...",
+             app.action_follow_up),
+            ("Record a ruling", "The court's ruling on the highlighted case (key R)", app.action_ruling)]
     return out
 
 

@@ -199,3 +199,20 @@ class BulkUndoOffer(Message):
     bulk_id: int
     cases: int
     seen: dict
+
+
+@dataclass
+class FollowUpsLoaded(Message):
+    """The docket watch, read by a worker (issue 16): :class:`clearterm.services.lifecycle.FollowUp` items."""
+
+    items: list
+    total: int
+    days: int
+
+
+@dataclass
+class RulingReady(Message):
+    """A case's lifecycle, read by a worker before the ruling dialog opens."""
+
+    row: QueueRow
+    state: str

@@ -30,10 +30,17 @@ SOON_DAYS = 14
 UNDECIDED = ("pending", "deferred")
 
 
-def status_text(status: str) -> Text:
-    """Decided statuses in capitals, undecided in lower case: readable without colour."""
+def status_text(status: str, life: str | None = None) -> Text:
+    """Decided statuses in capitals, undecided in lower case: readable without colour. A case in
+    a batch shows its state after the decision instead (issue 16: ``filed``, ``granted``, ...)."""
+    if life:
+        return Text(LIFE_WORDS.get(life, life), style="bold")
     word = status.upper() if status not in UNDECIDED else status
     return Text(word, style=STATUS_STYLE.get(status, ""))
+
+
+#: A lifecycle state as the 9-character status column shows it.
+LIFE_WORDS = {"agencies_told": "ag. told"}
 
 
 def deadline_text(row: QueueRow, *, long: bool = False) -> Text:
@@ -70,6 +77,9 @@ def case_header(detail: CaseDetail) -> Text:
     t.append_text(status_text(row.status))
     t.append(f"  v{row.version}", style="dim")
     t.append(f"  held by {row.holder}" if row.holder else "  not assigned")
+    if row.life:  # issue 16: the state after the decision
+        t.append("  now ")
+        t.append(row.life.replace("_", " ").upper(), style="bold")
     if row.track == "petition":
         t.append("\nObjection deadline: ")
         t.append_text(deadline_text(row, long=True))

@@ -19,3 +19,16 @@ def test_docs_list_every_header():
     doc = (REPO / "docs" / "canonical-format.md").read_text()
     for f in CANONICAL_FIELDS:
         assert f"`{f}`" in doc, f
+
+
+def test_ruling_schema_matches_the_rulings_import():
+    from clearterm.services.rulings import COLUMNS, REQUIRED
+    from clearterm.storage.lifecycle import RULINGS
+
+    schema = json.loads((REPO / "schemas" / "ruling.schema.json").read_text())
+    assert list(schema["properties"]) == list(COLUMNS)
+    assert schema["required"] == list(REQUIRED)
+    assert schema["properties"]["ruling"]["enum"] == list(RULINGS)
+    doc = (REPO / "docs" / "lifecycle.md").read_text()
+    for f in COLUMNS:
+        assert f"`{f}`" in doc, f

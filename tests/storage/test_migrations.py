@@ -26,6 +26,7 @@ RELEASED = (
     "0016_report_fields",
     "0017_open_store",
 )
+RELEASED += ("0013_lifecycle_backfill",)
 
 #: The records table's canonical columns as migration 0001 created them (a copy, on purpose).
 COLUMNS_0001 = (

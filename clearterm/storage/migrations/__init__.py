@@ -27,6 +27,7 @@ from clearterm.storage.migrations import (
     m0016_report_fields,
     m0017_open_store,
 )
+from clearterm.storage.migrations import m0013_lifecycle_backfill
 
 __all__ = ["MIGRATIONS", "ORDER"]
 
@@ -48,6 +49,7 @@ ORDER = (
     m0016_report_fields,
     m0017_open_store,
 )
+ORDER += (m0013_lifecycle_backfill,)
 
 MIGRATIONS = Migrations("clearterm")
 for _module in ORDER:

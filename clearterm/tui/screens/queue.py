@@ -145,7 +145,7 @@ class QueueScreen(ReviewScreen):
         t = self.query_one(QueueTable)
         holder = self.holder_column
         t.set_rows([(label_of(r) if len(label_of(r)) <= 13 else r.case_number, r.person_id, r.track or "-",
-                     str(r.tranche) if r.tranche is not None else "-", str(r.charges), status_text(r.status),
+                     str(r.tranche) if r.tranche is not None else "-", str(r.charges), status_text(r.status, r.life),
                      deadline_text(r), *((r.holder or "-",) if holder else ())) for r in rows], cursor=select)
         if rows:
             self.app.current = rows[t.cursor_row]
