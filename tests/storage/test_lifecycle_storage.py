@@ -49,6 +49,8 @@ def _seed(conn):
     conn.execute("INSERT INTO batches (id, label, track, status, created_at, created_by)"
                  " VALUES (7, 'B-7', 'automatic', 'open', ?, 'boss')", (AT,))
     for pos, cid in ((1, 1), (2, 2)):
+        conn.execute("INSERT INTO cases (id, case_number, person_id, track, tranche, charges, flagged, evaluation_id)"
+                     " VALUES (?, ?, 'P', 'automatic', 1, 1, 1, 1)", (cid, f"C{cid}"))
         conn.execute("INSERT INTO batch_cases VALUES (7, ?, ?, ?, 'P', 'approved', 1)", (pos, cid, f"C{cid}"))
 
 

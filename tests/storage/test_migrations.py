@@ -21,12 +21,12 @@ RELEASED = (
     "0009_lifecycle", "0010_bulk_reviews",
     "0011_late_objections",
     "0012_notes_assignments",
+    "0013_lifecycle_backfill",
     "0014_research_petitions",
     "0015_language",
     "0016_report_fields",
     "0017_open_store",
 )
-RELEASED += ("0013_lifecycle_backfill",)
 
 #: The records table's canonical columns as migration 0001 created them (a copy, on purpose).
 COLUMNS_0001 = (

@@ -22,12 +22,12 @@ from clearterm.storage.migrations import (
     m0010_bulk_reviews,
     m0011_late_objections,
     m0012_notes_assignments,
+    m0013_lifecycle_backfill,
     m0014_research_petitions,
     m0015_language,
     m0016_report_fields,
     m0017_open_store,
 )
-from clearterm.storage.migrations import m0013_lifecycle_backfill
 
 __all__ = ["MIGRATIONS", "ORDER"]
 
@@ -44,12 +44,12 @@ ORDER = (
     m0010_bulk_reviews,
     m0011_late_objections,
     m0012_notes_assignments,
+    m0013_lifecycle_backfill,
     m0014_research_petitions,
     m0015_language,
     m0016_report_fields,
     m0017_open_store,
 )
-ORDER += (m0013_lifecycle_backfill,)
 
 MIGRATIONS = Migrations("clearterm")
 for _module in ORDER:
