@@ -134,7 +134,7 @@ class CasePreview(ModalScreen[None]):
         self.post_message(CaseLoaded(self.app.backend.load_case(case_id, mark=False), 0))
 
     def on_case_loaded(self, msg: CaseLoaded) -> None:
-        from clearterm.tui.render import case_header, charges_text
+        from clearterm.tui.render import case_header, charges_table, explanation_text
 
         self.detail = msg.detail
         body = self.query_one("#preview-charges", Static)
@@ -143,7 +143,9 @@ class CasePreview(ModalScreen[None]):
             return
         from rich.console import Group
 
-        body.update(Group(case_header(msg.detail), charges_text(msg.detail)))
+        width = max(40, self.size.width - 8)
+        body.update(Group(case_header(msg.detail), charges_table(msg.detail, 0, width),
+                          explanation_text(msg.detail, 0)))
 
     def action_close(self) -> None:
         self.dismiss(None)
