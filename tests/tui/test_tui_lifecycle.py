@@ -18,8 +18,17 @@ from test_tui import base_db, chain_ok, db, make_app, open_case, press, run, scr
 def filed_db(db):
     """The test_tui store; 10CR1/P1 and 15CR5/P5 approved, batched, signed 2026-11-01, filed
     2026-11-02 for 2026-11-10 (the workstation's today is 2026-11-21: the date has passed)."""
+    from clearterm.ingest import ingest_file
+    from test_tui import ROWS, TODAY, write_csv
+
     with open_store(db, create=False) as s:
         access.add_user(s, "alice", ["admin", "reviewer"], actor="alice")
+        # the test_tui rows lack what papers need (issue 16: research); a supplementary file gives it
+        supply = [dict(r, date_of_birth=r.get("date_of_birth") or "1975-01-02", disposition_date="2012-08-14",
+                       address_line1="1 N. State St.", city="Chicago", state="IL", zip="60602")
+                  for r in ROWS if r["case_number"] in ("10CR1", "15CR5")]
+        write_csv(db.with_name("supply.csv"), supply)
+        ingest_file(s, db.with_name("supply.csv"), today=TODAY)
         for label in (("10CR1", "P1"), ("15CR5", "P5")):
             (case,) = find_cases(s.conn, *label)
             review.act(s, case.id, "approve", reviewer="alice", expected_version=current_version(s.conn, case.id),
