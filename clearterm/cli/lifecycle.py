@@ -18,7 +18,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, fail, out, progress_bar, say, store_for_command
+from clearterm.cli.common import actor_for, fail, out, problem, progress_bar, say, store_for_command
+from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit
 
 TODAY_OPTION = typer.Option("--today", metavar="DATE", help="The day dates are checked against (default: today).")
 USER_OPTION = typer.Option("--user", help="Who acts (default: the login user).")
@@ -166,6 +167,7 @@ def docket(
                                       "a signed batch not filed, after N days.")] = 14,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Lines to show.")] = 500,
     today: Annotated[Optional[str], TODAY_OPTION] = None,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """What has gone quiet: one line each, oldest first, with what to do."""
     from clearterm.services import lifecycle
@@ -179,9 +181,14 @@ def docket(
             counts = lifecycle.docket_counts(store.conn, today=day, days=days)
         except lifecycle.LifecycleError as exc:
             raise fail(str(exc)) from None
+    total = sum(counts.values())
+    if fmt is not OutputFormat.table:  # for tools: the lines as rows; the summary on stderr
+        emit([Listing("docket", "Follow-up", ("since", "days", "kind", "case", "batch", "to_do"),
+                      [(f.since, f.days, f.kind, f.case, f.batch, f.todo) for f in items])], fmt)
+        problem(f"{total:,} follow-up(s) as of {day}")
+        return
     for f in items:
         out.print(f.line, markup=False, highlight=False, soft_wrap=True)
-    total = sum(counts.values())
     if total > len(items):
         say(f"... and {total - len(items):,} more (--limit)")
     say(f"{total:,} follow-up(s) as of {day}"

@@ -127,6 +127,12 @@ def test_the_life_of_a_batch(world, login):
     assert "no letter" in body[3] and f"court date {D(20)} passed" in body[4]
     assert "5 follow-up(s)" in res.output
     assert not any(x in res.output for x in SECRETS)
+    import json
+
+    res = run(world, "docket", "--today", D(40), "--format", "json")
+    rows = json.loads(res.stdout)
+    assert [(r["case"] or r["batch"]) for r in rows] == ["07CR7/P7", pet.label, "11CR9/P9", "15CR5/P5", "98CR8/P8"]
+    assert rows[4]["kind"] == "court_date_passed" and rows[4]["since"] == D(20)
 
     # the whole call moves: the continued case goes with it; the docket loses those lines
     res = run(world, "batch", "file", auto.label, "--court-date", D(45), "--today", D(41), "--user", "rita")
