@@ -6,6 +6,7 @@ signatures checked by independent validators (pyHanko's validator, poppler's pdf
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import replace
@@ -250,7 +251,8 @@ def test_every_court_paper_is_pdfa_2u(batches):
         assert _pdfa_problems(pdf) == [], pdf
 
 
-@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler's pdfsig is not installed")
+@pytest.mark.skipif(shutil.which("pdfsig") is None and os.environ.get("CLEARTERM_PDFSIG") != "required",
+                    reason="poppler's pdfsig is not installed (CI installs it and requires this test)")
 def test_pdfsig_validates_every_signature(batches):
     for pdf in sorted(batches["auto"].rglob("*.pdf")):
         run = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True)
