@@ -292,6 +292,9 @@ def queue(
     deadline: Annotated[Optional[str], typer.Option("--deadline", metavar="VIEW", help=(
         "The deadlines view: undecided petitions by days left, overdue first, then those without a "
         "service date. VIEW: overdue, soon (due within 14 days), unserved or all."))] = None,
+    mine: Annotated[bool, typer.Option("--mine", help="Only the cases you hold (clearterm assign).")] = False,
+    holder: Annotated[Optional[str], typer.Option("--holder", metavar="NAME",
+                                                  help="Only the cases this reviewer holds.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """The review queue: newest tranche first; case numbers and person ids only."""
@@ -310,11 +313,15 @@ def queue(
         if deadline not in DEADLINE_VIEWS:
             raise fail(f"--deadline must be one of {', '.join(DEADLINE_VIEWS)}")
         others = (track not in (None, "petition") or tranche is not None or status_ is not None
-                  or search is not None or overdue or after or state is not None)
+                  or search is not None or overdue or after or state is not None or mine or holder is not None)
         if others:
             raise fail("--deadline lists undecided petitions; it takes only --limit")
+    if mine and holder is not None:
+        raise fail("give --mine or --holder, not both")
     store = store_for_command(ctx, create=False)
-    actor_for(store)  # it prints case numbers and person ids: a known user only (exit 4)
+    who = actor_for(store)  # it prints case numbers and person ids: a known user only (exit 4)
+    if mine:
+        holder = who
     with store:
         if deadline is not None:
             rows = deadline_rows(store.conn, which=deadline, limit=limit)
@@ -322,15 +329,17 @@ def queue(
             if search is not None and search_index_stale(store.conn):
                 refresh_search_index(store)
             rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
-                              status=status_, search=search, overdue_only=overdue, life=state)
+                              status=status_, search=search, overdue_only=overdue, life=state,
+                              holder=holder)
     if deadline is not None:
         _deadline_table(rows, deadline, limit, fmt)
         return
     with prose_to_stderr(fmt):
         emit([Listing("queue", "Review queue", ("id", "case", "person", "track", "tranche", "charges", "status",
-                                                "version", "served", "due", "days left"),
+                                                "version", "served", "due", "days left", "holder"),
                       [(r.case_id, r.case_number, r.person_id, r.track or "", r.tranche, r.charges, r.life or r.status,
-                        r.version, r.service_date or "", r.deadline or "", r.days_left) for r in rows],
+                        r.version, r.service_date or "", r.deadline or "", r.days_left, r.holder or "")
+                       for r in rows],
                       empty="no case matches.", plain=frozenset({"id", "version"}))], fmt)
         if len(rows) == limit:
             say(f"more: --after {rows[-1].case_id}")

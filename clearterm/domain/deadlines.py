@@ -58,7 +58,7 @@ OBJECTION_GROUNDS: tuple[ObjectionGround, ...] = (
     ObjectionGround("law_enforcement", "Law-enforcement reasons to retain the record"),
     ObjectionGround("age_and_time", "The person's age then and now, and the time since conviction, weigh against "
                                     "relief"),
-    ObjectionGround("other", "Other (free text required)", needs_text=True),
+    ObjectionGround("other", "Other (say which in the note)", needs_text=True),
 )
 
 

@@ -72,26 +72,28 @@ def held_count(conn: sqlite3.Connection, reviewer: str) -> int:
 
 
 def assignable_case_ids(conn: sqlite3.Connection, *, track: str | None, tranche: int | None,
-                        limit: int | None) -> list[int]:
-    """Undecided cases (pending or deferred) on a track that nobody holds, in queue order."""
+                        limit: int | None, held_by: str | None = None) -> list[int]:
+    """Undecided cases (pending or deferred) on a track that nobody holds (``held_by`` None) or
+    that ``held_by`` holds now, in queue order."""
     where = ["c.track IS NOT NULL" if track is None else "c.track = :track",
              "coalesce(s.status, 'pending') IN ('pending', 'deferred')",
-             f"{HOLDER_SQL} IS NULL"]
+             f"{HOLDER_SQL} IS NULL" if held_by is None else f"{HOLDER_SQL} = :held_by"]
     if tranche is not None:
         where.append(f"coalesce(c.tranche, {NO_TRANCHE_SORT}) = :tranche")
     sql = (f"SELECT c.id FROM cases c LEFT JOIN case_status s ON s.case_id = c.id WHERE {' AND '.join(where)}"
            f" ORDER BY coalesce(c.tranche, {NO_TRANCHE_SORT}), c.id")
-    params: dict = {"track": track, "tranche": tranche}
+    params: dict = {"track": track, "tranche": tranche, "held_by": held_by}
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = int(limit)
     return [r[0] for r in conn.execute(sql, params)]
 
 
-def insert_assignments(conn: sqlite3.Connection, case_ids: Sequence[int], *, reviewer: str, by: str,
+def insert_assignments(conn: sqlite3.Connection, case_ids: Sequence[int], *, reviewer: str | None, by: str,
                        detail: dict, at: str | None = None) -> tuple[int, int | None, int | None]:
-    """Give ``case_ids`` to ``reviewer``: one audit entry (``case.assign``, ``detail`` plus the count
-    and the first and last assignment id), one row per case. Returns (audit seq, first id, last id)."""
+    """Give ``case_ids`` to ``reviewer`` (None: release them, nobody holds them after): one audit
+    entry (``case.assign``, ``detail`` plus the count and the first and last assignment id), one
+    row per case. Returns (audit seq, first id, last id)."""
     if not conn.in_transaction:
         raise RuntimeError("insert_assignments must run inside a write transaction")
     at = at or utc_now_iso()

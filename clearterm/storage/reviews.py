@@ -425,6 +425,7 @@ def queue_page(
     overdue_only: bool = False,
     as_of: date | None = None,
     life: str | None = None,
+    holder: str | None = None,
 ) -> list[QueueRow]:
     """One page of the review queue, newest tranche first (1, 2, 3, then none), then case id.
 
@@ -433,14 +434,16 @@ def queue_page(
     (automatic, petition, review) are queued. ``status`` filters by review status
     (``pending`` includes cases never reviewed); ``overdue_only`` keeps petition cases
     whose objection deadline has passed with no decision yet (pending or deferred);
-    ``search`` matches words of the case number, person id or name (prefixes).
+    ``search`` matches words of the case number, person id or name (prefixes); ``holder``
+    keeps the cases that reviewer holds now (``clearterm assign``).
     """
     as_of = as_of or date.today()
     if after is None and after_id:
         row = conn.execute(f"SELECT {_TS} FROM cases c WHERE c.id = ?", (after_id,)).fetchone()
         after = (int(row[0]) if row else NO_TRANCHE_SORT, after_id)
     return queue_window(conn, after=after, limit=limit, track=track, tranche=tranche, status=status,
-                        search=search, deadline="overdue" if overdue_only else None, as_of=as_of, life=life)
+                        search=search, deadline="overdue" if overdue_only else None, as_of=as_of, life=life,
+                        holder=holder)
 
 
 _TS = f"coalesce(c.tranche, {NO_TRANCHE_SORT})"

@@ -120,3 +120,65 @@ def test_audit_verify_catches_an_edited_note_or_a_forged_assignment(db):
     assert not any("incomplete" in d or "nothing to see" in d for d in diffs)  # never the text
     res = runner.invoke(app, ["--db", str(db), "audit", "verify"])
     assert res.exit_code == 1
+
+
+def test_reassign_and_release_move_only_undecided_cases_and_audit_verifies(db):
+    """``--from`` takes the undecided (pending or deferred) cases a reviewer holds; a decided one
+    keeps its holder, who decided it; ``--from NAME --release`` leaves the rest held by nobody;
+    ``assign`` then gives them again; every run is one audit entry and ``audit verify`` stays clean."""
+    from clearterm.services import review
+
+    assert runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "alice", "--limit", "4"]).exit_code == 0
+    ids = [r[0] for r in rows(db, "SELECT case_id FROM assignments ORDER BY id")]
+    label = {cid: lab for cid, lab in rows(db, "SELECT id, case_number || '/' || person_id FROM cases")}
+    with open_store(db, create=False) as s:
+        version = {i: s.conn.execute("SELECT coalesce((SELECT version FROM case_status WHERE case_id = ?), 0)",
+                                     (i,)).fetchone()[0] for i in ids}
+        review.defer(s, ids[0], reviewer="alice", expected_version=version[ids[0]], note="waiting on the Clerk")
+        review.approve(s, ids[3], reviewer="alice", expected_version=version[ids[3]])
+    res = runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "bob", "--from", "alice", "--limit", "1"])
+    assert res.exit_code == 0 and "gave 1 case(s) to bob (from alice)" in res.output, res.output
+    assert held(db)[label[ids[0]]] == "bob"  # deferred is undecided: it moves (queue order: the first)
+    res = runner.invoke(app, ["--db", str(db), "assign", "--from", "alice", "--release"])
+    assert res.exit_code == 0 and "released 2 case(s) held by alice" in res.output, res.output
+    now = held(db)
+    assert [now[label[i]] for i in ids] == ["bob", None, None, "alice"]  # the approved one stays alice's
+    # released cases are given again like any case nobody holds
+    res = runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "bob", "--limit", "2"])
+    assert res.exit_code == 0, res.output
+    now = held(db)
+    assert [now[label[i]] for i in ids] == ["bob", "bob", "bob", "alice"]
+    events = rows(db, "SELECT detail FROM audit WHERE event = 'case.assign' ORDER BY seq")
+    assert len(events) == 4 and '"from":"alice"' in events[1][0] and '"reviewer":null' in events[2][0]
+    assert runner.invoke(app, ["--db", str(db), "audit", "verify"]).exit_code == 0
+
+
+def test_assign_refuses_unclear_requests(db):
+    for args, msg in ((["assign"], "give --reviewer NAME, or --release"),
+                      (["assign", "--release"], "--release needs --from"),
+                      (["assign", "--reviewer", "bob", "--release", "--from", "alice"], "give --reviewer NAME, or"),
+                      (["assign", "--reviewer", "bob", "--from", "bob"], "theirs already")):
+        res = runner.invoke(app, ["--db", str(db), *args])
+        assert res.exit_code == 2 and msg in res.output, (args, res.output)
+    assert rows(db, "SELECT count(*) FROM audit WHERE event = 'case.assign'") == [(0,)]
+    res = runner.invoke(app, ["--db", str(db), "assign", "--from", "alice", "--release"])
+    assert res.exit_code == 0 and "no undecided case held by alice matches; nothing released" in res.output
+
+
+def test_queue_mine_and_holder_list_the_cases_a_reviewer_holds(db, monkeypatch):
+    import json
+
+    assert runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "alice", "--limit", "2"]).exit_code == 0
+    assert runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "bob", "--limit", "1"]).exit_code == 0
+    res = runner.invoke(app, ["--db", str(db), "queue", "--holder", "alice", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)
+    assert len(got) == 2 and {g["holder"] for g in got} == {"alice"}
+    monkeypatch.setenv("LOGNAME", "bob")
+    monkeypatch.setenv("USER", "bob")
+    res = runner.invoke(app, ["--db", str(db), "queue", "--mine", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
+    assert lines[0].split(",")[-1] == "holder" and len(lines) == 2 and lines[1].endswith(",bob")
+    res = runner.invoke(app, ["--db", str(db), "queue", "--mine", "--holder", "alice"])
+    assert res.exit_code == 2 and "not both" in res.output
