@@ -176,7 +176,7 @@ def test_queue_json_csv_and_a_long_case_number_whole_in_a_pipe(db):
     assert set(row) >= {"id", "track", "tranche", "charges", "version", "days_left"}
     rows = list(csv.reader(io.StringIO(stdout(db, "queue", "--format", "csv"))))
     assert rows[0] == ["id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
-                       "days_left"]
+                       "days_left", "holder"]
     assert rows[1][1] == LONG_CASE
     text = run(db, "queue")
     assert LONG_CASE in text and "…" not in text

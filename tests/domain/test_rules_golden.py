@@ -549,7 +549,7 @@ def test_objection_grounds():
 
     grounds = {g.key: g for g in deadlines.OBJECTION_GROUNDS}
     assert len(grounds) == len(deadlines.OBJECTION_GROUNDS)  # no key twice
-    assert deadlines.OBJECTION_GROUNDS[-1].key == "other" and "free text" in grounds["other"].text.lower()
+    assert deadlines.OBJECTION_GROUNDS[-1].key == "other" and "note" in grounds["other"].text.lower()
     assert [k for k, g in grounds.items() if g.needs_text] == ["other"]
     assert "violent" in grounds["violent_association"].text.lower()
     assert "law-enforcement" in grounds["law_enforcement"].text.lower()
