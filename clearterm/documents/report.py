@@ -8,6 +8,7 @@ kept plotting library for Python, and fpdf2 embeds its PNGs as they are. A suppr
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from fpdf import FPDF
@@ -20,14 +21,22 @@ from clearterm.domain.text import safe_text
 #: The charts: (file name, table key, title, stacked: the series are parts of one whole).
 CHARTS = (
     ("stages_by_tranche.png", "convictions_by_tranche", "Flagged convictions by tranche and stage", False),
-    ("flagged_by_race.png", "convictions_by_race", "Flagged convictions by race and stage", False),
+    ("flagged_by_race.png", "convictions_by_race", "Flagged convictions by race/ethnicity and stage", False),
     ("backlog.png", "backlog", "Backlog by track and tranche, by objection deadline", True),
     ("decisions_per_day.png", "reviewer_daily", "Review decisions per day", False),
 )
 
 
+#: Characters per line of a bar's label (longer labels wrap onto more lines, never cut).
+LABEL_WIDTH = 24
+
+
+def _label(text: str) -> str:
+    return textwrap.fill(safe_text(text), LABEL_WIDTH, break_long_words=True) or " "
+
+
 def _bars(ax, table: Table, stacked: bool) -> None:
-    labels = [safe_text(g)[:28] for g, _ in table.rows]
+    labels = [_label(str(g)) for g, _ in table.rows]
     series = table.columns[1:]
     height = 0.8 if stacked else 0.8 / max(1, len(series))
     left = [0] * len(labels)
@@ -43,6 +52,15 @@ def _bars(ax, table: Table, stacked: bool) -> None:
     offset = 0 if stacked else height * (len(series) - 1) / 2
     ax.set_yticks([i + offset for i in range(len(labels))], labels, fontsize=7)
     ax.invert_yaxis()
+    shown = [v for _, vals in table.rows for v in vals if v is not None]
+    if not any(shown):
+        # nothing to scale (every count suppressed or zero): an axis from 0, no ticks to misread
+        ax.set_xlim(0, 1)
+        ax.set_xticks([])
+        if not shown:
+            ax.set_xlabel(f"every count is suppressed ({SUPPRESSED})", fontsize=8)
+    else:
+        ax.set_xlim(left=0)
     if len(series) > 1:
         ax.legend(fontsize=7)
 
@@ -68,6 +86,7 @@ def render_charts(report, out_dir: Path) -> list[Path]:
         if key == "reviewer_daily":
             table = _day_totals(table)
         bars = len(table.rows) * (1 if stacked else max(1, len(table.columns) - 1))
+        bars = max(bars, sum(_label(str(g)).count("\n") + 1 for g, _ in table.rows))
         fig, ax = plt.subplots(figsize=(7, min(9.0, 1.2 + 0.12 * max(10, bars))), dpi=110)
         if table.rows:
             _bars(ax, table, stacked)

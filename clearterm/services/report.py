@@ -27,6 +27,8 @@ from clearterm.storage import report_data as rd
 #: Days ahead that make a petition's objection deadline "due soon".
 DUE_SOON_DAYS = 14
 BACKLOG_BUCKETS = ("not served", "overdue", f"due <{DUE_SOON_DAYS + 1}d", "later", "no deadline")
+#: The equity dimensions, in the report's order.
+EQUITY = ("race", "gender", "age", "city", "district")
 PUBLIC_NOTE = (f"Public report: no personal data; every count under {THRESHOLD} is suppressed (*), and "
                "other counts with it where the totals could reveal it (complementary suppression). "
                "Reviewers are not named.")
@@ -60,11 +62,16 @@ def _days(a: str | None, b: str | None) -> int | None:
         return None
 
 
-def _timing(case_dates: dict[int, list]) -> Table:
-    """Days from flag to decision, filing and ruling: cases, median, 90th percentile, longest."""
+def _timing(case_dates: dict[int, list], since: date | None = None) -> Table:
+    """Days from flag to decision, filing and ruling: cases, median, 90th percentile (nearest
+    rank), longest, all in days with one decimal. With ``since``, only the spans that end on or
+    after it (the decisions, filings and rulings of the period)."""
+    start = since.isoformat() if since else ""
     spans: dict[str, list[int]] = {"decision": [], "filing": [], "ruling": []}
     for flagged, decided, filed, ruled in case_dates.values():
         for name, end in (("decision", decided), ("filing", filed), ("ruling", ruled)):
+            if end is None or end < start:
+                continue
             d = _days(flagged, end)
             if d is not None and d >= 0:
                 spans[name].append(d)
@@ -73,14 +80,17 @@ def _timing(case_dates: dict[int, list]) -> Table:
         values.sort()
         if values:
             p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
-            rows.append((f"flag to {name}", (len(values), statistics.median(values) * 1.0, p90, values[-1])))
+            rows.append((f"flag to {name}", (len(values), float(statistics.median(values)), float(p90),
+                                             float(values[-1]))))
         else:
             rows.append((f"flag to {name}", (0, "-", "-", "-")))
+    note = (f"Decisions, filings and rulings on or after {start} only." if since
+            else "Cumulative: every case decided, filed or ruled so far.")
     return Table("timing", "Days from flag to decision, filing and ruling", ("from flag to", "cases", "median",
-                 "90th pct", "longest"), rows)
+                 "90th pct", "longest"), rows, note=note)
 
 
-def _impact(conn) -> tuple[list[Table], Table, Table]:
+def _impact(conn, since: date | None = None) -> tuple[list[Table], Table, Table]:
     """The impact tables, the timing table and the research table, from one pass over the
     flagged convictions (per case: the earliest flag, its dates, its research facts)."""
     cases: dict[int, list] = {}
@@ -99,7 +109,7 @@ def _impact(conn) -> tuple[list[Table], Table, Table]:
 
     tables = impact_tables(rows())
     cases.pop(None, None)  # a flagged record whose case row is missing: counted, but has no case dates
-    return tables, _timing({k: v[:4] for k, v in cases.items()}), _research(conn, cases)
+    return tables, _timing({k: v[:4] for k, v in cases.items()}, since), _research(conn, cases)
 
 
 def _research(conn, cases: dict[int, list]) -> Table:
@@ -132,8 +142,16 @@ def _research(conn, cases: dict[int, list]) -> Table:
         research[", ".join(item.replace("_", " ") for item in lacks)] += 1
     rs = Table("research", "Flagged cases in research (what is missing)", ("missing", "cases"),
                [(k, (n,)) for k, n in sorted(research.items(), key=lambda kv: (-kv[1], kv[0]))], additive=True)
-    rs.totals = (sum(research.values()),)
+    rs.totals = _sums(rs.rows)
     return rs
+
+
+def _sums(rows: list[tuple[str, tuple]]) -> tuple | None:
+    """The totals row of an additive table's rows; None for a table with no rows (it says
+    "none yet" rather than a row of zeros)."""
+    if not rows:
+        return None
+    return tuple(sum(v[i] for _, v in rows) for i in range(len(rows[0][1])))
 
 
 def _backlog(conn, today: date) -> Table:
@@ -148,7 +166,7 @@ def _backlog(conn, today: date) -> Table:
             bucket = 1 if left < 0 else 2 if left <= DUE_SOON_DAYS else 3
         counts[(track, tranche if tranche is not None else 99)][bucket] += n
     rows = [(f"{track} {t if t != 99 else '-'}", tuple(v)) for (track, t), v in sorted(counts.items())]
-    totals = tuple(sum(v[i] for _, v in rows) for i in range(len(BACKLOG_BUCKETS)))
+    totals = _sums(rows)
     return Table("backlog", "Backlog: cases on a track not yet decided, by objection deadline",
                  ("track tranche", *BACKLOG_BUCKETS), rows, totals, additive=True,
                  note=f"Petition deadlines: service date + 60 days, as of {today.isoformat()}.")
@@ -162,13 +180,13 @@ def _operations(conn, today: date, since: date | None, public: bool) -> list[Tab
     per_day = Table("reviewer_daily", "Review decisions per reviewer per day" if not public
                     else "Review decisions per day", ("day, reviewer", "decisions"),
                     [(f"{d}, {r}", (n,)) for (d, r), n in sorted(daily.items())], None, additive=True)
-    per_day.totals = (sum(v[0] for _, v in per_day.rows),)
-    late_known = rd.has_column(conn, "reviews", "late")
+    per_day.totals = _sums(per_day.rows)
     objections = rd.objection_rows(conn, s)
     obj = Table("objections", "Objections in force by ground", ("ground", "objections", "late"),
                 [(g or "(none given)", (n, int(late or 0))) for g, n, late in objections], None, additive=True,
-                note="" if late_known else "This store does not record late objections yet: shown as 0.")
-    obj.totals = tuple(sum(v[i] for _, v in obj.rows) for i in range(2))
+                note="Late: recorded after the objection deadline (service date + 60 days), confirmed by the "
+                     "reviewer.")
+    obj.totals = _sums(obj.rows)
     return [per_day, _backlog(conn, today), obj]
 
 
@@ -176,18 +194,19 @@ def _lists(conn) -> list[Table]:
     letters = rd.letters_mailed(conn)
     lt = Table("letters", "Letters mailed and agencies told", ("notice", "sent"),
                [(k, (n,)) for k, n in letters], additive=True)
-    lt.totals = (sum(n for _, n in letters),)
+    lt.totals = _sums(lt.rows)
     return [lt]
 
 
 def _public_timing(t: Table) -> Table:
     rows = [(label, vals if vals[0] >= THRESHOLD else (None, None, None, None)) for label, vals in t.rows]
-    return Table(t.key, t.title, t.columns, rows, None, note=f"Rows over fewer than {THRESHOLD} cases are suppressed.")
+    return Table(t.key, t.title, t.columns, rows, None,
+                 note=f"{t.note} Rows over fewer than {THRESHOLD} cases are suppressed.".strip())
 
 
 def build_report(conn, *, today: date, since: date | None = None, public: bool = False) -> Report:
     """The report's tables from the store, as of ``today`` (operations since ``since``)."""
-    impact, timing, research = _impact(conn)
+    impact, timing, research = _impact(conn, since)
     ops = _operations(conn, today, since, public)
     extra = [*_lists(conn), research]
     if public:
@@ -196,25 +215,30 @@ def build_report(conn, *, today: date, since: date | None = None, public: bool =
         extra = [publish(t) for t in extra]
         timing = _public_timing(timing)
     by = {t.key: t for t in impact}
-    rates = [rates_table(by[f"convictions_by_{k}"]) for k in ("race", "gender", "age", "city")]
+    rates = [rates_table(by[f"convictions_by_{k}"]) for k in EQUITY]
     report = Report(today, since, public)
     report.sections = [
         ("Operations", [*ops, timing]),
         ("Impact", [by[k] for k in ("convictions_by_tranche", "people_by_tranche", "convictions_by_year",
                                     "people_by_year")] + extra),
-        ("Equity", [t for k in ("race", "gender", "age", "city")
-                    for t in (by[f"convictions_by_{k}"], by[f"people_by_{k}"], rates.pop(0))]),
+        ("Equity", [t for k in EQUITY for t in (by[f"convictions_by_{k}"], by[f"people_by_{k}"], rates.pop(0))]),
     ]
-    conv, ppl = by["convictions_by_tranche"].totals, by["people_by_tranche"].totals
+    nothing = None if public else 0  # an empty store: 0, or in the public report a count under 11
+    conv = by["convictions_by_tranche"].totals or (nothing,) * 5
+    ppl = by["people_by_tranche"].totals or (nothing,) * 5
     report.headline = {"convictions flagged": conv[0], "people flagged": ppl[0], "convictions approved": conv[1],
                        "convictions filed": conv[2], "convictions granted": conv[3],
                        "convictions notified": conv[4]}
     if public:
         report.notes.append(PUBLIC_NOTE)
     if since:
-        report.notes.append(f"Operations since {since.isoformat()}; impact and equity counts are cumulative.")
-    report.notes.append("Race, gender and incident city are as the source records them; they are used only "
-                        "for this report, never in court papers or letters.")
+        report.notes.append(f"Operations since {since.isoformat()}: review decisions, objections, and the days "
+                            "to the decisions, filings and rulings of that period; backlog, impact and equity "
+                            "counts are as of the report's day.")
+    report.notes.append("Race/ethnicity and gender are grouped into the report's categories from the source's "
+                        "spellings (Hispanic/Latino whatever race the source adds); incident city as the source "
+                        "records it; court district from the record's court. They are used only for this "
+                        "report, never in court papers or letters.")
     return report
 
 

@@ -2,8 +2,7 @@
 each has got to, and the operations tables (reviews per reviewer and day, backlog, objections,
 letters). Nothing here writes; :mod:`clearterm.services.report` aggregates what they return.
 
-Tables that other parts of clearterm add later (a ``late`` flag on reviews, a research table)
-are optional: the queries look for them and say when they are absent.
+Late objections are the ``late_objections`` rows (migration 0011) of the objections in force.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ def _recorded(expr: str) -> str:
 _FLAGGED_ROWS = f"""
 SELECT k.id, coalesce(nullif(d.person_id, ''), 'case:' || k.id), coalesce(d.tranche, 'none'),
        {_recorded("substr(r.disposition_date, 1, 4)")}, {_recorded("r.race")}, {_recorded("r.gender")},
-       {_age_band_sql("r.age_at_offense")}, {_recorded("r.incident_city")},
+       {_age_band_sql("r.age_at_offense")}, {_recorded("r.incident_city")}, {_recorded("r.court")},
        substr(e.started_at, 1, 10), substr(v.created_at, 1, 10), f.filed_date, u.ruled,
        (s.status IS 'approved') | ((f.filed_date IS NOT NULL) << 1) | ((u.granted IS 1) << 2)
          | ((n.notified IS NOT NULL) << 3),
@@ -70,15 +69,11 @@ WHERE d.category IN {_FLAGGED_SQL}
 def flagged_rows(conn: sqlite3.Connection) -> sqlite3.Cursor:
     """Each flagged conviction, in the layout of clearterm.domain.report (CASE ... ORDER): case
     id, person (a case without a person id: 'case:<id>'), tranche, year of disposition, race,
-    gender, age band, incident city, flagged on, decided on, filed on, first final ruling on,
+    gender, age band, incident city, court (race, gender and court as stored: the report puts them
+    in its categories after counting), flagged on, decided on, filed on, first final ruling on,
     stage mask, research facts mask (clearterm.domain.report.FACT_BITS: the facts of
     clearterm.storage.research, the same SQL), the person's ordering key, the case number."""
     return conn.execute(_FLAGGED_ROWS)
-
-
-def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
-    """Whether ``table`` has ``column`` (for columns other work adds later)."""
-    return any(r[1] == column for r in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def reviewer_daily(conn: sqlite3.Connection, since: str | None) -> list[tuple[str, str, int]]:
@@ -100,10 +95,11 @@ def backlog_rows(conn: sqlite3.Connection) -> list[tuple[str, int | None, str | 
 
 def objection_rows(conn: sqlite3.Connection, since: str | None) -> list[tuple[str | None, int, int]]:
     """(ground, objections in force, of them recorded late) of the cases whose review status is
-    objected (since ``since``); late is 0 when the store records no ``late`` flag."""
-    late = "coalesce(v.late, 0)" if has_column(conn, "reviews", "late") else "0"
+    objected (since ``since``). Late: the objection in force has a ``late_objections`` row (it
+    was recorded after the objection deadline, confirmed by the reviewer; migration 0011)."""
     return conn.execute(
-        f"SELECT v.ground, count(*), sum({late}) FROM case_status s JOIN reviews v ON v.id = s.decision_id"
+        "SELECT v.ground, count(*), sum(EXISTS (SELECT 1 FROM late_objections l WHERE l.review_id = v.id))"
+        " FROM case_status s JOIN reviews v ON v.id = s.decision_id"
         " WHERE s.status = 'objected' AND substr(v.created_at, 1, 10) >= ? GROUP BY 1 ORDER BY 2 DESC",
         (since or "",)).fetchall()
 

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from clearterm.cli.main import app
 from clearterm.devtools.synth import generate
 from clearterm.domain.policy import Policy
-from clearterm.domain.report import NOT_RECORDED, STAGES
+from clearterm.domain.report import (COOK_DISTRICTS, GENDER_SPELLINGS, GENDERS, HISPANIC, NOT_RECORDED, RACE_SPELLINGS,
+                                     RACES, STAGES, district_category, gender_category, race_category)
 from clearterm.domain.suppression import THRESHOLD
 from clearterm.ingest import ingest_file
 from clearterm.services import access, review
@@ -30,10 +31,14 @@ REVIEWERS = ("alice", "bob")
 SERVED = "2026-10-01"
 
 
+LATE_SERVED = "2026-06-01"  # deadline 2026-07-31: an objection on TODAY is late
+
+
 def _review_some(store) -> dict[str, list[int]]:
-    """Approve 30 automatic cases, object to 12 petition cases (served), defer 5 review cases."""
+    """Approve 30 automatic cases, object to 12 petition cases (served), defer 5 review cases,
+    and object late to 3 more petition cases (served long ago; the reviewer confirms it late)."""
     conn = store.conn
-    done: dict[str, list[int]] = {"approve": [], "object": [], "defer": []}
+    done: dict[str, list[int]] = {"approve": [], "object": [], "defer": [], "late": []}
     for track, action, n in (("automatic", "approve", 30), ("petition", "object", 12), ("review", "defer", 5)):
         ids = [r[0] for r in conn.execute("SELECT id FROM cases WHERE track = ? ORDER BY id LIMIT ?", (track, n))]
         for k, cid in enumerate(ids):
@@ -41,6 +46,15 @@ def _review_some(store) -> dict[str, list[int]]:
             review.act(store, cid, action, reviewer=REVIEWERS[k % 2], expected_version=current_version(conn, cid),
                        today=TODAY, **kw)
             done[action].append(cid)
+    ids = [r[0] for r in conn.execute("SELECT id FROM cases WHERE track = 'petition' AND id NOT IN"
+                                      f" ({','.join(map(str, done['object']))}) ORDER BY id LIMIT 3")]
+    for cid in ids:
+        kw = {"ground": "law_enforcement", "served": LATE_SERVED, "note": "n", "today": TODAY}
+        with pytest.raises(review.LateObjection):  # not recorded until the reviewer confirms it late
+            review.act(store, cid, "object", reviewer="alice", expected_version=current_version(conn, cid), **kw)
+        review.act(store, cid, "object", reviewer="alice", expected_version=current_version(conn, cid),
+                   confirm_late=True, **kw)
+        done["late"].append(cid)
     return done
 
 
@@ -130,17 +144,50 @@ def test_counts_equal_stats_and_the_store(demo):
     assert rep.table("research").totals[0] == research_counts(conn)[0]  # the cases 'clearterm research' lists
 
 
-def test_equity_counts_by_race_equal_the_store(demo):
+def _by_category(conn, column: str, category) -> dict[str, int]:
+    """Flagged convictions per report category of the stored ``column``, straight from the tables."""
+    counts: dict[str, int] = {}
+    for raw, n in conn.execute(
+            f"SELECT r.{column}, count(*) FROM decision_current c JOIN decisions d ON d.id = c.decision_id"
+            " JOIN records r ON r.record_id = c.record_id WHERE d.category IN ('automatic', 'petition', 'review')"
+            " GROUP BY 1"):
+        cat = category(raw)
+        counts[cat] = counts.get(cat, 0) + n
+    return counts
+
+
+def test_equity_counts_by_race_gender_and_district_equal_the_store(demo):
     store, _ = demo
     rep = build_report(store.conn, today=date(2026, 12, 2))
-    got = {g: v[0] for g, v in rep.table("convictions_by_race").rows}
-    for race, n in got.items():
-        if race == NOT_RECORDED:
-            where, params = "AND coalesce(trim(r.race), '') = ''", ()
-        else:
-            where, params = "AND r.race = ?", (race,)
-        assert _flagged_sql(store.conn, where, params)[0] == n, race
-    assert "Black" in got  # the CCSAO adapters map race from the real extracts and synth writes it
+    for key, column, category, vocabulary in (("race", "race", race_category, RACES),
+                                              ("gender", "gender", gender_category, GENDERS),
+                                              ("district", "court", district_category, None)):
+        got = {g: v[0] for g, v in rep.table(f"convictions_by_{key}").rows}
+        expected = _by_category(store.conn, column, category)
+        if key == "district":  # the largest ten courts by name, the rest folded
+            named = sorted(expected, key=lambda g: -expected[g])[:10]
+            if len(expected) > 10:
+                expected = {**{g: expected[g] for g in named},
+                            "other courts": sum(n for g, n in expected.items() if g not in named)}
+        assert got == expected, key
+        if vocabulary:
+            assert set(got) <= set(vocabulary), key
+    races = [g for g, _ in rep.table("convictions_by_race").rows]
+    # one community is one row: the extracts' HISPANIC, White [Hispanic or Latino], Latinx... are one
+    assert "Black" in races and HISPANIC in races and len(races) == len(set(races))
+    assert not any("[" in g or g in ("HISPANIC", "Latinx", NOT_RECORDED) for g in races)
+    districts = [g for g, _ in rep.table("convictions_by_district").rows]
+    assert set(COOK_DISTRICTS.values()) <= set(districts)  # the real extracts and synth name all six
+
+
+def test_people_tables_name_the_same_cities_as_the_convictions_tables(demo):
+    store, _ = demo
+    rep = build_report(store.conn, today=date(2026, 12, 2))
+    for key in ("city", "district"):
+        conv = [g for g, _ in rep.table(f"convictions_by_{key}").rows]
+        people = [g for g, _ in rep.table(f"people_by_{key}").rows]
+        assert conv == people, key
+    assert "other cities" in conv or len(conv) <= 11
 
 
 def test_operations_tables(demo):
@@ -150,7 +197,10 @@ def test_operations_tables(demo):
     assert sum(v[0] for _, v in daily.rows) == sum(len(v) for v in done.values())
     assert {label.split(", ")[1] for label, _ in daily.rows} == set(REVIEWERS)
     obj = rep.table("objections")
-    assert obj.rows == [("criteria_not_met", (12, 0))]
+    assert obj.rows == [("criteria_not_met", (12, 0)), ("law_enforcement", (3, 3))]
+    assert obj.totals == (15, 3)
+    assert store.conn.execute("SELECT count(*) FROM late_objections").fetchone()[0] == 3
+    assert "not record" not in obj.note
     backlog = rep.table("backlog")
     undecided = store.conn.execute(
         "SELECT count(*) FROM cases c LEFT JOIN case_status s ON s.case_id = c.id WHERE c.track IS NOT NULL"
@@ -169,7 +219,22 @@ def test_since_limits_the_operations(demo):
     store, _ = demo
     rep = build_report(store.conn, today=date(2026, 12, 2), since=date(2100, 1, 1))
     assert rep.table("reviewer_daily").rows == [] and rep.table("objections").rows == []
+    # an empty table has no totals row (no "all 0" above "none yet")
+    assert rep.table("reviewer_daily").totals is None and rep.table("objections").totals is None
+    assert [vals[0] for _, vals in rep.table("timing").rows] == [0, 0, 0]  # no span ends in the period
+    assert "on or after 2100-01-01" in rep.table("timing").note
     assert rep.table("convictions_by_tranche").totals[0] > 0  # impact stays cumulative
+    # a period that holds the filing and rulings but not the decisions (made today, before them)
+    later = date.today() + timedelta(days=1)
+    timing = {label: vals for label, vals in build_report(store.conn, today=date(2026, 12, 2),
+                                                          since=later).table("timing").rows}
+    assert (timing["flag to decision"][0], timing["flag to filing"][0], timing["flag to ruling"][0]) == (0, 20, 18)
+
+
+def test_timing_values_share_one_format(demo):
+    store, _ = demo
+    for label, vals in build_report(store.conn, today=date(2026, 12, 2)).table("timing").rows:
+        assert isinstance(vals[0], int) and all(isinstance(v, float) for v in vals[1:]), label
 
 
 def test_public_report_suppresses_small_cells_and_names_nobody(demo):
@@ -207,7 +272,15 @@ def test_real_extracts_alone(tmp_path, realdata):
     assert rep.headline["convictions flagged"] == conv == sum(stats.get(c, 0) for c in ("automatic", "petition", "review"))
     assert rep.headline["people flagged"] == people
     genders = {g for g, _ in rep.table("convictions_by_gender").rows}
-    assert "Male" in genders
+    assert "Male" in genders and genders <= set(GENDERS)
+    races = [g for g, _ in rep.table("convictions_by_race").rows]
+    assert HISPANIC in races and set(races) <= set(RACES) and len(races) == len(set(races))
+    # every spelling the real extracts give, as the adapters store it, is one the report knows
+    for raw_race, raw_gender in store.conn.execute("SELECT DISTINCT race, gender FROM records"):
+        assert " ".join((raw_race or "").split()).lower() in RACE_SPELLINGS, raw_race
+        assert " ".join((raw_gender or "").split()).lower() in GENDER_SPELLINGS, raw_gender
+    districts = {g for g, _ in rep.table("convictions_by_district").rows}
+    assert districts <= set(COOK_DISTRICTS.values()) | {NOT_RECORDED} and "District 1 - Chicago" in districts
     cities = {g for g, _ in rep.table("convictions_by_city").rows}
     assert "Chicago" in cities
     # cases in research: clearterm research's cases and rule (the real extracts lack names,
@@ -274,3 +347,16 @@ def test_age_bands_computed_in_the_store_match_the_domain(demo):
     expected = Counter(age_band(a) for (a,) in ages)
     got = {g: v[0] for g, v in build_report(store.conn, today=date(2026, 12, 2)).table("convictions_by_age").rows}
     assert got == dict(expected) and len(got) > 3
+
+
+def test_an_empty_store(tmp_path):
+    store = open_store(tmp_path / "empty.db", synchronous="NORMAL")
+    rep = build_report(store.conn, today=TODAY)
+    assert set(rep.headline.values()) == {0}
+    for _, tables in rep.sections:
+        for t in tables:
+            if t.additive:  # no "all 0" row above "none yet"
+                assert t.rows == [] and t.totals is None, t.key
+    public = build_report(store.conn, today=TODAY, public=True)
+    assert set(public.headline.values()) == {None}  # 0 is a count under 11
+    store.close()
