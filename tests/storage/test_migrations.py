@@ -26,6 +26,7 @@ RELEASED = (
     "0015_language",
     "0016_report_fields",
     "0017_open_store",
+    "0018_foreign_keys",
 )
 
 #: The records table's canonical columns as migration 0001 created them (a copy, on purpose).

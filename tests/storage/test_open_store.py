@@ -184,3 +184,199 @@ def test_export_public_command_audits(opened, tmp_path, monkeypatch):
     bad = CliRunner().invoke(app, ["--db", str(opened.path), "export", "public", "--out",
                                    str(tmp_path / "missing" / "x.db")])
     assert bad.exit_code == 2 and "cannot write" in bad.output
+
+
+# -- migration 0018: declared foreign keys, and guards so no reference dangles ------------------------
+from clearterm.services import batches as batch_service, casework  # noqa: E402
+from clearterm.storage.migrations import MIGRATIONS  # noqa: E402
+from clearterm.storage.migrations.m0018_foreign_keys import FOREIGN_KEYS  # noqa: E402
+from clearterm.storage.store import Store  # noqa: E402
+
+#: The links issue 18 asks for, as (table, column, parent table, parent column).
+DECLARED = {
+    ("decisions", "record_id", "records", "record_id"),
+    ("reviews", "case_id", "cases", "id"),
+    ("case_status", "case_id", "cases", "id"),
+    ("audit", "case_id", "cases", "id"),
+    ("audit", "review_id", "reviews", "id"),
+    ("batch_cases", "case_id", "cases", "id"),
+    ("case_notes", "case_id", "cases", "id"),
+    ("assignments", "case_id", "cases", "id"),
+}
+
+
+def _foreign_keys(conn, table):
+    return {(table, r[3], r[2], r[4]) for r in conn.execute(f"PRAGMA foreign_key_list({table})")}
+
+
+def test_foreign_keys_are_declared_and_sqlite_utils_sees_them(opened):
+    assert {(t, c, p, k) for t, _d, c, p, k in FOREIGN_KEYS} == DECLARED
+    for table, column, parent, key in DECLARED:
+        assert (table, column, parent, key) in _foreign_keys(opened.conn, table)
+    # what sqlite-utils and Datasette read, from a connection of their own
+    from sqlite_utils import Database
+    db = Database(str(opened.path))
+    assert ("decisions", "record_id", "records", "record_id") in {
+        (fk.table, fk.column, fk.other_table, fk.other_column) for fk in db["decisions"].foreign_keys}
+    audit_fks = {(fk.column, fk.other_table) for fk in db["audit"].foreign_keys}
+    assert audit_fks == {("case_id", "cases"), ("review_id", "reviews")}
+    assert not opened.conn.execute("PRAGMA foreign_key_check").fetchall()
+
+
+def _batched(store):
+    """A case in an open batch, with a note and an assignment: (case id, a decided record id)."""
+    batch = batch_service.create_batch(store, track="automatic", actor="alice")
+    cid = store.conn.execute("SELECT case_id FROM batch_cases WHERE batch_id = ? LIMIT 1", (batch.id,)).fetchone()[0]
+    casework.add_note(store, cid, "called back", reviewer="alice")
+    casework.assign(store, reviewer="alice", actor="alice", limit=1)
+    number, person = store.conn.execute("SELECT case_number, person_id FROM cases WHERE id = ?", (cid,)).fetchone()
+    rid = store.conn.execute("SELECT record_id FROM decisions WHERE case_number = ? AND person_id = ? LIMIT 1",
+                             (number, person)).fetchone()[0]
+    return cid, rid
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE case_status SET case_id = 999999 WHERE case_id = :cid",
+    "UPDATE batch_cases SET case_id = 999999 WHERE case_id = :cid",
+    "DELETE FROM cases WHERE id = :cid",
+    "UPDATE cases SET id = 999999 WHERE id = :cid",
+    "DELETE FROM records WHERE record_id = :rid",
+    "UPDATE records SET record_id = 'NEW-ID' WHERE record_id = :rid",
+    "INSERT INTO case_notes (case_id, case_number, person_id, note, reviewer, created_at, audit_seq)"
+    " VALUES (999999, 'X', 'Y', 'n', 'alice', 'x', 1)",
+    "INSERT INTO assignments (case_id, reviewer, assigned_by, assigned_at, audit_seq)"
+    " VALUES (999999, 'alice', 'alice', 'x', 1)",
+])
+@pytest.mark.parametrize("foreign_keys", ["ON", "OFF"])
+def test_dangling_updates_and_deletes_are_refused(opened, sql, foreign_keys):
+    """With foreign keys on (clearterm) and off (the sqlite3 shell, Datasette): the guards hold."""
+    cid, rid = _batched(opened)
+    conn = sqlite3.connect(opened.path, isolation_level=None)
+    conn.execute(f"PRAGMA foreign_keys={foreign_keys}")
+    counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("cases", "records")}
+    with pytest.raises(sqlite3.IntegrityError, match=REFERENCE_PREFIX):
+        conn.execute(sql, {"cid": cid, "rid": rid})
+    assert conn.execute("SELECT count(*) FROM case_status WHERE case_id = ?", (cid,)).fetchone()[0] == 1
+    assert {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in counts} == counts
+    conn.close()
+
+
+def test_declared_keys_hold_without_the_guards(opened):
+    """The declared keys are real: with the parent guard gone, SQLite's own check still refuses."""
+    cid, rid = _batched(opened)
+    conn = opened.conn
+    with opened.write():
+        conn.execute("DROP TRIGGER cases_referenced_no_delete")
+        conn.execute("DROP TRIGGER records_decided_no_delete")
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY constraint failed"):
+            conn.execute("DELETE FROM cases WHERE id = ?", (cid,))
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY constraint failed"):
+            conn.execute("DELETE FROM records WHERE record_id = ?", (rid,))
+        # a case nothing names can still go (the guard is about references, not about cases)
+        spare = conn.execute("INSERT INTO cases (case_number, person_id, charges, flagged, evaluation_id)"
+                             " VALUES ('SPARE', 'P', 0, 0, 1)").lastrowid
+        conn.execute("DELETE FROM cases WHERE id = ?", (spare,))
+
+
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO batches (label, track, status, created_at, created_by) VALUES ('B-M', 'automatic', 'open', 'x', 'mallory')",
+    "UPDATE batches SET created_by = 'mallory'",
+    "INSERT INTO case_notes (case_id, case_number, person_id, note, reviewer, created_at, audit_seq)"
+    " VALUES (:cid, 'X', 'Y', 'n', 'mallory', 'x', 1)",
+    "INSERT INTO assignments (case_id, reviewer, assigned_by, assigned_at, audit_seq) VALUES (:cid, 'mallory', 'alice', 'x', 1)",
+    "INSERT INTO assignments (case_id, reviewer, assigned_by, assigned_at, audit_seq) VALUES (:cid, NULL, 'mallory', 'x', 1)",
+    "INSERT INTO case_notices (case_id, kind, sent_date, actor, created_at) VALUES (:cid, 'letter_granted', 'x', 'mallory', 'x')",
+    "INSERT INTO batch_filings (batch_id, kind, filed_date, court_date, actor, created_at)"
+    " SELECT id, 'filed', 'x', 'y', 'mallory', 'x' FROM batches",
+    "INSERT INTO bulk_actions (kind, actor, filter, requested, created_at) VALUES ('approve', 'mallory', '{}', 1, 'x')",
+])
+def test_actors_must_be_users_once_the_store_has_users(opened, sql):
+    cid, _rid = _batched(opened)
+    with pytest.raises(sqlite3.IntegrityError, match=REFERENCE_PREFIX + r" \w+\.\w+ names no user"):
+        opened.conn.execute(sql, {"cid": cid})
+    # an unassignment (no reviewer) by a user is fine
+    opened.conn.execute("INSERT INTO assignments (case_id, reviewer, assigned_by, assigned_at, audit_seq)"
+                        " VALUES (?, NULL, 'alice', 'x', 1)", (cid,))
+
+
+def test_a_store_without_users_checks_no_actor(tmp_path):
+    tmp_path.chmod(0o700)
+    store = open_store(tmp_path / "s.db")
+    store.conn.execute("INSERT INTO batches (label, track, status, created_at, created_by)"
+                       " VALUES ('B-1', 'automatic', 'open', 'x', 'anyone')")
+    assert store.conn.execute("SELECT created_by FROM batches").fetchall() == [("anyone",)]
+
+
+def _store_at_0017(path):
+    """A store whose migrations stop at 0017, as clearterm before migration 0018 left it."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    from sqlite_utils import Database
+    MIGRATIONS.apply(Database(conn), stop_before="0018_foreign_keys")
+    return Store(path, conn)
+
+
+def test_a_store_migrated_from_0017_keeps_every_row_and_verifies(tmp_path, monkeypatch):
+    tmp_path.chmod(0o700)
+    path = tmp_path / "old.db"
+    path.touch(mode=0o600)
+    store = _store_at_0017(path)
+    write_canonical_csv(tmp_path / "in.csv", _rows())
+    ingest_file(store, tmp_path / "in.csv", today=TODAY)
+    evaluate_store(store, Policy(), TODAY)
+    access.add_user(store, "alice", ["admin", "reviewer"], actor="alice")
+    for cid in [r[0] for r in store.conn.execute("SELECT id FROM cases WHERE track = 'automatic' LIMIT 5")]:
+        review.act(store, cid, "approve", reviewer="alice", expected_version=current_version(store.conn, cid),
+                   today=TODAY)
+    _batched(store)
+    assert ("decisions", "record_id", "records", "record_id") not in _foreign_keys(store.conn, "decisions")
+    tables = [r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    counts = {t: store.conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables}
+    changed = {t for t, *_ in FOREIGN_KEYS}
+    master = store.conn.execute("SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master").fetchall()
+    chain = store.conn.execute("SELECT seq, hash FROM audit ORDER BY seq").fetchall()
+    store.close()
+
+    migrated = open_store(path)
+    conn = migrated.conn
+    assert conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id DESC LIMIT 1").fetchone() == (
+        "0018_foreign_keys",)
+    after = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables}
+    after["_sqlite_migrations"] -= 1
+    assert after == counts
+    assert conn.execute("SELECT seq, hash FROM audit ORDER BY seq").fetchall() == chain
+    # nothing but the nine tables' text changed; the rest of the schema (rootpages too) is as it was
+    now = {(t, n): (tb, rp, sql) for t, n, tb, rp, sql in conn.execute(
+        "SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master")}
+    for typ, name, tbl, rootpage, sql in master:
+        got = now.pop((typ, name))
+        assert got[:2] == (tbl, rootpage)
+        assert (got[2] == sql) == (typ != "table" or name not in changed), name
+    assert {n for t, n in now if t != "trigger"} == set()  # only triggers are new
+    for table, column, parent, key in DECLARED:
+        assert (table, column, parent, key) in _foreign_keys(conn, table)
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert not conn.execute("PRAGMA foreign_key_check").fetchall()
+    migrated.close()
+
+    monkeypatch.setenv("LOGNAME", "alice")
+    monkeypatch.setenv("USER", "alice")
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    res = CliRunner().invoke(app, ["--db", str(path), "audit", "verify"])
+    assert res.exit_code == 0, res.output
+    assert "OK" in res.output
+
+
+def test_migration_0018_refuses_a_table_it_does_not_know(tmp_path):
+    """A schema not made by migrations 0001-0017 is left alone: the migration fails, nothing changes."""
+    path = tmp_path / "odd.db"
+    store = _store_at_0017(path)
+    with store.write():
+        store.conn.execute("ALTER TABLE assignments RENAME COLUMN case_id TO the_case")
+    store.close()
+    with pytest.raises(Exception, match="could not be migrated.*assignments"):
+        open_store(path, check_permissions=False)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations WHERE name = '0018_foreign_keys'").fetchone() == (0,)
+    assert [r[3] for r in conn.execute("PRAGMA foreign_key_list(decisions)")] == ["evaluation_id"]

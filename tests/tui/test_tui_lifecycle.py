@@ -23,6 +23,7 @@ def filed_db(db):
 
     with open_store(db, create=False) as s:
         access.add_user(s, "alice", ["admin", "reviewer"], actor="alice")
+        access.add_user(s, "boss", ["signer"], actor="alice")  # fake_sign's signer: batches.signed_by names a user
         # the test_tui rows lack what papers need (issue 16: research); a supplementary file gives it
         supply = [dict(r, date_of_birth=r.get("date_of_birth") or "1975-01-02", disposition_date="2012-08-14",
                        address_line1="1 N. State St.", city="Chicago", state="IL", zip="60602")

@@ -27,6 +27,7 @@ from clearterm.storage.migrations import (
     m0015_language,
     m0016_report_fields,
     m0017_open_store,
+    m0018_foreign_keys,
 )
 
 __all__ = ["MIGRATIONS", "ORDER"]
@@ -49,6 +50,7 @@ ORDER = (
     m0015_language,
     m0016_report_fields,
     m0017_open_store,
+    m0018_foreign_keys,
 )
 
 MIGRATIONS = Migrations("clearterm")
