@@ -259,6 +259,32 @@ def _bad_text(text: str) -> str | None:
     return None
 
 
+def bad_text_field(src: SourceFile, row: RawRow) -> str | None:
+    """The column of a CSV row refused whole for control characters (``row.problem`` with no
+    field) that holds them: the first such column by the header, or None when the line cannot be
+    split into the header's columns. Rulings and petitions imports name it in their quarantine."""
+    if src.kind != "csv" or not row.problem or row.problem[0] is not None or not _CONTROL_RE.search(row.raw):
+        return None
+    try:
+        fields = next(csv.reader([row.raw]))
+    except (csv.Error, StopIteration):
+        return None
+    if len(fields) != len(src.header):
+        return None
+    return next((h for h, v in zip(src.header, fields) if _CONTROL_RE.search(v)), None)
+
+
+def named_problem(src: SourceFile, row: RawRow) -> tuple[str | None, str]:
+    """``row.problem`` (field, message), the field named by :func:`bad_text_field` when the reader
+    could not name it (the message then starts with it)."""
+    field, message = row.problem
+    if field is None:
+        field = bad_text_field(src, row)
+        if field is not None:
+            message = f"{field} {message}"
+    return field, message
+
+
 @dataclass(frozen=True)
 class Segment:
     """A part of a plain file that starts at a record boundary: bytes [start, end), first line number."""

@@ -252,12 +252,22 @@ def make_notices(store: Store, batch_ref, *, out_dir: Path, actor: str, today: d
 def record_notices_sent(store: Store, batch_ref, *, sent: date, actor: str, today: date,
                         agency: str | None = None) -> tuple[str, int, list[str]]:
     """Record that the agencies (or only ``agency``) were sent the notices of the batch's granted
-    cases on ``sent``: (batch label, notices newly recorded, agencies named)."""
+    cases on ``sent``: (batch label, notices newly recorded, agencies named). Refused when the
+    batch's notices were never made (``clearterm notices``), or a case was ruled since they were."""
     _check_date(sent, today, "a notice")
     access.require_user(store.conn, actor)
     templates = _templates()
     model, batch = _ruled_model(store, batch_ref, ("granted",), actor, today, templates)
     ids = {(bc.case_number, bc.person_id or f"C{bc.case_id}"): bc.case_id for bc in batch_cases(store.conn, batch.id)}
+    # only notices that were made can have been sent: the batch's notices, made after every ruling
+    made_at = sn.notices_made_at(store.conn, batch.label)
+    if made_at is None:
+        raise LetterError(f"batch {batch.label}: its agency notices were never made: run "
+                          f"clearterm notices --batch {batch.label} --out DIR first")
+    late = sn.ruled_since(store.conn, [ids[(c.case_number, c.person.person_id)] for c in model.cases], made_at)
+    if late:
+        raise LetterError(f"batch {batch.label}: {_named(_labels(store.conn, batch.id, late))} ruled after its "
+                          f"agency notices were made: run clearterm notices --batch {batch.label} --out DIR again first")
     rows, named = [], set()
     for case in model.cases:
         if case.ruling_date and case.ruling_date > sent:

@@ -16,7 +16,10 @@ The rules of a ruling (:func:`check_ruling`):
 * ``continued`` needs a next court date after the ruling date; the others take none;
 * one ruling per case and date: the same ruling again is a no-op, a different one is refused;
 * nothing is ruled after a final ruling (granted, denied, stricken, withdrawn), and a case has
-  one final ruling.
+  one final ruling;
+* rulings are recorded in date order: a ruling dated before the latest ruling already recorded
+  for the case (a continuance, say) is refused, so a final ruling can never sit behind a later
+  continuance.
 
 Messages hold case numbers, person ids, batch labels and dates, never a name.
 """
@@ -36,7 +39,7 @@ from clearterm.storage import lifecycle as sl
 from clearterm.storage.store import Store
 
 RULINGS = sl.RULINGS
-FINAL_RULINGS = ("granted", "denied", "stricken", "withdrawn")
+FINAL_RULINGS = sl.FINAL_RULINGS
 LIFECYCLE_STATES = sl.LIFECYCLE_STATES
 #: Days after which a granted case without a letter, or a signed batch not filed, is followed up.
 DEFAULT_FOLLOW_UP_DAYS = 14
@@ -223,6 +226,10 @@ def check_ruling(req: RulingRequest, ctx: CaseContext, existing: list[tuple], to
     for _id, ruling, rdate, *_ in existing:
         if ruling in FINAL_RULINGS and (rdate < when or req.ruling in FINAL_RULINGS):
             raise RulingProblem("ruling", f"ruling comes after the final ruling {ruling} of {rdate}")
+    latest = max(existing, key=lambda r: r[2], default=None)
+    if latest is not None and when < latest[2]:
+        raise RulingProblem("ruling_date", f"ruling_date is before the latest ruling recorded for the case "
+                                           f"({latest[1]} of {latest[2]}): rulings are recorded in date order")
     return True
 
 
@@ -340,10 +347,22 @@ KIND_TITLES = {
     "granted_no_letter": "granted, no letter",
     "signed_not_filed": "signed, not filed",
     "petition_due": "petition deadline near",
+    "petition_flagged": "petition served, case flagged, no decision",
+    "petition_unmatched": "petition served, no case matches",
+    "petition_ambiguous": "petition served, more than one person",
+}
+#: What the office does with a petition served on a case of each track (``petition_flagged``).
+_FLAGGED_TODO = {
+    "automatic": "the case is on the automatic track, no decision: decide it (clearterm decide {case} ...)",
+    "review": "the case is flagged for review, no decision: decide it (clearterm decide {case} ...)",
+    "ineligible": "the rules found nothing eligible in the case: answer the petition in court (object)",
+    "petition": ("the case's service date is not recorded, no decision: record it and decide "
+                 "(clearterm decide {case} --served {served} ...)"),
 }
 
 
-def _todo(kind: str, d: str, case: str | None, batch: str | None, days: int, today: date) -> str:
+def _todo(kind: str, d: str, case: str | None, batch: str | None, days: int, today: date,
+          note: str | int | None = None) -> str:
     if kind == "court_date_passed":
         return (f"court date {d} passed with no ruling: record it (clearterm ruling {case} --granted|--denied|"
                 f"--continued --date D) or the new date (clearterm batch file {batch} --court-date D)")
@@ -358,6 +377,15 @@ def _todo(kind: str, d: str, case: str | None, batch: str | None, days: int, tod
     due = objection_deadline(date.fromisoformat(d))
     left = (due - today).days
     when = f"{left} day(s) left" if left >= 0 else f"passed {-left} day(s) ago"
+    if kind == "petition_unmatched":
+        return (f"petition served {d}, answer by {due} ({when}): no stored case matches it: match it "
+                f"(clearterm research; clearterm petitions list)")
+    if kind == "petition_ambiguous":
+        return (f"petition served {d}, answer by {due} ({when}): it matches {note} people of the case number: "
+                f"match it (clearterm research; clearterm petitions list)")
+    if kind == "petition_flagged":
+        what = _FLAGGED_TODO.get(str(note), _FLAGGED_TODO["review"]).format(case=case, served=d)
+        return f"petition served {d}, answer by {due} ({when}): {what}"
     return f"petition served {d}, objection due {due} ({when}), no decision: decide (clearterm decide {case} ...)"
 
 
@@ -377,10 +405,11 @@ def docket(conn: sqlite3.Connection, *, today: date, days: int = DEFAULT_FOLLOW_
     given (see :func:`clearterm.storage.lifecycle.docket_rows`; :func:`docket_counts` counts them all)."""
     rows = sl.docket_rows(conn, **_docket_params(today, days), limit=-1 if limit is None else limit)
     out = []
-    for kind, since, case_id, number, person, batch_id, batch, d in rows:
-        label = case_label(number, person) if number is not None else None
+    for kind, since, case_id, number, person, batch_id, batch, d, note in rows:
+        label = case_label(number, person or "") if number is not None else None
         age = (today - date.fromisoformat(since)).days
-        out.append(FollowUp(kind, since, case_id, label, batch_id, batch, age, _todo(kind, d, label, batch, age, today)))
+        out.append(FollowUp(kind, since, case_id, label, batch_id, batch, age,
+                            _todo(kind, d, label, batch, age, today, note)))
     return out
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,7 +39,7 @@ from clearterm.domain.cases import case_label
 from clearterm.domain.dates import DateError, parse_date, utc_now_iso
 from clearterm.domain.deadlines import objection_deadline
 from clearterm.domain.research import CaseFacts, missing_items
-from clearterm.ingest.readers import InputError, ReadStats, iter_rows, open_source
+from clearterm.ingest.readers import InputError, ReadStats, iter_rows, named_problem, open_source
 from clearterm.services import access
 from clearterm.storage import audit
 from clearterm.storage import research as sr
@@ -207,6 +208,12 @@ def _check_row(values: dict, today: date) -> dict:
             "filed_date": filed, "served_date": served, "hearing_date": hearing}
 
 
+def fold_name(name: str | None) -> str:
+    """A name as compared when matching a petition to the records: trimmed, Unicode NFC and
+    casefolded, the same on both sides (Åberg, ÅBERG and a decomposed A + ring all agree)."""
+    return unicodedata.normalize("NFC", (name or "").strip()).casefold()
+
+
 def _match(conn: sqlite3.Connection, v: dict) -> tuple[str, int | None, int]:
     """(match, case id, candidates) of a petition against the stored cases."""
     cands = sr.cases_by_number(conn, v["case_number"])
@@ -214,11 +221,11 @@ def _match(conn: sqlite3.Connection, v: dict) -> tuple[str, int | None, int]:
         cands = [c for c in cands if c[1] == v["person_id"]]
     if not cands:
         return "unmatched", None, 0
-    last, first = v["petitioner_last_name"].lower(), v["petitioner_first_name"].lower()
+    last, first = fold_name(v["petitioner_last_name"]), fold_name(v["petitioner_first_name"])
 
     def agrees(case) -> bool | None:
         """Whether the case's records name the petitioner (None: they carry no name)."""
-        people = sr.case_people(conn, v["case_number"], case[1])
+        people = [(fold_name(p[0]), fold_name(p[1]), p[2]) for p in sr.case_people(conn, v["case_number"], case[1])]
         named = [p for p in people if p[0] or p[1]]
         if not named:
             return None
@@ -301,7 +308,7 @@ def _read_file(conn: sqlite3.Connection, src, res: PetitionImport, today: date) 
         res.rows_read += 1
         try:
             if row.problem:
-                raise _Bad(*row.problem)
+                raise _Bad(*named_problem(src, row))
             v = _check_row(_row_values(src, row), today)
         except _Bad as bad:
             res.quarantined += 1
@@ -412,7 +419,17 @@ def _serve_all(store: Store, res: PetitionImport, actor: str, today: date) -> No
         if outcome == "recorded":
             _crash_point("petitions_service")
         with store.write() as conn:
-            sr.insert_service(conn, petition[0], outcome, flag, message, review_id, utc_now_iso())
+            at = utc_now_iso()
+            sr.insert_service(conn, petition[0], outcome, flag, message, review_id, at)
+            if outcome == "flagged":
+                # the case stays on its track (the review service keeps service dates for the
+                # petition track); its service date and deadline are recorded here, audited, and
+                # the docket follows the petition up until the case has a decision
+                served = petition[2]
+                audit.append(conn, at=at, actor=actor, event="petition_flagged", case_id=petition[1], detail={
+                    "petition": petition[0], "source": res.source_id, "flag": flag, "served_date": served,
+                    "deadline": objection_deadline(date.fromisoformat(served)).isoformat(),
+                    "today": today.isoformat()})
     for match, n in sr.petition_counts_of(store.conn, res.source_id).items():
         res.matches[match] = n
     for outcome, flag, n in sr.service_counts_of(store.conn, res.source_id):

@@ -25,7 +25,9 @@ from datetime import date
 from pathlib import Path
 
 from clearterm.domain.dates import utc_now_iso
-from clearterm.ingest.readers import SPLIT, InputError, RawRow, ReadStats, SourceFile, iter_rows, open_source
+from clearterm.ingest.readers import (
+    SPLIT, InputError, RawRow, ReadStats, SourceFile, iter_rows, named_problem, open_source,
+)
 from clearterm.services import lifecycle as life
 from clearterm.storage import audit
 from clearterm.storage import lifecycle as sl
@@ -206,7 +208,7 @@ def _resolve(conn, src: SourceFile, chunk: _Chunk, cache: dict, quarantine: list
     for row in chunk.rows:
         try:
             if row.problem:
-                raise life.RulingProblem(*row.problem)
+                raise life.RulingProblem(*named_problem(src, row))
             values = _values(src, row)
             req = _request(values)
             key = (values["case_number"], values["person_id"], values["batch"])

@@ -14,12 +14,17 @@ How a state is derived (:func:`derive_state`), for a case in a batch:
 
 * no ruling: ``batched`` (batch open or being signed), ``signed`` (batch signed), ``filed``
   (the batch has a filing; court date: the batch's latest court date);
-* the latest ruling (by ruling date, then entry) ``continued``: ``continued``, court date the
+* the ruling that counts is the case's final ruling when it has one (even if a continuance was
+  recorded with a later date: a final ruling is never hidden behind it), else its latest ruling
+  (by ruling date, then entry);
+* that ruling ``continued``: ``continued``, court date the
   later of its next court date and the batch's latest court date when that one was set for after
   the ruling (the whole call moved); none if neither;
 * ``granted``/``denied``/``stricken``/``withdrawn``: that state, then ``notified`` once a letter
-  to the person was recorded (``letter_granted`` or ``letter_denied``), ``agencies_told`` once an
-  agency notice was recorded (granted only).
+  to the person was recorded (``letter_granted`` or ``letter_denied``), ``agencies_told`` (granted
+  only) once every agency its notice goes to is told (``agency`` notices): the Illinois State
+  Police, the Clerk and each arresting agency of its charges on the papers
+  (:func:`agencies_all_told`); one agency told is not enough.
 
 A case that is in no batch (its open batch was dropped, or the case was taken out) has no row.
 Everything here runs inside the caller's write transaction.
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -38,6 +44,9 @@ __all__ = [
     "LIFECYCLE_STATES", "RULINGS", "CaseFacts", "derive_state", "set_lifecycle", "refresh_lifecycle",
     "refresh_batch_lifecycle", "lifecycle_row", "lifecycle_counts",
 ]
+
+#: The rulings that end a case; a case has at most one (services.lifecycle.check_ruling).
+FINAL_RULINGS = ("granted", "denied", "stricken", "withdrawn")
 
 #: Case ids per refresh query (json_each keeps the statement one parameter long).
 _CHUNK = 5000
@@ -56,7 +65,7 @@ class CaseFacts:
     ruling_date: str | None
     next_court_date: str | None
     letter: bool  # a letter to the person was recorded
-    agency: bool  # an agency was told
+    agency: bool  # every agency it needs was told (agencies_all_told)
 
 
 def derive_state(f: CaseFacts) -> tuple[str, str | None, str | None] | None:
@@ -91,8 +100,8 @@ FROM json_each(?) i
 LEFT JOIN batch_cases bc ON bc.case_id = i.value
 LEFT JOIN batches b ON b.id = bc.batch_id
 LEFT JOIN rulings r ON r.id = (SELECT r2.id FROM rulings r2 WHERE r2.case_id = i.value
-                               ORDER BY r2.ruling_date DESC, r2.id DESC LIMIT 1)
-"""
+                               ORDER BY r2.ruling IN ({final}) DESC, r2.ruling_date DESC, r2.id DESC LIMIT 1)
+""".replace("{final}", ", ".join(f"'{r}'" for r in FINAL_RULINGS))
 
 _UPSERT_SQL = """
 INSERT INTO case_lifecycle (case_id, state, batch_id, court_date, ruling_date, updated_at)
@@ -105,9 +114,56 @@ WHERE case_lifecycle.state IS NOT excluded.state OR case_lifecycle.batch_id IS N
 """
 
 
+#: The agencies every granted case's notice goes to besides its arresting agencies (the default
+#: ``agency_state_police`` and ``agency_clerk`` labels of templates/documents/notices): used only to
+#: see that a case's arresting agency *is* one of them (its notice then counts once).
+STATE_AGENCIES = ("Illinois State Police", "Clerk of the Circuit Court of Cook County")
+#: The review categories whose charges are on the papers (services.batches.RELIEF_CATEGORIES).
+_RELIEF = ("automatic", "petition")
+
+#: Per case: the agencies told ('told', name) and the arresting agencies of its charges on the
+#: papers ('arrest', name: records whose decision in force is automatic or petition).
+_AGENCIES_SQL = f"""
+SELECT n.case_id, 'told', n.agency FROM case_notices n
+WHERE n.case_id IN (SELECT value FROM json_each(:ids)) AND n.kind = 'agency'
+UNION ALL
+SELECT bc.case_id, 'arrest', r.arresting_agency FROM batch_cases bc
+JOIN records r ON r.case_number = bc.case_number AND coalesce(r.person_id, '') = bc.person_id
+JOIN decision_current dc ON dc.record_id = r.record_id
+JOIN decisions d ON d.id = dc.decision_id
+WHERE bc.case_id IN (SELECT value FROM json_each(:ids)) AND d.category IN ({", ".join(f"'{c}'" for c in _RELIEF)})
+  AND trim(coalesce(r.arresting_agency, '')) != ''
+"""
+
+
+def agency_key(name: str) -> str:
+    """An agency name as compared (trimmed, NFC, casefolded), as the notices name them."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
+
+
+def agencies_all_told(told: Iterable[str], arresting: Iterable[str]) -> bool:
+    """Whether every agency a granted case's notice goes to is told: each of its arresting
+    agencies, the Illinois State Police and the Clerk (``clearterm notices`` makes one notice per
+    agency: documents.notices.agencies_of_case). ``told``: the agencies of its ``agency`` notices."""
+    told_k = {agency_key(a) for a in told if a and a.strip()}
+    arrest_k = {agency_key(a) for a in arresting if a and a.strip()}
+    if not arrest_k <= told_k:
+        return False
+    # the State Police and the Clerk: two more agencies, fewer when the arresting agency is one of them
+    state = {agency_key(a) for a in STATE_AGENCIES}
+    return len(told_k - arrest_k) >= len(state - arrest_k)
+
+
 def _facts(conn: sqlite3.Connection, ids: list[int]) -> list[CaseFacts]:
     rows = conn.execute(_FACTS_SQL, (json.dumps(ids),)).fetchall()
-    return [CaseFacts(int(r[0]), r[1], r[2], bool(r[3]), r[4], r[5], r[6], r[7], bool(r[8]), bool(r[9]))
+    # an agency notice makes a granted case agencies_told only once every agency it needs is told
+    check = [int(r[0]) for r in rows if r[5] == "granted" and r[9]]
+    told: dict[int, tuple[list[str], list[str]]] = {c: ([], []) for c in check}
+    if check:
+        for case_id, what, name in conn.execute(_AGENCIES_SQL, {"ids": json.dumps(check)}):
+            told[case_id][0 if what == "told" else 1].append(name)
+    return [CaseFacts(int(r[0]), r[1], r[2], bool(r[3]), r[4], r[5], r[6], r[7], bool(r[8]),
+                      int(r[0]) in told and agencies_all_told(*told[int(r[0])]))
             for r in rows]
 
 
@@ -311,9 +367,27 @@ _PETITIONS = ("case_status s CROSS JOIN cases c ON c.id = s.case_id WHERE s.serv
               " AND c.track = 'petition'")
 
 
+#: Served petitions (``petitions import``) the part above does not cover, still to answer: one
+#: that matched no case or more than one person, or whose case has no decision (pending or
+#: deferred, or never reviewed) and is not a petition-track case with its service date recorded
+#: (the flagged ones: automatic, review or ineligible; or a service date the review service
+#: refused). The latest petition of the same petitioner in the case only (a later list may change
+#: the service date). Petitions are few (the Clerk's list, not the charges): read in full.
+_PETITIONS_OPEN = (
+    "petitions p LEFT JOIN cases c ON c.id = p.case_id LEFT JOIN case_status s ON s.case_id = p.case_id"
+    " WHERE p.served_date < :petition_due_before"
+    " AND (p.match != 'matched' OR (coalesce(s.status, 'pending') IN ('pending', 'deferred')"
+    "      AND NOT (c.track IS 'petition' AND s.service_date IS NOT NULL)))"
+    " AND NOT EXISTS (SELECT 1 FROM petitions p2 WHERE p2.case_number = p.case_number"
+    "      AND p2.person_id = p.person_id AND lower(p2.petitioner_last_name) = lower(p.petitioner_last_name)"
+    "      AND lower(p2.petitioner_first_name) = lower(p.petitioner_first_name) AND p2.id > p.id)")
+#: Its kind: petition_unmatched, petition_ambiguous or petition_flagged.
+_PETITION_KIND = "CASE p.match WHEN 'matched' THEN 'petition_flagged' ELSE 'petition_' || p.match END"
+
+
 def _life_part(kind: str, where: str, since: str) -> str:
     frm, cond = where.split(" WHERE ", 1)
-    return (f"SELECT '{kind}', {since}, {_CASE_COLS}, {since} FROM {frm} CROSS JOIN cases c ON c.id = l.case_id"
+    return (f"SELECT '{kind}', {since}, {_CASE_COLS}, {since}, NULL FROM {frm} CROSS JOIN cases c ON c.id = l.case_id"
             f" LEFT JOIN batches b ON b.id = l.batch_id WHERE {cond}")
 
 
@@ -322,26 +396,37 @@ _DOCKET_SQL = " UNION ALL ".join((
     _life_part("continued_no_date", _NO_NEXT, "l.ruling_date"),
     _life_part("granted_no_letter", _NO_LETTER, "l.ruling_date"),
     f"SELECT 'signed_not_filed', substr(b.signed_at, 1, 10), NULL, NULL, NULL, b.id, b.label,"
-    f" substr(b.signed_at, 1, 10) FROM {_NOT_FILED}",
-    f"SELECT 'petition_due', s.service_date, c.id, c.case_number, c.person_id, NULL, NULL, s.service_date"
+    f" substr(b.signed_at, 1, 10), NULL FROM {_NOT_FILED}",
+    f"SELECT 'petition_due', s.service_date, c.id, c.case_number, c.person_id, NULL, NULL, s.service_date, NULL"
     f" FROM {_PETITIONS}",
-)) + " ORDER BY 2, 1, 3, 6 LIMIT :limit"
+    f"SELECT {_PETITION_KIND}, p.served_date, p.case_id, p.case_number, coalesce(c.person_id, p.person_id), NULL,"
+    f" NULL, p.served_date, CASE WHEN p.match != 'matched' THEN p.candidates"
+    f" WHEN c.track = 'petition' THEN 'petition' ELSE coalesce(c.track, 'ineligible') END FROM {_PETITIONS_OPEN}",
+)) + " ORDER BY 2, 1, 3, 6, 4 LIMIT :limit"
 _DOCKET_COUNTS_SQL = " UNION ALL ".join(
-    f"SELECT '{kind}', count(*) FROM {where}" for kind, where in (
+    [f"SELECT '{kind}', count(*) FROM {where}" for kind, where in (
         ("court_date_passed", _LATE_COURT), ("continued_no_date", _NO_NEXT), ("granted_no_letter", _NO_LETTER),
-        ("signed_not_filed", _NOT_FILED), ("petition_due", _PETITIONS)))
+        ("signed_not_filed", _NOT_FILED), ("petition_due", _PETITIONS))]
+    + [f"SELECT * FROM (SELECT {_PETITION_KIND}, count(*) FROM {_PETITIONS_OPEN} GROUP BY 1)"])
 
 
 def docket_rows(conn: sqlite3.Connection, *, today: str, letter_cutoff: str, filing_cutoff: str,
                 petition_due_before: str, limit: int = -1) -> list[tuple]:
     """Everything that has gone quiet, one row each, oldest first: (kind, since, case_id,
-    case_number, person_id, batch_id, batch label, the date the line names).
+    case_number, person_id, batch_id, batch label, the date the line names, a note: for the
+    petitions of ``petitions import``, the case's track (``ineligible`` for none) or, for one
+    that matched no case or several, the number of candidate cases; else None).
 
     Kinds: ``court_date_passed`` (filed or continued, the court date before ``today``, no later
     ruling); ``continued_no_date``; ``granted_no_letter`` (granted on or before ``letter_cutoff``,
     no ``letter_granted`` notice); ``signed_not_filed`` (a batch signed on or before
     ``filing_cutoff`` with no filing; case columns None); ``petition_due`` (served before
-    ``petition_due_before``, still pending or deferred). Each part reads an index (query plans:
+    ``petition_due_before``, still pending or deferred); and the petitions imported from the
+    Clerk's list served before ``petition_due_before`` that are still to answer and not counted
+    by ``petition_due``: ``petition_unmatched`` / ``petition_ambiguous`` (no case, or more than
+    one person; case_id None) and ``petition_flagged`` (a matched case with no decision: on the
+    automatic or review track, ineligible, or a petition-track case whose service date was not
+    recorded). Each part reads an index, but the few batches and petitions (query plans:
     tests/storage/test_lifecycle_storage.py). ``limit``: the oldest so many (-1: all).
     """
     return conn.execute(_DOCKET_SQL, {"today": today, "letter_cutoff": letter_cutoff,

@@ -8,6 +8,7 @@ here runs inside the caller's write transaction and then re-derives the touched 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ LETTER_KINDS = {"granted": "letter_granted", "denied": "letter_denied"}
 
 @dataclass(frozen=True)
 class RuledCase:
-    """A case of a batch and its latest ruling (by ruling date, then entry)."""
+    """A case of a batch and its ruling (its final one, else its latest by ruling date, then entry)."""
 
     case_id: int
     ruling: str
@@ -28,12 +29,14 @@ class RuledCase:
 
 
 def ruled_cases(conn: sqlite3.Connection, batch_id: int) -> dict[int, RuledCase]:
-    """Each case of ``batch_id`` that has a ruling, with its latest ruling."""
+    """Each case of ``batch_id`` that has a ruling, with the ruling that counts: its final ruling
+    when it has one, else its latest (as ``case_lifecycle`` derives the state)."""
     rows = conn.execute(
         "SELECT r.case_id, r.ruling, r.ruling_date, r.order_number, r.judge FROM rulings r"
         " JOIN batch_cases bc ON bc.case_id = r.case_id AND bc.batch_id = ?"
         " WHERE r.id = (SELECT r2.id FROM rulings r2 WHERE r2.case_id = r.case_id"
-        "               ORDER BY r2.ruling_date DESC, r2.id DESC LIMIT 1)"
+        "               ORDER BY r2.ruling IN ('granted', 'denied', 'stricken', 'withdrawn') DESC,"
+        "               r2.ruling_date DESC, r2.id DESC LIMIT 1)"
         " ORDER BY bc.position", (batch_id,)).fetchall()
     return {r[0]: RuledCase(*r) for r in rows}
 
@@ -57,46 +60,31 @@ def insert_notices(conn: sqlite3.Connection, rows: Iterable[tuple[int, int, str,
 
 
 def refresh_states(conn: sqlite3.Connection, case_ids: Iterable[int], *, at: str) -> None:
-    """Re-derive ``case_lifecycle`` for ``case_ids`` after their notices changed.
+    """Re-derive ``case_lifecycle`` for ``case_ids`` after their notices changed, by the
+    lifecycle's own derivation (:func:`clearterm.storage.lifecycle.refresh_lifecycle`): a granted
+    or denied case with a letter recorded is ``notified``; a granted case is ``agencies_told`` only
+    once every agency it needs (the State Police, the Clerk, each arresting agency) is told."""
+    from clearterm.storage.lifecycle import refresh_lifecycle
 
-    :func:`clearterm.storage.lifecycle.refresh_lifecycle` does it where that module exists (the
-    lifecycle's own derivation); otherwise the same rule here: a granted case with an agency told
-    is ``agencies_told``, a granted or denied case with a letter recorded ``notified``.
-    """
-    ids = sorted({int(c) for c in case_ids})
-    try:
-        from clearterm.storage.lifecycle import refresh_lifecycle  # type: ignore[import-not-found]
-    except ImportError:
-        refresh_lifecycle = None
-    if refresh_lifecycle is not None:
-        refresh_lifecycle(conn, ids, at=at)
-        return
-    for case_id in ids:
-        _refresh_one(conn, case_id, at)
-
-
-def _refresh_one(conn: sqlite3.Connection, case_id: int, at: str) -> None:
-    row = conn.execute(
-        "SELECT bc.batch_id, r.ruling, r.ruling_date FROM batch_cases bc"
-        " LEFT JOIN rulings r ON r.id = (SELECT r2.id FROM rulings r2 WHERE r2.case_id = bc.case_id"
-        "                                ORDER BY r2.ruling_date DESC, r2.id DESC LIMIT 1)"
-        " WHERE bc.case_id = ? ORDER BY bc.batch_id DESC LIMIT 1", (case_id,)).fetchone()
-    if row is None or row[1] not in ("granted", "denied"):
-        return
-    kinds = {k for (k,) in conn.execute("SELECT kind FROM case_notices WHERE case_id = ?", (case_id,))}
-    if row[1] == "granted" and "agency" in kinds:
-        state = "agencies_told"
-    elif kinds & set(LETTER_KINDS.values()):
-        state = "notified"
-    else:
-        state = row[1]
-    conn.execute(
-        "INSERT INTO case_lifecycle (case_id, state, batch_id, ruling_date, updated_at) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT(case_id) DO UPDATE SET state = excluded.state, ruling_date = excluded.ruling_date,"
-        " updated_at = excluded.updated_at WHERE case_lifecycle.state != excluded.state",
-        (case_id, state, row[0], row[2], at))
+    refresh_lifecycle(conn, sorted({int(c) for c in case_ids}), at=at)
 
 
 def lifecycle_state(conn: sqlite3.Connection, case_id: int) -> str | None:
     row = conn.execute("SELECT state FROM case_lifecycle WHERE case_id = ?", (case_id,)).fetchone()
     return None if row is None else row[0]
+
+
+def notices_made_at(conn: sqlite3.Connection, batch_label: str) -> str | None:
+    """When the agency notices of the batch labelled ``batch_label`` were last made (the ``at`` of
+    its latest ``notices.made`` audit entry), or None when they never were."""
+    row = conn.execute("SELECT at FROM audit WHERE event = 'notices.made' AND json_extract(detail, '$.batch') = ?"
+                       " ORDER BY seq DESC LIMIT 1", (batch_label,)).fetchone()
+    return None if row is None else row[0]
+
+
+def ruled_since(conn: sqlite3.Connection, case_ids: Iterable[int], at: str) -> list[int]:
+    """Of ``case_ids``, those with a ruling recorded after ``at`` (an audit timestamp)."""
+    ids = sorted({int(c) for c in case_ids})
+    return [c for (c,) in conn.execute(
+        "SELECT DISTINCT case_id FROM rulings WHERE case_id IN (SELECT value FROM json_each(?)) AND created_at > ?"
+        " ORDER BY case_id", (json.dumps(ids), at))]

@@ -78,9 +78,11 @@ def cases_by_number(conn: sqlite3.Connection, case_number: str) -> list[tuple]:
 
 
 def case_people(conn: sqlite3.Connection, case_number: str, person_id: str) -> list[tuple]:
-    """(last name, first name, date of birth) on the records of one case, distinct."""
+    """(last name, first name, date of birth) on the records of one case, distinct, as stored
+    (empty text for a missing name). The caller folds case in Python (NFC and casefold): SQLite's
+    lower() folds ASCII letters only, so Åberg would never equal åberg."""
     return conn.execute(
-        "SELECT DISTINCT lower(trim(coalesce(last_name, ''))), lower(trim(coalesce(first_name, ''))), date_of_birth"
+        "SELECT DISTINCT coalesce(last_name, ''), coalesce(first_name, ''), date_of_birth"
         " FROM records WHERE case_number = ? AND coalesce(person_id, '') = ?", (case_number, person_id)).fetchall()
 
 

@@ -290,3 +290,74 @@ def test_docket_continued_without_a_next_date(store, filed):
     assert sl.lifecycle_row(store.conn, c)[2] == D[28]
     assert [f for f in lifecycle.docket(store.conn, today=date(2027, 1, 21)) if f.case == "98CR8/P8"] == []
     assert lifecycle.docket_counts(store.conn, today=date(2027, 1, 29)) == {"court_date_passed": 4}
+
+
+# -- rulings in date order (audit of issue 16, finding 1) ------------------------------------------------
+def test_a_ruling_dated_before_a_recorded_continuance_is_refused(store, filed):
+    """A final ruling dated before a continuance already recorded would leave the case continued for
+    good: it is refused, naming the ruling recorded, and the case can still be ruled on."""
+    c = cid(store, "10CR1")
+    lifecycle.record_ruling(store, c, req("continued", D[20], "2027-02-01"), actor="rita", today=date(2027, 1, 20))
+    for ruling in ("granted", "denied", "stricken"):
+        with pytest.raises(lifecycle.RulingProblem,
+                           match=r"before the latest ruling recorded for the case \(continued of 2027-01-20\)") as exc:
+            lifecycle.record_ruling(store, c, req(ruling, D[10]), actor="rita", today=date(2027, 3, 5))
+        assert exc.value.field == "ruling_date" and "10CR1/P1" in str(exc.value)
+    with pytest.raises(lifecycle.RulingProblem, match="before the latest ruling"):
+        lifecycle.record_ruling(store, c, req("continued", D[12], D[19]), actor="rita", today=date(2027, 3, 5))
+    assert [r[1:3] for r in sl.case_rulings(store.conn, c)] == [("continued", D[20])]
+    assert state(store, "10CR1") == "continued"
+    r = lifecycle.record_ruling(store, c, req("granted", "2027-02-01"), actor="rita", today=date(2027, 3, 5))
+    assert (r.recorded, r.state) == (True, "granted")
+    assert [f.kind for f in lifecycle.docket(store.conn, today=date(2027, 3, 5)) if f.case == "10CR1/P1"] == [
+        "granted_no_letter"]  # no longer "court date passed with no ruling"
+
+
+def test_rulings_import_quarantines_a_ruling_dated_before_the_latest(store, filed, tmp_path):
+    """The same rule in a file: against the rulings stored and the rows before it in the file."""
+    c = cid(store, "10CR1")
+    lifecycle.record_ruling(store, c, req("continued", D[20], "2027-02-01"), actor="rita", today=date(2027, 1, 20))
+    path = tmp_path / "late.csv"
+    path.write_text("case_number,ruling,ruling_date,next_court_date\n"
+                    "10CR1,granted,2027-01-10,\n"            # 2: before the stored continuance
+                    "15CR5,continued,2027-01-20,2027-02-01\n"  # 3
+                    "15CR5,DENIED,1/12/2027,\n"               # 4: before line 3's continuance
+                    "15CR5,denied,2/1/2027,\n", encoding="utf-8")  # 5: in order
+    res = rulings.import_rulings(store, path, actor="rita", today=date(2027, 3, 5))
+    assert (res.applied, res.quarantined) == (2, 2) and res.balanced
+    q = store.conn.execute("SELECT file_name, line, field, message FROM quarantine WHERE source_id = ? ORDER BY line",
+                           (res.source_id,)).fetchall()
+    assert [(f, line, field) for f, line, field, _ in q] == [("late.csv", 2, "ruling_date"), ("late.csv", 4, "ruling_date")]
+    assert "(continued of 2027-01-20)" in q[0][3] and "(continued of 2027-01-20)" in q[1][3]
+    assert (state(store, "10CR1"), state(store, "15CR5")) == ("continued", "denied")
+
+
+def test_a_final_ruling_is_never_hidden_behind_an_earlier_dated_continuance(store, filed):
+    """A store that already holds a final ruling dated before a continuance (written before the
+    rule, or by another tool): the state is the final ruling, letters and notices take it, and
+    the docket does not ask for a ruling that was made."""
+    from clearterm.storage import notices as sn
+
+    c = cid(store, "10CR1")
+    with store.write() as conn:
+        conn.execute("INSERT INTO rulings (case_id, batch_id, ruling, ruling_date, next_court_date, actor, created_at)"
+                     " VALUES (?, ?, 'continued', ?, '2027-03-01', 'clerk', ?)", (c, filed.id, "2027-02-01", SIGNED_AT))
+        conn.execute("INSERT INTO rulings (case_id, batch_id, ruling, ruling_date, actor, created_at)"
+                     " VALUES (?, ?, 'granted', ?, 'clerk', ?)", (c, filed.id, D[20], SIGNED_AT))
+        sl.refresh_lifecycle(conn, [c], at=SIGNED_AT)
+    assert sl.lifecycle_row(store.conn, c)[:4] == ("granted", filed.id, None, D[20])
+    assert sn.ruled_cases(store.conn, filed.id)[c].ruling == "granted"
+    assert not [f for f in lifecycle.docket(store.conn, today=date(2027, 3, 10)) if f.case == "10CR1/P1"
+                and f.kind == "court_date_passed"]
+
+
+def test_rulings_import_names_the_field_holding_control_characters(store, filed, tmp_path):
+    path = tmp_path / "esc.csv"
+    path.write_text("case_number,ruling,ruling_date,judge\n"
+                    "10CR1,granted,2027-01-20,=HYPERLINK(\"x\") \x1b[31mred\n"
+                    "15CR5,granted,2027-01-20,Hon. A. Judge\n", encoding="utf-8")
+    res = rulings.import_rulings(store, path, actor="rita", today=date(2027, 1, 25))
+    assert (res.applied, res.quarantined) == (1, 1)
+    (field, message), = store.conn.execute("SELECT field, message FROM quarantine WHERE source_id = ?",
+                                           (res.source_id,)).fetchall()
+    assert field == "judge" and message.startswith("judge contains control characters")

@@ -406,3 +406,63 @@ def test_petitions_import_killed_then_rerun(rstore, tmp_path, login, point):
         assert s.scalar("SELECT count(*) FROM reviews WHERE action = 'serve'") == 2
         assert s.scalar("SELECT count(*) FROM quarantine") == 5
         assert verify_chain(s.conn).ok
+
+
+# -- audit of issue 16: names with non-ASCII capitals, petitions on the docket ------------------------
+ACCENTED = [
+    dict(record_id="U1", case_number="16CR1", person_id="U1", offense_date="2016-01-01", last_name="Åberg",
+         first_name="Scott", date_of_birth="1980-01-01", **ADDRESS, **PETITION),
+    dict(record_id="U2", case_number="16CR2", person_id="U2", offense_date="2016-01-01", last_name="Álvarez",
+         first_name="Óscar", date_of_birth="1981-01-01", **ADDRESS, **PETITION),
+    dict(record_id="U3", case_number="16CR3", person_id="U3", offense_date="2016-01-01", last_name="ÑUÑEZ",
+         first_name="ÉLODIE", date_of_birth="1982-01-01", **ADDRESS, **PETITION),
+]
+
+
+def test_petitioner_names_with_non_ascii_capitals_match(tmp_path):
+    """SQLite's lower() folds ASCII only: names are folded in Python (NFC, casefold) on both sides."""
+    store = build_store(tmp_path / "u.db", ROWS + ACCENTED)
+    rows = [["16CR1", "Åberg", "Scott", "", "", "2026-09-01", "2026-10-01", ""],  # exactly as stored
+            ["16CR2", "ÁLVAREZ", "óscar", "", "", "2026-09-01", "2026-10-01", ""],
+            ["16CR3", "N\u0303un\u0303ez", "Élodie", "", "", "2026-09-01", "2026-10-01", ""],  # decomposed Ñ
+            ["16CR1", "Aberg", "Scott", "", "", "2026-09-01", "2026-10-02", ""]]  # another name: not the person
+    res = research.import_petitions(store, write_petitions(tmp_path / "u.csv", rows), actor="rita", today=TODAY)
+    assert dict(res.matches) == {"matched": 3, "unmatched": 1}
+    for n in ("16CR1", "16CR2", "16CR3"):
+        assert case_state(store.conn, cid(store, n)).service_date == "2026-10-01", n
+    assert research.fold_name(" ÅBERG ") == research.fold_name("A\u030aberg") == "åberg"
+    store.close()
+
+
+def test_docket_follows_up_flagged_unmatched_and_ambiguous_petitions(rstore, tmp_path):
+    """Every served petition is answered within 60 days: those on the petition track with their
+    service date (petition_due), and the flagged, unmatched and ambiguous ones too."""
+    from clearterm.services import lifecycle
+
+    research.import_petitions(rstore, write_petitions(tmp_path / "served.csv"), actor="rita", today=TODAY)
+    kinds = lambda today: [(f.kind, f.case) for f in lifecycle.docket(rstore.conn, today=today)]  # noqa: E731
+    # served 10-01 .. 10-05 (deadlines 11-30 .. 12-04): fewer than 14 days left on 11-20 for 10-01 .. 10-04
+    assert kinds(date(2026, 11, 20)) == [("petition_due", "05CR6/P6"), ("petition_due", "14CR2/P3"),
+                                         ("petition_ambiguous", "14CR2"), ("petition_unmatched", "99CR999")]
+    assert kinds(date(2026, 11, 16)) == []
+    items = lifecycle.docket(rstore.conn, today=date(2026, 11, 22))
+    assert [(f.kind, f.case, f.since) for f in items][-1] == ("petition_flagged", "10CR1/P1", "2026-10-05")
+    assert "answer by 2026-12-04 (12 day(s) left)" in items[-1].todo and "automatic track" in items[-1].todo
+    assert "no stored case matches it" in items[3].todo and "matches 2 people" in items[2].todo
+    assert lifecycle.docket_counts(rstore.conn, today=date(2026, 11, 22)) == {
+        "petition_due": 2, "petition_flagged": 1, "petition_unmatched": 1, "petition_ambiguous": 1}
+    assert not any(s in f.line for f in items for s in PET_SECRETS)
+    # the flagged case's service date and deadline are recorded (audited); its track does not move
+    (case_id, detail), = rstore.conn.execute("SELECT case_id, detail FROM audit WHERE event = 'petition_flagged'")
+    assert case_id == cid(rstore, "10CR1")
+    assert {k: json.loads(detail)[k] for k in ("flag", "served_date", "deadline")} == {
+        "flag": "automatic", "served_date": "2026-10-05", "deadline": "2026-12-04"}
+    assert rstore.scalar("SELECT track FROM cases WHERE id = ?", (case_id,)) == "automatic"
+    do(rstore, "10CR1", "approve")  # decided: nothing more to follow up
+    assert ("petition_flagged", "10CR1/P1") not in kinds(date(2026, 11, 22))
+    # a later list with a new service date for the unmatched petitioner: one line, the later date
+    later = write_petitions(tmp_path / "later.csv", [["99CR999", "Zielinski", "Krystyna", "", "", "2026-09-01",
+                                                       "2026-10-06", ""]])
+    research.import_petitions(rstore, later, actor="rita", today=TODAY)
+    lines = [f.since for f in lifecycle.docket(rstore.conn, today=date(2026, 11, 30)) if f.case == "99CR999"]
+    assert lines == ["2026-10-06"]
