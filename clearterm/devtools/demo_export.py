@@ -25,8 +25,8 @@ PNG_PAGES = (
     ("order", "automatic", "orders/11CR0654321_P-0002.pdf", 1),
     ("objection", "petition", "objections/13CR0100200_P-0005.pdf", 1),
     ("no-objection", "petition", "no-objection/2016-MC1-220014_P-0004.pdf", 1),
-    ("letter", "automatic", "letters.pdf", 1),          # English (O'Brien)
-    ("letter-es", "automatic", "letters.pdf", 3),       # Spanish (Muñoz)
+    ("letter", "automatic", "letters.pdf", 1),          # English (Nguyễn: ZIP order, 60201 first)
+    ("letter-es", "automatic", "letters.pdf", 4),       # Spanish (Muñoz)
     ("letter-granted", "letters", "letters-granted-en.pdf", 1),
     ("letter-granted-es", "letters", "letters-granted-es.pdf", 1),
 )

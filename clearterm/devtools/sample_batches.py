@@ -32,7 +32,10 @@ _STATUTES = (("720 ILCS 550/4(a)", "C", "Possession of cannabis, not more than 2
              ("720 ILCS 550/4(b)", "B", "Possession of cannabis, 2.5 g to 10 g"),
              ("720 ILCS 550/4(c)", "A", "Possession of cannabis, 10 g to 30 g"),
              ("720 ILCS 550/5(a)", "B", "Manufacture/delivery of cannabis, not more than 2.5 g"),
-             ("720 ILCS 550/4(d)", "4", "Possession of cannabis, 30 g to 500 g"))
+             ("720 ILCS 550/4(c)", "4", "Possession of cannabis, 10 g to 30 g, subsequent offense"))
+#: Petition-track charges: a misdemeanor or Class 4 conviction that is not a minor cannabis offense
+#: (more than 30 g: CRTA-RULES.md step 25); the automatic ones above are all 30 g or less (step 24).
+_PETITION_STATUTES = (("720 ILCS 550/4(d)", "4", "Possession of cannabis, 30 g to 500 g"),)
 GROUNDS = (("retain_records", "Law enforcement has given reasons to retain the records"),
            ("sentence_incomplete", "The sentence imposed has not been completed"),
            ("not_eligible", "The conviction is not a minor cannabis offense eligible for relief"))
@@ -62,7 +65,8 @@ def sample_case(i: int, track: str = "automatic", outcome: str = "approved",
     arrest = date(2005, 1, 1) + timedelta(days=(i * 97) % 4000)
     chs = []
     for k in range(n):
-        statute, cls, desc = _STATUTES[(i + k) % len(_STATUTES)]
+        table = _STATUTES if track == "automatic" else _PETITION_STATUTES
+        statute, cls, desc = table[(i + k) % len(table)]
         chs.append(Charge(
             record_id=f"R{i:06d}-{k + 1}",
             statute_cite=statute, offense_class=cls, offense_description=desc,
@@ -92,7 +96,7 @@ def sample_case(i: int, track: str = "automatic", outcome: str = "approved",
             if objected else ""),
         service_date=date(2024, 3, 14) if track == "petition" else None,
         parties_served=(f"{person.full_name}, petitioner, by U.S. mail to the address of record",
-                        "Clerk of the Circuit Court of Cook County") if track == "petition" else (),
+                        "Clerk of the Circuit Court of Cook County, by hand delivery") if track == "petition" else (),
         reviewers=("A. Reviewer", "B. Reviewer") if i % 2 else ("A. Reviewer",),
     )
 
@@ -157,8 +161,10 @@ def _golden_automatic() -> Batch:
                 charge("R-1", "720 ILCS 550/4(a)", "C", "Possession of cannabis, not more than 2.5 g",
                        "Guilty", date(2009, 8, 14), date(2009, 6, 1), cpd),),
                 reviewers=("A. Reviewer",)),
+            # a Class 4 felony in the State's Attorney's own motion: 4(c), 10-30 g, a subsequent offense
+            # (CRTA-RULES.md: 4(c) allows A, or 4; 30 g or less is a minor cannabis offense, step 24)
             Case("11CR0654321", munoz, (
-                charge("R-2", "720 ILCS 550/4(d)", "4", "Possession of cannabis, 30 g to 500 g",
+                charge("R-2", "720 ILCS 550/4(c)", "4", "Possession of cannabis, 10 g to 30 g, subsequent offense",
                        "Plea of guilty", date(2011, 9, 30), date(2011, 3, 17), ccso),
                 charge("R-3", "720 ILCS 550/5(a)", "B", "Delivery of cannabis, not more than 2.5 g",
                        "Guilty", date(2011, 9, 30), date(2011, 3, 17), ccso)),
@@ -189,15 +195,18 @@ def _golden_petition() -> Batch:
         audit_head_hash="3a1f" * 16,
         audit_head_seq=1219,
         cases=(
+            # petition track: not minor cannabis offenses (more than 30 g, CRTA-RULES.md step 25).
+            # 4(c) on or after 2016-07-29 is 30-100 g, a Class A misdemeanor
             Case("2016-MC1-220014", darcy, (
-                charge("R-6", "720 ILCS 550/4(b)", "B", "Possession of cannabis, 2.5 g to 10 g",
-                       "Guilty", date(2016, 7, 11), date(2016, 5, 2), cpd),),
+                charge("R-6", "720 ILCS 550/4(c)", "A", "Possession of cannabis, 30 g to 100 g",
+                       "Guilty", date(2016, 12, 12), date(2016, 10, 2), cpd),),
                 track="petition", outcome="approved", service_date=date(2024, 3, 14),
                 parties_served=("Aoife D'Arcy, petitioner, 77 W. Huron St., Unit 1203, "
                                 "Chicago, IL 60654, by U.S. mail",),
                 reviewers=("C. Reviewer",)),
+            # 4(d) before 2016-07-29: 30-500 g, a Class 4 felony
             Case("13CR0100200", ramirez, (
-                charge("R-7", "720 ILCS 550/5(c)", "4", "Delivery of cannabis, 10 g to 30 g",
+                charge("R-7", "720 ILCS 550/4(d)", "4", "Possession of cannabis, 30 g to 500 g",
                        "Guilty", date(2013, 10, 1), date(2013, 4, 22), cpd),),
                 track="petition", outcome="objected", objection_ground="law_enforcement",
                 objection_ground_label="Law enforcement has given reasons to retain the records",
@@ -208,7 +217,8 @@ def _golden_petition() -> Batch:
                     "evidence at the hearing on the motion."),
                 service_date=date(2024, 3, 14),
                 parties_served=("José Luis Ramírez, petitioner, by e-mail to the address on the motion",
-                                "Chicago Police Department, Office of Legal Affairs"),
+                                "Chicago Police Department, Office of Legal Affairs, by U.S. mail",
+                                "Illinois State Police, Bureau of Identification, by U.S. mail"),
                 reviewers=("C. Reviewer", "D. Reviewer")),
         ),
     )

@@ -6,8 +6,11 @@ addresses, trained on real address strings: it tells "North" the direction from 
 name, and "Apt 3F", "#3F" and "Unit 3F" apart, which a hand-written splitter gets wrong); the
 abbreviations are the Publication 28 tables below (appendix C1 street suffixes, C2 secondary unit
 designators, directionals, state codes). An address the parser cannot read with confidence is
-printed upper-cased as written, without punctuation, and marked not standardised, so the mail
-list shows which addresses a person should look at; nothing is ever invented or dropped.
+printed upper-cased as written, without punctuation, each source line on its own line (the one
+that starts with a house number or a box last, as the delivery line), and marked not
+standardised, so the mail list shows which addresses a person should look at; nothing is ever
+invented or dropped. A delivery or unit line longer than :data:`DELIVERY_LINE_MAX` is marked not
+standardised too: the window block wraps any line wider than the window (never past its edge).
 
 Only the layout of an address is changed here; whether it is deliverable is the mail house's
 CASS check.
@@ -68,6 +71,8 @@ _ZIP = re.compile(r"(\d{5})(?:[- ]?(\d{4}))?\Z")
 _PUNCT = re.compile(r"[^\w#/&\- ]+")
 _SPACES = re.compile(r"\s+")
 _NAME_DROP = re.compile(r"[.,;:\"()]+")
+#: A line that reads as a delivery line: a house number or a post office box first.
+_LOOKS_LIKE_DELIVERY = re.compile(r"(?:\d|P ?O BOX\b|RR\b|HC\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,14 +175,22 @@ def standardise(person: Person) -> MailingAddress:
     parsed = _parse_street(person.address_line1, person.address_line2) if person.address_line1.strip() else None
     ok = parsed is not None and zm is not None and state in _STATE_CODES and bool(city)
     if parsed is None:
-        delivery = _clean(" ".join((person.address_line1, person.address_line2)))
-        secondary = ""
+        # never joined into one line (it would run out of the envelope's window): each source
+        # line stays a line. The one that looks like the street (a house number, a box) is the
+        # delivery line, the other goes above it, as Publication 28 places a secondary line
+        line1, line2 = _clean(person.address_line1), _clean(person.address_line2)
+        if line1 and line2 and not _LOOKS_LIKE_DELIVERY.match(line1) and _LOOKS_LIKE_DELIVERY.match(line2):
+            secondary, delivery = line1, line2
+        else:
+            secondary, delivery = (line2, line1) if line1 else ("", line2)
     else:
         street, unit = parsed
         delivery = f"{street} {unit}".strip()
         secondary = ""
         if unit and len(delivery) > DELIVERY_LINE_MAX:
             secondary, delivery = unit, street
+    # a delivery or unit line still too long for the window is wrapped there: a person checks it
+    ok = ok and len(delivery) <= DELIVERY_LINE_MAX and len(secondary) <= DELIVERY_LINE_MAX
     return MailingAddress(name=mailing_name(person), secondary=secondary, delivery=delivery, city=city,
                           state=state, zip5=zip5, zip4=zip4, standardised=ok)
 

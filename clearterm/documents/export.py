@@ -6,7 +6,8 @@ Layout of ``OUT/<batch_id>/``::
     orders/<case>_<person>.pdf         (every approved case)
     objections/<case>_<person>.pdf     (petition track, objected)
     no-objection/<case>_<person>.pdf   (petition track, not objected)
-    letters.pdf                        (one letter per person)
+    letters.pdf                        (one mailing per person, in ZIP order)
+    letters-mail-list.csv              (its mail list, same order; listed in the manifest, kind mail-list)
     index.pdf                          (the signed batch index, made last)
     manifest.json, manifest.json.p7s
     SHA256SUMS                         (sha256sum -c checks every file above)
@@ -39,13 +40,16 @@ from pathlib import Path
 from typing import Callable
 
 from .index import INDEX, SUMS, render_index, sums_text
+from .letters import mail_list_csv, render_letters
 from .manifest import MANIFEST, MANIFEST_SIG, DocumentEntry, build_manifest, dump_manifest
-from .model import Batch
+from .model import Batch, validate_filing
 from .render import DocSpec, Renderer, plan_documents, safe_name
 from .signing import DocumentSigner, SignerIdentity, SigningError
 from .templates import Templates
 
 Progress = Callable[[int, int], None]
+#: The mail list of letters.pdf (same order: ZIP order), beside it in the batch folder.
+MAIL_LIST = "letters-mail-list.csv"
 
 
 class ExportError(RuntimeError):
@@ -103,7 +107,16 @@ def _do_specs(specs: list[DocSpec]) -> list[DocumentEntry]:
     out = []
     for spec in specs:
         try:
-            rendered = renderer.render(spec)
+            if spec.kind == "letters":  # in ZIP order, with the mail list in the same order
+                made = render_letters(batch, renderer.t, "filing", zip_order=True)
+                rendered = made.rendered()
+                mail_list = mail_list_csv(made.mailings)
+                write_private(staging / MAIL_LIST, mail_list)
+                out.append(DocumentEntry(path=MAIL_LIST, kind="mail-list",
+                                         sha256=hashlib.sha256(mail_list).hexdigest(), bytes=len(mail_list),
+                                         pages=0))
+            else:
+                rendered = renderer.render(spec)
             signed = signer.sign_pdf(rendered.data, **info)
         except Exception as exc:  # name the document, keep the cause
             raise ExportError(f"{spec.path}: {type(exc).__name__}: {exc}") from exc
@@ -334,6 +347,7 @@ def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
     start = time.perf_counter()
     if not isinstance(templates, Templates):
         templates = Templates(templates)
+    validate_filing(batch)  # papers to sign: the office block complete, every person named
     specs = plan_documents(batch, templates)  # validates the batch and every case's department
     out_dir = Path(out_dir)
     final = out_dir / safe_name(batch.batch_id)
@@ -354,16 +368,19 @@ def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
     entries: list[DocumentEntry] = []
     total = len(specs)
     try:
+        done_specs = 0  # progress counts the planned documents (the mail list comes with letters.pdf)
         if workers == 1 or total < 4:
             _init_worker(*init_args)
             for chunk in _chunks(specs, 1):
                 entries.extend(_do_specs(chunk))
+                done_specs += len(chunk)
                 if progress:
-                    progress(len(entries), total)
+                    progress(done_specs, total)
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(),
                                      initializer=_init_worker, initargs=(*init_args, os.getpid())) as pool:
-                pending: set[Future] = {pool.submit(_do_specs, c) for c in _chunks(specs, workers)}
+                sizes: dict[Future, int] = {pool.submit(_do_specs, c): len(c) for c in _chunks(specs, workers)}
+                pending: set[Future] = set(sizes)
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
@@ -373,8 +390,9 @@ def stage_batch(batch: Batch, out_dir: str | Path, p12_path: str | Path,
                                 p.cancel()
                             raise exc
                         entries.extend(fut.result())
+                        done_specs += sizes[fut]
                     if progress:
-                        progress(len(entries), total)
+                        progress(done_specs, total)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         os.close(lock_fd)

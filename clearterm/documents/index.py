@@ -80,7 +80,7 @@ def render_index(batch: Batch, entries: list[DocumentEntry], signer: dict[str, s
     for key in ("index_office", "index_signer", "index_certificate", "index_audit", "index_counts"):
         doc.paragraph([(t.label(key, values), False)], size=10, leading=13, space_after=3)
     kinds = _kind_counts(entries)
-    doc.paragraph([(", ".join(f"{t.label('index_kind_' + k.replace('-', '_'), values)}: {n}"
+    doc.paragraph([(", ".join(f"{_kind_label(t, k, values)}: {n}"
                               for k, n in kinds), False)], size=10, leading=13, space_after=3)
     doc.paragraph([(t.label("index_note", values), False)], size=10, leading=13, space_after=8)
     widths = (24.0, 168.0, 148.0, 30.0)
@@ -88,7 +88,8 @@ def render_index(batch: Batch, entries: list[DocumentEntry], signer: dict[str, s
         ("index_col_row", "index_col_document", "index_col_case", "index_col_pages", "index_col_sha"),
         widths + (doc.width - sum(widths),))]
     rows = ((str(n), e.path, " / ".join(x for x in (e.case_number, e.person_id, e.department) if x),
-             str(e.pages), e.sha256[:HASH_SHOWN]) for n, e in enumerate(entries, 1))
+             str(e.pages) if e.path.lower().endswith(".pdf") else "-", e.sha256[:HASH_SHOWN])
+            for n, e in enumerate(entries, 1))
     doc.table(cols, rows, size=8.5, leading=10.5, pad=2.5)
     doc.space(10)
     doc.ensure(3 * 13)
@@ -99,8 +100,14 @@ def render_index(batch: Batch, entries: list[DocumentEntry], signer: dict[str, s
     return Rendered(doc.output(), doc.pages)
 
 
+def _kind_label(t: Templates, kind: str, values: dict[str, str]) -> str:
+    key = "index_kind_" + kind.replace("-", "_")
+    # an office's labels.toml from before a kind was added: its plain name
+    return t.label(key, values) if key in t.labels else kind.replace("-", " ")
+
+
 def _kind_counts(entries: list[DocumentEntry]) -> list[tuple[str, int]]:
-    order = ("motion", "order", "objection", "no-objection", "letters")
+    order = ("motion", "order", "objection", "no-objection", "letters", "mail-list")
     counts: dict[str, int] = {}
     for e in entries:
         counts[e.kind] = counts.get(e.kind, 0) + 1

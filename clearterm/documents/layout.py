@@ -28,6 +28,15 @@ BOTTOM_MARGIN = 63.0  # the footer sits in the bottom 0.55"
 
 _SPACE_RE = re.compile(r"([ \t\r\n]+)")  # a no-break space (U+00A0) does not break
 _UNIT_RE = re.compile(r"(\d) (g|kg|mg|oz|lb)\b")
+#: Characters XML 1.0 (so XMP) does not allow, and C1 controls: never printed nor put in metadata.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (tabs and line breaks become spaces): what a PDF's
+    metadata (XMP is XML) and its printed text may hold. A name with an escape character in it
+    must not stop a batch (the store quarantines such rows; the documents layer copes anyway)."""
+    return _CONTROL_RE.sub("", text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
 
 
 def xmp_metadata(*, title: str, subject: str, author: str, keywords: str,
@@ -38,6 +47,7 @@ def xmp_metadata(*, title: str, subject: str, author: str, keywords: str,
     def esc(text: str) -> str:
         return escape(text, {'"': "&quot;", "'": "&apos;"})
 
+    title, subject, author, keywords = (strip_controls(x) for x in (title, subject, author, keywords))
     when = esc(created_at.isoformat(timespec="seconds"))
     parts = [
         '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="clearterm">',
@@ -69,6 +79,7 @@ class Doc:
 
     def __init__(self, *, title: str, subject: str, author: str, created_at: datetime,
                  text_sample: str = "", keywords: str = "") -> None:
+        title, subject, author, keywords = (strip_controls(x) for x in (title, subject, author, keywords))
         pdf = FPDF(orientation="P", unit="pt", format="letter", enforce_compliance=PDFA)
         installer().install(pdf, text_sample)
         pdf.set_auto_page_break(False)
@@ -215,6 +226,8 @@ class Doc:
     # -- drawing ------------------------------------------------------------
     def draw_runs(self, runs: Sequence[Run], x: float, baseline: float, size: float) -> float:
         for text, bold in runs:
+            if _CONTROL_RE.search(text):
+                text = _CONTROL_RE.sub("", text)
             if not text:
                 continue
             self._set_font("B" if bold else "", size)

@@ -18,15 +18,20 @@ Refusals (:class:`LetterError`) name cases and person ids, never a name or an ad
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import io
+from dataclasses import dataclass, replace
 from datetime import date
 
-from clearterm.domain.charge_words import charge_words, plain_charge
+from clearterm.domain.charge_words import PlainCharge, charge_words, plain_charge
+from clearterm.domain.citation import CitationError, parse_citation
+from clearterm.domain.policy import Policy
 
 from .address import MailingAddress, mail_order_key, standardise
 from .layout import Doc
 from .model import Batch, BatchError, Case, Office, Person
-from .render import LETTER, LETTER_LEAD, Rendered, Renderer, _continuation, _RenderContext, case_text
+from .render import (LETTER, LETTER_LEAD, WINDOW_H, WINDOW_W, WINDOW_X, WINDOW_Y, Rendered, Renderer, _continuation,
+                     _RenderContext, case_text)
 from .templates import Templates, ground_label_key
 
 LETTER_KINDS = ("filing", "granted", "denied")
@@ -37,6 +42,9 @@ _FILING_CASE = {"automatic": "letter_case_automatic", "no-objection": "letter_ca
                 "objection": "letter_case_objection"}
 #: Most case labels named in one refusal.
 MAX_NAMED = 12
+#: The mail list's columns (a mail house's import: one row per envelope, in the PDF's order).
+MAIL_LIST_COLUMNS = ("mail_order", "person_id", "case_numbers", "languages", "name", "secondary_line",
+                     "delivery_line", "city", "state", "zip5", "zip4", "first_page", "pages", "usps_standardised")
 
 
 class LetterError(BatchError):
@@ -66,6 +74,22 @@ class LettersRendered:
 
     def rendered(self) -> Rendered:
         return Rendered(self.data, self.pages)
+
+
+def mail_list_csv(mailings) -> bytes:
+    """The mail list of ``mailings`` (CSV, UTF-8, one row per envelope in the PDF's order): what a
+    mail house imports; ``usps_standardised`` is ``no`` for an address a person should check."""
+    from clearterm.domain.text import csv_row
+
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(MAIL_LIST_COLUMNS)
+    for n, m in enumerate(mailings, 1):
+        a = m.address
+        w.writerow(csv_row((n, m.person_id, ";".join(m.case_numbers), ";".join(m.languages), a.name, a.secondary,
+                            a.delivery, a.city, a.state, a.zip5, a.zip4, m.first_page, m.pages,
+                            "yes" if a.standardised else "no")))
+    return buf.getvalue().encode("utf-8")
 
 
 def missing_contact(office: Office) -> list[str]:
@@ -106,6 +130,11 @@ class LetterRenderer(Renderer):
         self.lang, self.kind = lang, kind
         self.note = ""
         self.base["letter_date"] = self.local_date(batch.created_at.date())
+        # the signer's title in the letter's language, where the language's labels give one for it
+        labels = self.t.labels
+        if labels.get("signer_title_translation", "").strip() and \
+                batch.signer_title.strip() == labels.get("signer_title_source", "").strip():
+            self.base["signer_title"] = labels["signer_title_translation"]
 
     def local_date(self, d: date | None) -> str:
         if d is None:
@@ -115,17 +144,21 @@ class LetterRenderer(Renderer):
 
     def _person_values(self, person: Person) -> dict[str, str]:
         values = super()._person_values(person)
-        values["salutation"] = self.t.label(
-            "salutation_named" if person.full_name.strip() else "salutation_unnamed", values)
+        if person.first_name.strip():
+            key = "salutation_named"
+        elif person.last_name.strip():  # no first name: no "Dear Lopez:" (see salutation_surname)
+            key = "salutation_surname"
+        else:
+            key = "salutation_unnamed"
+        values["salutation"] = self.t.label(key, values)
         values["other_language_note"] = self.note
         return values
 
     def _case_values(self, case: Case) -> dict[str, str]:
         values = super()._case_values(case)
         phrases = self.t.labels
-        values["charge_summary"] = "; ".join(dict.fromkeys(
-            charge_words(plain_charge(ch.statute or ch.statute_cite, ch.offense_date or ch.arrest_date), phrases)
-            for ch in case.charges))
+        values["charge_summary"] = "; ".join(dict.fromkeys(charge_words(letter_charge(ch), phrases)
+                                                          for ch in case.charges))
         key = ground_label_key(case.objection_ground) if case.objection_ground else ""
         if key in phrases:
             values["objection_ground_label"] = self.t.label(key, values)
@@ -146,6 +179,14 @@ class LetterRenderer(Renderer):
         cont = self.t.label("letter_continued", pv).strip(" -")
         doc.on_new_page = lambda d, cont=cont: _continuation(d, cont)
         pv["case_list"] = ", ".join(c.case_number for c in cases)
+        # singular or plural, over all the cases of this letter: "Your conviction is vacated" /
+        # "Your convictions are vacated", "this arrest" / "these arrests"
+        convictions = "one" if sum(len(c.charges) for c in cases) == 1 else "many"
+        arrests = "one" if len(cases) == 1 else "many"
+        for key, n in (("this_arrest", arrests), ("arrest_and_case", arrests), ("this_conviction", convictions),
+                       ("the_conviction", convictions), ("conviction_vacated", convictions),
+                       ("conviction_stays", convictions)):
+            pv[key] = self.t.label(f"{key}_{n}", pv)
         ctx = _RenderContext(values=pv, size=LETTER, lead=LETTER_LEAD, cases=tuple(cases),
                              person=cases[0].person, first_indent=0.0, para_gap=8.0)
         self._blocks(doc, _MAIN[self.kind], ctx)
@@ -155,15 +196,26 @@ class LetterRenderer(Renderer):
     def _blocks(self, doc: Doc, name: str, ctx: _RenderContext, x: float | None = None,
                 width: float | None = None) -> None:
         """A paragraph that introduces lines ("Whom to contact ...:" and the office's address,
-        "Sincerely," and the signer) starts a page with them rather than end one alone."""
+        "Sincerely," and the signer) starts a page with them rather than end one alone; and the
+        closing ("Sincerely," and the signer, the template's last two blocks) goes with the block
+        before it: never a page holding only the closing."""
         blocks = self.t.blocks(name, ctx.values)
+        n = len(blocks)
         for i, block in enumerate(blocks):
-            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-            if block.kind == "para" and nxt is not None and nxt.kind == "lines":
-                need = self._para_height(doc, block, ctx, x, width) + len(nxt.lines) * ctx.lead
-                if need <= doc.bottom - doc.top:
-                    doc.ensure(need)
+            if block.kind in ("para", "lines"):
+                j = i + 1 if block.kind == "para" and i + 1 < n and blocks[i + 1].kind == "lines" else i
+                if j + 2 == n - 1 and blocks[j + 1].kind == "para" and blocks[n - 1].kind == "lines":
+                    j = n - 1  # the closing follows: keep it with this
+                if j > i:
+                    need = sum(self._height(doc, b, ctx, x, width) for b in blocks[i:j + 1])
+                    if need <= doc.bottom - doc.top:
+                        doc.ensure(need)
             self._block(doc, block, ctx, x, width)
+
+    def _height(self, doc: Doc, block, ctx: _RenderContext, x: float | None, width: float | None) -> float:
+        if block.kind == "lines":
+            return len(block.lines) * ctx.lead + ctx.para_gap
+        return self._para_height(doc, block, ctx, x, width)
 
     def _lines(self, doc: Doc, lines, size: float, lead: float, x: float | None, width: float | None) -> None:
         # a letter's address and contact blocks are never split across pages
@@ -178,21 +230,63 @@ class LetterRenderer(Renderer):
             self._blocks(doc, template, sub)
 
     def _d_address(self, doc: Doc, ctx: _RenderContext) -> None:
-        """The address in the envelope's window, in the USPS Publication 28 form."""
-        from .render import WINDOW_H, WINDOW_W, WINDOW_X, WINDOW_Y
-
+        """The address in the envelope's window, in the USPS Publication 28 form: every line
+        within the window's width (a longer one wraps, never runs past the window's edge), and
+        all of them within its height (a smaller size if the wrapped lines need it)."""
         person = ctx.person
         assert person is not None
-        size, lead = 11.0, 13.0
-        lines = list(standardise(person).lines)
+        lines = [(line, False) for line in standardise(person).lines]
         if not person.has_mailing_address:
-            lines = [self.t.label("no_address"), *lines]
-        lines = lines[: int(WINDOW_H // lead)]
-        doc.y = WINDOW_Y + max(0.0, (WINDOW_H - len(lines) * lead) / 2)
-        for i, line in enumerate(lines):
-            doc.line_of([(line, i == 0 and not person.has_mailing_address)], size, lead,
-                        x=WINDOW_X + 6, width=WINDOW_W - 12)
+            lines = [(self.t.label("no_address"), True), *lines]
+        size, lead, rows = window_rows(doc, lines)
+        doc.y = WINDOW_Y + max(0.0, (WINDOW_H - len(rows) * lead) / 2)
+        for runs in rows:
+            doc.line_of(runs, size, lead, x=WINDOW_X + WINDOW_PAD, width=WINDOW_W - 2 * WINDOW_PAD)
         doc.y = WINDOW_Y + WINDOW_H + 18
+
+
+#: Text sizes the window block may use (points), largest first; the leading is size + 2.
+WINDOW_SIZES = (11.0, 10.0, 9.0, 8.0)
+#: Space kept free inside each side of the window (points).
+WINDOW_PAD = 6.0
+
+
+def window_rows(doc: Doc, lines) -> tuple[float, float, list[list[tuple[str, bool]]]]:
+    """(size, leading, rows): ``lines`` ((text, bold) pairs) broken into rows no wider than the
+    window, at the largest size of :data:`WINDOW_SIZES` whose rows fit its height. At the
+    smallest size, rows beyond the window's height are cut (an address that long cannot be
+    mailed in a window envelope as it is; the mail list marks it not standardised)."""
+    width = WINDOW_W - 2 * WINDOW_PAD
+    rows: list[list[tuple[str, bool]]] = []
+    for size in WINDOW_SIZES:
+        lead = size + 2
+        rows = [row for text, bold in lines for row in doc.wrap([(text, bold)], width, size)]
+        if len(rows) * lead <= WINDOW_H:
+            return size, lead, rows
+    return size, lead, rows[: int(WINDOW_H // lead)]
+
+
+#: The earliest offense dates whose weight bands the rules' tables know (CRTA-RULES.md, step 17:
+#: section 4 from 1997-08-15, section 5 from 1983-09-24; older offenses go to review).
+_BANDS_KNOWN_FROM = {"4": Policy().possession_schedule_date, "5": Policy().delivery_schedule_date}
+
+
+def letter_charge(ch) -> PlainCharge:
+    """The plain-words parts of ``ch`` for a letter. The amount is printed only when the offense
+    date is known (never the arrest date: an arrest after 2016-07-29 for an offense before it
+    would get the wrong band) and on or after the day the rules' weight bands begin for its
+    section (an older penalty schedule is not in the spec: no amount rather than a guess)."""
+    pc = plain_charge(ch.statute or ch.statute_cite, ch.offense_date)
+    if not pc.has_amount:
+        return pc
+    try:
+        section = parse_citation(ch.statute or ch.statute_cite).section or ""
+    except CitationError:  # pragma: no cover - plain_charge gave no amount then
+        section = ""
+    start = _BANDS_KNOWN_FROM.get(section)
+    if ch.offense_date is None or start is None or ch.offense_date < start:
+        return replace(pc, low=None, high=None)
+    return pc
 
 
 def _by_person(cases) -> list[list[Case]]:

@@ -222,3 +222,29 @@ def validate_batch(batch: Batch) -> None:
             raise BatchError(f"{where}: an objection needs a ground label and supporting facts")
         if not case.charges:
             raise BatchError(f"{where} has no charges")
+
+
+#: The office block's keys every signed court paper prints (Ill. S. Ct. Rule 131(d)), as they read.
+OFFICE_REQUIRED: tuple[tuple[str, str], ...] = (("phone", "phone"), ("email", "e-mail"),
+                                                ("attorney_code", "attorney code"))
+
+
+def validate_filing(batch: Batch) -> None:
+    """:func:`validate_batch`, and what a batch of court papers needs besides (the store checks it
+    first; this keeps the documents layer safe when called on its own): an office block with a
+    phone, an e-mail and an attorney code, and a name for every person (a caption never reads
+    "People v. ,"). One :class:`BatchError` naming what to fill in (case numbers and person ids,
+    never a person's data)."""
+    validate_batch(batch)
+    problems = []
+    empty = [label for key, label in OFFICE_REQUIRED if not getattr(batch.office, key, "").strip()]
+    if empty:
+        problems.append(f"the office block has no {', no '.join(empty)} (office.toml; the signature blocks "
+                        f"print them under Ill. S. Ct. Rule 131(d))")
+    nameless = [f"{c.case_number} (person {c.person.person_id})" for c in batch.cases
+                if not (c.person.first_name.strip() or c.person.last_name.strip())]
+    if nameless:
+        more = f" and {len(nameless) - 12} more" if len(nameless) > 12 else ""
+        problems.append(f"no name on file for {', '.join(nameless[:12])}{more}")
+    if problems:
+        raise BatchError(f"batch {batch.batch_id} cannot be made into court papers: " + "; ".join(problems))

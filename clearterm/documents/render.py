@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from string import Template
 from typing import Callable
 
 from .layout import MARGIN, Doc, bind_units
@@ -254,10 +255,11 @@ class Renderer:
 
     def letters(self) -> Rendered:
         """The notices of filing, one mailing per person in the person's language (or every
-        language): see :mod:`clearterm.documents.letters`."""
+        language), in ZIP order (the order of the batch's mail list, ``letters-mail-list.csv``):
+        see :mod:`clearterm.documents.letters`."""
         from .letters import render_letters
 
-        return render_letters(self.batch, self.t, "filing").rendered()
+        return render_letters(self.batch, self.t, "filing", zip_order=True).rendered()
 
     # -- documents -------------------------------------------------------------------
     def _case_doc(self, case: Case, template: str, title_key: str, footer_key: str,
@@ -286,10 +288,16 @@ class Renderer:
 
     def _person_values(self, person: Person) -> dict[str, str]:
         values = dict(self.base)
+        # never a bare "People v. ," (plan_documents refuses a nameless person; a direct call
+        # prints that no name is on file)
+        name = person.full_name.strip()
+        if not name:
+            name = (self.t.label("name_missing", {"person_id": person.person_id}) if "name_missing" in self.t.labels
+                    else f"(no name on file, reference {person.person_id})")
         values.update(
             person_id=person.person_id,
-            full_name=person.full_name,
-            name_caps=person.full_name.upper(),
+            full_name=name,
+            name_caps=name.upper(),
             first_name=person.first_name,
             last_name=person.last_name,
             date_of_birth=long_date(person.date_of_birth) or "unknown",
@@ -322,9 +330,24 @@ class Renderer:
         return self.t.label("conviction_one" if n == 1 else "conviction_many")
 
     def _class(self, ch: Charge) -> str:
+        """The class the papers print: the class the rules used. Where the record's class was
+        missing (blank, Z, U, P) and the rules took it from the subsection (note
+        ``CLASS_INFERRED``, step 21), that class, marked as inferred, with what the record shows;
+        never a "Class P" beside a motion that says every conviction is a misdemeanor or Class 4
+        felony."""
+        prefix = self.t.label("class_prefix")
+        inferred = inferred_classes(ch)
+        if inferred:
+            labels = self.t.labels
+            values = {"class_prefix": prefix,
+                      "classes": labels.get("class_or", " or ").join(inferred),
+                      "recorded": " ".join(ch.offense_class.split())}
+            key = "class_inferred_recorded" if values["recorded"] else "class_inferred"
+            if key in labels:
+                return self.t.label(key, values)
+            return _INFERRED_DEFAULT[key].substitute(values)  # an office's labels.toml from before the key
         if not ch.offense_class:
             return ""
-        prefix = self.t.label("class_prefix")
         return ch.offense_class if ch.offense_class.lower().startswith(prefix.strip().lower()) \
             else prefix + ch.offense_class
 
@@ -381,6 +404,9 @@ class Renderer:
                           align="C", keep_with_next=3 * lead, x=x, width=width)
             ctx.after_heading = True
         elif b.kind in ("para", "indent", "bullet"):
+            if ctx.after_bullet and b.kind != "bullet":
+                doc.space(ctx.para_gap / 2)  # a list ends: the gap of a paragraph before what follows
+                ctx.after_bullet = False
             if ctx.after_heading:
                 doc.space(ctx.para_gap)
                 ctx.after_heading = False
@@ -396,7 +422,11 @@ class Renderer:
                 doc.draw_runs([("\u2022", False)], x0 + INDENT, doc.baseline(lead, size), size)
                 doc.paragraph(b.runs, size=size, leading=lead, indent=INDENT + 14,
                               space_after=ctx.para_gap / 2, x=x, width=width)
+                ctx.after_bullet = True
         elif b.kind == "lines":
+            if ctx.after_bullet:
+                doc.space(ctx.para_gap / 2)
+                ctx.after_bullet = False
             self._lines(doc, b.lines, size, lead, x, width)
             doc.space(ctx.para_gap)
 
@@ -434,7 +464,8 @@ class Renderer:
             ("", 0.0), (t.label("versus", v), versus_indent), ("", 0.0)]
         if len(persons) <= 3:
             for p in persons:
-                left.append((t.label("defendant", {**v, "name_caps": p.full_name.upper()}), 0.0))
+                name = p.full_name.strip() or self._person_values(p)["full_name"]
+                left.append((t.label("defendant", {**v, "name_caps": name.upper()}), 0.0))
         else:
             left.append((t.label("persons_in_schedule", v), 0.0))
         left.append((role, role_indent))
@@ -531,6 +562,7 @@ class Renderer:
         parties = ctx.cases[0].parties_served or (self.t.label("parties_none"),)
         for party in parties:
             self._block(doc, Block("bullet", runs=((party, False),)), ctx, None, None)
+        ctx.after_bullet = False
         doc.space(ctx.para_gap)
 
     def _d_pagebreak(self, doc: Doc, ctx: "_RenderContext") -> None:
@@ -595,10 +627,15 @@ class _RenderContext:
     first_indent: float = INDENT
     para_gap: float = PARA_GAP
     after_heading: bool = False
+    after_bullet: bool = False
     batch_caption: bool = False
 
 
 _SIGNING_DIRECTIVES = ("signature", "signatures")
+_INFERRED_DEFAULT = {
+    "class_inferred": Template("$class_prefix$classes (from the subsection; no class in the record)"),
+    "class_inferred_recorded": Template("$class_prefix$classes (from the subsection; the record shows $recorded)"),
+}
 
 
 def _continuation(doc: Doc, text: str) -> None:
@@ -606,6 +643,26 @@ def _continuation(doc: Doc, text: str) -> None:
     doc.line_of([(text, False)], 9.5, 12)
     doc.rule(doc.left, doc.left + doc.width, doc.y + 2, 0.4)
     doc.space(16)
+
+
+def inferred_classes(ch: Charge) -> tuple[str, ...]:
+    """The classes the rules took from the subsection for ``ch`` (step 21, note
+    ``CLASS_INFERRED``): those the subsection allows on the offense date (else the arrest date,
+    as the rules read it), in the order C, B, A, 4; empty when the class was not inferred."""
+    if "CLASS_INFERRED" not in ch.reasons:
+        return ()
+    from clearterm.domain.citation import CitationError, parse_citation
+    from clearterm.domain.rules.tables import _table  # the subsection table the rules used
+
+    on = ch.offense_date or ch.arrest_date
+    try:
+        cit = parse_citation(ch.statute or ch.statute_cite)
+    except CitationError:
+        return ()
+    if on is None or cit.section not in ("4", "5") or not cit.subsection:
+        return ()
+    entry = _table(cit.section, on).get(cit.subsection.lower())
+    return tuple(c for c in "CBA4" if entry is not None and c in entry.allowed)
 
 
 def _unique_persons(cases) -> list[Person]:

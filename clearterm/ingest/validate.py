@@ -29,15 +29,38 @@ LANGUAGE_NAMES = {"english": "en", "eng": "en", "ingles": "en", "inglés": "en",
 _LANGUAGE_CODE = re.compile(r"[a-z]{2}(?:[-_][a-z0-9]{2,8})?\Z")
 
 
-def language_code(value: str) -> str:
-    """``value`` as an ISO 639-1 code (``English`` -> ``en``, ``es-MX`` -> ``es``), or
-    :class:`RowProblem` naming the field (never the value: a shifted column can hold a name)."""
-    v = value.strip().casefold()
+def language_code(value: str) -> str | None:
+    """``value`` as an ISO 639-1 code (``English`` -> ``en``, ``es-MX`` -> ``es``, ``Polish`` ->
+    ``pl``), or None (stored as unknown) for anything else: ``Unknown``, ``N/A``, ``Other`` or a
+    word clearterm does not know. The column only picks the letters' language, and a person whose
+    language is unknown gets every language's letter, so a value never quarantines the row (the
+    charge must still be evaluated)."""
+    v = " ".join(value.strip().casefold().split())
     if v in LANGUAGE_NAMES:
         return LANGUAGE_NAMES[v]
+    if v in _LANGUAGE_UNKNOWN:
+        return None
+    if v in _OTHER_LANGUAGE_NAMES:
+        return _OTHER_LANGUAGE_NAMES[v]
     if _LANGUAGE_CODE.match(v):
         return v[:2]
-    raise RowProblem("language", f"language ({describe(value)}) is not a language code such as en or es")
+    return None
+
+
+#: Placeholders an extract uses for "not known" (``na`` would otherwise read as a code).
+_LANGUAGE_UNKNOWN = frozenset({"", "na", "n/a", "n.a.", "none", "unknown", "unk", "other", "otro", "otra",
+                               "desconocido", "-", "--", "?", "null", "nil", "not given", "not known"})
+#: Other languages' English names common in Cook County records, and their ISO 639-1 codes
+#: (stored so the office can see them; the letters go in every language clearterm has for them).
+_OTHER_LANGUAGE_NAMES = {
+    "polish": "pl", "chinese": "zh", "mandarin": "zh", "cantonese": "zh", "tagalog": "tl", "filipino": "tl",
+    "arabic": "ar", "korean": "ko", "russian": "ru", "ukrainian": "uk", "vietnamese": "vi", "hindi": "hi",
+    "urdu": "ur", "gujarati": "gu", "french": "fr", "italian": "it", "german": "de", "greek": "el",
+    "portuguese": "pt", "japanese": "ja", "haitian creole": "ht", "somali": "so", "amharic": "am",
+    "serbian": "sr", "bosnian": "bs", "croatian": "hr", "romanian": "ro", "lithuanian": "lt", "persian": "fa",
+    "farsi": "fa", "turkish": "tr", "hebrew": "he", "swahili": "sw", "yoruba": "yo", "nepali": "ne",
+    "bengali": "bn", "punjabi": "pa", "thai": "th", "burmese": "my", "albanian": "sq", "bulgarian": "bg",
+}
 
 
 def value_shape(value: str) -> str:

@@ -60,7 +60,7 @@ def test_create_list_show_sign_verify(env):
     assert res.exit_code == 4 and "needs the signer role" in res.output
     res = run(env, *sign_args(env, 1, "--user", "boss"))
     assert res.exit_code == 0, res.output
-    assert "signed batch 1" in res.output and "6 documents" in res.output  # with the batch index
+    assert "signed batch 1" in res.output and "7 documents" in res.output  # with the batch index and the mail list
     label = json.loads(next((env["tmp"] / "out").glob("B-*/manifest.json")).read_text())["batch_id"]
     bdir = env["tmp"] / "out" / label
     res = run(env, *sign_args(env, 1, "--user", "boss"))

@@ -170,7 +170,7 @@ def test_batch_index_lists_every_document(batches):
     m = json.loads((d / "manifest.json").read_text())
     text = flat(d / "index.pdf")
     assert "BATCH INDEX" in text and "Batch B-2024-0042" in text
-    assert "4 cases of 3 persons, 5 charges; 8 documents, 20 pages" in text
+    assert "4 cases of 3 persons, 5 charges; 9 documents, 20 pages" in text
     assert "Signed by: Jane Q. Prosecutor (DEMO ONLY), Assistant State's Attorney" in text
     assert f"Audit anchor: entry 1207 of the office's audit log, hash {'3a1f' * 16}" in text
     assert m["signer"]["certificate"]["certificate_sha256"][:16] in text
@@ -186,7 +186,7 @@ def test_sha256sum_checks_the_batch(batches, tmp_path):
     run = subprocess.run(["sha256sum", "-c", SUMS], cwd=d, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     listed = parse_sums((d / SUMS).read_bytes())
-    assert set(listed) == {"index.pdf", "letters.pdf", "manifest.json", "manifest.json.p7s",
+    assert set(listed) == {"index.pdf", "letters.pdf", "letters-mail-list.csv", "manifest.json", "manifest.json.p7s",
                            "no-objection/2016-MC1-220014_P-0004.pdf", "objections/13CR0100200_P-0005.pdf",
                            "orders/2016-MC1-220014_P-0004.pdf"}
     # a changed file fails sha256sum -c

@@ -132,11 +132,11 @@ def test_page_x_of_y_on_every_page(rendered):
             continue  # numbered per letter, below
         for i, text in enumerate(pages, 1):
             assert f"Page {i} of {len(pages)}" in text, (name, i)
-    # letters: each letter is numbered on its own (O'Brien's two-case letter has two pages; Muñoz's
-    # is in Spanish; Nguyễn's language is unknown: English, then Spanish, in one mailing)
+    # letters, in ZIP order: each letter is numbered on its own (Nguyễn's language is unknown:
+    # English, then Spanish, in one mailing; Muñoz's is in Spanish; O'Brien's two-case letter)
     numbers = [re.search(r"(?:Page|Página) (\d+) (?:of|de) (\d+)", t).groups() for t in
                pages_text(rendered["letters_automatic"])]
-    assert numbers == [("1", "2"), ("2", "2"), ("1", "2"), ("2", "2"), ("1", "1"), ("1", "2"), ("2", "2")]
+    assert numbers == [("1", "1"), ("1", "2"), ("2", "2"), ("1", "2"), ("2", "2"), ("1", "2"), ("2", "2")]
 
 
 def test_signature_line_readable(rendered):
@@ -166,7 +166,7 @@ def test_long_schedule_repeats_header_across_pages():
 
 def test_letter_address_sits_in_the_envelope_window(rendered):
     reader = PdfReader(io.BytesIO(rendered["letters_automatic"]))
-    page = reader.pages[2]  # Muñoz's letter
+    page = reader.pages[3]  # Muñoz's letter (ZIP order: Nguyễn's three pages first)
     height = float(page.mediabox.height)
     hits: list[tuple[float, float, str]] = []
 

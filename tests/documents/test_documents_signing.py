@@ -56,13 +56,14 @@ def test_export_layout_and_result(exported):
     auto = exported["auto"]
     files = sorted(p.relative_to(auto.batch_dir).as_posix()
                    for p in auto.batch_dir.rglob("*") if p.is_file())
-    assert files == ["SHA256SUMS", "index.pdf", "letters.pdf", "manifest.json", "manifest.json.p7s",
+    assert files == ["SHA256SUMS", "index.pdf", "letters-mail-list.csv", "letters.pdf", "manifest.json",
+                     "manifest.json.p7s",
                      "motion-criminal.pdf", "motion-mc1.pdf", "motion-mc2.pdf",
                      "orders/11CR0654321_P-0002.pdf", "orders/2009-MC1-104233_P-0001.pdf",
                      "orders/2012-MC1-009876_P-0001.pdf", "orders/2015-MC2-000731_P-0003.pdf"]
     # three motions (3 pages each), four orders, seven letter pages (Nguyễn's language is unknown: the
-    # English and the Spanish letter, one mailing), the one-page index
-    assert auto.documents == 9 and auto.pages == 9 + 4 + 7 + 1 and auto.seconds > 0
+    # English and the Spanish letter, one mailing), the one-page index; and the letters' mail list
+    assert auto.documents == 10 and auto.pages == 9 + 4 + 7 + 1 and auto.seconds > 0
     pet = sorted(p.relative_to(exported["petition"].batch_dir).as_posix()
                  for p in exported["petition"].batch_dir.rglob("*.pdf"))
     assert pet == ["index.pdf", "letters.pdf", "no-objection/2016-MC1-220014_P-0004.pdf",
@@ -128,8 +129,10 @@ def test_manifest_contents(exported, keys):
     assert "DEMO ONLY" in m["signer"]["certificate"]["subject"]
     counts = m["counts"]
     assert (counts["cases"], counts["persons"], counts["charges"]) == (4, 3, 5)
-    assert counts["documents"] == 9 and counts["pages"] == 21
-    assert counts["documents_by_kind"] == {"index": 1, "letters": 1, "motion": 3, "order": 4}
+    assert counts["documents"] == 10 and counts["pages"] == 21
+    assert counts["documents_by_kind"] == {"index": 1, "letters": 1, "mail-list": 1, "motion": 3, "order": 4}
+    mail_list = next(x for x in m["documents"] if x["kind"] == "mail-list")
+    assert mail_list["path"] == "letters-mail-list.csv" and mail_list["pages"] == 0
     motions = {x["path"]: x["department"] for x in m["documents"] if x["kind"] == "motion"}
     assert motions == {"motion-criminal.pdf": "criminal", "motion-mc1.pdf": "mc1", "motion-mc2.pdf": "mc2"}
     assert len(m["templates_sha256"]) == 64

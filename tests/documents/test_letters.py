@@ -124,11 +124,11 @@ def test_plain_words_never_the_clerks_abbreviation():
     batch = replace(AUTO, cases=(clerk,))
     text = flat(render_letters(batch, kind="filing").data)
     assert "MFG/DEL" not in text
-    assert "conviction for possession of cannabis, 10 to 30 grams" in text
-    assert "posesión de cannabis, de 10 a 30 gramos" in text
+    assert "conviction for possession of cannabis (10 to 30 grams) and to expunge" in text
+    assert "posesión de cannabis (de 10 a 30 gramos) y que elimine" in text
     # after P.A. 99-0697 the same subsection is 30 to 100 grams
     later = replace(batch, cases=(replace(clerk, charges=(replace(clerk.charges[0], offense_date=date(2017, 1, 5)),)),))
-    assert "possession of cannabis, 30 to 100 grams" in flat(render_letters(later, kind="filing").data)
+    assert "possession of cannabis (30 to 100 grams)" in flat(render_letters(later, kind="filing").data)
 
 
 def test_no_blank_greeting_and_unaddressable_letters_refused():
@@ -155,10 +155,10 @@ def test_letters_refused_without_phone_and_email():
 def test_granted_letter_says_what_changes_and_whom_to_contact():
     text = flat(render_letters(ruled(AUTO, "en"), kind="granted", require_contact=True).data)
     assert "On May 2, 2024 the Circuit Court of Cook County granted the motion, order number ORD-100" in text
-    assert "background checks" in text and "as if this arrest and conviction never happened" in text
+    assert "background checks" in text and "as if this arrest and this conviction never happened" in text
     assert "Telephone: (312) 555-0100" in text and "Email: expungement.demo@example.org" in text
     denied = flat(render_letters(ruled(AUTO, "es"), kind="denied", require_contact=True).data)
-    assert "hasta 2,5 gramos, orden número ORD-100." in denied and "Qué puede hacer todavía" in denied
+    assert "(hasta 2,5 gramos), orden número ORD-100." in denied and "Qué puede hacer todavía" in denied
     assert "Teléfono: (312) 555-0100" in denied
 
 

@@ -73,7 +73,12 @@ def corpus() -> tuple[bytes, dict[int, tuple[str | None, str]], int]:
     add(row(record_id="B19") + ",extra", (None, f"expected {len(CANONICAL_FIELDS)} fields, found {len(CANONICAL_FIELDS) + 1}"))
     add('B20,"12CR0001,720 ILCS 550/4(c),Plea Of Guilty', (None, "unterminated quoted field"))
     add(row(record_id="G7", language="Español"))  # stored as the code: es
-    add(row(record_id="B21", language="Quillfeather"), ("language", "language (a 12-character text) is not a language code"))
+    # the language column only picks the letters' language: a word clearterm does not know, or a
+    # placeholder, is stored as unknown (the person gets every language) and never quarantines the row
+    add(row(record_id="G8", language="Quillfeather"))
+    add(row(record_id="G9", language="Polish"))  # a language clearterm knows: its ISO code, pl
+    add(row(record_id="G10", language="N/A"))
+    add(row(record_id="G11", language="Unknown"))
     add(row(record_id="G4", offense_description='multi\nline "quoted" title'))
     add(row(record_id="G5", disposition_date="05-JUN-12", offense_date="2012-06-01", arrest_date="2012-06-01"))
     add("")  # blank line: not a row
@@ -113,8 +118,10 @@ def test_each_bad_row_gets_its_reason(store, malformed):
         assert got[line][0] == field, (line, got[line])
         assert fragment in got[line][1], (line, got[line])
     ids = {r[0] for r in store.conn.execute("SELECT record_id FROM records")}
-    assert ids == {"G1", "G2", "G4", "G5", "G6", "G7"}
-    assert store.conn.execute("SELECT language FROM records WHERE record_id='G7'").fetchone()[0] == "es"
+    assert ids == {"G1", "G2", "G4", "G5", "G6", "G7", "G8", "G9", "G10", "G11"}
+    langs = dict(store.conn.execute("SELECT record_id, language FROM records WHERE record_id IN "
+                                    "('G7', 'G8', 'G9', 'G10', 'G11')"))
+    assert langs == {"G7": "es", "G8": None, "G9": "pl", "G10": None, "G11": None}
     g4 = store.conn.execute("SELECT offense_description FROM records WHERE record_id='G4'").fetchone()[0]
     assert g4 == 'multi\nline "quoted" title'
     g5 = store.conn.execute("SELECT disposition_date FROM records WHERE record_id='G5'").fetchone()[0]

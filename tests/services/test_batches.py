@@ -213,13 +213,14 @@ def test_create_needs_the_reviewer_role(bstore):
 def test_signed_batch_directory_and_store(signed):
     auto, pet = signed["auto"], signed["petition"]
     files = sorted(p.relative_to(auto.batch_dir).as_posix() for p in auto.batch_dir.rglob("*") if p.is_file())
-    assert files == ["SHA256SUMS", "index.pdf", "letters.pdf", "manifest.json", "manifest.json.p7s", "motion.pdf",
+    assert files == ["SHA256SUMS", "index.pdf", "letters-mail-list.csv", "letters.pdf", "manifest.json",
+                     "manifest.json.p7s", "motion.pdf",
                      "orders/10CR1_P1.pdf", "orders/15CR5_P5.pdf", "orders/98CR8_P8.pdf"]
     files = sorted(p.relative_to(pet.batch_dir).as_posix() for p in pet.batch_dir.rglob("*.pdf"))
     assert files == ["index.pdf", "letters.pdf", "no-objection/14CR2_P2.pdf", "objections/14CR2_P3.pdf",
                      "orders/14CR2_P2.pdf"]
     assert auto.batch_dir.name == auto.batch.label and auto.batch.status == "signed"
-    assert (auto.batch.signed_by, auto.documents) == ("boss", 6)  # the index included
+    assert (auto.batch.signed_by, auto.documents) == ("boss", 7)  # the index and the letters' mail list included
     assert not list(auto.batch_dir.parent.glob(".*partial*"))
 
 
@@ -230,7 +231,7 @@ def test_manifest_and_audit_anchor(signed):
     sha = hashlib.sha256(data).hexdigest()
     assert m["batch_id"] == res.batch.label and m["track"] == "automatic"
     assert m["signer"]["name"] == "Jane Q. Prosecutor (DEMO ONLY)" and m["reviewers"] == ["rita"]
-    assert m["counts"]["cases"] == 3 and m["counts"]["documents"] == 6
+    assert m["counts"]["cases"] == 3 and m["counts"]["documents"] == 7
     assert {d["path"]: d["sha256"] for d in m["documents"]}["motion.pdf"] == hashlib.sha256(
         (res.batch_dir / "motion.pdf").read_bytes()).hexdigest()
     # the anchor is the head just before the batch_signed entry, which records this manifest
@@ -239,7 +240,7 @@ def test_manifest_and_audit_anchor(signed):
         "SELECT seq, event, actor, detail FROM audit WHERE seq = ?", (m["audit"]["head_seq"] + 1,)).fetchone()
     detail = json.loads(detail)
     assert (event, actor, seq) == ("batch_signed", "boss", res.audit_seq)
-    assert detail == {"batch": res.batch.id, "label": res.batch.label, "documents": 6, "pages": res.pages,
+    assert detail == {"batch": res.batch.id, "label": res.batch.label, "documents": 7, "pages": res.pages,
                       "manifest_sha256": sha, "anchor_seq": m["audit"]["head_seq"]}
     assert (res.batch.manifest_sha256, res.batch.anchor_seq, res.batch.signed_audit_seq) == (sha, seq - 1, seq)
     assert verify_chain(s.conn).ok
