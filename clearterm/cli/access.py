@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import context, err, fail, login_user, say, store_for_command
+from clearterm.cli.common import context, fail, login_user, problem, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit
 from clearterm.services import access
 from clearterm.services.access import EXIT_DENIED
@@ -268,9 +268,8 @@ def ssh_config(
                        "quotes...); move it to a plain path")
     blocked = unreachable_for(service_user, installation_paths(clearterm))
     if blocked:
-        err.print(f"warning: the service account '{service_user}' cannot run this installation: {blocked}; "
-                  "install clearterm where it can (docs/deployment.md) and run ssh-config from there",
-                  markup=False, highlight=False, soft_wrap=True)
+        problem(f"warning: the service account '{service_user}' cannot run this installation: {blocked}; "
+                "install clearterm where it can (docs/deployment.md) and run ssh-config from there")
     kw = dict(group=group, service_user=service_user, clearterm=clearterm, db=store_path)
     say("# --- /etc/ssh/sshd_config (append; then: sshd -t && systemctl reload ssh) ---")
     say(sshd_block(**kw))

@@ -17,8 +17,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import (PASSPHRASE_ENV, context, err, fail, login_user, problem, progress_bar,
-                                  read_passphrase, say, store_for_command)
+from clearterm.cli.common import (PASSPHRASE_ENV, context, fail, login_user, problem, progress_bar,
+                                  read_passphrase, refuse_stdout, say, store_for_command)
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 
 #: ``batch verify``: every signature and hash intact, but no --trust-root, so the signer is unknown.
@@ -58,25 +58,21 @@ def create(
     say(f"created batch {info.id} ({info.label}): {info.cases:,} {info.track}-track case(s), open; "
         f"sign it with: clearterm batch sign {info.id} --key FILE.p12")
     if info.skipped:
-        err.print(f"warning: {len(info.skipped)} objected case(s) left out, no supporting facts recorded "
-                  "(record them with 'clearterm decide CASE --object GROUND --note FACTS'): "
-                  + ", ".join(info.skipped[:12]) + (" ..." if len(info.skipped) > 12 else ""),
-                  markup=False, soft_wrap=True)
+        problem(f"warning: {len(info.skipped)} objected case(s) left out, no supporting facts recorded "
+                "(record them with 'clearterm decide CASE --object GROUND --note FACTS'): "
+                + ", ".join(info.skipped[:12]) + (" ..." if len(info.skipped) > 12 else ""))
     if info.research:
-        err.print(f"warning: {len(info.research)} case(s) left out, they need research (data missing): "
-                  + ", ".join(f"{label} ({', '.join(m)})" for label, m in info.research[:12])
-                  + (" ..." if len(info.research) > 12 else "") + "; see 'clearterm research'",
-                  markup=False, highlight=False, soft_wrap=True)
+        problem(f"warning: {len(info.research)} case(s) left out, they need research (data missing): "
+                + ", ".join(f"{label} ({', '.join(m)})" for label, m in info.research[:12])
+                + (" ..." if len(info.research) > 12 else "") + "; see 'clearterm research'")
     if info.late:
-        err.print(f"warning: {len(info.late)} objection(s) in the batch were recorded after their deadline; "
-                  "'batch sign' refuses them unless --allow-late: "
-                  + "; ".join(info.late[:12]) + (" ..." if len(info.late) > 12 else ""),
-                  markup=False, soft_wrap=True)
+        problem(f"warning: {len(info.late)} objection(s) in the batch were recorded after their deadline; "
+                "'batch sign' refuses them unless --allow-late: "
+                + "; ".join(info.late[:12]) + (" ..." if len(info.late) > 12 else ""))
     if info.unknown_form:
-        err.print(f"warning: {len(info.unknown_form)} case(s) left out, no court department for the form of "
-                  "their case number (add a rule to departments.toml): "
-                  + ", ".join(info.unknown_form[:12]) + (" ..." if len(info.unknown_form) > 12 else ""),
-                  markup=False, soft_wrap=True)
+        problem(f"warning: {len(info.unknown_form)} case(s) left out, no court department for the form of "
+                "their case number (add a rule to departments.toml): "
+                + ", ".join(info.unknown_form[:12]) + (" ..." if len(info.unknown_form) > 12 else ""))
 
 
 @batch_app.command("list")
@@ -223,6 +219,7 @@ def sign(
 
     quiet_libraries()
 
+    refuse_stdout(out_dir, what="a folder (OUT/<label>/)")
     who = login_user(user)
     if not key.is_file():
         raise fail(f"no key file {key}")
@@ -303,6 +300,7 @@ def keys_demo(
     from clearterm.documents import make_demo_keys
     from clearterm.documents.keys import P12_FILE
 
+    refuse_stdout(out_dir, what="a folder (the demo CA and signer key)")
     if (out_dir / P12_FILE).exists():
         raise fail(f"{out_dir / P12_FILE} already exists; choose another --out")
     ca, p12, passphrase = make_demo_keys(out_dir, signer_name=signer_name)

@@ -114,11 +114,24 @@ def login_user(explicit: str | None = None) -> str:
         raise fail(str(exc)) from None
 
 
+def is_stdout(path: Path | str | None) -> bool:
+    """True when an output option was given as ``-``: standard output."""
+    return path is not None and str(path) == "-"
+
+
+def refuse_stdout(path: Path | str | None, option: str = "--out", what: str = "a folder") -> None:
+    """Refuse ``-`` (standard output) for an option whose output is ``what`` (a folder, a SQLite
+    file, a signed pair of files): one error line, exit 2. Call it before anything is opened,
+    written or audited."""
+    if is_stdout(path):
+        raise fail(f"{option} - (standard output) cannot be used here: the output is {what}; give a path")
+
+
 def open_output(path: Path):
     """``path`` opened for writing text, readable by its owner only (0600: exports hold personal
     data), or one clear line (exit 2) if it cannot be. An existing file is made 0600 before it is
     rewritten. ``-`` is standard output (left open when the ``with`` block ends)."""
-    if str(path) == "-":
+    if is_stdout(path):
         return _StdoutHandle()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

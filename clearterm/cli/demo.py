@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from clearterm.cli.common import context, fail, out, store_for_command
+from clearterm.cli.common import context, fail, refuse_stdout, say, store_for_command
 from clearterm.cli.evaluate import stats
 from clearterm.cli.tui import has_terminal
 
@@ -38,6 +38,7 @@ def demo(
     from clearterm.storage.reviews import refresh_search_index
     from clearterm.devtools.synth import generate
 
+    refuse_stdout(directory, "--dir", what="a folder (the demo store and its files)")
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     synthetic = directory / "synthetic.csv"
     if not synthetic.exists():
@@ -56,24 +57,24 @@ def demo(
                 res = ingest_file(store, f, today=date.today())
             except InputError as exc:
                 raise fail(str(exc)) from None
-            out.print(res.summary(), markup=False, soft_wrap=True)
+            say(res.summary())
         ev = evaluate_store(store, Policy(), date.today())
         refresh_search_index(store)
         cats = ", ".join(f"{k} {v:,}" for k, v in sorted(ev.categories.items()))
-        out.print(f"evaluated {ev.records:,} records: {cats}", markup=False, soft_wrap=True)
+        say(f"evaluated {ev.records:,} records: {cats}")
         who = _demo_user(store)
         if export:
-            _export(store, directory / "export", who, out)
+            _export(store, directory / "export", who)
         research = _research_note(store, directory)
     stats(ctx)
-    out.print(f"\ndemo store: {cli.db}  (you are its admin, reviewer and signer: {who})", markup=False)
-    out.print(research, markup=False, soft_wrap=True)
+    say(f"\ndemo store: {cli.db}  (you are its admin, reviewer and signer: {who})")
+    say(research)
     if review and has_terminal():
         from clearterm.tui import run_review
 
         run_review(cli.db, who)
     else:
-        out.print(f"open the workstation with: clearterm --db {cli.db} review", markup=False)
+        say(f"open the workstation with: clearterm --db {cli.db} review")
 
 
 def _research_note(store, directory: Path) -> str:
@@ -108,14 +109,13 @@ def _demo_user(store) -> str:
     return who
 
 
-def _export(store, out_dir: Path, who: str, out) -> None:
+def _export(store, out_dir: Path, who: str) -> None:
     from clearterm.devtools.demo_store import sign_demo_batch
 
     result = sign_demo_batch(store, out_dir, actor=who)
-    out.print(f"DEMO ONLY keys (a throw-away self-signed test CA, never for court use): {result.keys_dir}",
-              markup=False, soft_wrap=True)
+    say(f"DEMO ONLY keys (a throw-away self-signed test CA, never for court use): {result.keys_dir}")
     for signed in result.signed:
-        out.print(f"signed batch {signed.batch.label} ({signed.batch.track}): {signed.documents} documents, "
-                  f"{signed.pages} pages in {signed.batch_dir}", markup=False, soft_wrap=True)
-        out.print(f"  verify with: clearterm --db {store.path} batch verify {signed.batch_dir} "
-                  f"--trust-root {result.ca_pem}", markup=False, soft_wrap=True)
+        say(f"signed batch {signed.batch.label} ({signed.batch.track}): {signed.documents} documents, "
+            f"{signed.pages} pages in {signed.batch_dir}")
+        say(f"  verify with: clearterm --db {store.path} batch verify {signed.batch_dir} "
+            f"--trust-root {result.ca_pem}")

@@ -67,8 +67,8 @@ def evaluate(
                              # the last decision this evaluation leaves: ``audit verify`` flags any later one
                              "decisions_through": last_decision_id(store.conn)})
     cats = ", ".join(f"{k} {v:,}" for k, v in sorted(res.categories.items()))
-    out.print(f"evaluated {res.records:,} records as of {day.isoformat()} (rules v{_rules_version()}, policy "
-              f"{policy.hash[:12]}): {res.new_decisions:,} new decisions; {cats}", markup=False, soft_wrap=True)
+    say(f"evaluated {res.records:,} records as of {day.isoformat()} (rules v{_rules_version()}, policy "
+        f"{policy.hash[:12]}): {res.new_decisions:,} new decisions; {cats}")
 
 
 def _policy_to_use(store, who: str, requested):
@@ -126,20 +126,20 @@ def explain(ctx: typer.Context, record_id: Annotated[str, typer.Argument(help="T
         out.print(Text.assemble((record_id, "bold"), f"  case {rec.case_number}  "
                                 f"{display_cite(rec.statute, rec.enhancement)}"))
         out.print(Text.assemble((f"{dec.category}", "bold"), f": {dec.explanation}"), soft_wrap=True)
-        out.print(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
-                  f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
-        out.print("")
+        say(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
+            f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
+        say("")
         # the trail is told under the policy the decision was made under (if the store lost it,
         # the trail says whose dates it shows)
         co_charges = load_co_charges(store.conn, rec)
         for line in explain_lines(rec, dec, recorded_policy(store.conn, dec.policy_hash), co_charges):
-            out.print(line, markup=False, soft_wrap=True)
+            say(line)
         history = decision_history(store.conn, record_id)
         if len(history) > 1:
-            out.print("\nearlier decisions:")
+            say("\nearlier decisions:")
             for h in history[:-1]:
-                out.print(f"  {h.as_of.isoformat()} rules v{h.rules_version} policy {h.policy_hash[:12]}: "
-                          f"{h.category} ({';'.join(h.reasons)})", markup=False)
+                say(f"  {h.as_of.isoformat()} rules v{h.rules_version} policy {h.policy_hash[:12]}: "
+                    f"{h.category} ({';'.join(h.reasons)})")
 
 
 def stats(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:

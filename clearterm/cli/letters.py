@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, fail, problem, say, store_for_command
+from clearterm.cli.common import actor_for, fail, problem, refuse_stdout, say, store_for_command
 
 USER = typer.Option("--user", help="Who acts (default: the login user).")
 TODAY = typer.Option("--today", help="The calendar's today, YYYY-MM-DD (default: the system date).")
@@ -60,6 +60,7 @@ def letters(
     if ctx.invoked_subcommand is not None:
         return
     _need(ctx, **{"--batch": batch, "--kind": kind, "--out": out_dir})
+    refuse_stdout(out_dir, what="a folder (the letters PDF and the mail list)")
     from clearterm.services import letters as sl
 
     day = _day(today, "--today")
@@ -121,6 +122,7 @@ def notices(
     if ctx.invoked_subcommand is not None:
         return
     _need(ctx, **{"--batch": batch, "--out": out_dir})
+    refuse_stdout(out_dir, what="a folder (one notice per agency)")
     from clearterm.services import letters as sl
 
     day = _day(today, "--today")

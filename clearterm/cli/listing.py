@@ -91,16 +91,27 @@ def _table(listing: Listing) -> None:
     cells = [[_cell(v, p) for v, p in zip(row, plain)] for row in listing.rows]
     for row in cells:
         t.add_row(*row)
+    print_table(t)
+
+
+def print_table(table) -> None:
+    """Print a Rich table on standard output: on a terminal it fits the terminal; in a pipe or a
+    file nothing is cut or wrapped (each column as wide as its widest cell, the title whole)."""
     if out.is_terminal:
-        out.print(t)
+        out.print(table)
         return
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(listing.columns)]
-    # Borders and padding: 3 characters per column and 1; the title may be longer than the table.
-    width = max(sum(widths) + 3 * len(widths) + 1, len(listing.title))
+    from rich.cells import cell_len
+    from rich.measure import Measurement
+
     saved = out.width
-    out.width = max(width, saved)  # print(width=) is capped at the console's width: widen the console
+    out.width = 1 << 16  # measure unconstrained
     try:
-        out.print(t, crop=False)
+        title = cell_len(str(table.title or ""))
+        if title > Measurement.get(out, out.options, table).maximum:
+            table.min_width = title  # a title is laid out in the table's width: make room for it whole
+        width = Measurement.get(out, out.options, table).maximum
+        out.width = max(width, saved)  # print(width=) is capped at the console's width: widen it
+        out.print(table, crop=False, width=width)
     finally:
         out.width = saved
 

@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, context, fail, out, progress_bar, store_for_command
+from clearterm.cli.common import actor_for, context, fail, progress_bar, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit
 
 
@@ -56,14 +56,14 @@ def ingest(
                     _audit_ingest(store, who, src, exc.result)
                 raise fail(str(exc)) from None
             _audit_ingest(store, who, src, result)
-            out.print(result.summary(), markup=False, soft_wrap=True)
+            say(result.summary())
             if not result.balanced:  # a bug, never expected: say so loudly
                 raise fail(f"{src.path.name}: reconciliation does not balance", 3)
             total_q += result.quarantined
     finally:
         store.close()
     if total_q:
-        out.print(f"{total_q:,} row(s) quarantined: see 'clearterm quarantine'", markup=False)
+        say(f"{total_q:,} row(s) quarantined: see 'clearterm quarantine'")
 
 
 def _audit_ingest(store, who: str, src, result) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from clearterm.cli.common import actor_for, fail, open_output, say, store_for_command
+from clearterm.cli.common import actor_for, fail, is_stdout, open_output, problem, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 
 petitions_app = typer.Typer(help="The Clerk's list of petitions served on the office.", no_args_is_help=True)
@@ -47,8 +47,8 @@ def _rows(conn, today: date):
 
 def research(
     ctx: typer.Context,
-    export: Annotated[Optional[Path], typer.Option("--export", help="Write the whole list to this CSV file (0600).")
-                      ] = None,
+    export: Annotated[Optional[Path], typer.Option("--export", help=(
+        "Write the whole list to this CSV file (0600; - for standard output)."))] = None,
     today: Annotated[Optional[str], typer.Option(help="The day deadlines are counted from (default: today).")] = None,
     limit: Annotated[int, typer.Option(help="Lines shown on the terminal (the export has all).")] = 50,
     fmt: FormatOption = OutputFormat.table,
@@ -71,6 +71,9 @@ def research(
                 w.writerow(RESEARCH_COLUMNS)
                 for row in rows:
                     w.writerow(csv_row(row))
+            if is_stdout(export):  # standard output is the export alone: no listing after it
+                problem(f"wrote {len(rows):,} research line(s) to standard output")
+                return
             say(f"wrote {len(rows):,} research line(s) to {export}")
     cases = [r for r in rows if r[0] == "case"]
     petitions = [r for r in rows if r[0] != "case"]

@@ -21,7 +21,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, err, fail, problem, progress_bar, say, store_for_command
+from clearterm.cli.common import actor_for, fail, problem, progress_bar, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 from clearterm.domain.deadlines import OBJECTION_GROUNDS
 
@@ -133,7 +133,7 @@ def _confirm_late(exc) -> bool:
     (the refusal names --late-ok)."""
     if not _stdin_is_terminal():
         return False
-    err.print(f"LATE: {exc}", markup=False, soft_wrap=True)
+    problem(f"LATE: {exc}")
     return typer.confirm("Record it as a LATE objection?", default=False, err=True)
 
 
@@ -176,9 +176,8 @@ def _report(rec, deadline_of) -> None:
     if e.action == "object" and after.service_date:
         dl = deadline_of(after)
         if dl is not None and dl < date.today():
-            err.print(f"warning: recorded as a LATE objection: the deadline {dl.isoformat()} passed "
-                      f"{(date.today() - dl).days} day(s) ago; 'batch sign' needs --allow-late for it",
-                      markup=False)
+            problem(f"warning: recorded as a LATE objection: the deadline {dl.isoformat()} passed "
+                    f"{(date.today() - dl).days} day(s) ago; 'batch sign' needs --allow-late for it")
     if e.action == "serve" and rec.before.service_date:
         say(f"service date changed from {rec.before.service_date} to {e.served} (reason recorded)")
 
