@@ -11,11 +11,14 @@ from typing import Annotated
 
 import typer
 
-from clearterm.cli.common import context, fail, refuse_stdout, say, store_for_command
+from clearterm.cli.common import context, fail, problem, refuse_stdout, say, store_for_command
 from clearterm.cli.evaluate import stats
 from clearterm.cli.tui import has_terminal
 
-REALDATA_DIRS = (Path("../shared/realdata"), Path(__file__).resolve().parents[1].parent / "shared" / "realdata")
+#: Where the real CCSAO extracts (cook_sao_*.csv) are looked for: ``shared/realdata`` beside the
+#: working directory, then beside the checkout (``<checkout>/../shared/realdata``).
+REALDATA_DIRS = (Path("../shared/realdata"), Path(__file__).resolve().parents[3] / "shared" / "realdata")
+REALDATA_GLOB = "cook_sao_*.csv"
 
 
 def demo(
@@ -44,10 +47,11 @@ def demo(
     if not synthetic.exists():
         generate(synthetic, records, seed, 1.0)
     files = [synthetic]
-    for d in REALDATA_DIRS:
-        if d.is_dir():
-            files += sorted(d.glob("cook_sao_*.csv"))
-            break
+    real = real_extracts()
+    if not real:
+        problem(f"note: no real extracts ({REALDATA_GLOB}) in {' or '.join(str(d) for d in REALDATA_DIRS)}: "
+                "the demo has synthetic records only")
+    files += real
     cli = context(ctx)
     cli.db = directory / "demo.db"
     store = store_for_command(ctx)
@@ -75,6 +79,15 @@ def demo(
         run_review(cli.db, who)
     else:
         say(f"open the workstation with: clearterm --db {cli.db} review")
+
+
+def real_extracts() -> list[Path]:
+    """The real extracts of the first of :data:`REALDATA_DIRS` that holds any (none: [])."""
+    for d in REALDATA_DIRS:
+        found = sorted(d.glob(REALDATA_GLOB)) if d.is_dir() else []
+        if found:
+            return found
+    return []
 
 
 def _research_note(store, directory: Path) -> str:

@@ -117,3 +117,29 @@ def test_a_report_table_is_whole_in_a_pipe(monkeypatch):
     text = buf.getvalue()
     assert title in text and "White [Hispanic or Latino] and a label long enough to pass forty columns" in text
     assert "age band at offense" in text
+
+
+# -- demo: the real extracts beside the checkout (issue 18, item 7) ---------------------------
+def test_demo_looks_for_the_real_extracts_beside_the_checkout(tmp_path, monkeypatch):
+    import clearterm
+    from clearterm.cli import demo
+
+    checkout = Path(clearterm.__file__).resolve().parents[1]
+    assert demo.REALDATA_DIRS[1] == checkout.parent / "shared" / "realdata"
+    monkeypatch.chdir(tmp_path)  # ../shared/realdata does not exist from here
+    beside = checkout.parent / "shared" / "realdata"
+    if not list(beside.glob(demo.REALDATA_GLOB)):
+        pytest.skip(f"no real extracts at {beside}")
+    assert demo.real_extracts() == sorted(beside.glob(demo.REALDATA_GLOB))
+
+
+def test_a_demo_without_real_extracts_says_so(tmp_path, login, monkeypatch):
+    from clearterm.cli import demo
+
+    monkeypatch.setattr(demo, "REALDATA_DIRS", (tmp_path / "none", tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    res = runner.invoke(app, ["demo", "--dir", str(tmp_path / "demo"), "--records", "40", "--no-review"])
+    assert res.exit_code == 0, res.output
+    notes = [ln for ln in res.output.splitlines() if ln.startswith("note: no real extracts")]
+    assert len(notes) == 1 and "synthetic records only" in notes[0]
+    assert "0 from the real extracts" in res.output
