@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from clearterm.cli.choices import BatchTrack, Tranche
 from clearterm.cli.common import (PASSPHRASE_ENV, context, fail, login_user, problem, progress_bar,
                                   read_passphrase, refuse_stdout, say, store_for_command)
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
@@ -40,9 +41,10 @@ def refused(exc: Exception) -> typer.Exit:
 @batch_app.command("create")
 def create(
     ctx: typer.Context,
-    track: Annotated[str, typer.Option("--track", help="automatic or petition.")],
+    track: Annotated[BatchTrack, typer.Option("--track", help="automatic or petition.")],
     max_cases: Annotated[Optional[int], typer.Option("--max", min=1, help="At most N cases (queue order).")] = None,
-    tranche: Annotated[Optional[int], typer.Option("--tranche", help="Only cases of this tranche.")] = None,
+    tranche: Annotated[Optional[Tranche], typer.Option("--tranche", help="Only cases of this tranche "
+                                                       "(1, 2 or 3; 99: none).")] = None,
     user: Annotated[Optional[str], USER_OPTION] = None,
 ) -> None:
     """Gather the decided cases of a track not in a batch yet into a new open batch."""

@@ -271,3 +271,64 @@ def plain_help_types() -> None:
 
     display_type._clearterm_plain = True  # type: ignore[attr-defined]
     base.display_type = display_type
+
+
+#: Typer's (pydantic's) wording of a bad number, by error type: what clearterm says instead.
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"),
+           "greater_than": ("gt", "more than"), "less_than": ("lt", "less than")}
+_NOT_WHOLE = {"int_parsing", "int_type", "int_from_float", "int_parsing_size"}
+_NOT_NUMBER = {"float_parsing", "float_type", "finite_number"}
+
+
+def plain_bad_value(exc: BaseException) -> str | None:
+    """A bad option value in plain words ("--format must be one of table, csv, json", "--limit
+    must be at least 1"), for the wording Typer passes on from pydantic ("Value error, 'xml' is
+    not one of ...", "Input should be greater than or equal to 1"); None for any other error."""
+    import re
+
+    from clearterm.cli.choices import CHOICE_WORDING
+
+    param = getattr(exc, "param", None)
+    if not isinstance(exc, typer.BadParameter) or param is None:  # Typer's own Click
+        return None
+    if getattr(param, "param_type_name", "") == "option" and param.opts:
+        name = max(param.opts, key=len)
+    else:
+        name = (param.metavar or param.name or "value").upper()
+    errors = []
+    cause = exc.__cause__
+    if cause is not None and hasattr(cause, "errors"):
+        try:
+            errors = cause.errors()
+        except Exception:  # noqa: BLE001 - not pydantic's: fall back to the message
+            errors = []
+    kind, ctx = (errors[0].get("type"), errors[0].get("ctx") or {}) if errors else (None, {})
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"{name} must be {words} {ctx.get(key)}"
+    if kind in _NOT_WHOLE:
+        return f"{name} must be a whole number"
+    if kind in _NOT_NUMBER:
+        return f"{name} must be a number"
+    m = re.search(r"is not one of (.+?)\.?$", exc.message or "")
+    if m:
+        values = re.findall(r"'([^']*)'", m.group(1))
+        return CHOICE_WORDING.get(name) or f"{name} must be one of {', '.join(values)}"
+    return None
+
+
+def plain_bad_values() -> None:
+    """A bad option value reads ``--limit must be at least 1`` wherever Typer reports it (its
+    error box, a test runner), not pydantic's "Invalid value for '--limit': Input should be ..."
+    (:func:`plain_bad_value`). Typer (pinned) has no setting for it, so its BadParameter's one
+    formatting method is wrapped here, as :func:`plain_help_types` does for help."""
+    base = typer.BadParameter
+    if getattr(base.format_message, "_clearterm_plain", False):
+        return
+    original = base.format_message
+
+    def format_message(self) -> str:
+        return plain_bad_value(self) or original(self)
+
+    format_message._clearterm_plain = True  # type: ignore[attr-defined]
+    base.format_message = format_message

@@ -21,6 +21,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from clearterm.cli.choices import DeadlineView, Ground, State, Status, Track, Tranche
 from clearterm.cli.common import actor_for, fail, problem, progress_bar, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 from clearterm.domain.deadlines import OBJECTION_GROUNDS
@@ -45,8 +46,8 @@ def decide(
         "a case number or person id holds '/'."))] = None,
     approve: Annotated[bool, typer.Option("--approve", help="Approve: include in the motion (automatic) or "
                                           "no objection (petition).")] = False,
-    object_ground: Annotated[Optional[str], typer.Option("--object", metavar="GROUND",
-                                                         help=_object_help())] = None,
+    object_ground: Annotated[Optional[Ground], typer.Option("--object", metavar="GROUND",
+                                                            help=_object_help())] = None,
     exclude_reason: Annotated[Optional[str], typer.Option("--exclude", metavar="REASON",
                                                           help="Exclude from relief, with a reason.")] = None,
     defer: Annotated[bool, typer.Option("--defer", help="Defer: decide later.")] = False,
@@ -66,9 +67,9 @@ def decide(
     all_matching: Annotated[bool, typer.Option("--all-matching", help=(
         "With --approve: approve every pending automatic-track case the filters select (bulk approval; "
         "cases with notes left out unless --with-notes)."))] = False,
-    track: Annotated[Optional[str], typer.Option("--track", help="Bulk: the track (automatic only).")] = None,
-    tranche: Annotated[Optional[int], typer.Option("--tranche", metavar="N", help="Bulk: tranche 1, 2 or 3 "
-                                                   "(99: none).")] = None,
+    track: Annotated[Optional[Track], typer.Option("--track", help="Bulk: the track (automatic only).")] = None,
+    tranche: Annotated[Optional[Tranche], typer.Option("--tranche", help="Bulk: tranche 1, 2 or 3 "
+                                                       "(99: none).")] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", metavar="CODE", help=(
         "Bulk: cases one of whose charges has this reason code or note (e.g. CLASS_INFERRED)."))] = None,
     with_notes: Annotated[bool, typer.Option("--with-notes", help="Bulk: include cases whose charges carry a "
@@ -276,19 +277,19 @@ def _confirm(n: int, yes: bool) -> None:
 # -- queue -------------------------------------------------------------------------------------
 def queue(
     ctx: typer.Context,
-    track: Annotated[Optional[str], typer.Option(help="automatic, petition or review.")] = None,
-    tranche: Annotated[Optional[int], typer.Option(help="1, 2 or 3 (99: none).")] = None,
-    status_: Annotated[Optional[str], typer.Option("--status", help="pending, approved, objected, excluded "
+    track: Annotated[Optional[Track], typer.Option(help="automatic, petition or review.")] = None,
+    tranche: Annotated[Optional[Tranche], typer.Option(help="1, 2 or 3 (99: none).")] = None,
+    status_: Annotated[Optional[Status], typer.Option("--status", help="pending, approved, objected, excluded "
                                                    "or deferred.")] = None,
     search: Annotated[Optional[str], typer.Option(help="Words of a case number, person id or name.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Petitions past their objection deadline "
                                           "with no decision.")] = False,
-    state: Annotated[Optional[str], typer.Option("--state", help="The state after the decision: batched, signed, "
+    state: Annotated[Optional[State], typer.Option("--state", help="The state after the decision: batched, signed, "
                                                  "filed, continued, granted, denied, stricken, withdrawn, "
                                                  "notified or agencies_told.")] = None,
     after: Annotated[int, typer.Option(help="Start after this case id (keyset paging).")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show.")] = 50,
-    deadline: Annotated[Optional[str], typer.Option("--deadline", metavar="VIEW", help=(
+    deadline: Annotated[Optional[DeadlineView], typer.Option("--deadline", metavar="VIEW", help=(
         "The deadlines view: undecided petitions by days left, overdue first, then those without a "
         "service date. VIEW: overdue, soon (due within 14 days), unserved or all."))] = None,
     mine: Annotated[bool, typer.Option("--mine", help="Only the cases you hold (clearterm assign).")] = False,

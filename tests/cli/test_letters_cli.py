@@ -70,7 +70,7 @@ def test_letters_options_and_refusals(env):
     assert res.exit_code == 2 and "missing option(s): --kind, --out" in res.output
     res = run(env, "letters", "--batch", env["batch"], "--kind", "dismissed", "--out", str(env["tmp"] / "x"),
               "--user", "boss")
-    assert res.exit_code == 2 and "--kind must be granted or denied" in res.output
+    assert res.exit_code == 2 and "--kind must be one of granted, denied" in res.output
     res = run(env, "letters", "--batch", "99", "--kind", "denied", "--out", str(env["tmp"] / "x"), "--user", "boss")
     assert res.exit_code == 2 and "99" in res.output
     res = run(env, "letters", "--batch", env["batch"], "--kind", "denied", "--out", str(env["tmp"] / "x"),
