@@ -26,7 +26,8 @@ from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, pro
 EXIT_UNVERIFIED = 5
 USER_OPTION = typer.Option("--user", help="Who acts (default: the login user).")
 
-batch_app = typer.Typer(help="Court batches: create, sign (PAdES), verify.", no_args_is_help=True)
+batch_app = typer.Typer(help="Court batches: create, list, show, rebuild, drop, sign (PAdES), verify, file.",
+                        no_args_is_help=True)
 keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
 
 

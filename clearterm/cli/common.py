@@ -251,7 +251,7 @@ def _plain_label(label: str) -> str:
 def plain_help_types() -> None:
     """Help shows values as users read them (``PATH``, ``N``, ``TEXT``, ``[a|b]``), never Python
     types; an argument shows only its name (``CASE``, ``ID``). Typer (pinned) has no setting for
-    it, so its one labelling method is wrapped here; ``tests/cli/test_cli_ergonomics.py`` checks
+    it, so its labelling methods are replaced here; ``tests/cli/test_cli_ergonomics.py`` checks
     every command's help."""
     import typer.core
 
@@ -271,6 +271,20 @@ def plain_help_types() -> None:
 
     display_type._clearterm_plain = True  # type: ignore[attr-defined]
     base.display_type = display_type
+
+    # An argument reads as Unix usage lines write it: RECORD_ID, FILE..., [CASE] (Typer: {record_id}).
+    arg = typer.core.TyperArgument
+
+    def usage_name(self) -> str:  # noqa: ANN001
+        name = self.display_name_raw.upper()
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def help_name(self) -> str:  # noqa: ANN001
+        return self.display_name_raw.upper() + ("..." if self.metavar is None and self.nargs != 1 else "")
+
+    arg._usage_display_name = usage_name
+    arg._rich_display_name = help_name
 
 
 #: Typer's (pydantic's) wording of a bad number, by error type: what clearterm says instead.

@@ -107,7 +107,7 @@ def _rules_version() -> str:
     return RULES_VERSION
 
 
-def explain(ctx: typer.Context, record_id: Annotated[str, typer.Argument(help="The record's record_id.")]) -> None:
+def explain(ctx: typer.Context, record_id: Annotated[str, typer.Argument(metavar="RECORD_ID", help="The record's record_id.")]) -> None:
     """The decision trail of one record, step by step, with statute citations."""
     from clearterm.domain.rules import display_cite, explain_lines
     from clearterm.storage.decisions import current_decision, decision_history

@@ -100,7 +100,7 @@ def research(
 @petitions_app.command("import")
 def petitions_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The Clerk's list (CSV or JSON Lines): see schemas/petition.schema.json.",
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The Clerk's list (CSV or JSON Lines): see schemas/petition.schema.json.",
                                          show_default=False)],
     today: Annotated[Optional[str], typer.Option(help="Dates after this day are errors (default: today).")] = None,
     user: Annotated[Optional[str], typer.Option("--user", help="Act as this clearterm user (default: the login).")
