@@ -231,7 +231,7 @@ def users_list(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> No
     emit([Listing("users", "Users", ("user", "full name", "roles", "status", "added", "by"),
                   [(u.name, u.full_name or "", ", ".join(sorted(u.roles, key=access.ROLES.index)),
                     "disabled" if u.disabled else "enabled", u.created_at[:10], u.created_by) for u in users],
-                  empty="no users yet: clearterm users add NAME --role admin")], fmt)
+                  empty="no users yet; add one with: clearterm users add NAME --role admin")], fmt)
 
 
 def whoami(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:

@@ -91,7 +91,7 @@ def list_(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     emit([Listing("batches", "Batches", ("id", "label", "track", "tr.", "cases", "status", "created", "signed", "signer"),
                   [(b.id, b.label, b.track, b.tranche, b.cases, b.status, b.created_at[:10], (b.signed_at or "")[:10],
                     b.signed_by or "") for b in rows],
-                  empty="no batches yet: clearterm batch create --track automatic",
+                  empty="no batches yet; make one with: clearterm batch create --track automatic",
                   keys=("id", "label", "track", "tranche", "cases", "status", "created", "signed", "signer"),
                   plain=frozenset({"id"}), style=dict(box=box.SIMPLE_HEAD, show_edge=False))], fmt)
 
@@ -148,7 +148,7 @@ def show(
                                                               "changed"),
                             [(c.position, c.case_id, c.case_number, c.person_id, c.status, c.version,
                               "yes" if c.case_id in changed else "") for c in cases[:limit]],
-                            empty="no cases.", keys=("position", "case_id", "case", "person", "status", "version",
+                            empty="no cases", keys=("position", "case_id", "case", "person", "status", "version",
                                                      "changed"),
                             plain=frozenset({"#", "case id", "version"}), style=dict(box=box.SIMPLE_HEAD, show_edge=False))
     emit([cases_listing] if fmt is OutputFormat.table else
@@ -281,7 +281,9 @@ def verify(
     finally:
         if conn_store is not None:
             conn_store.close()
-    text = report.summary()
+    import re
+
+    text = re.sub(r"^(OK|NOT VERIFIED|FAILED) - ", r"\1: ", report.summary())  # "OK: ..." as audit verify
     if not report.store_checked:
         text += "\nnote: the audit anchor was not checked against a store (--no-store)"
     if report.ok:

@@ -149,8 +149,14 @@ def stats(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     store = store_for_command(ctx, create=False)
     with store:
         total = reports.decisions_in_force(store.conn)
-        if not total:
-            raise fail("no decisions yet; run 'clearterm evaluate'")
+        if not total:  # an empty store: said as every empty listing is (exit 0); tools get empty tables
+            empty = [Listing(key, title, cols, [], empty="no decisions yet; run: clearterm evaluate")
+                     for key, title, cols in (("categories", "Decisions in force", ("category", "records", "share")),
+                                              ("reasons", "By deciding reason", ("deciding reason", "category", "records")),
+                                              ("tranches", "By tranche", ("tranche", "automatic", "petition", "review",
+                                                                          "all")))]
+            emit(empty[:1] if fmt is OutputFormat.table else empty, fmt)
+            return
         listings = [
             Listing("categories", f"Decisions in force ({total:,} records)", ("category", "records", "share"),
                     [(cat, n, f"{100 * n / total:.1f}%") for cat, n in reports.category_counts(store.conn)]),

@@ -185,7 +185,10 @@ def docket(
     if fmt is not OutputFormat.table:  # for tools: the lines as rows; the summary on stderr
         emit([Listing("docket", "Follow-up", ("since", "days", "kind", "case", "batch", "to_do"),
                       [(f.since, f.days, f.kind, f.case, f.batch, f.todo) for f in items])], fmt)
-        problem(f"{total:,} follow-up(s) as of {day}")
+        problem(f"{total:,} follow-up(s) as of {day}" if total else f"Follow-up: none as of {day}")
+        return
+    if not total:
+        say(f"Follow-up: none as of {day}")
         return
     for f in items:
         say(f.line)

@@ -93,7 +93,7 @@ def quarantine(
         rows = [[file_name, line, field or "", masked_reason(field, message)]
                 for file_name, line, field, message in quarantine_rows(store.conn, source_id=source, limit=limit)]
     emit([Listing("quarantine", "Quarantine", ("file", "line", "field", "reason"), rows,
-                  empty="no row is quarantined.")], fmt)
+                  empty="no row is quarantined")], fmt)
 
 
 def masked_reason(field: str | None, message: str) -> str:
@@ -133,6 +133,6 @@ def status(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
             lines.append([sid, n_lines, *[v or 0 for v in parts], f"data stops in line {stopped:,}" if stopped else ""])
     emit([Listing("tables", f"Store {context(ctx).db}", ("table", "rows"), tables),
           Listing("sources", "Sources", ("id", "file", "format", "status", "read", "inserted", "updated",
-                                         "unchanged", "quarantined"), sources, empty="no file ingested yet."),
+                                         "unchanged", "quarantined"), sources, empty="no file ingested yet"),
           Listing("lines", "Lines of each source", ("id", "lines", "header", "stored", "quarantined", "blank",
-                                                    "note"), lines, empty="no file ingested yet.")], fmt)
+                                                    "note"), lines, empty="no file ingested yet")], fmt)

@@ -84,7 +84,7 @@ def research(
     petitions_listing = Listing("petitions", "Petitions to research", ("case", "person", "match", "served",
                                                                        "deadline", "days left"), petition_rows)
     say(f"{len(cases):,} case(s) need research ("
-        + ", ".join(f"{k} {n:,}" for k, n in by.items() if n) + ")" if cases else "no case needs research")
+        + ", ".join(f"{k} {n:,}" for k, n in by.items() if n) + ")" if cases else "Cases that need research: none")
     if fmt is not OutputFormat.table:
         emit([cases_listing, petitions_listing], fmt)
     elif cases:
@@ -92,7 +92,7 @@ def research(
     if len(cases) > limit:
         say(f"... and {len(cases) - limit:,} more (--limit, or --export FILE for all)")
     say(f"{len(petitions):,} petition(s) match no stored case or more than one person: the office must still "
-        "answer within 60 days of service" if petitions else "no served petition awaits research")
+        "answer within 60 days of service" if petitions else "Petitions to research: none")
     if petitions and fmt is OutputFormat.table:
         emit([petitions_listing])
 
@@ -151,5 +151,5 @@ def petitions_list(
         listed.append((case_label(number, person), served, deadline.isoformat(), (deadline - bound).days, match, done))
     emit([Listing("petitions", f"Petitions ({len(rows):,})", ("case", "served", "deadline", "days", "match",
                                                               "on import"), listed,
-                  empty="no petition imported yet: clearterm petitions import FILE",
+                  empty="no petition imported yet; import the list with: clearterm petitions import FILE",
                   keys=("case", "served", "deadline", "days_left", "match", "on_import"))], fmt)

@@ -338,9 +338,9 @@ def queue(
         emit([Listing("queue", "Review queue", ("id", "case", "person", "track", "tranche", "charges", "status",
                                                 "version", "served", "due", "days left", "holder"),
                       [(r.case_id, r.case_number, r.person_id, r.track or "", r.tranche, r.charges, r.life or r.status,
-                        r.version, r.service_date or "", r.deadline or "", r.days_left, r.holder or "")
+                        r.version, r.service_date, r.deadline, r.days_left, r.holder)  # unknown: null in JSON
                        for r in rows],
-                      empty="no case matches.", plain=frozenset({"id", "version"}))], fmt)
+                      empty="no case matches", plain=frozenset({"id", "version"}))], fmt)
         if len(rows) == limit:
             say(f"more: --after {rows[-1].case_id}")
 
@@ -352,6 +352,6 @@ def _deadline_table(rows, view: str, limit: int, fmt: OutputFormat) -> None:
                       "then not served", ("days left", "due", "served", "case", "person", "status", "id"),
                       [(r.days_left, r.deadline or "not served", r.service_date or "", r.case_number, r.person_id,
                         r.status, r.case_id) for r in rows],
-                      empty="no undecided petition in this view.", plain=frozenset({"id"}))], fmt)
+                      empty="no undecided petition in this view", plain=frozenset({"id"}))], fmt)
         if len(rows) == limit:
             say(f"more: raise --limit (now {limit})")

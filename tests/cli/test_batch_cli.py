@@ -72,7 +72,7 @@ def test_create_list_show_sign_verify(env):
     ca = env["keys"] / "demo-ca.pem"
     res = run(env, "batch", "verify", str(bdir), "--trust-root", str(ca))
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("OK - ") and "checked against the store" in res.output
+    assert res.output.startswith("OK: batch ") and "checked against the store" in res.output
     res = runner.invoke(app, ["batch", "verify", str(bdir), "--no-store", "--trust-root", str(ca)])
     assert res.exit_code == 0 and "not checked against a store" in res.output
     res = runner.invoke(app, ["batch", "verify", str(bdir), "--no-store"])  # no trust root: never OK

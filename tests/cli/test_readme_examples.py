@@ -96,7 +96,7 @@ def test_readme_everyday_examples_run_verbatim(tmp_path):
                           capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     # the flow really happened: a verified signed batch, letters, notices and a rulings file applied
-    assert "OK - batch B-" in proc.stdout
+    assert "OK: batch B-" in proc.stdout
     assert "applied 2" in proc.stdout
     assert list((work / "mail").glob("*-granted-letters.pdf"))
     assert list((work / "notices").glob("*.pdf"))
