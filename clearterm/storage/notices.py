@@ -8,6 +8,7 @@ here runs inside the caller's write transaction and then re-derives the touched 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,6 +55,17 @@ def insert_notices(conn: sqlite3.Connection, rows: Iterable[tuple[int, int, str,
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [(c, b, k, a, d, actor, at) for c, b, k, a, d in rows])
     return conn.total_changes - before
+
+
+def letters_made(conn: sqlite3.Connection, batch_label: str) -> list[dict]:
+    """The details of the audited ``letters.made`` entries (``clearterm letters``) of the batch
+    labelled ``batch_label``, oldest first: kind, counts and, since issue 18, the case ids."""
+    out = []
+    for (detail,) in conn.execute("SELECT detail FROM audit WHERE event = 'letters.made' ORDER BY seq"):
+        d = json.loads(detail)
+        if isinstance(d, dict) and d.get("batch") == batch_label:
+            out.append(d)
+    return out
 
 
 def refresh_states(conn: sqlite3.Connection, case_ids: Iterable[int], *, at: str) -> None:
