@@ -287,7 +287,9 @@ def queue(
     state: Annotated[Optional[State], typer.Option("--state", help="The state after the decision: batched, signed, "
                                                  "filed, continued, granted, denied, stricken, withdrawn, "
                                                  "notified or agencies_told.")] = None,
-    after: Annotated[int, typer.Option(help="Start after this case id (keyset paging).")] = 0,
+    after: Annotated[Optional[str], typer.Option(metavar="POS", help=(
+        "Start after this position (keyset paging): a case id, or with --deadline the position the "
+        "previous page's 'more:' line gives."))] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show.")] = 50,
     deadline: Annotated[Optional[DeadlineView], typer.Option("--deadline", metavar="VIEW", help=(
         "The deadlines view: undecided petitions by days left, overdue first, then those without a "
@@ -313,9 +315,14 @@ def queue(
         if deadline not in DEADLINE_VIEWS:
             raise fail(f"--deadline must be one of {', '.join(DEADLINE_VIEWS)}")
         others = (track not in (None, "petition") or tranche is not None or status_ is not None
-                  or search is not None or overdue or after or state is not None or mine or holder is not None)
+                  or search is not None or overdue or state is not None or mine or holder is not None)
         if others:
-            raise fail("--deadline lists undecided petitions; it takes only --limit")
+            raise fail("--deadline lists undecided petitions; it takes only --limit and --after")
+        cursor = _deadline_position(after)
+    else:
+        if after is not None and not after.isdigit():
+            raise fail("--after must be a case id (a whole number)")
+        after_id = int(after or 0)
     if mine and holder is not None:
         raise fail("give --mine or --holder, not both")
     store = store_for_command(ctx, create=False)
@@ -324,11 +331,11 @@ def queue(
         holder = who
     with store:
         if deadline is not None:
-            rows = deadline_rows(store.conn, which=deadline, limit=limit)
+            rows = deadline_rows(store.conn, which=deadline, after=cursor, limit=limit)
         else:
             if search is not None and search_index_stale(store.conn):
                 refresh_search_index(store)
-            rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
+            rows = queue_page(store.conn, after_id=after_id, limit=limit, track=track, tranche=tranche,
                               status=status_, search=search, overdue_only=overdue, life=state,
                               holder=holder)
     if deadline is not None:
@@ -345,13 +352,44 @@ def queue(
             say(f"more: --after {rows[-1].case_id}")
 
 
+#: What each view of ``queue --deadline`` lists, in its title.
+DEADLINE_TITLES = {
+    "overdue": "undecided petitions past their objection deadline, most overdue first",
+    "soon": "undecided petitions due within 14 days, soonest first",
+    "unserved": "undecided petitions with no service date",
+    "all": "undecided petitions, overdue first, then by days left, then not served",
+}
+
+
+def _deadline_position(text: str | None) -> tuple[int, str, int] | None:
+    """``--after`` of the deadlines view: ``0:SERVED:ID`` (a served case) or ``1:TRANCHE:ID`` (not
+    served), as its 'more:' line prints it (:func:`clearterm.storage.reviews.deadline_cursor`)."""
+    if text is None:
+        return None
+    parts = text.split(":")
+    ok = len(parts) == 3 and parts[0] in ("0", "1") and parts[2].isdigit()
+    if ok and parts[0] == "0":
+        try:
+            date.fromisoformat(parts[1])
+        except ValueError:
+            ok = False
+    elif ok:
+        ok = parts[1].isdigit()
+    if not ok:
+        raise fail(f"--after {text!r} is not a position of the deadlines view; give the one its 'more:' line "
+                   "prints (e.g. 0:2026-09-30:1234)")
+    return int(parts[0]), parts[1], int(parts[2])
+
+
 def _deadline_table(rows, view: str, limit: int, fmt: OutputFormat) -> None:
     """The deadlines view: days left first (overdue ones negative, on top), then the case."""
+    from clearterm.storage.reviews import deadline_cursor
+
     with prose_to_stderr(fmt):
-        emit([Listing("deadlines", f"Deadlines ({view}): undecided petitions, overdue first, then by days left, "
-                      "then not served", ("days left", "due", "served", "case", "person", "status", "id"),
+        emit([Listing("deadlines", f"Deadlines ({view}): {DEADLINE_TITLES[view]}", ("days left", "due", "served", "case", "person", "status", "id"),
                       [(r.days_left, r.deadline or "not served", r.service_date or "", r.case_number, r.person_id,
                         r.status, r.case_id) for r in rows],
-                      empty="no undecided petition in this view", plain=frozenset({"id"}))], fmt)
+                      empty="none", plain=frozenset({"id"}))], fmt)
         if len(rows) == limit:
-            say(f"more: raise --limit (now {limit})")
+            kind, key, case_id = deadline_cursor(rows[-1])
+            say(f"more: --deadline {view} --after {kind}:{key}:{case_id}")
