@@ -334,8 +334,9 @@ def plain_bad_value(exc: BaseException) -> str | None:
 def plain_bad_values() -> None:
     """A bad option value reads ``--limit must be at least 1`` wherever Typer reports it (its
     error box, a test runner), not pydantic's "Invalid value for '--limit': Input should be ..."
-    (:func:`plain_bad_value`). Typer (pinned) has no setting for it, so its BadParameter's one
-    formatting method is wrapped here, as :func:`plain_help_types` does for help."""
+    (:func:`plain_bad_value`), in one line without the usage lines. Typer (pinned) has no setting
+    for it, so its BadParameter's formatting and showing methods are wrapped here, as
+    :func:`plain_help_types` does for help."""
     base = typer.BadParameter
     if getattr(base.format_message, "_clearterm_plain", False):
         return
@@ -344,5 +345,15 @@ def plain_bad_values() -> None:
     def format_message(self) -> str:
         return plain_bad_value(self) or original(self)
 
+    original_show = base.show
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - Click's signature
+        plain = plain_bad_value(self)
+        if plain is None:
+            original_show(self, file)
+            return
+        (file or sys.stderr).write(f"error: {plain}\n")  # one line, as clearterm's own refusals
+
     format_message._clearterm_plain = True  # type: ignore[attr-defined]
     base.format_message = format_message
+    base.show = show

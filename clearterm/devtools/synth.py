@@ -767,6 +767,18 @@ def _open_text(path: Path, gz: bool):
         yield fh
 
 
+def _checked(records, seed, dirty_pct) -> float:
+    """``dirty_pct`` as a float, once the arguments of :func:`generate` are checked (ValueError)."""
+    if isinstance(records, bool) or not isinstance(records, int) or records < 0:
+        raise ValueError("records must be a whole number, 0 or more")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError("seed must be a whole number")
+    dirty_pct = float(dirty_pct)
+    if not 0.0 <= dirty_pct <= 100.0:  # also rejects NaN
+        raise ValueError("dirty_pct must be between 0 and 100")
+    return dirty_pct
+
+
 def generate(
     out: str | Path | TextIO,
     records: int,
@@ -784,13 +796,7 @@ def generate(
     with ``records`` at the end (never twice with the same number). The file is written
     to ``<out>.part`` and renamed when complete.
     """
-    if isinstance(records, bool) or not isinstance(records, int) or records < 0:
-        raise ValueError("records must be a whole number, 0 or more")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError("seed must be a whole number")
-    dirty_pct = float(dirty_pct)
-    if not 0.0 <= dirty_pct <= 100.0:  # also rejects NaN
-        raise ValueError("dirty_pct must be between 0 and 100")
+    dirty_pct = _checked(records, seed, dirty_pct)
 
     stream = out if hasattr(out, "write") else None  # a text stream (the CLI's --out -): written as it is
     path = Path("-") if stream is not None else Path(out)
