@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import context, err, fail, login_user, say, store_for_command
+from clearterm.cli.common import context, fail, login_user, problem, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit
 from clearterm.services import access
 from clearterm.services.access import EXIT_DENIED
@@ -27,6 +27,7 @@ from clearterm.services.access import EXIT_DENIED
 _PLAIN_PATH = re.compile(r"/[A-Za-z0-9_./@+-]*\Z")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}\Z")
 
+NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="The user's login name.", show_default=False)]
 RoleOption = Annotated[list[str], typer.Option("--role", help="reviewer, signer or admin (repeatable).")]
 
 SSHD_OPTIONS = (
@@ -122,7 +123,8 @@ users_app = typer.Typer(help="The store's users and their roles (admin).", no_ar
 @users_app.command("add")
 def users_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The user's login name (their SSH login).", show_default=False)],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The user's login name (their SSH login).",
+                                        show_default=False)],
     roles: RoleOption = [],  # noqa: B006 (Typer reads the default)
     full_name: Annotated[Optional[str], typer.Option("--full-name", help="Full name for signature lines.")
                          ] = None,
@@ -159,13 +161,13 @@ def _roles(ctx: typer.Context, name: str, grant: list[str], revoke: list[str]) -
 
 
 @users_app.command("grant")
-def users_grant(ctx: typer.Context, name: Annotated[str, typer.Argument(show_default=False)], roles: RoleOption = []) -> None:  # noqa: B006
+def users_grant(ctx: typer.Context, name: NameArgument, roles: RoleOption = []) -> None:  # noqa: B006
     """Give a user more roles (audited)."""
     _roles(ctx, name, roles, [])
 
 
 @users_app.command("revoke")
-def users_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument(show_default=False)], roles: RoleOption = []) -> None:  # noqa: B006
+def users_revoke(ctx: typer.Context, name: NameArgument, roles: RoleOption = []) -> None:  # noqa: B006
     """Take roles away from a user (audited)."""
     _roles(ctx, name, [], roles)
 
@@ -173,8 +175,9 @@ def users_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument(show_de
 @users_app.command("full-name")
 def users_full_name(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The user's login name.", show_default=False)],
-    full_name: Annotated[str, typer.Argument(help="The full name for signature lines.", show_default=False)],
+    name: NameArgument,
+    full_name: Annotated[str, typer.Argument(metavar="FULL_NAME", help="The full name for signature lines.",
+                                             show_default=False)],
 ) -> None:
     """Record a user's full name for signature lines (audited; a signer needs one to sign)."""
     actor = login_user(None)
@@ -203,13 +206,13 @@ def _set_disabled(ctx: typer.Context, name: str, disabled: bool) -> None:
 
 
 @users_app.command("disable")
-def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(show_default=False)]) -> None:
+def users_disable(ctx: typer.Context, name: NameArgument) -> None:
     """Disable a user: they can do nothing more; their past actions keep their name."""
     _set_disabled(ctx, name, True)
 
 
 @users_app.command("enable")
-def users_enable(ctx: typer.Context, name: Annotated[str, typer.Argument(show_default=False)]) -> None:
+def users_enable(ctx: typer.Context, name: NameArgument) -> None:
     """Enable a disabled user again."""
     _set_disabled(ctx, name, False)
 
@@ -228,7 +231,7 @@ def users_list(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> No
     emit([Listing("users", "Users", ("user", "full name", "roles", "status", "added", "by"),
                   [(u.name, u.full_name or "", ", ".join(sorted(u.roles, key=access.ROLES.index)),
                     "disabled" if u.disabled else "enabled", u.created_at[:10], u.created_by) for u in users],
-                  empty="no users yet: clearterm users add NAME --role admin")], fmt)
+                  empty="no users yet; add one with: clearterm users add NAME --role admin")], fmt)
 
 
 def whoami(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
@@ -268,9 +271,8 @@ def ssh_config(
                        "quotes...); move it to a plain path")
     blocked = unreachable_for(service_user, installation_paths(clearterm))
     if blocked:
-        err.print(f"warning: the service account '{service_user}' cannot run this installation: {blocked}; "
-                  "install clearterm where it can (docs/deployment.md) and run ssh-config from there",
-                  markup=False, highlight=False, soft_wrap=True)
+        problem(f"warning: the service account '{service_user}' cannot run this installation: {blocked}; "
+                "install clearterm where it can (docs/deployment.md) and run ssh-config from there")
     kw = dict(group=group, service_user=service_user, clearterm=clearterm, db=store_path)
     say("# --- /etc/ssh/sshd_config (append; then: sshd -t && systemctl reload ssh) ---")
     say(sshd_block(**kw))

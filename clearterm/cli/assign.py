@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from clearterm.cli.choices import Track, Tranche
 from clearterm.cli.common import actor_for, fail, say, store_for_command
 
 
@@ -25,9 +26,8 @@ def assign(
         "a release) instead of the cases nobody holds."))] = None,
     release: Annotated[bool, typer.Option("--release", help=(
         "Nobody holds the cases after (with --from; instead of --reviewer)."))] = False,
-    track: Annotated[Optional[str], typer.Option("--track", metavar="T",
-                                                 help="automatic, petition or review.")] = None,
-    tranche: Annotated[Optional[int], typer.Option("--tranche", metavar="N", help="1, 2 or 3 (99: none).")] = None,
+    track: Annotated[Optional[Track], typer.Option("--track", help="automatic, petition or review.")] = None,
+    tranche: Annotated[Optional[Tranche], typer.Option("--tranche", help="1, 2 or 3 (99: none).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1,
                                                  help="At most N cases.")] = None,
 ) -> None:

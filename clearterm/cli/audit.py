@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, fail, problem, read_passphrase, say, store_for_command
+from clearterm.cli.common import actor_for, fail, problem, read_passphrase, refuse_stdout, say, store_for_command
 
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
@@ -97,6 +97,7 @@ def audit_anchor(
     """Write a signed statement of the chain's head, to keep outside the store (docs/deployment.md)."""
     from clearterm.services import anchors
 
+    refuse_stdout(out_file, what="a statement and its signature (FILE and FILE.p7s)")
     if not key.is_file():
         raise fail(f"no key file {key}")
     passphrase = read_passphrase(passphrase_file)

@@ -17,15 +17,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import (PASSPHRASE_ENV, context, err, fail, login_user, problem, progress_bar,
-                                  read_passphrase, say, store_for_command)
+from clearterm.cli.choices import BatchTrack, Tranche
+from clearterm.cli.common import (PASSPHRASE_ENV, context, fail, login_user, problem, progress_bar,
+                                  read_passphrase, refuse_stdout, say, store_for_command)
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 
 #: ``batch verify``: every signature and hash intact, but no --trust-root, so the signer is unknown.
 EXIT_UNVERIFIED = 5
 USER_OPTION = typer.Option("--user", help="Who acts (default: the login user).")
 
-batch_app = typer.Typer(help="Court batches: create, sign (PAdES), verify.", no_args_is_help=True)
+batch_app = typer.Typer(help="Court batches: create, list, show, rebuild, drop, sign (PAdES), verify, file.",
+                        no_args_is_help=True)
 keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
 
 
@@ -40,9 +42,10 @@ def refused(exc: Exception) -> typer.Exit:
 @batch_app.command("create")
 def create(
     ctx: typer.Context,
-    track: Annotated[str, typer.Option("--track", help="automatic or petition.")],
+    track: Annotated[BatchTrack, typer.Option("--track", help="automatic or petition.")],
     max_cases: Annotated[Optional[int], typer.Option("--max", min=1, help="At most N cases (queue order).")] = None,
-    tranche: Annotated[Optional[int], typer.Option("--tranche", help="Only cases of this tranche.")] = None,
+    tranche: Annotated[Optional[Tranche], typer.Option("--tranche", help="Only cases of this tranche "
+                                                       "(1, 2 or 3; 99: none).")] = None,
     user: Annotated[Optional[str], USER_OPTION] = None,
 ) -> None:
     """Gather the decided cases of a track not in a batch yet into a new open batch."""
@@ -58,25 +61,21 @@ def create(
     say(f"created batch {info.id} ({info.label}): {info.cases:,} {info.track}-track case(s), open; "
         f"sign it with: clearterm batch sign {info.id} --key FILE.p12")
     if info.skipped:
-        err.print(f"warning: {len(info.skipped)} objected case(s) left out, no supporting facts recorded "
-                  "(record them with 'clearterm decide CASE --object GROUND --note FACTS'): "
-                  + ", ".join(info.skipped[:12]) + (" ..." if len(info.skipped) > 12 else ""),
-                  markup=False, soft_wrap=True)
+        problem(f"warning: {len(info.skipped)} objected case(s) left out, no supporting facts recorded "
+                "(record them with 'clearterm decide CASE --object GROUND --note FACTS'): "
+                + ", ".join(info.skipped[:12]) + (" ..." if len(info.skipped) > 12 else ""))
     if info.research:
-        err.print(f"warning: {len(info.research)} case(s) left out, they need research (data missing): "
-                  + ", ".join(f"{label} ({', '.join(m)})" for label, m in info.research[:12])
-                  + (" ..." if len(info.research) > 12 else "") + "; see 'clearterm research'",
-                  markup=False, highlight=False, soft_wrap=True)
+        problem(f"warning: {len(info.research)} case(s) left out, they need research (data missing): "
+                + ", ".join(f"{label} ({', '.join(m)})" for label, m in info.research[:12])
+                + (" ..." if len(info.research) > 12 else "") + "; see 'clearterm research'")
     if info.late:
-        err.print(f"warning: {len(info.late)} objection(s) in the batch were recorded after their deadline; "
-                  "'batch sign' refuses them unless --allow-late: "
-                  + "; ".join(info.late[:12]) + (" ..." if len(info.late) > 12 else ""),
-                  markup=False, soft_wrap=True)
+        problem(f"warning: {len(info.late)} objection(s) in the batch were recorded after their deadline; "
+                "'batch sign' refuses them unless --allow-late: "
+                + "; ".join(info.late[:12]) + (" ..." if len(info.late) > 12 else ""))
     if info.unknown_form:
-        err.print(f"warning: {len(info.unknown_form)} case(s) left out, no court department for the form of "
-                  "their case number (add a rule to departments.toml): "
-                  + ", ".join(info.unknown_form[:12]) + (" ..." if len(info.unknown_form) > 12 else ""),
-                  markup=False, soft_wrap=True)
+        problem(f"warning: {len(info.unknown_form)} case(s) left out, no court department for the form of "
+                "their case number (add a rule to departments.toml): "
+                + ", ".join(info.unknown_form[:12]) + (" ..." if len(info.unknown_form) > 12 else ""))
 
 
 @batch_app.command("list")
@@ -92,7 +91,7 @@ def list_(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     emit([Listing("batches", "Batches", ("id", "label", "track", "tr.", "cases", "status", "created", "signed", "signer"),
                   [(b.id, b.label, b.track, b.tranche, b.cases, b.status, b.created_at[:10], (b.signed_at or "")[:10],
                     b.signed_by or "") for b in rows],
-                  empty="no batches yet: clearterm batch create --track automatic",
+                  empty="no batches yet; make one with: clearterm batch create --track automatic",
                   keys=("id", "label", "track", "tranche", "cases", "status", "created", "signed", "signer"),
                   plain=frozenset({"id"}), style=dict(box=box.SIMPLE_HEAD, show_edge=False))], fmt)
 
@@ -149,7 +148,7 @@ def show(
                                                               "changed"),
                             [(c.position, c.case_id, c.case_number, c.person_id, c.status, c.version,
                               "yes" if c.case_id in changed else "") for c in cases[:limit]],
-                            empty="no cases.", keys=("position", "case_id", "case", "person", "status", "version",
+                            empty="no cases", keys=("position", "case_id", "case", "person", "status", "version",
                                                      "changed"),
                             plain=frozenset({"#", "case id", "version"}), style=dict(box=box.SIMPLE_HEAD, show_edge=False))
     emit([cases_listing] if fmt is OutputFormat.table else
@@ -223,6 +222,7 @@ def sign(
 
     quiet_libraries()
 
+    refuse_stdout(out_dir, what="a folder (OUT/<label>/)")
     who = login_user(user)
     if not key.is_file():
         raise fail(f"no key file {key}")
@@ -281,7 +281,9 @@ def verify(
     finally:
         if conn_store is not None:
             conn_store.close()
-    text = report.summary()
+    import re
+
+    text = re.sub(r"^(OK|NOT VERIFIED|FAILED) - ", r"\1: ", report.summary())  # "OK: ..." as audit verify
     if not report.store_checked:
         text += "\nnote: the audit anchor was not checked against a store (--no-store)"
     if report.ok:
@@ -303,6 +305,7 @@ def keys_demo(
     from clearterm.documents import make_demo_keys
     from clearterm.documents.keys import P12_FILE
 
+    refuse_stdout(out_dir, what="a folder (the demo CA and signer key)")
     if (out_dir / P12_FILE).exists():
         raise fail(f"{out_dir / P12_FILE} already exists; choose another --out")
     ca, p12, passphrase = make_demo_keys(out_dir, signer_name=signer_name)

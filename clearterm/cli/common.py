@@ -114,11 +114,24 @@ def login_user(explicit: str | None = None) -> str:
         raise fail(str(exc)) from None
 
 
+def is_stdout(path: Path | str | None) -> bool:
+    """True when an output option was given as ``-``: standard output."""
+    return path is not None and str(path) == "-"
+
+
+def refuse_stdout(path: Path | str | None, option: str = "--out", what: str = "a folder") -> None:
+    """Refuse ``-`` (standard output) for an option whose output is ``what`` (a folder, a SQLite
+    file, a signed pair of files): one error line, exit 2. Call it before anything is opened,
+    written or audited."""
+    if is_stdout(path):
+        raise fail(f"{option} - (standard output) cannot be used here: the output is {what}; give a path")
+
+
 def open_output(path: Path):
     """``path`` opened for writing text, readable by its owner only (0600: exports hold personal
     data), or one clear line (exit 2) if it cannot be. An existing file is made 0600 before it is
     rewritten. ``-`` is standard output (left open when the ``with`` block ends)."""
-    if str(path) == "-":
+    if is_stdout(path):
         return _StdoutHandle()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -238,7 +251,7 @@ def _plain_label(label: str) -> str:
 def plain_help_types() -> None:
     """Help shows values as users read them (``PATH``, ``N``, ``TEXT``, ``[a|b]``), never Python
     types; an argument shows only its name (``CASE``, ``ID``). Typer (pinned) has no setting for
-    it, so its one labelling method is wrapped here; ``tests/cli/test_cli_ergonomics.py`` checks
+    it, so its labelling methods are replaced here; ``tests/cli/test_cli_ergonomics.py`` checks
     every command's help."""
     import typer.core
 
@@ -258,3 +271,89 @@ def plain_help_types() -> None:
 
     display_type._clearterm_plain = True  # type: ignore[attr-defined]
     base.display_type = display_type
+
+    # An argument reads as Unix usage lines write it: RECORD_ID, FILE..., [CASE] (Typer: {record_id}).
+    arg = typer.core.TyperArgument
+
+    def usage_name(self) -> str:  # noqa: ANN001
+        name = self.display_name_raw.upper()
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def help_name(self) -> str:  # noqa: ANN001
+        return self.display_name_raw.upper() + ("..." if self.metavar is None and self.nargs != 1 else "")
+
+    arg._usage_display_name = usage_name
+    arg._rich_display_name = help_name
+
+
+#: Typer's (pydantic's) wording of a bad number, by error type: what clearterm says instead.
+_BOUNDS = {"greater_than_equal": ("ge", "at least"), "less_than_equal": ("le", "at most"),
+           "greater_than": ("gt", "more than"), "less_than": ("lt", "less than")}
+_NOT_WHOLE = {"int_parsing", "int_type", "int_from_float", "int_parsing_size"}
+_NOT_NUMBER = {"float_parsing", "float_type", "finite_number"}
+
+
+def plain_bad_value(exc: BaseException) -> str | None:
+    """A bad option value in plain words ("--format must be one of table, csv, json", "--limit
+    must be at least 1"), for the wording Typer passes on from pydantic ("Value error, 'xml' is
+    not one of ...", "Input should be greater than or equal to 1"); None for any other error."""
+    import re
+
+    from clearterm.cli.choices import CHOICE_WORDING
+
+    param = getattr(exc, "param", None)
+    if not isinstance(exc, typer.BadParameter) or param is None:  # Typer's own Click
+        return None
+    if getattr(param, "param_type_name", "") == "option" and param.opts:
+        name = max(param.opts, key=len)
+    else:
+        name = (param.metavar or param.name or "value").upper()
+    errors = []
+    cause = exc.__cause__
+    if cause is not None and hasattr(cause, "errors"):
+        try:
+            errors = cause.errors()
+        except Exception:  # noqa: BLE001 - not pydantic's: fall back to the message
+            errors = []
+    kind, ctx = (errors[0].get("type"), errors[0].get("ctx") or {}) if errors else (None, {})
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"{name} must be {words} {ctx.get(key)}"
+    if kind in _NOT_WHOLE:
+        return f"{name} must be a whole number"
+    if kind in _NOT_NUMBER:
+        return f"{name} must be a number"
+    m = re.search(r"is not one of (.+?)\.?$", exc.message or "")
+    if m:
+        values = re.findall(r"'([^']*)'", m.group(1))
+        return CHOICE_WORDING.get(name) or f"{name} must be one of {', '.join(values)}"
+    return None
+
+
+def plain_bad_values() -> None:
+    """A bad option value reads ``--limit must be at least 1`` wherever Typer reports it (its
+    error box, a test runner), not pydantic's "Invalid value for '--limit': Input should be ..."
+    (:func:`plain_bad_value`), in one line without the usage lines. Typer (pinned) has no setting
+    for it, so its BadParameter's formatting and showing methods are wrapped here, as
+    :func:`plain_help_types` does for help."""
+    base = typer.BadParameter
+    if getattr(base.format_message, "_clearterm_plain", False):
+        return
+    original = base.format_message
+
+    def format_message(self) -> str:
+        return plain_bad_value(self) or original(self)
+
+    original_show = base.show
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - Click's signature
+        plain = plain_bad_value(self)
+        if plain is None:
+            original_show(self, file)
+            return
+        (file or sys.stderr).write(f"error: {plain}\n")  # one line, as clearterm's own refusals
+
+    format_message._clearterm_plain = True  # type: ignore[attr-defined]
+    base.format_message = format_message
+    base.show = show

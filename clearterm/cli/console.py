@@ -9,6 +9,8 @@ and clear the screen if printed as it is. :class:`SafeConsole` is a Rich console
 - passes the text of every segment it renders through the same function (``render``: also
   ``rich.text.Text`` objects built by a command), keeping only Rich's own control segments
   (colours, cursor moves) and line feeds;
+- never cuts a line of text (a string or ``Text``) at the console's width: in a pipe or a file
+  each message stays one line whatever ``COLUMNS`` says;
 - reads no console markup unless a call asks for it (``markup=True``), so a value holding
   ``[link=...]`` or ``[bold]`` is shown as typed, not interpreted.
 
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 
 from rich.console import Console
 from rich.segment import Segment
+from rich.text import Text
 
 from clearterm.domain.text import safe_text
 
@@ -30,6 +33,14 @@ class SafeConsole(Console):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("markup", False)
         super().__init__(*args, **kwargs)
+
+    def print(self, *objects, soft_wrap: bool | None = None, **kwargs) -> None:  # noqa: D102
+        # A line of text is never cut into lines by clearterm: a terminal wraps it itself, and in a
+        # pipe or a file it stays one line (Rich would wrap it at 80 columns). Tables are laid out
+        # by their printer (clearterm.cli.listing.print_table).
+        if soft_wrap is None and objects and all(isinstance(o, (str, Text)) for o in objects):
+            soft_wrap = True
+        super().print(*objects, soft_wrap=soft_wrap, **kwargs)
 
     def render_str(self, text: str, **kwargs):  # noqa: D102 - see the module docstring
         return super().render_str(safe_text(text, keep_newlines=True), **kwargs)

@@ -11,11 +11,14 @@ from typing import Annotated
 
 import typer
 
-from clearterm.cli.common import context, fail, out, store_for_command
+from clearterm.cli.common import context, fail, problem, refuse_stdout, say, store_for_command
 from clearterm.cli.evaluate import stats
 from clearterm.cli.tui import has_terminal
 
-REALDATA_DIRS = (Path("../shared/realdata"), Path(__file__).resolve().parents[1].parent / "shared" / "realdata")
+#: Where the real CCSAO extracts (cook_sao_*.csv) are looked for: ``shared/realdata`` beside the
+#: working directory, then beside the checkout (``<checkout>/../shared/realdata``).
+REALDATA_DIRS = (Path("../shared/realdata"), Path(__file__).resolve().parents[3] / "shared" / "realdata")
+REALDATA_GLOB = "cook_sao_*.csv"
 
 
 def demo(
@@ -38,15 +41,17 @@ def demo(
     from clearterm.storage.reviews import refresh_search_index
     from clearterm.devtools.synth import generate
 
+    refuse_stdout(directory, "--dir", what="a folder (the demo store and its files)")
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     synthetic = directory / "synthetic.csv"
     if not synthetic.exists():
         generate(synthetic, records, seed, 1.0)
     files = [synthetic]
-    for d in REALDATA_DIRS:
-        if d.is_dir():
-            files += sorted(d.glob("cook_sao_*.csv"))
-            break
+    real = real_extracts()
+    if not real:
+        problem(f"note: no real extracts ({REALDATA_GLOB}) in {' or '.join(str(d) for d in REALDATA_DIRS)}: "
+                "the demo has synthetic records only")
+    files += real
     cli = context(ctx)
     cli.db = directory / "demo.db"
     store = store_for_command(ctx)
@@ -56,24 +61,33 @@ def demo(
                 res = ingest_file(store, f, today=date.today())
             except InputError as exc:
                 raise fail(str(exc)) from None
-            out.print(res.summary(), markup=False, soft_wrap=True)
+            say(res.summary())
         ev = evaluate_store(store, Policy(), date.today())
         refresh_search_index(store)
         cats = ", ".join(f"{k} {v:,}" for k, v in sorted(ev.categories.items()))
-        out.print(f"evaluated {ev.records:,} records: {cats}", markup=False, soft_wrap=True)
+        say(f"evaluated {ev.records:,} records: {cats}")
         who = _demo_user(store)
         if export:
-            _export(store, directory / "export", who, out)
+            _export(store, directory / "export", who)
         research = _research_note(store, directory)
     stats(ctx)
-    out.print(f"\ndemo store: {cli.db}  (you are its admin, reviewer and signer: {who})", markup=False)
-    out.print(research, markup=False, soft_wrap=True)
+    say(f"\ndemo store: {cli.db}  (you are its admin, reviewer and signer: {who})")
+    say(research)
     if review and has_terminal():
         from clearterm.tui import run_review
 
         run_review(cli.db, who)
     else:
-        out.print(f"open the workstation with: clearterm --db {cli.db} review", markup=False)
+        say(f"open the workstation with: clearterm --db {cli.db} review")
+
+
+def real_extracts() -> list[Path]:
+    """The real extracts of the first of :data:`REALDATA_DIRS` that holds any (none: [])."""
+    for d in REALDATA_DIRS:
+        found = sorted(d.glob(REALDATA_GLOB)) if d.is_dir() else []
+        if found:
+            return found
+    return []
 
 
 def _research_note(store, directory: Path) -> str:
@@ -108,14 +122,13 @@ def _demo_user(store) -> str:
     return who
 
 
-def _export(store, out_dir: Path, who: str, out) -> None:
+def _export(store, out_dir: Path, who: str) -> None:
     from clearterm.devtools.demo_store import sign_demo_batch
 
     result = sign_demo_batch(store, out_dir, actor=who)
-    out.print(f"DEMO ONLY keys (a throw-away self-signed test CA, never for court use): {result.keys_dir}",
-              markup=False, soft_wrap=True)
+    say(f"DEMO ONLY keys (a throw-away self-signed test CA, never for court use): {result.keys_dir}")
     for signed in result.signed:
-        out.print(f"signed batch {signed.batch.label} ({signed.batch.track}): {signed.documents} documents, "
-                  f"{signed.pages} pages in {signed.batch_dir}", markup=False, soft_wrap=True)
-        out.print(f"  verify with: clearterm --db {store.path} batch verify {signed.batch_dir} "
-                  f"--trust-root {result.ca_pem}", markup=False, soft_wrap=True)
+        say(f"signed batch {signed.batch.label} ({signed.batch.track}): {signed.documents} documents, "
+            f"{signed.pages} pages in {signed.batch_dir}")
+        say(f"  verify with: clearterm --db {store.path} batch verify {signed.batch_dir} "
+            f"--trust-root {result.ca_pem}")

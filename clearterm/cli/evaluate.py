@@ -67,8 +67,8 @@ def evaluate(
                              # the last decision this evaluation leaves: ``audit verify`` flags any later one
                              "decisions_through": last_decision_id(store.conn)})
     cats = ", ".join(f"{k} {v:,}" for k, v in sorted(res.categories.items()))
-    out.print(f"evaluated {res.records:,} records as of {day.isoformat()} (rules v{_rules_version()}, policy "
-              f"{policy.hash[:12]}): {res.new_decisions:,} new decisions; {cats}", markup=False, soft_wrap=True)
+    say(f"evaluated {res.records:,} records as of {day.isoformat()} (rules v{_rules_version()}, policy "
+        f"{policy.hash[:12]}): {res.new_decisions:,} new decisions; {cats}")
 
 
 def _policy_to_use(store, who: str, requested):
@@ -107,7 +107,7 @@ def _rules_version() -> str:
     return RULES_VERSION
 
 
-def explain(ctx: typer.Context, record_id: Annotated[str, typer.Argument(help="The record's record_id.")]) -> None:
+def explain(ctx: typer.Context, record_id: Annotated[str, typer.Argument(metavar="RECORD_ID", help="The record's record_id.")]) -> None:
     """The decision trail of one record, step by step, with statute citations."""
     from clearterm.domain.rules import display_cite, explain_lines
     from clearterm.storage.decisions import current_decision, decision_history
@@ -126,20 +126,20 @@ def explain(ctx: typer.Context, record_id: Annotated[str, typer.Argument(help="T
         out.print(Text.assemble((record_id, "bold"), f"  case {rec.case_number}  "
                                 f"{display_cite(rec.statute, rec.enhancement)}"))
         out.print(Text.assemble((f"{dec.category}", "bold"), f": {dec.explanation}"), soft_wrap=True)
-        out.print(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
-                  f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
-        out.print("")
+        say(f"rules v{dec.rules_version}, policy {dec.policy_hash[:12]}, as of {dec.as_of.isoformat()},"
+            f" tranche {dec.tranche if dec.tranche is not None else 'none'}")
+        say("")
         # the trail is told under the policy the decision was made under (if the store lost it,
         # the trail says whose dates it shows)
         co_charges = load_co_charges(store.conn, rec)
         for line in explain_lines(rec, dec, recorded_policy(store.conn, dec.policy_hash), co_charges):
-            out.print(line, markup=False, soft_wrap=True)
+            say(line)
         history = decision_history(store.conn, record_id)
         if len(history) > 1:
-            out.print("\nearlier decisions:")
+            say("\nearlier decisions:")
             for h in history[:-1]:
-                out.print(f"  {h.as_of.isoformat()} rules v{h.rules_version} policy {h.policy_hash[:12]}: "
-                          f"{h.category} ({';'.join(h.reasons)})", markup=False)
+                say(f"  {h.as_of.isoformat()} rules v{h.rules_version} policy {h.policy_hash[:12]}: "
+                    f"{h.category} ({';'.join(h.reasons)})")
 
 
 def stats(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
@@ -149,8 +149,14 @@ def stats(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     store = store_for_command(ctx, create=False)
     with store:
         total = reports.decisions_in_force(store.conn)
-        if not total:
-            raise fail("no decisions yet; run 'clearterm evaluate'")
+        if not total:  # an empty store: said as every empty listing is (exit 0); tools get empty tables
+            empty = [Listing(key, title, cols, [], empty="no decisions yet; run: clearterm evaluate")
+                     for key, title, cols in (("categories", "Decisions in force", ("category", "records", "share")),
+                                              ("reasons", "By deciding reason", ("deciding reason", "category", "records")),
+                                              ("tranches", "By tranche", ("tranche", "automatic", "petition", "review",
+                                                                          "all")))]
+            emit(empty[:1] if fmt is OutputFormat.table else empty, fmt)
+            return
         listings = [
             Listing("categories", f"Decisions in force ({total:,} records)", ("category", "records", "share"),
                     [(cat, n, f"{100 * n / total:.1f}%") for cat, n in reports.category_counts(store.conn)]),

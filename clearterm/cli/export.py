@@ -17,7 +17,8 @@ import typer
 
 from clearterm.cli.common import actor_for, fail, open_output, problem, say, store_for_command
 
-export_app = typer.Typer(help="Export decisions and reviews.", no_args_is_help=True)
+export_app = typer.Typer(help="Export decisions, reviews (CSV) and a de-identified public copy (SQLite).",
+                         no_args_is_help=True)
 
 EXPORT_COLUMNS = ("record_id", "person_id", "case_number", "statute", "offense_class", "category", "reasons",
                   "explanation", "tranche", "rules_version", "as_of")

@@ -16,7 +16,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, fail, problem, say, store_for_command
+from clearterm.cli.choices import LetterKind
+from clearterm.cli.common import actor_for, fail, problem, refuse_stdout, say, store_for_command
 
 USER = typer.Option("--user", help="Who acts (default: the login user).")
 TODAY = typer.Option("--today", help="The calendar's today, YYYY-MM-DD (default: the system date).")
@@ -48,7 +49,7 @@ def _need(ctx: typer.Context, **options) -> None:
 def letters(
     ctx: typer.Context,
     batch: Annotated[Optional[str], BATCH] = None,
-    kind: Annotated[Optional[str], typer.Option("--kind", help="granted or denied.")] = None,
+    kind: Annotated[Optional[LetterKind], typer.Option("--kind", help="granted or denied.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the PDF and the mail list (0700).")] = None,
     leave_out: Annotated[bool, typer.Option("--leave-out-unmailable",
                                             help="Leave out (and name) cases with no name or address on file.")] = False,
@@ -60,6 +61,7 @@ def letters(
     if ctx.invoked_subcommand is not None:
         return
     _need(ctx, **{"--batch": batch, "--kind": kind, "--out": out_dir})
+    refuse_stdout(out_dir, what="a folder (the letters PDF and the mail list)")
     from clearterm.services import letters as sl
 
     day = _day(today, "--today")
@@ -87,7 +89,7 @@ def mailed(
     ctx: typer.Context,
     batch: Annotated[str, BATCH],
     sent: Annotated[str, typer.Option("--date", help="The day the letters were mailed, YYYY-MM-DD.")],
-    kind: Annotated[Optional[str], typer.Option("--kind", help="granted or denied (default: both).")] = None,
+    kind: Annotated[Optional[LetterKind], typer.Option("--kind", help="granted or denied (default: both).")] = None,
     today: Annotated[Optional[str], TODAY] = None,
     user: Annotated[Optional[str], USER] = None,
 ) -> None:
@@ -121,6 +123,7 @@ def notices(
     if ctx.invoked_subcommand is not None:
         return
     _need(ctx, **{"--batch": batch, "--out": out_dir})
+    refuse_stdout(out_dir, what="a folder (one notice per agency)")
     from clearterm.services import letters as sl
 
     day = _day(today, "--today")

@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, fail, out, problem, progress_bar, say, store_for_command
+from clearterm.cli.common import actor_for, fail, problem, progress_bar, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit
 
 TODAY_OPTION = typer.Option("--today", metavar="DATE", help="The day dates are checked against (default: today).")
@@ -185,10 +185,13 @@ def docket(
     if fmt is not OutputFormat.table:  # for tools: the lines as rows; the summary on stderr
         emit([Listing("docket", "Follow-up", ("since", "days", "kind", "case", "batch", "to_do"),
                       [(f.since, f.days, f.kind, f.case, f.batch, f.todo) for f in items])], fmt)
-        problem(f"{total:,} follow-up(s) as of {day}")
+        problem(f"{total:,} follow-up(s) as of {day}" if total else f"Follow-up: none as of {day}")
+        return
+    if not total:
+        say(f"Follow-up: none as of {day}")
         return
     for f in items:
-        out.print(f.line, markup=False, highlight=False, soft_wrap=True)
+        say(f.line)
     if total > len(items):
         say(f"... and {total - len(items):,} more (--limit)")
     say(f"{total:,} follow-up(s) as of {day}"

@@ -2,9 +2,10 @@
 
 ``table`` is a Rich table for people; on a terminal it fits the terminal, and in a pipe or a file
 nothing is cut (each column as wide as its widest cell). ``csv`` has a header row and cells
-through :func:`clearterm.domain.text.csv_row` (formulas neutralised); a listing of several
-tables gives one CSV block per table, each after a ``# title`` line and separated by a blank
-line. ``json`` is one array of objects for a listing of one table, else an object keyed by each
+through :func:`clearterm.domain.text.csv_row` (formulas neutralised), booleans as ``true`` and
+``false`` (as in JSON); a listing of several tables is still one CSV table: its first column,
+``section``, is the table's key (the JSON key), then every table's columns in order of first
+appearance, empty where a column is not that table's. ``json`` is one array of objects for a listing of one table, else an object keyed by each
 table's key. An empty listing says so in words in a table (and is ``[]`` or a header only in
 JSON and CSV, so scripts need no special case). In ``csv`` and ``json`` the lines a command says
 around its tables go to standard error (:func:`prose_to_stderr`). Nothing from the data drives a
@@ -56,7 +57,7 @@ class Listing:
     title: str
     columns: Sequence[str]
     rows: list[Sequence[object]] = field(default_factory=list)
-    empty: str = "Nothing to show."
+    empty: str = "nothing to show"
     #: Names of the columns in JSON and CSV when the table's headings are abbreviated.
     keys: Sequence[str] | None = None
     #: Columns whose numbers are ids: shown without thousands separators (``--after 12345``).
@@ -83,24 +84,35 @@ def _cell(value: object, plain: bool = False) -> str:
 def _table(listing: Listing) -> None:
     from rich.table import Table
 
-    if not listing.rows:
-        say(f"{listing.title}: {listing.empty}")
+    if not listing.rows:  # every empty listing reads "Title: lower-case words", no full stop
+        say(f"{listing.title}: {listing.empty.rstrip('.')}")
         return
     t = Table(*listing.columns, title=listing.title, **listing.style)
     plain = [c in listing.plain for c in listing.columns]
     cells = [[_cell(v, p) for v, p in zip(row, plain)] for row in listing.rows]
     for row in cells:
         t.add_row(*row)
+    print_table(t)
+
+
+def print_table(table) -> None:
+    """Print a Rich table on standard output: on a terminal it fits the terminal; in a pipe or a
+    file nothing is cut or wrapped (each column as wide as its widest cell, the title whole)."""
     if out.is_terminal:
-        out.print(t)
+        out.print(table)
         return
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(listing.columns)]
-    # Borders and padding: 3 characters per column and 1; the title may be longer than the table.
-    width = max(sum(widths) + 3 * len(widths) + 1, len(listing.title))
+    from rich.cells import cell_len
+    from rich.measure import Measurement
+
     saved = out.width
-    out.width = max(width, saved)  # print(width=) is capped at the console's width: widen the console
+    out.width = 1 << 16  # measure unconstrained
     try:
-        out.print(t, crop=False)
+        title = cell_len(str(table.title or ""))
+        if title > Measurement.get(out, out.options, table).maximum:
+            table.min_width = title  # a title is laid out in the table's width: make room for it whole
+        width = Measurement.get(out, out.options, table).maximum
+        out.width = max(width, saved)  # print(width=) is capped at the console's width: widen it
+        out.print(table, crop=False, width=width)
     finally:
         out.width = saved
 
@@ -131,13 +143,33 @@ def emit(listings: Sequence[Listing], fmt: OutputFormat = OutputFormat.table) ->
         return
     if fmt is OutputFormat.csv:
         shown = safe_text if sys.stdout.isatty() else str  # on a terminal no cell drives it; in a pipe, as stored
+
+        def cell(v: object) -> object:
+            if v is None:
+                return ""
+            if isinstance(v, bool):
+                return "true" if v else "false"  # as in JSON
+            return shown(v) if isinstance(v, str) else v
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        for i, listing in enumerate(listings):
-            if len(listings) > 1:
-                sys.stdout.write(("\n" if i else "") + f"# {shown(listing.title)}\n")
-            writer.writerow(csv_row(listing.names))
+        if len(listings) == 1:
+            writer.writerow(csv_row(listings[0].names))
+            for row in listings[0].rows:
+                writer.writerow(csv_row(cell(v) for v in row))
+            return
+        # Several tables: one CSV all the same, its first column the table's key (as in JSON), then
+        # every table's columns in order of appearance; a cell of another table's column is empty.
+        columns: list[str] = []
+        for listing in listings:
+            columns += [n for n in listing.names if n not in columns]
+        writer.writerow(csv_row(["section", *columns]))
+        for listing in listings:
+            at = [columns.index(n) for n in listing.names]
             for row in listing.rows:
-                writer.writerow(csv_row("" if v is None else shown(v) if isinstance(v, str) else v for v in row))
+                cells: list[object] = [""] * len(columns)
+                for i, v in zip(at, row):
+                    cells[i] = cell(v)
+                writer.writerow(csv_row([listing.key, *cells]))
         return
     for listing in listings:
         _table(listing)

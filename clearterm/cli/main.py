@@ -21,8 +21,8 @@ import typer
 from clearterm import __version__, settings
 from clearterm.cli import access, assign, audit, batch, demo, evaluate, export, records, report, review, synth, tui
 from clearterm.cli import letters, research
-from clearterm.cli.common import (EXIT_INTERNAL, CliContext, err, internal_error_text, out, plain_help_types,
-                                  problem, store_damage)
+from clearterm.cli.common import (EXIT_INTERNAL, CliContext, internal_error_text, out, plain_bad_value,
+                                  plain_bad_values, plain_help_types, problem, refuse_stdout, store_damage)
 from clearterm.storage.store import StoreError
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 plain_help_types()
+plain_bad_values()
 
 
 def _print_version(value: bool) -> None:
@@ -54,6 +55,7 @@ def main_options(
 ) -> None:
     if not isinstance(ctx.obj, CliContext):  # run by main() it is given one; by a test runner, not
         ctx.obj = CliContext()
+    refuse_stdout(db, "--db", what="a SQLite file")
     ctx.obj.db = settings.db_path(db)
     ctx.obj.fix_permissions = fix_perms
 
@@ -88,8 +90,14 @@ app.command("docket")(lifecycle.docket)
 
 def _show_usage_error(exc: typer.TyperException) -> None:
     """What Typer (its Click) prints for ``exc`` (usage, the -h hint), its "Error:" lower-cased
-    like every other message of clearterm ("error: ...")."""
+    like every other message of clearterm ("error: ..."); a bad option value is one line in plain
+    words (:func:`clearterm.cli.common.plain_bad_value`), as clearterm's own refusals."""
     import io
+
+    plain = plain_bad_value(exc)
+    if plain:
+        sys.stderr.write(f"error: {plain}\n")
+        return
 
     buf = io.StringIO()
     if hasattr(exc, "show"):
@@ -130,7 +138,7 @@ def main() -> None:
         os.dup2(devnull, sys.stderr.fileno())
         sys.exit(1)
     except StoreError as exc:
-        err.print(f"error: {exc}", markup=False, soft_wrap=True)
+        problem(f"error: {exc}")
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - the last line of defence for personal data
         if settings.debug():

@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, context, fail, out, progress_bar, store_for_command
+from clearterm.cli.common import actor_for, context, fail, progress_bar, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit
 
 
@@ -56,14 +56,14 @@ def ingest(
                     _audit_ingest(store, who, src, exc.result)
                 raise fail(str(exc)) from None
             _audit_ingest(store, who, src, result)
-            out.print(result.summary(), markup=False, soft_wrap=True)
+            say(result.summary())
             if not result.balanced:  # a bug, never expected: say so loudly
                 raise fail(f"{src.path.name}: reconciliation does not balance", 3)
             total_q += result.quarantined
     finally:
         store.close()
     if total_q:
-        out.print(f"{total_q:,} row(s) quarantined: see 'clearterm quarantine'", markup=False)
+        say(f"{total_q:,} row(s) quarantined: see 'clearterm quarantine'")
 
 
 def _audit_ingest(store, who: str, src, result) -> None:
@@ -93,7 +93,7 @@ def quarantine(
         rows = [[file_name, line, field or "", masked_reason(field, message)]
                 for file_name, line, field, message in quarantine_rows(store.conn, source_id=source, limit=limit)]
     emit([Listing("quarantine", "Quarantine", ("file", "line", "field", "reason"), rows,
-                  empty="no row is quarantined.")], fmt)
+                  empty="no row is quarantined")], fmt)
 
 
 def masked_reason(field: str | None, message: str) -> str:
@@ -133,6 +133,6 @@ def status(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
             lines.append([sid, n_lines, *[v or 0 for v in parts], f"data stops in line {stopped:,}" if stopped else ""])
     emit([Listing("tables", f"Store {context(ctx).db}", ("table", "rows"), tables),
           Listing("sources", "Sources", ("id", "file", "format", "status", "read", "inserted", "updated",
-                                         "unchanged", "quarantined"), sources, empty="no file ingested yet."),
+                                         "unchanged", "quarantined"), sources, empty="no file ingested yet"),
           Listing("lines", "Lines of each source", ("id", "lines", "header", "stored", "quarantined", "blank",
-                                                    "note"), lines, empty="no file ingested yet.")], fmt)
+                                                    "note"), lines, empty="no file ingested yet")], fmt)

@@ -14,7 +14,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, fail, out, say, store_for_command
+from clearterm.cli.common import actor_for, fail, refuse_stdout, say, store_for_command
+from clearterm.cli.listing import print_table
 
 #: Width of the bars in the terminal summary.
 BAR = 10
@@ -48,7 +49,7 @@ def _print_table(table, bars: bool = False) -> None:
         t.add_row("all", *(cell_text(v) for v in table.totals), *([""] if bars else []), style="bold")
     if not table.rows:
         t.add_row("none yet", *[""] * (len(table.columns) - 1 + bars))
-    out.print(t)
+    print_table(t)
 
 
 def _summary(report) -> None:
@@ -78,6 +79,7 @@ def report(
     from clearterm.services.report import build_report, write_report
     from clearterm.storage import audit
 
+    refuse_stdout(out_dir, what="a folder (report.pdf and its charts)")
     day = _day("--today", today, date.today())
     start = _day("--since", since, None)
     store = store_for_command(ctx, create=False)
@@ -108,6 +110,7 @@ def export_public(
     from clearterm.storage import audit
     from clearterm.storage.public import PublicExportError, export_public_copy
 
+    refuse_stdout(out_file, what="a SQLite file")
     store = store_for_command(ctx, create=False)
     who = actor_for(store)
     with store:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from clearterm.cli.common import actor_for, fail, open_output, say, store_for_command
+from clearterm.cli.common import actor_for, fail, is_stdout, open_output, problem, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 
 petitions_app = typer.Typer(help="The Clerk's list of petitions served on the office.", no_args_is_help=True)
@@ -47,8 +47,8 @@ def _rows(conn, today: date):
 
 def research(
     ctx: typer.Context,
-    export: Annotated[Optional[Path], typer.Option("--export", help="Write the whole list to this CSV file (0600).")
-                      ] = None,
+    export: Annotated[Optional[Path], typer.Option("--export", help=(
+        "Write the whole list to this CSV file (0600; - for standard output)."))] = None,
     today: Annotated[Optional[str], typer.Option(help="The day deadlines are counted from (default: today).")] = None,
     limit: Annotated[int, typer.Option(help="Lines shown on the terminal (the export has all).")] = 50,
     fmt: FormatOption = OutputFormat.table,
@@ -71,6 +71,9 @@ def research(
                 w.writerow(RESEARCH_COLUMNS)
                 for row in rows:
                     w.writerow(csv_row(row))
+            if is_stdout(export):  # standard output is the export alone: no listing after it
+                problem(f"wrote {len(rows):,} research line(s) to standard output")
+                return
             say(f"wrote {len(rows):,} research line(s) to {export}")
     cases = [r for r in rows if r[0] == "case"]
     petitions = [r for r in rows if r[0] != "case"]
@@ -81,7 +84,7 @@ def research(
     petitions_listing = Listing("petitions", "Petitions to research", ("case", "person", "match", "served",
                                                                        "deadline", "days left"), petition_rows)
     say(f"{len(cases):,} case(s) need research ("
-        + ", ".join(f"{k} {n:,}" for k, n in by.items() if n) + ")" if cases else "no case needs research")
+        + ", ".join(f"{k} {n:,}" for k, n in by.items() if n) + ")" if cases else "Cases that need research: none")
     if fmt is not OutputFormat.table:
         emit([cases_listing, petitions_listing], fmt)
     elif cases:
@@ -89,7 +92,7 @@ def research(
     if len(cases) > limit:
         say(f"... and {len(cases) - limit:,} more (--limit, or --export FILE for all)")
     say(f"{len(petitions):,} petition(s) match no stored case or more than one person: the office must still "
-        "answer within 60 days of service" if petitions else "no served petition awaits research")
+        "answer within 60 days of service" if petitions else "Petitions to research: none")
     if petitions and fmt is OutputFormat.table:
         emit([petitions_listing])
 
@@ -97,7 +100,7 @@ def research(
 @petitions_app.command("import")
 def petitions_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The Clerk's list (CSV or JSON Lines): see schemas/petition.schema.json.",
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The Clerk's list (CSV or JSON Lines): see schemas/petition.schema.json.",
                                          show_default=False)],
     today: Annotated[Optional[str], typer.Option(help="Dates after this day are errors (default: today).")] = None,
     user: Annotated[Optional[str], typer.Option("--user", help="Act as this clearterm user (default: the login).")
@@ -148,5 +151,5 @@ def petitions_list(
         listed.append((case_label(number, person), served, deadline.isoformat(), (deadline - bound).days, match, done))
     emit([Listing("petitions", f"Petitions ({len(rows):,})", ("case", "served", "deadline", "days", "match",
                                                               "on import"), listed,
-                  empty="no petition imported yet: clearterm petitions import FILE",
+                  empty="no petition imported yet; import the list with: clearterm petitions import FILE",
                   keys=("case", "served", "deadline", "days_left", "match", "on_import"))], fmt)

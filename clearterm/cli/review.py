@@ -21,7 +21,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from clearterm.cli.common import actor_for, err, fail, problem, progress_bar, say, store_for_command
+from clearterm.cli.choices import DeadlineView, Ground, State, Status, Track, Tranche
+from clearterm.cli.common import actor_for, fail, problem, progress_bar, say, store_for_command
 from clearterm.cli.listing import FormatOption, Listing, OutputFormat, emit, prose_to_stderr
 from clearterm.domain.deadlines import OBJECTION_GROUNDS
 
@@ -45,8 +46,8 @@ def decide(
         "a case number or person id holds '/'."))] = None,
     approve: Annotated[bool, typer.Option("--approve", help="Approve: include in the motion (automatic) or "
                                           "no objection (petition).")] = False,
-    object_ground: Annotated[Optional[str], typer.Option("--object", metavar="GROUND",
-                                                         help=_object_help())] = None,
+    object_ground: Annotated[Optional[Ground], typer.Option("--object", metavar="GROUND",
+                                                            help=_object_help())] = None,
     exclude_reason: Annotated[Optional[str], typer.Option("--exclude", metavar="REASON",
                                                           help="Exclude from relief, with a reason.")] = None,
     defer: Annotated[bool, typer.Option("--defer", help="Defer: decide later.")] = False,
@@ -66,9 +67,9 @@ def decide(
     all_matching: Annotated[bool, typer.Option("--all-matching", help=(
         "With --approve: approve every pending automatic-track case the filters select (bulk approval; "
         "cases with notes left out unless --with-notes)."))] = False,
-    track: Annotated[Optional[str], typer.Option("--track", help="Bulk: the track (automatic only).")] = None,
-    tranche: Annotated[Optional[int], typer.Option("--tranche", metavar="N", help="Bulk: tranche 1, 2 or 3 "
-                                                   "(99: none).")] = None,
+    track: Annotated[Optional[Track], typer.Option("--track", help="Bulk: the track (automatic only).")] = None,
+    tranche: Annotated[Optional[Tranche], typer.Option("--tranche", help="Bulk: tranche 1, 2 or 3 "
+                                                       "(99: none).")] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", metavar="CODE", help=(
         "Bulk: cases one of whose charges has this reason code or note (e.g. CLASS_INFERRED)."))] = None,
     with_notes: Annotated[bool, typer.Option("--with-notes", help="Bulk: include cases whose charges carry a "
@@ -133,7 +134,7 @@ def _confirm_late(exc) -> bool:
     (the refusal names --late-ok)."""
     if not _stdin_is_terminal():
         return False
-    err.print(f"LATE: {exc}", markup=False, soft_wrap=True)
+    problem(f"LATE: {exc}")
     return typer.confirm("Record it as a LATE objection?", default=False, err=True)
 
 
@@ -176,9 +177,8 @@ def _report(rec, deadline_of) -> None:
     if e.action == "object" and after.service_date:
         dl = deadline_of(after)
         if dl is not None and dl < date.today():
-            err.print(f"warning: recorded as a LATE objection: the deadline {dl.isoformat()} passed "
-                      f"{(date.today() - dl).days} day(s) ago; 'batch sign' needs --allow-late for it",
-                      markup=False)
+            problem(f"warning: recorded as a LATE objection: the deadline {dl.isoformat()} passed "
+                    f"{(date.today() - dl).days} day(s) ago; 'batch sign' needs --allow-late for it")
     if e.action == "serve" and rec.before.service_date:
         say(f"service date changed from {rec.before.service_date} to {e.served} (reason recorded)")
 
@@ -277,19 +277,21 @@ def _confirm(n: int, yes: bool) -> None:
 # -- queue -------------------------------------------------------------------------------------
 def queue(
     ctx: typer.Context,
-    track: Annotated[Optional[str], typer.Option(help="automatic, petition or review.")] = None,
-    tranche: Annotated[Optional[int], typer.Option(help="1, 2 or 3 (99: none).")] = None,
-    status_: Annotated[Optional[str], typer.Option("--status", help="pending, approved, objected, excluded "
+    track: Annotated[Optional[Track], typer.Option(help="automatic, petition or review.")] = None,
+    tranche: Annotated[Optional[Tranche], typer.Option(help="1, 2 or 3 (99: none).")] = None,
+    status_: Annotated[Optional[Status], typer.Option("--status", help="pending, approved, objected, excluded "
                                                    "or deferred.")] = None,
     search: Annotated[Optional[str], typer.Option(help="Words of a case number, person id or name.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Petitions past their objection deadline "
                                           "with no decision.")] = False,
-    state: Annotated[Optional[str], typer.Option("--state", help="The state after the decision: batched, signed, "
+    state: Annotated[Optional[State], typer.Option("--state", help="The state after the decision: batched, signed, "
                                                  "filed, continued, granted, denied, stricken, withdrawn, "
                                                  "notified or agencies_told.")] = None,
-    after: Annotated[int, typer.Option(help="Start after this case id (keyset paging).")] = 0,
+    after: Annotated[Optional[str], typer.Option(metavar="POS", help=(
+        "Start after this position (keyset paging): a case id, or with --deadline the position the "
+        "previous page's 'more:' line gives."))] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show.")] = 50,
-    deadline: Annotated[Optional[str], typer.Option("--deadline", metavar="VIEW", help=(
+    deadline: Annotated[Optional[DeadlineView], typer.Option("--deadline", metavar="VIEW", help=(
         "The deadlines view: undecided petitions by days left, overdue first, then those without a "
         "service date. VIEW: overdue, soon (due within 14 days), unserved or all."))] = None,
     mine: Annotated[bool, typer.Option("--mine", help="Only the cases you hold (clearterm assign).")] = False,
@@ -313,9 +315,14 @@ def queue(
         if deadline not in DEADLINE_VIEWS:
             raise fail(f"--deadline must be one of {', '.join(DEADLINE_VIEWS)}")
         others = (track not in (None, "petition") or tranche is not None or status_ is not None
-                  or search is not None or overdue or after or state is not None or mine or holder is not None)
+                  or search is not None or overdue or state is not None or mine or holder is not None)
         if others:
-            raise fail("--deadline lists undecided petitions; it takes only --limit")
+            raise fail("--deadline lists undecided petitions; it takes only --limit and --after")
+        cursor = _deadline_position(after)
+    else:
+        if after is not None and not after.isdigit():
+            raise fail("--after must be a case id (a whole number)")
+        after_id = int(after or 0)
     if mine and holder is not None:
         raise fail("give --mine or --holder, not both")
     store = store_for_command(ctx, create=False)
@@ -324,11 +331,11 @@ def queue(
         holder = who
     with store:
         if deadline is not None:
-            rows = deadline_rows(store.conn, which=deadline, limit=limit)
+            rows = deadline_rows(store.conn, which=deadline, after=cursor, limit=limit)
         else:
             if search is not None and search_index_stale(store.conn):
                 refresh_search_index(store)
-            rows = queue_page(store.conn, after_id=after, limit=limit, track=track, tranche=tranche,
+            rows = queue_page(store.conn, after_id=after_id, limit=limit, track=track, tranche=tranche,
                               status=status_, search=search, overdue_only=overdue, life=state,
                               holder=holder)
     if deadline is not None:
@@ -338,20 +345,51 @@ def queue(
         emit([Listing("queue", "Review queue", ("id", "case", "person", "track", "tranche", "charges", "status",
                                                 "version", "served", "due", "days left", "holder"),
                       [(r.case_id, r.case_number, r.person_id, r.track or "", r.tranche, r.charges, r.life or r.status,
-                        r.version, r.service_date or "", r.deadline or "", r.days_left, r.holder or "")
+                        r.version, r.service_date, r.deadline, r.days_left, r.holder)  # unknown: null in JSON
                        for r in rows],
-                      empty="no case matches.", plain=frozenset({"id", "version"}))], fmt)
+                      empty="no case matches", plain=frozenset({"id", "version"}))], fmt)
         if len(rows) == limit:
             say(f"more: --after {rows[-1].case_id}")
 
 
+#: What each view of ``queue --deadline`` lists, in its title.
+DEADLINE_TITLES = {
+    "overdue": "undecided petitions past their objection deadline, most overdue first",
+    "soon": "undecided petitions due within 14 days, soonest first",
+    "unserved": "undecided petitions with no service date",
+    "all": "undecided petitions, overdue first, then by days left, then not served",
+}
+
+
+def _deadline_position(text: str | None) -> tuple[int, str, int] | None:
+    """``--after`` of the deadlines view: ``0:SERVED:ID`` (a served case) or ``1:TRANCHE:ID`` (not
+    served), as its 'more:' line prints it (:func:`clearterm.storage.reviews.deadline_cursor`)."""
+    if text is None:
+        return None
+    parts = text.split(":")
+    ok = len(parts) == 3 and parts[0] in ("0", "1") and parts[2].isdigit()
+    if ok and parts[0] == "0":
+        try:
+            date.fromisoformat(parts[1])
+        except ValueError:
+            ok = False
+    elif ok:
+        ok = parts[1].isdigit()
+    if not ok:
+        raise fail(f"--after {text!r} is not a position of the deadlines view; give the one its 'more:' line "
+                   "prints (e.g. 0:2026-09-30:1234)")
+    return int(parts[0]), parts[1], int(parts[2])
+
+
 def _deadline_table(rows, view: str, limit: int, fmt: OutputFormat) -> None:
     """The deadlines view: days left first (overdue ones negative, on top), then the case."""
+    from clearterm.storage.reviews import deadline_cursor
+
     with prose_to_stderr(fmt):
-        emit([Listing("deadlines", f"Deadlines ({view}): undecided petitions, overdue first, then by days left, "
-                      "then not served", ("days left", "due", "served", "case", "person", "status", "id"),
+        emit([Listing("deadlines", f"Deadlines ({view}): {DEADLINE_TITLES[view]}", ("days left", "due", "served", "case", "person", "status", "id"),
                       [(r.days_left, r.deadline or "not served", r.service_date or "", r.case_number, r.person_id,
                         r.status, r.case_id) for r in rows],
-                      empty="no undecided petition in this view.", plain=frozenset({"id"}))], fmt)
+                      empty="none", plain=frozenset({"id"}))], fmt)
         if len(rows) == limit:
-            say(f"more: raise --limit (now {limit})")
+            kind, key, case_id = deadline_cursor(rows[-1])
+            say(f"more: --deadline {view} --after {kind}:{key}:{case_id}")

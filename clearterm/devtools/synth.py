@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TextIO
 
 from clearterm.devtools import names as names
 from clearterm.domain.dates import parse_date
@@ -766,22 +767,8 @@ def _open_text(path: Path, gz: bool):
         yield fh
 
 
-def generate(
-    out: str | Path,
-    records: int,
-    seed: int,
-    dirty_pct: float = 0.0,
-    *,
-    progress: Callable[[int], None] | None = None,
-) -> SynthResult:
-    """Write ``records`` synthetic canonical rows to ``out`` and describe what was written.
-
-    ``dirty_pct`` (0-100) is the share of rows given one malformation each (see the
-    module docstring). ``progress(n)`` is called with the number of rows written so
-    far, at the first chunk boundary after every :data:`PROGRESS_EVERY` rows, and
-    with ``records`` at the end (never twice with the same number). The file is written
-    to ``<out>.part`` and renamed when complete.
-    """
+def _checked(records, seed, dirty_pct) -> float:
+    """``dirty_pct`` as a float, once the arguments of :func:`generate` are checked (ValueError)."""
     if isinstance(records, bool) or not isinstance(records, int) or records < 0:
         raise ValueError("records must be a whole number, 0 or more")
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -789,9 +776,31 @@ def generate(
     dirty_pct = float(dirty_pct)
     if not 0.0 <= dirty_pct <= 100.0:  # also rejects NaN
         raise ValueError("dirty_pct must be between 0 and 100")
+    return dirty_pct
 
-    path = Path(out)
-    gz = path.name.lower().endswith(".gz")
+
+def generate(
+    out: str | Path | TextIO,
+    records: int,
+    seed: int,
+    dirty_pct: float = 0.0,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> SynthResult:
+    """Write ``records`` synthetic canonical rows to ``out`` (a path, or an open text stream such
+    as standard output) and describe what was written.
+
+    ``dirty_pct`` (0-100) is the share of rows given one malformation each (see the
+    module docstring). ``progress(n)`` is called with the number of rows written so
+    far, at the first chunk boundary after every :data:`PROGRESS_EVERY` rows, and
+    with ``records`` at the end (never twice with the same number). The file is written
+    to ``<out>.part`` and renamed when complete.
+    """
+    dirty_pct = _checked(records, seed, dirty_pct)
+
+    stream = out if hasattr(out, "write") else None  # a text stream (the CLI's --out -): written as it is
+    path = Path("-") if stream is not None else Path(out)
+    gz = stream is None and path.name.lower().endswith(".gz")
     tables = _tables()
     # The seed strings keep the module's old name (clearterm.synth): the same seed gives the same
     # rows as before the module moved to devtools/ (issue 14: behaviour unchanged).
@@ -805,10 +814,11 @@ def generate(
     stats = [0, 0]
     reported = 0
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if stream is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
     try:
-        with _open_text(tmp, gz) as fh:
+        with (contextlib.nullcontext(stream) if stream is not None else _open_text(tmp, gz)) as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(CANONICAL_FIELDS)
             chunk: list[list[str]] = []
@@ -832,10 +842,14 @@ def generate(
                         reported = i
             if chunk:
                 writer.writerows(chunk)
-        os.replace(tmp, path)
+        if stream is None:
+            os.replace(tmp, path)
+        else:
+            stream.flush()
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if stream is None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise
     if progress is not None and (records == 0 or reported != records):
         progress(records)

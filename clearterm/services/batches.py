@@ -288,13 +288,18 @@ def _nothing_waiting(track: str, tranche: int | None, skipped: list[str], resear
                      unknown: list[str]) -> str:
     what = "approved" if track == "automatic" else "approved or objected"
     extra = f" in tranche {tranche}" if tranche is not None else ""
-    hint = (f" ({len(skipped)} objected case(s) have no supporting facts: record them with "
-            "'clearterm decide CASE --object GROUND --note FACTS')") if skipped else ""
+
+    def named(labels) -> str:  # the cases by case number and person id (never a name), at most 12
+        return ", ".join(labels[:12]) + (" ..." if len(labels) > 12 else "")
+
+    hint = (f" ({len(skipped)} objected case(s) have no supporting facts: {named(skipped)}; record them "
+            "with 'clearterm decide CASE --object GROUND --note FACTS')") if skipped else ""
     if research:
-        hint += (f" ({len(research)} case(s) need research: data is missing, see 'clearterm research')")
+        hint += (f" ({len(research)} case(s) need research: data is missing: "
+                 f"{named([label for label, _ in research])}; see 'clearterm research')")
     if unknown:
         hint += (f" ({len(unknown)} case(s) have a case number of a form departments.toml does "
-                 "not know: no court department to caption)")
+                 f"not know: {named(unknown)}; no court department to caption)")
     return f"no {what} {track}-track cases{extra} are waiting for a batch{hint}"
 
 

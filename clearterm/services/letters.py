@@ -81,9 +81,10 @@ def _templates() -> Templates:
 
 
 def _ruled_model(store: Store, batch_ref, kinds: tuple[str, ...], actor: str, today: date,
-                 templates: Templates) -> tuple[dm.Batch, BatchInfo]:
+                 templates: Templates) -> tuple[dm.Batch, BatchInfo, tuple[int, ...]]:
     """The batch's cases whose latest ruling is one of ``kinds``, as a documents batch dated
-    ``today`` and signed by ``actor``, each case carrying its ruling date and order number."""
+    ``today`` and signed by ``actor``, each case carrying its ruling date and order number; and
+    the case ids of those cases, in the same order."""
     conn = store.conn
     try:
         batch = find_batch(conn, batch_ref)
@@ -101,13 +102,14 @@ def _ruled_model(store: Store, batch_ref, kinds: tuple[str, ...], actor: str, to
     except BatchError as exc:
         raise LetterError(str(exc)) from None
     ids = [bc.case_id for bc in batch_cases(conn, batch.id)]
-    cases = []
+    cases, case_ids = [], []
     for case_id, case in zip(ids, model.cases):
         r = chosen.get(case_id)
         if r is not None:
             cases.append(replace(case, ruling_date=date.fromisoformat(r.ruling_date),
                                  order_number=r.order_number or ""))
-    return replace(model, cases=tuple(cases)), batch
+            case_ids.append(case_id)
+    return replace(model, cases=tuple(cases)), batch, tuple(case_ids)
 
 
 def _write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
@@ -153,15 +155,16 @@ def make_letters(store: Store, batch_ref, *, kind: str, out_dir: Path, actor: st
         raise LetterError(f"--kind must be granted or denied, not {kind!r}")
     access.require_user(store.conn, actor)
     templates = _templates()
-    model, batch = _ruled_model(store, batch_ref, (kind,), actor, today, templates)
+    model, batch, case_ids = _ruled_model(store, batch_ref, (kind,), actor, today, templates)
     left_out: tuple[str, ...] = ()
     bad = unmailable(model.cases)
     if bad and leave_out_unmailable:
         left_out = tuple(bad)
-        keep = tuple(c for c in model.cases if is_mailable(c.person))
-        if not keep:
+        kept = [(cid, c) for cid, c in zip(case_ids, model.cases) if is_mailable(c.person)]
+        if not kept:
             raise LetterError(f"batch {batch.label}: no {kind} case can be addressed: {_named(bad)}")
-        model = replace(model, cases=keep)
+        case_ids = tuple(cid for cid, _ in kept)
+        model = replace(model, cases=tuple(c for _, c in kept))
     try:
         rendered = render_letters(model, templates, kind, zip_order=True, require_contact=True, require_address=True)
     except TemplateError as exc:
@@ -172,7 +175,8 @@ def make_letters(store: Store, batch_ref, *, kind: str, out_dir: Path, actor: st
     with store.write() as conn:
         audit.append(conn, at=utc_now_iso(), actor=actor, event="letters.made", detail={
             "batch": batch.label, "kind": kind, "mailings": len(rendered.mailings), "pages": rendered.pages,
-            "left_out": len(left_out), "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}})
+            # the cases whose letters these are: 'letters mailed' records only those
+            "left_out": len(left_out), "case_ids": sorted(case_ids), "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}})
     return LettersMade(batch.label, kind, pdf, mail_list, rendered.mailings, rendered.pages, left_out,
                        sum(not m.address.standardised for m in rendered.mailings))
 
@@ -186,18 +190,31 @@ def _check_date(sent: date, today: date, what: str) -> None:
 def record_mailed(store: Store, batch_ref, *, sent: date, actor: str, today: date,
                   kind: str | None = None) -> tuple[str, list[str]]:
     """Record that the letters of the batch's granted and denied cases (or only ``kind``'s) were
-    mailed on ``sent``: (batch label, labels of the cases newly recorded)."""
+    mailed on ``sent``: (batch label, labels of the cases newly recorded).
+
+    Only letters that were made (``make_letters``, audited ``letters.made`` with its cases) are
+    recorded: a kind never made is refused when asked for and skipped otherwise, and a case left
+    out of the letters (no address) is not recorded as mailed."""
     _check_date(sent, today, "a mailing")
-    kinds = (kind,) if kind else KINDS
     if kind is not None and kind not in KINDS:
         raise LetterError(f"--kind must be granted or denied, not {kind!r}")
     access.require_user(store.conn, actor)
     conn = store.conn
     batch = _find(conn, batch_ref)
     with store.write() as wconn:
-        ruled = {cid: r for cid, r in sn.ruled_cases(wconn, batch.id).items() if r.ruling in kinds}
+        made = _letters_made(wconn, batch.label)
+        if kind is not None and kind not in made:
+            raise LetterError(f"no {kind} letters of batch {batch.label} were made: write them first with "
+                              f"clearterm letters --batch {batch.label} --kind {kind} --out FOLDER")
+        kinds = (kind,) if kind else tuple(k for k in KINDS if k in made)
+        if not kinds:
+            raise LetterError(f"no letters of batch {batch.label} were made: write them first with "
+                              f"clearterm letters --batch {batch.label} --kind granted --out FOLDER")
+        ruled = {cid: r for cid, r in sn.ruled_cases(wconn, batch.id).items() if r.ruling in kinds
+                 and (made[r.ruling] is None or cid in made[r.ruling])}
         if not ruled:
-            raise LetterError(f"batch {batch.label} has no {' or '.join(kinds)} case: no letter to record")
+            raise LetterError(f"batch {batch.label} has no {' or '.join(kinds)} case whose letter was made: "
+                              "no letter to record")
         done = sn.notices_of_batch(wconn, batch.id)
         todo = [(cid, r) for cid, r in ruled.items() if (cid, sn.LETTER_KINDS[r.ruling], "") not in done]
         if not todo:
@@ -211,8 +228,23 @@ def record_mailed(store: Store, batch_ref, *, sent: date, actor: str, today: dat
                           actor=actor, at=at)
         sn.refresh_states(wconn, [cid for cid, _ in todo], at=at)
         audit.append(wconn, at=at, actor=actor, event="letters.mailed", detail={
-            "batch": batch.label, "kind": kind or "granted,denied", "sent_date": sent.isoformat(), "cases": labels})
+            "batch": batch.label, "kind": ",".join(kinds), "sent_date": sent.isoformat(), "cases": labels})
     return batch.label, labels
+
+
+def _letters_made(conn, batch_label: str) -> dict[str, set[int] | None]:
+    """The kinds of letter made for the batch, each with the ids of the cases they were for (None:
+    made before the letters' cases were recorded, so every case of that kind)."""
+    made: dict[str, set[int] | None] = {}
+    for detail in sn.letters_made(conn, batch_label):
+        k, ids = detail.get("kind"), detail.get("case_ids")
+        if k not in KINDS:
+            continue
+        if ids is None or made.get(k, set()) is None:
+            made[k] = None
+        else:
+            made[k] = (made.get(k) or set()) | {int(i) for i in ids}
+    return made
 
 
 def _find(conn, batch_ref) -> BatchInfo:
@@ -231,7 +263,7 @@ def make_notices(store: Store, batch_ref, *, out_dir: Path, actor: str, today: d
     """One PDF and one CSV per agency to tell of the batch's granted cases."""
     access.require_user(store.conn, actor)
     templates = _templates()
-    model, batch = _ruled_model(store, batch_ref, ("granted",), actor, today, templates)
+    model, batch, _ids = _ruled_model(store, batch_ref, ("granted",), actor, today, templates)
     try:
         notices = agencies(model, templates)
         files: dict[str, bytes] = {}
@@ -257,7 +289,7 @@ def record_notices_sent(store: Store, batch_ref, *, sent: date, actor: str, toda
     _check_date(sent, today, "a notice")
     access.require_user(store.conn, actor)
     templates = _templates()
-    model, batch = _ruled_model(store, batch_ref, ("granted",), actor, today, templates)
+    model, batch, _ids = _ruled_model(store, batch_ref, ("granted",), actor, today, templates)
     ids = {(bc.case_number, bc.person_id or f"C{bc.case_id}"): bc.case_id for bc in batch_cases(store.conn, batch.id)}
     # only notices that were made can have been sent: the batch's notices, made after every ruling
     made_at = sn.notices_made_at(store.conn, batch.label)

@@ -59,6 +59,17 @@ def insert_notices(conn: sqlite3.Connection, rows: Iterable[tuple[int, int, str,
     return conn.total_changes - before
 
 
+def letters_made(conn: sqlite3.Connection, batch_label: str) -> list[dict]:
+    """The details of the audited ``letters.made`` entries (``clearterm letters``) of the batch
+    labelled ``batch_label``, oldest first: kind, counts and, since issue 18, the case ids."""
+    out = []
+    for (detail,) in conn.execute("SELECT detail FROM audit WHERE event = 'letters.made' ORDER BY seq"):
+        d = json.loads(detail)
+        if isinstance(d, dict) and d.get("batch") == batch_label:
+            out.append(d)
+    return out
+
+
 def refresh_states(conn: sqlite3.Connection, case_ids: Iterable[int], *, at: str) -> None:
     """Re-derive ``case_lifecycle`` for ``case_ids`` after their notices changed, by the
     lifecycle's own derivation (:func:`clearterm.storage.lifecycle.refresh_lifecycle`): a granted

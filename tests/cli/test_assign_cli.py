@@ -74,7 +74,7 @@ def test_assign_is_admin_only_and_needs_a_reviewer(db, monkeypatch):
 
 def test_assign_bad_track_and_nothing_left(db):
     res = runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "alice", "--track", "nope"])
-    assert res.exit_code == 2 and "unknown track" in res.output
+    assert res.exit_code == 2 and "--track must be one of automatic, petition, review" in res.output
     assert runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "alice"]).exit_code == 0
     res = runner.invoke(app, ["--db", str(db), "assign", "--reviewer", "bob"])
     assert res.exit_code == 0 and "nothing given to bob" in res.output

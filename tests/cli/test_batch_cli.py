@@ -72,7 +72,7 @@ def test_create_list_show_sign_verify(env):
     ca = env["keys"] / "demo-ca.pem"
     res = run(env, "batch", "verify", str(bdir), "--trust-root", str(ca))
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("OK - ") and "checked against the store" in res.output
+    assert res.output.startswith("OK: batch ") and "checked against the store" in res.output
     res = runner.invoke(app, ["batch", "verify", str(bdir), "--no-store", "--trust-root", str(ca)])
     assert res.exit_code == 0 and "not checked against a store" in res.output
     res = runner.invoke(app, ["batch", "verify", str(bdir), "--no-store"])  # no trust root: never OK
@@ -116,3 +116,18 @@ def test_decide_on_a_frozen_case_is_one_line_exit_2(env):
     res = run(env, "decide", "15CR5", "--defer", "--reviewer", "rita")
     assert res.exit_code == 2
     assert "signed court batch" in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_nothing_waiting_names_the_objections_without_facts(tmp_path):
+    """Issue 15 (7): with only note-less (legacy) objections waiting, ``batch create`` named how
+    many but not which; it names them now (case number and person id, never a name)."""
+    from test_batches import SERVED, legacy_objection
+
+    s = build_store(tmp_path / "s.db")
+    legacy_objection(s, "05CR6", ground="criteria_not_met", served=SERVED)
+    s.close()
+    res = runner.invoke(app, ["--db", str(tmp_path / "s.db"), "batch", "create", "--track", "petition",
+                              "--user", "boss"])
+    assert res.exit_code == 2, res.output
+    assert "1 objected case(s) have no supporting facts: 05CR6" in res.output
+    assert not any(secret in res.output for secret in SECRETS)

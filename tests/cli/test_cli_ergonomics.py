@@ -64,3 +64,39 @@ def test_dates_and_numbers_read_as_such():
     assert "FILE" in ingest
     queue = runner.invoke(app, ["queue", "--help"]).output
     assert "--limit N" in queue
+
+
+def _command(path):
+    cmd = typer.main.get_command(app)
+    for name in path:
+        cmd = cmd.commands[name]
+    return cmd
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "clearterm")
+def test_usage_names_arguments_in_plain_upper_case_each_with_help(path):
+    """Issue 18 (8): ``FILE...``, ``RECORD_ID``, ``NAME FULL_NAME``, never Typer's ``{record_id}``."""
+    out = runner.invoke(app, [*path, "--help"]).output
+    usage = out.splitlines()[0]
+    assert usage.startswith("Usage:") and "{" not in usage and "}" not in usage, usage
+    for word in re.findall(r"\[?([A-Za-z_]+)\]?(?:\.\.\.)?$", usage.split("[OPTIONS]")[-1].strip()):
+        assert word == word.upper(), usage
+    cmd = _command(path)
+    for param in getattr(cmd, "params", []):
+        if param.param_type_name == "argument":
+            assert param.help, (path, param.name)  # every argument says what it is
+
+
+def test_choice_options_are_offered_to_completion():
+    queue = _command(["queue"])
+    ctx = queue.make_context("queue", [], resilient_parsing=True)
+    by_name = {p.name: p for p in queue.params}
+    assert [c.value for c in by_name["track"].shell_complete(ctx, "p")] == ["petition"]
+    assert [c.value for c in by_name["state"].shell_complete(ctx, "agen")] == ["agencies_told"]
+
+
+def test_group_help_names_every_subcommand():
+    for group in (["batch"], ["export"]):
+        helpline = _command(group).help
+        for name in _command(group).commands:
+            assert name in helpline, (group, name)

@@ -84,6 +84,8 @@ def test_empty_listing_says_so_in_words(db, tmp_path):
 def test_whoami_json(db):
     (me,) = json.loads(run(db, "whoami", "--format", "json"))
     assert me == {"user": LOGIN, "known": True, "enabled": True, "roles": "reviewer", "via_sudo": False}
+    rows = list(csv.reader(io.StringIO(run(db, "whoami", "--format", "csv"))))
+    assert rows == [["user", "known", "enabled", "roles", "via_sudo"], [LOGIN, "true", "true", "reviewer", "false"]]
 
 
 def test_format_is_checked(db):
@@ -174,6 +176,8 @@ def test_queue_json_csv_and_a_long_case_number_whole_in_a_pipe(db):
     (row,) = json.loads(stdout(db, "queue", "--format", "json"))
     assert row["case"] == LONG_CASE and row["person"] == "P1" and row["status"] == "pending"
     assert set(row) >= {"id", "track", "tranche", "charges", "version", "days_left"}
+    # not served, no deadline, nobody holds it: null, as days_left (not "" beside null)
+    assert row["served"] is None and row["due"] is None and row["days_left"] is None and row["holder"] is None
     rows = list(csv.reader(io.StringIO(stdout(db, "queue", "--format", "csv"))))
     assert rows[0] == ["id", "case", "person", "track", "tranche", "charges", "status", "version", "served", "due",
                        "days_left", "holder"]
@@ -194,7 +198,7 @@ def test_queue_deadline_view_formats_and_empty_in_words(db):
     assert json.loads(stdout(db, "queue", "--deadline", "all", "--format", "json")) == []
     assert stdout(db, "queue", "--deadline", "all", "--format", "csv").strip() == \
         "days_left,due,served,case,person,status,id"
-    assert "no undecided petition in this view" in run(db, "queue", "--deadline", "all")
+    assert run(db, "queue", "--deadline", "all").strip().endswith("then not served: none")
     assert "no case matches" in run(db, "queue", "--status", "approved")
 
 
@@ -204,8 +208,12 @@ def test_stats_json_and_csv(db):
     assert sum(r["records"] for r in doc["categories"]) == 1
     assert {"missing": "date_of_birth", "cases": 1} in doc["research"]
     text = stdout(db, "stats", "--format", "csv")
-    assert text.startswith("# Decisions in force (1 records)\ncategory,records,share\n")
-    assert "\n# By tranche\ntranche,automatic,petition,review,all\n" in text
+    rows = list(csv.DictReader(io.StringIO(text)))  # one table: a section column, then every column
+    assert text.startswith("section,category,records,share,deciding_reason,tranche,automatic,")
+    assert {r["section"] for r in rows} == {"categories", "reasons", "tranches", "research"}
+    assert "#" not in text and all(None not in r for r in rows)  # no title line, no ragged row
+    (cat,) = [r for r in rows if r["section"] == "categories"]
+    assert cat["records"] == "1" and cat["tranche"] == "" 
 
 
 def test_batch_list_and_show_formats(lifecycle):
@@ -241,8 +249,10 @@ def test_research_json_and_csv(lifecycle):
     (pet,) = doc["petitions"]
     assert pet["case"] == "99CR0000009" and pet["match"] == "unmatched" and pet["days_left"] == 9
     text = stdout(db, "research", "--format", "csv", "--today", "2026-11-21")
-    assert text.startswith("# Cases that need research\ncase,person,track,missing\n")
-    assert "# Petitions to research\ncase,person,match,served,deadline,days_left\n" in text
+    assert text.startswith("section,case,person,track,missing,match,served,deadline,days_left\n")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["section"], r["case"]) for r in rows] == [("cases", "14CR0000001"), ("petitions", "99CR0000009")]
+    assert rows[1]["days_left"] == "9" and rows[0]["match"] == ""
 
 
 def test_petitions_list_json_and_empty(lifecycle, db):

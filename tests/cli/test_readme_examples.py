@@ -20,6 +20,8 @@ import pytest
 README = Path(__file__).resolve().parents[2] / "README.md"
 SECTION = "## Everyday use"
 SKIP_MARK = "# fails on purpose"
+#: README lines whose output the slow test reads: framed by marker lines in the script.
+SHOWN = ("clearterm queue --state ",)
 
 
 def everyday_section(text: str) -> str:
@@ -32,9 +34,22 @@ def sh_blocks(section: str) -> list[str]:
     return re.findall(r"^```sh\n(.*?)^```", section, flags=re.S | re.M)
 
 
+def _framed(line: str) -> list[str]:
+    if not line.startswith(SHOWN):
+        return [line]
+    return [f"echo '>>> {line}'", line, f"echo '<<< {line}'"]
+
+
+def shown_output(stdout: str, prefix: str) -> str:
+    """What the README line starting with ``prefix`` printed on stdout."""
+    m = re.search(rf"^>>> {re.escape(prefix)}.*?\n(.*?)^<<< ", stdout, flags=re.S | re.M)
+    assert m, f"no output framed for {prefix!r}"
+    return m.group(1)
+
+
 def readme_script() -> str:
-    lines = [ln for block in sh_blocks(everyday_section(README.read_text(encoding="utf-8")))
-             for ln in block.splitlines() if SKIP_MARK not in ln]
+    lines = [out for block in sh_blocks(everyday_section(README.read_text(encoding="utf-8")))
+             for ln in block.splitlines() if SKIP_MARK not in ln for out in _framed(ln)]
     head = ["set -eE", "trap 'echo \"README line failed (exit $?): $BASH_COMMAND\" >&2' ERR"]
     return "\n".join(head + lines) + "\n"
 
@@ -81,8 +96,12 @@ def test_readme_everyday_examples_run_verbatim(tmp_path):
                           capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     # the flow really happened: a verified signed batch, letters, notices and a rulings file applied
-    assert "OK - batch B-" in proc.stdout
+    assert "OK: batch B-" in proc.stdout
     assert "applied 2" in proc.stdout
     assert list((work / "mail").glob("*-granted-letters.pdf"))
     assert list((work / "notices").glob("*.pdf"))
     assert (work / "public.db").exists() and (work / "research.csv").exists()
+    # the last example shows the cases it is about (it once printed "no case matches")
+    queued = shown_output(proc.stdout, "clearterm queue --state ")
+    assert "no case matches" not in queued
+    assert re.search(r"\b\d{2}CR\d{5,}\b", queued), queued

@@ -94,12 +94,12 @@ def test_item12_verify_without_trust_root_is_never_ok_and_prints_no_traceback(fo
 def test_item12_forged_batch_fails_against_the_real_trust_root_quietly(forged):
     res = clearterm("batch", "verify", str(forged["dir"]), "--no-store", "--trust-root", str(forged["good_ca"]),
                     "--workers", "2")
-    assert res.returncode == 1 and res.stderr.startswith("FAILED - ")
+    assert res.returncode == 1 and res.stderr.startswith("FAILED: ")
     assert "manifest-signature-untrusted" in res.stderr and "signature-untrusted" in res.stderr
     assert "Traceback" not in res.stderr and "Failed to build path" not in res.stderr
     # the trust root decides: the attacker's own CA makes it OK (the office must pass its real CA)
     res = clearterm("batch", "verify", str(forged["dir"]), "--no-store", "--trust-root", str(forged["evil_ca"]))
-    assert res.returncode == 0 and res.stdout.startswith("OK - ")
+    assert res.returncode == 0 and res.stdout.startswith("OK: batch ")
 
 
 # -- item 16 (part): batch labels are never reused after ``batch drop`` ---------------------------------------

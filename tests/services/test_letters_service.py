@@ -120,23 +120,26 @@ def test_letters_refused_without_phone_and_email(ruled, tmp_path, monkeypatch):
         sl.make_letters(store, info.id, kind="denied", out_dir=tmp_path / "out", actor="boss", today=TODAY)
 
 
-def test_mailed_recorded_once_audited_and_cases_notified(ruled):
+def test_mailed_recorded_once_audited_and_cases_notified(ruled, tmp_path):
     store, info = ruled
+    for kind in ("granted", "denied"):  # 98CR8 (no address) is left out of the granted letters
+        sl.make_letters(store, info.id, kind=kind, out_dir=tmp_path / kind, actor="boss", today=TODAY,
+                        leave_out_unmailable=True)
     with pytest.raises(sl.LetterError, match="after today"):
         sl.record_mailed(store, info.id, sent=date(2026, 11, 22), actor="boss", today=TODAY)
     with pytest.raises(sl.LetterError, match=r"before the ruling of 11CR9/P9"):
         sl.record_mailed(store, info.id, sent=date(2026, 10, 4), actor="boss", today=TODAY)
     label, cases = sl.record_mailed(store, info.id, sent=date(2026, 10, 4), actor="boss", today=TODAY, kind="granted")
-    assert sorted(cases) == ["10CR1/P1", "15CR5/P5", "98CR8/P8"]
+    assert sorted(cases) == ["10CR1/P1", "15CR5/P5"]  # no letter was made for 98CR8: not mailed
     assert sl.record_mailed(store, info.id, sent=date(2026, 10, 9), actor="boss", today=TODAY, kind="granted")[1] == []
     assert sl.record_mailed(store, info.id, sent=date(2026, 10, 9), actor="boss", today=TODAY)[1] == ["11CR9/P9"]
     kinds = sorted(store.conn.execute("SELECT kind, sent_date FROM case_notices").fetchall())
-    assert kinds == [("letter_denied", "2026-10-09")] + [("letter_granted", "2026-10-04")] * 3
+    assert kinds == [("letter_denied", "2026-10-09")] + [("letter_granted", "2026-10-04")] * 2
     states = dict(store.conn.execute("SELECT bc.case_number, l.state FROM case_lifecycle l"
                                      " JOIN batch_cases bc ON bc.case_id = l.case_id"))
-    assert states == {"10CR1": "notified", "15CR5": "notified", "98CR8": "notified", "11CR9": "notified"}
+    assert states["10CR1"] == states["15CR5"] == states["11CR9"] == "notified" and states["98CR8"] != "notified"
     events = [json.loads(d) for (d,) in store.conn.execute("SELECT detail FROM audit WHERE event = 'letters.mailed'")]
-    assert [sorted(e["cases"]) for e in events] == [["10CR1/P1", "15CR5/P5", "98CR8/P8"], ["11CR9/P9"]]
+    assert [sorted(e["cases"]) for e in events] == [["10CR1/P1", "15CR5/P5"], ["11CR9/P9"]]
 
 
 def test_notices_one_per_agency_and_sent_recorded(ruled, tmp_path):
@@ -173,8 +176,31 @@ def test_no_ruled_case_is_a_clear_refusal(tmp_path, monkeypatch):
     info = batches.create_batch(store, track="automatic", actor="boss")
     with pytest.raises(sl.LetterError, match=f"batch {info.label} has no granted case"):
         sl.make_letters(store, info.id, kind="granted", out_dir=tmp_path / "o", actor="boss", today=TODAY)
-    with pytest.raises(sl.LetterError, match="has no granted or denied case"):
+    with pytest.raises(sl.LetterError, match=f"no letters of batch {info.label} were made"):
         sl.record_mailed(store, info.id, sent=TODAY, actor="boss", today=TODAY)
+
+
+def test_mailed_records_only_the_letters_that_were_made(ruled, tmp_path):
+    """Issue 18: with only the granted letters written, 'letters mailed' (no --kind) marked the
+    denied case mailed too, for a letter never produced."""
+    store, info = ruled
+    with pytest.raises(sl.LetterError, match=f"no granted letters of batch {info.label} were made"):
+        sl.record_mailed(store, info.id, sent=date(2026, 10, 9), actor="boss", today=TODAY, kind="granted")
+    sl.make_letters(store, info.id, kind="granted", out_dir=tmp_path / "g", actor="boss", today=TODAY,
+                    leave_out_unmailable=True)
+    with pytest.raises(sl.LetterError, match=f"no denied letters of batch {info.label} were made.*--kind denied"):
+        sl.record_mailed(store, info.id, sent=date(2026, 10, 9), actor="boss", today=TODAY, kind="denied")
+    label, cases = sl.record_mailed(store, info.id, sent=date(2026, 10, 9), actor="boss", today=TODAY)
+    assert sorted(cases) == ["10CR1/P1", "15CR5/P5"]  # not 11CR9/P9 (denied) nor 98CR8/P8 (left out)
+    kinds = {k for (k,) in store.conn.execute("SELECT kind FROM case_notices")}
+    assert kinds == {"letter_granted"}
+    state = store.conn.execute("SELECT l.state FROM case_lifecycle l JOIN batch_cases bc ON bc.case_id = l.case_id"
+                               " WHERE bc.case_number = '11CR9'").fetchone()
+    assert state != ("notified",)
+    (detail,) = store.conn.execute("SELECT detail FROM audit WHERE event = 'letters.mailed'").fetchone()
+    assert json.loads(detail)["kind"] == "granted"
+    made = json.loads(store.conn.execute("SELECT detail FROM audit WHERE event = 'letters.made'").fetchone()[0])
+    assert len(made["case_ids"]) == 2 and not any(s in str(made) for s in SECRETS)
 
 
 def test_mail_list_and_notice_csv_neutralise_formulas(tmp_path, monkeypatch):

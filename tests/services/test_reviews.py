@@ -516,7 +516,7 @@ def test_cli_errors_and_exit_codes(cstore):
          "objections apply to petitions only"),
         (["decide", "10CR1", "--exclude", "  "], 2, "needs a reason"),
         (["decide", "10CR1", "--exclude", "x", "--note", "y"], 2, "--note is not used"),
-        (["decide", "05CR6", "--object", "nope", "--served", "2026-10-01"], 2, "unknown objection ground"),
+        (["decide", "05CR6", "--object", "nope", "--served", "2026-10-01"], 2, "--object must be one of criteria_not_met"),
         (["decide", "05CR6", "--object", "law_enforcement", "--note", "x"], 2, "no service date"),
         (["decide", "05CR6", "--object", "law_enforcement"], 2, "needs a note"),
         (["decide", "05CR6", "--served", "2099-01-01"], 2, "after today"),
