@@ -332,7 +332,7 @@ def test_object_is_for_petitions_only(db):
 
     name, line, toasts = run(app, scenario)
     assert name == "CaseScreen"  # no dialog; why, in the status line and not in a toast
-    assert "o: case 10CR1/P1 is on the automatic track; objections apply to petitions only" in line
+    assert line == "o: objections are for petitions only; this case is on the automatic track."
     assert toasts == 0
     assert reviews(db) == []
 

@@ -161,16 +161,36 @@ def test_escape_cancels_and_a_sample_case_opens_and_comes_back(bdb):
     assert approved(bdb) == [] and store_rows(bdb, "SELECT count(*) FROM bulk_actions") == [(0,)]
 
 
-def test_nothing_marked_says_how_to_mark(bdb):
+def test_routine_confirmations_go_to_the_status_bar_not_notifications(bdb):
+    """Nothing marked, marks cleared, a mark-all dropped by a filter change, a bulk approval with
+    nothing skipped: each says so in the status bar; no notification is raised."""
     app = make_app(bdb)
 
-    async def scenario(pilot):
-        await press(pilot, "A")
-        return screen_name(app), app.screen.app._notifications
+    def bar() -> str:
+        return str(app.screen.query_one("#status-bar").render())
 
-    name, notes = run(app, scenario)
+    async def scenario(pilot):
+        seen = []
+        await press(pilot, "A")
+        seen.append(bar())
+        await to_automatic(pilot)
+        await press(pilot, "asterisk", "asterisk")  # mark all, then clear the marks
+        seen.append(bar())
+        await press(pilot, "asterisk", "s")  # mark all, then another filter: the mark-all goes
+        seen.append(bar())
+        await press(pilot, "s", "s", "s", "s", "s")  # back to every status (automatic track)
+        await press(pilot, "asterisk", "A", "enter")
+        await settle(pilot, 8)
+        seen.append(bar())
+        return screen_name(app), seen, list(app._notifications)
+
+    name, (nothing, cleared, dropped, done), notes = run(app, scenario)
     assert name == "QueueScreen"
-    assert any("No case is marked" in n.message for n in notes)
+    assert nothing.startswith("No case is marked: space marks the highlighted case")
+    assert cleared == "Marks cleared."
+    assert dropped.startswith("The filter changed: the mark-all is cleared")
+    assert done == f"Bulk approval 1: {N_AUTO} case(s) approved, 0 skipped."
+    assert notes == []
 
 
 def test_u_after_a_bulk_approval_undoes_it_all_or_the_last_case(bdb):

@@ -258,7 +258,7 @@ def test_queue_opens_on_mine_and_m_toggles_it(db, login):
 
     (opened, whole, again), bob_row = run(app, scenario, size=(80, 24))
     assert opened[0] == "alice" and opened[1] == mine and len(mine) == 2
-    assert opened[2].startswith("1-2 of 2  ·  Queue: mine") and "held by alice" in opened[2]
+    assert opened[2].startswith("1-2 of 2 · Queue: mine") and "held by alice" in opened[2]
     assert whole[0] is None and len(whole[1]) == 9 and "Queue: whole queue" in whole[2]
     assert again[1] == mine
     assert bob_row.holder == "bob"
@@ -356,9 +356,11 @@ def test_search_looks_through_the_whole_queue_and_escape_clears_filters(db):
         return filtered, found, info, after_search, app.queue_filter, labels(app)
 
     filtered, found, info, after_search, cleared, shown = run(app, scenario, size=(80, 24))
-    assert "automatic track (escape clears)" in filtered
+    assert "automatic track (esc clears)" in filtered
     assert sorted(found) == ["05CR6/P6", "06CR7/P6"]
-    assert 'search "Okonkwo" in the whole queue (filters cleared: automatic track)' in info
+    # the search and the filters it cleared, named in full within 80 columns (a second line if need be)
+    assert info.split("\n") == ['1-2 of 2 · search "Okonkwo" in the whole queue',
+                                 "filters cleared: automatic track · not assigned"]
     assert after_search.search is None
     from clearterm.tui.backend import QueueFilter
 
@@ -424,13 +426,17 @@ def test_header_and_info_line_fit_80_columns_at_scale(db):
         app.queue_filter = app.queue_filter.with_(track="automatic", tranche=1, status="deferred",
                                                   holder="alice")
         app.queue_screen.position = (1_000, 1_234_567)
+        app.queue_screen.show_info()
         await pilot.pause()
         return str(app.header_text()), app.queue_screen.info_text(), screen_lines(app)
 
     header, info, lines = run(app, scenario, size=(80, 24))
     assert len(header) <= 78 and "1,034,567 of 1,234,567 decided (123,456 deferred)" in header
-    assert info.startswith("1,001-1,009 of 1,234,567  ·  Queue: mine, automatic track, tranche 1, deferred")
+    # every part whole, in lines of at most 78 cells (80 less the padding), on the screen too
+    assert info.split("\n") == ["1,001-1,009 of 1,234,567",
+                                 "Queue: mine, automatic track, tranche 1, deferred (esc clears) · not assigned"]
     assert all(len(line) <= 80 for line in lines)
+    assert all(x in "\n".join(lines) for x in info.split("\n"))
 
 
 def test_charge_cells_are_text_not_markup(tmp_path):

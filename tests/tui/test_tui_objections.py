@@ -219,10 +219,19 @@ def test_v_off_the_petition_track_says_why_in_the_status_line(db):
     async def scenario(pilot):
         await open_case(pilot, "10CR1/P1")
         await press(pilot, "v")
-        return screen_name(app), text_of(app, "#status-bar")
+        said = screen_name(app), text_of(app, "#status-bar")
+        await press(pilot, "n")  # another case: the line about 10CR1 goes
+        moved = app.screen.detail.label, text_of(app, "#status-bar")
+        await press(pilot, "escape", "t", "escape")  # a filter, then escape clears it: said on the queue
+        cleared = text_of(app, "#status-bar")
+        await press(pilot, "t")  # another filter: that line goes
+        return said, moved, cleared, text_of(app, "#status-bar")
 
-    name, line = run(app, scenario)
-    assert name == "CaseScreen" and "v: case 10CR1/P1 is on the automatic track; service dates apply" in line
+    (name, line), moved, cleared, filtered = run(app, scenario)
+    assert name == "CaseScreen" and line == "v: service dates are for petitions only; this case is on the automatic track."
+    assert len(line) <= 78  # the whole reason at 80 columns
+    assert moved[0] != "10CR1/P1" and moved[1] == ""
+    assert cleared == "Filters cleared: the whole queue." and filtered == ""
 
 
 def test_deadlines_view_overdue_first_then_days_left_then_unserved(db):

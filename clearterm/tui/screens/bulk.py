@@ -183,12 +183,13 @@ class BulkRunner:
     """Running a bulk action from a screen (mixed into the review screens): a thread worker
     steps through it (each step one short transaction; the workstation stays usable), posts
     :class:`BulkProgress` after each step and :class:`BulkDone` (or :class:`BulkFailed`) at the
-    end. Progress shows on the queue's status line; one notification at the start and the end."""
+    end. Progress shows on the queue's info line; the outcome on the status line (a notification
+    when cases were skipped, or on an error)."""
 
     def start_bulk(self, kind: str, arg, filter: dict | None = None) -> None:
         app = self.app
         if app.bulk_running:
-            self.notify("A bulk action is still running.", severity="warning")
+            app.set_status("A bulk action is still running.", about_case=False)
             return
         app.bulk_running = True
         app.bulk_status = f"bulk {'approval' if kind == 'approve' else 'undo'}: starting"
@@ -239,7 +240,10 @@ class BulkRunner:
         self._bulk_ended(text + ".")
         if r.kind == "approve":
             self.app.queue_screen.bulk_approved()
-        self.notify(text + ".", severity="warning" if r.skipped else "information", timeout=12 if r.skipped else 6)
+        if r.skipped:  # cases changed meanwhile: a notification, to be read
+            self.notify(text + ".", severity="warning", timeout=12)
+        else:  # routine: the status line
+            self.app.set_status(text + ".", about_case=False)
         self.app.queue_screen.reload()
         self.app.refresh_counts()
 

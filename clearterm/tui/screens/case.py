@@ -80,6 +80,7 @@ class CaseScreen(ReviewScreen):
         self.row = d.row
         self.detail = d
         self.app.current = d.row
+        self.app.context_changed()  # a status line about another case goes
         self.query_one("#case-header", Static).update(case_header(d))
         note = self.query_one("#notice", Static)
         note.update(Text(self.notice))  # data (a case label): no markup
