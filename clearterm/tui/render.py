@@ -66,8 +66,11 @@ def deadline_text(row: QueueRow, *, long: bool = False) -> Text:
     return t
 
 
-def case_header(detail: CaseDetail) -> Text:
-    """The case line, the objection deadline (petitions), the batch; a frozen case says so."""
+def case_header(detail: CaseDetail, width: int | None = None) -> Text:
+    """The case line, the objection deadline (petitions), the batch; a frozen case says so.
+    Who holds the case ends the case line; when that line would pass ``width`` (a 25-character
+    case label at 80 columns) it ends the deadline line instead, or a line of its own: a whole
+    phrase, never one cut in two, and no line spent on it when the deadline line has room."""
     row = detail.row
     t = Text()
     t.append(f"Case {detail.label}", style="bold")
@@ -76,15 +79,24 @@ def case_header(detail: CaseDetail) -> Text:
     t.append("  ")
     t.append_text(status_text(row.status))
     t.append(f"  v{row.version}", style="dim")
-    t.append(f"  held by {row.holder}" if row.holder else "  not assigned")
     if row.life:  # issue 16: the state after the decision
         t.append("  now ")
         t.append(row.life.replace("_", " ").upper(), style="bold")
+    holder = f"  held by {row.holder}" if row.holder else "  not assigned"
+    fits = width is None or t.cell_len + len(holder) <= width
+    if fits:
+        t.append(holder)
     if row.track == "petition":
         t.append("\nObjection deadline: ")
+        start = t.cell_len
         t.append_text(deadline_text(row, long=True))
         if row.deadline:
             t.append(f"  (served {row.service_date})", style="dim")
+        if not fits and width is not None and t.cell_len - start + len("Objection deadline: ") + len(holder) <= width:
+            t.append(holder)
+            fits = True
+    if not fits:
+        t.append("\n" + holder.strip())
     if detail.frozen:
         t.append("\n")
         t.append(f"FROZEN: in signed batch {detail.batch[0]}; no review action can be recorded",
@@ -98,11 +110,13 @@ def case_header(detail: CaseDetail) -> Text:
 
 
 def person_text(detail: CaseDetail) -> Text:
-    """Name, id, birth or age at the offense (never "born unknown" beside an age), the agency."""
+    """Name, birth or age at the offense (never "born unknown" beside an age), the agency. The
+    person id is in the case label above (``CASE/PERSON``); only its absence is said here."""
     t = Text()
     t.append("Person ", style="bold")
     t.append(detail.name or "(no name recorded)")
-    t.append(f"  id {detail.row.person_id or '(none)'}")
+    if not detail.row.person_id:
+        t.append("  id (none)")
     age, _source = detail.age
     if detail.date_of_birth is not None:
         t.append(f"  born {detail.date_of_birth.isoformat()}")
@@ -213,9 +227,13 @@ def explanation_text(detail: CaseDetail, selected: int = 0, *, trail: bool = Fal
             rows.append(("", Text(line, style="bold" if line.startswith("Result") else "")))
         elif trail:
             rows.append(("", Text(line, style="dim")))
-    if c.reasons:
-        rows.append(("", Text("Codes: " + ", ".join(c.reasons) + ("" if trail else "   (t: each step)"),
-                              style="dim")))
+    if c.reasons:  # after the last sentence, on its line when it has room (a four-charge case fits 80x24)
+        codes = Text("Codes: " + ", ".join(c.reasons) + ("" if trail else "  (t: each step)"), style="dim")
+        last = rows[-1][1]
+        if len(rows) > 1 and isinstance(last, Text):
+            rows[-1] = ("", Text.assemble(last, "  ", codes))
+        else:
+            rows.append(("", codes))
     return _indented(rows)
 
 

@@ -186,9 +186,10 @@ def test_routine_confirmations_go_to_the_status_bar_not_notifications(bdb):
 
     name, (nothing, cleared, dropped, done), notes = run(app, scenario)
     assert name == "QueueScreen"
-    assert nothing.startswith("No case is marked: space marks the highlighted case")
+    assert nothing == "No case is marked: space marks one case, * every case of this queue."
     assert cleared == "Marks cleared."
-    assert dropped.startswith("The filter changed: the mark-all is cleared")
+    assert dropped == "Filter changed: the mark-all is cleared; cases marked one by one stay marked."
+    assert all(len(x) <= 78 for x in (nothing, cleared, dropped, done))  # whole at 80 columns
     assert done == f"Bulk approval 1: {N_AUTO} case(s) approved, 0 skipped."
     assert notes == []
 
@@ -218,3 +219,19 @@ def test_u_after_a_bulk_approval_undoes_it_all_or_the_last_case(bdb):
     assert store_rows(bdb, "SELECT count(*) FROM reviews WHERE action = 'undo' AND bulk_id = 2") == [(N_AUTO - 1,)]
     assert store_rows(bdb, "SELECT kind, undoes FROM bulk_actions ORDER BY id") == [("approve", None), ("undo", 1)]
     assert chain_ok(bdb)
+
+
+def test_bulk_codes_all_named_when_there_is_room_and_notes_never_hidden():
+    from clearterm.domain.decision import NOTE_CODES
+    from clearterm.tui.screens.bulk import codes_text
+
+    note = sorted(NOTE_CODES)[0]
+    by_code = [(f"REASON_CODE_{i:02d}", 100 - i) for i in range(12)] + [(note, 1)]
+    every = str(codes_text(by_code))
+    assert all(f"{code} {n}" in every for code, n in by_code) and "more" not in every
+    short = str(codes_text(by_code, fits=lambda t: len(t) <= 120))  # little room: the rarest reasons go
+    assert len(short) <= 120 and f"{note} 1" in short and "REASON_CODE_00 100" in short
+    hidden = int(short.split("+")[1].split()[0])
+    assert short.endswith(f"+{hidden} more code(s)") and hidden == sum(f"{c} {n}" not in short for c, n in by_code)
+    none = str(codes_text([(note, 3)], fits=lambda t: False))  # no room at all: the note stays
+    assert none == f"By reason code and note: {note} 3"

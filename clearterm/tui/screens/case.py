@@ -81,7 +81,7 @@ class CaseScreen(ReviewScreen):
         self.detail = d
         self.app.current = d.row
         self.app.context_changed()  # a status line about another case goes
-        self.query_one("#case-header", Static).update(case_header(d))
+        self._show_header()
         note = self.query_one("#notice", Static)
         note.update(Text(self.notice))  # data (a case label): no markup
         note.set_class(bool(self.notice), "shown")
@@ -107,7 +107,12 @@ class CaseScreen(ReviewScreen):
         self.query_one("#charges", Static).update(charges_table(d, self.selected, width))
         self.query_one("#explanation", Static).update(explanation_text(d, self.selected, trail=self.trail))
 
+    def _show_header(self) -> None:
+        if self.detail is not None:  # less the header's padding
+            self.query_one("#case-header", Static).update(case_header(self.detail, self.app.size.width - 2))
+
     def on_resize(self, event) -> None:
+        self._show_header()
         self._show_charges()
 
     def action_trail(self) -> None:

@@ -187,7 +187,7 @@ class QueueScreen(ReviewScreen):
             self.position = (0, 0)
         if self.marks.all_of is not None and self.marks.all_of != self.app.queue_filter:
             self.marks = Marks(ids=self.marks.ids)
-            self.app.set_status("The filter changed: the mark-all is cleared (cases marked one by one stay marked).",
+            self.app.set_status("Filter changed: the mark-all is cleared; cases marked one by one stay marked.",
                                 about_case=False)
         self._show_marks()
         self._info()
@@ -385,7 +385,7 @@ class QueueScreen(ReviewScreen):
 
     def action_approve_marked(self) -> None:
         if self.marks.empty:
-            self.app.set_status("No case is marked: space marks the highlighted case, * every case of this queue.",
+            self.app.set_status("No case is marked: space marks one case, * every case of this queue.",
                                 about_case=False)
             return
         if self.app.bulk_running:
