@@ -7,9 +7,10 @@ with none.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, tzinfo
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
@@ -196,9 +197,15 @@ def charges_table(detail: CaseDetail, selected: int = 0, width: int = 76) -> Tab
     return t
 
 
-def explanation_text(detail: CaseDetail, selected: int = 0, *, trail: bool = False) -> Table | Text:
+#: Measures how Rich wraps a line (no output).
+_MEASURE = Console(file=io.StringIO(), width=200, color_system=None)
+
+
+def explanation_text(detail: CaseDetail, selected: int = 0, *, trail: bool = False,
+                     width: int | None = None) -> Table | Text:
     """The highlighted charge, once: its facts in full, the result and further reasons as sentences
-    with their codes and statutes; with ``trail`` every step the rules took."""
+    with their codes and statutes; with ``trail`` every step the rules took. At ``width`` the
+    Codes line ends the last sentence when it fits on that sentence's last line."""
     if not detail.charges:
         return Text("No charges recorded for this case.", style="dim")
     i = max(0, min(selected, len(detail.charges) - 1))
@@ -227,12 +234,16 @@ def explanation_text(detail: CaseDetail, selected: int = 0, *, trail: bool = Fal
             rows.append(("", Text(line, style="bold" if line.startswith("Result") else "")))
         elif trail:
             rows.append(("", Text(line, style="dim")))
-    if c.reasons:  # after the last sentence, on its line when it has room (a four-charge case fits 80x24)
+    if c.reasons:  # after the last sentence, on its last line when they fit there whole (saves a line at 80x24)
         codes = Text("Codes: " + ", ".join(c.reasons) + ("" if trail else "  (t: each step)"), style="dim")
         last = rows[-1][1]
-        if len(rows) > 1 and isinstance(last, Text):
-            rows[-1] = ("", Text.assemble(last, "  ", codes))
-        else:
+        text_width = None if width is None else width - max(len(g) for g, _ in rows) - 1  # less the gutter
+        if len(rows) > 1 and isinstance(last, Text) and text_width is not None and text_width > 0:
+            tail = last.wrap(_MEASURE, text_width)[-1]
+            if tail.cell_len + 2 + codes.cell_len <= text_width:
+                rows[-1] = ("", Text.assemble(last, "  ", codes))
+                codes = None
+        if codes is not None:
             rows.append(("", codes))
     return _indented(rows)
 

@@ -190,7 +190,7 @@ class CasePreview(ModalScreen[None]):
 
         width = max(40, self.size.width - 8)
         body.update(Group(case_header(msg.detail, width), person_text(msg.detail), charges_table(msg.detail, 0, width),
-                          explanation_text(msg.detail, 0)))
+                          explanation_text(msg.detail, 0, width=width)))
 
     def action_close(self) -> None:
         self.dismiss(None)

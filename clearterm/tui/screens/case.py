@@ -105,7 +105,8 @@ class CaseScreen(ReviewScreen):
         self.selected = max(0, min(self.selected, len(d.charges) - 1))
         width = max(40, self.app.size.width - 4)  # less the body's padding and its (always kept) scrollbar gutter
         self.query_one("#charges", Static).update(charges_table(d, self.selected, width))
-        self.query_one("#explanation", Static).update(explanation_text(d, self.selected, trail=self.trail))
+        self.query_one("#explanation", Static).update(explanation_text(d, self.selected, trail=self.trail,
+                                                                      width=width))
 
     def _show_header(self) -> None:
         if self.detail is not None:  # less the header's padding
