@@ -55,8 +55,15 @@ ALSO = [dict(record_id=f"V{i}", case_number="2004MC10203040", person_id="IR10203
 
 
 @pytest.fixture(scope="module")
-def also_db(tmp_path_factory) -> Path:
+def also_base(tmp_path_factory) -> Path:
     return build_tui_store(tmp_path_factory.mktemp("also") / "also.db", rows=ROWS + ALSO)
+
+
+@pytest.fixture
+def also_db(also_base, tmp_path) -> Path:
+    target = tmp_path / "also.db"  # a copy: a workstation reopens on the case last viewed
+    shutil.copy(also_base, target)
+    return target
 
 
 @pytest.fixture(scope="module")
