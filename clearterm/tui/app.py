@@ -63,6 +63,8 @@ class ReviewApp(App[None]):
         self.keymap_overrides = dict(keymap or {})
         self.last_notice = ""  # the latest action outcome (tests read it; notifications may be off)
         self.status_text = ""  # the latest routine confirmation: the screens' one-line status bar
+        self._status_case: int | None = None  # the case it is about (None: no case in particular)
+        self._status_filter = self.queue_filter  # the filters in force when it was set
         self.cleared_filters = ""  # the filters a search cleared (named on the queue's info line)
         self.started_at = perf_counter()
         self.first_shown_at: float | None = None
@@ -97,13 +99,34 @@ class ReviewApp(App[None]):
         t.append(f"  {self.today.isoformat()}", style="dim")
         return t
 
-    def set_status(self, text: str) -> None:
-        """A routine confirmation: the one-line status bar of the screen shown (no notification)."""
+    def set_status(self, text: str, *, about_case: bool = True) -> None:
+        """A routine confirmation: the one-line status bar of the screen shown (no notification).
+        It stays until the queue's filters change or, ``about_case``, until another case is shown
+        or highlighted (:meth:`context_changed`): an old line never names the wrong case or filter."""
         self.status_text = text
         self.last_notice = text
+        self._status_case = self.current.case_id if about_case and self.current is not None else None
+        self._status_filter = self.queue_filter
+        self._show_status()
+
+    def clear_status(self) -> None:
+        self.status_text = ""
+        self._show_status()
+
+    def _show_status(self) -> None:
         screen = self.screen
         if hasattr(screen, "update_status"):
             screen.update_status()
+
+    def context_changed(self) -> None:
+        """The case shown or highlighted (``current``), or the queue's filters, may have changed:
+        clear a status line that was about another case or other filters."""
+        if not self.status_text:
+            return
+        other_case = self._status_case is not None and (self.current is None
+                                                        or self.current.case_id != self._status_case)
+        if other_case or self.queue_filter != self._status_filter:
+            self.clear_status()
 
     def _update_headers(self) -> None:
         for s in self.screen_stack:
@@ -205,6 +228,7 @@ class ReviewApp(App[None]):
     def set_filter(self, f: QueueFilter) -> None:
         """Show the queue with these filters, from its start."""
         self.queue_filter = f
+        self.context_changed()  # a status line about the old filters goes
         self.back_to_queue()
         self.queue_screen.reload(start=True)
 
@@ -224,21 +248,23 @@ class ReviewApp(App[None]):
 
     @work(thread=True, exclusive=True, group="search")
     def _search_worker(self, f: QueueFilter) -> None:
+        rebuilt = False
         if f.search:
             try:
-                if self.backend.ensure_search_index():
-                    self.post_message(Notice("The search index was rebuilt for the latest evaluation."))
+                rebuilt = self.backend.ensure_search_index()
             except (StoreError, sqlite3.Error) as exc:
                 self.post_message(Notice(f"Search is unavailable: {exc}", "error"))
                 return
         self.post_message(FilterReady(f))
+        if rebuilt:  # after the filter change, which clears the status line
+            self.post_message(Notice("The search index was rebuilt for the latest evaluation."))
 
     def on_filter_ready(self, msg: FilterReady) -> None:
         self.set_filter(msg.f)
 
     def on_notice(self, msg: Notice) -> None:
         if msg.severity == "information":
-            self.set_status(msg.text)
+            self.set_status(msg.text, about_case=msg.about_case)
             return
         self.last_notice = msg.text
         self.notify(msg.text, severity=msg.severity)  # type: ignore[arg-type]
@@ -380,9 +406,11 @@ class ReviewApp(App[None]):
             self.post_message(Notice(f"Ruling not recorded: {exc}", "error"))
             return
         if not r.recorded:
-            self.post_message(Notice(f"Case {r.label}: {r.ruling} on {r.ruling_date} was already recorded."))
+            self.post_message(Notice(f"Case {r.label}: {r.ruling} on {r.ruling_date} was already recorded.",
+                                     about_case=True))
             return
-        self.post_message(Notice(f"Recorded {r.ruling} on {r.ruling_date} for case {r.label}: now {r.state}."))
+        self.post_message(Notice(f"Recorded {r.ruling} on {r.ruling_date} for case {r.label}: now {r.state}.",
+                                 about_case=True))
 
     # -- keys ----------------------------------------------------------------------------------------
     def action_help(self) -> None:

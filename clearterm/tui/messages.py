@@ -121,10 +121,12 @@ class FilterReady(Message):
 
 @dataclass
 class Notice(Message):
-    """A notification for the app to show."""
+    """A notification for the app to show ("information": the status line, cleared when the
+    filters change, and when another case is shown if ``about_case``)."""
 
     text: str
     severity: str = "information"
+    about_case: bool = False
 
 
 @dataclass

@@ -7,9 +7,10 @@ with none.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, tzinfo
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
@@ -66,8 +67,11 @@ def deadline_text(row: QueueRow, *, long: bool = False) -> Text:
     return t
 
 
-def case_header(detail: CaseDetail) -> Text:
-    """The case line, the objection deadline (petitions), the batch; a frozen case says so."""
+def case_header(detail: CaseDetail, width: int | None = None) -> Text:
+    """The case line, the objection deadline (petitions), the batch; a frozen case says so.
+    Who holds the case ends the case line; when that line would pass ``width`` (a 25-character
+    case label at 80 columns) it ends the deadline line instead, or a line of its own: a whole
+    phrase, never one cut in two, and no line spent on it when the deadline line has room."""
     row = detail.row
     t = Text()
     t.append(f"Case {detail.label}", style="bold")
@@ -76,15 +80,24 @@ def case_header(detail: CaseDetail) -> Text:
     t.append("  ")
     t.append_text(status_text(row.status))
     t.append(f"  v{row.version}", style="dim")
-    t.append(f"  held by {row.holder}" if row.holder else "  not assigned")
     if row.life:  # issue 16: the state after the decision
         t.append("  now ")
         t.append(row.life.replace("_", " ").upper(), style="bold")
+    holder = f"  held by {row.holder}" if row.holder else "  not assigned"
+    fits = width is None or t.cell_len + len(holder) <= width
+    if fits:
+        t.append(holder)
     if row.track == "petition":
         t.append("\nObjection deadline: ")
+        start = t.cell_len
         t.append_text(deadline_text(row, long=True))
         if row.deadline:
             t.append(f"  (served {row.service_date})", style="dim")
+        if not fits and width is not None and t.cell_len - start + len("Objection deadline: ") + len(holder) <= width:
+            t.append(holder)
+            fits = True
+    if not fits:
+        t.append("\n" + holder.strip())
     if detail.frozen:
         t.append("\n")
         t.append(f"FROZEN: in signed batch {detail.batch[0]}; no review action can be recorded",
@@ -98,11 +111,13 @@ def case_header(detail: CaseDetail) -> Text:
 
 
 def person_text(detail: CaseDetail) -> Text:
-    """Name, id, birth or age at the offense (never "born unknown" beside an age), the agency."""
+    """Name, birth or age at the offense (never "born unknown" beside an age), the agency. The
+    person id is in the case label above (``CASE/PERSON``); only its absence is said here."""
     t = Text()
     t.append("Person ", style="bold")
     t.append(detail.name or "(no name recorded)")
-    t.append(f"  id {detail.row.person_id or '(none)'}")
+    if not detail.row.person_id:
+        t.append("  id (none)")
     age, _source = detail.age
     if detail.date_of_birth is not None:
         t.append(f"  born {detail.date_of_birth.isoformat()}")
@@ -182,9 +197,15 @@ def charges_table(detail: CaseDetail, selected: int = 0, width: int = 76) -> Tab
     return t
 
 
-def explanation_text(detail: CaseDetail, selected: int = 0, *, trail: bool = False) -> Table | Text:
+#: Measures how Rich wraps a line (no output).
+_MEASURE = Console(file=io.StringIO(), width=200, color_system=None)
+
+
+def explanation_text(detail: CaseDetail, selected: int = 0, *, trail: bool = False,
+                     width: int | None = None) -> Table | Text:
     """The highlighted charge, once: its facts in full, the result and further reasons as sentences
-    with their codes and statutes; with ``trail`` every step the rules took."""
+    with their codes and statutes; with ``trail`` every step the rules took. At ``width`` the
+    Codes line ends the last sentence when it fits on that sentence's last line."""
     if not detail.charges:
         return Text("No charges recorded for this case.", style="dim")
     i = max(0, min(selected, len(detail.charges) - 1))
@@ -213,9 +234,17 @@ def explanation_text(detail: CaseDetail, selected: int = 0, *, trail: bool = Fal
             rows.append(("", Text(line, style="bold" if line.startswith("Result") else "")))
         elif trail:
             rows.append(("", Text(line, style="dim")))
-    if c.reasons:
-        rows.append(("", Text("Codes: " + ", ".join(c.reasons) + ("" if trail else "   (t: each step)"),
-                              style="dim")))
+    if c.reasons:  # after the last sentence, on its last line when they fit there whole (saves a line at 80x24)
+        codes = Text("Codes: " + ", ".join(c.reasons) + ("" if trail else "  (t: each step)"), style="dim")
+        last = rows[-1][1]
+        text_width = None if width is None else width - max(len(g) for g, _ in rows) - 1  # less the gutter
+        if len(rows) > 1 and isinstance(last, Text) and text_width is not None and text_width > 0:
+            tail = last.wrap(_MEASURE, text_width)[-1]
+            if tail.cell_len + 2 + codes.cell_len <= text_width:
+                rows[-1] = ("", Text.assemble(last, "  ", codes))
+                codes = None
+        if codes is not None:
+            rows.append(("", codes))
     return _indented(rows)
 
 

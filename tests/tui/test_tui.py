@@ -332,7 +332,7 @@ def test_object_is_for_petitions_only(db):
 
     name, line, toasts = run(app, scenario)
     assert name == "CaseScreen"  # no dialog; why, in the status line and not in a toast
-    assert "o: case 10CR1/P1 is on the automatic track; objections apply to petitions only" in line
+    assert line == "o: objections are for petitions only; this case is on the automatic track."
     assert toasts == 0
     assert reviews(db) == []
 
@@ -601,7 +601,8 @@ def test_case_screen_shows_person_charges_other_cases_history(db):
 
     texts, d, trail = run(app, scenario)
     assert "OVERDUE 21d" in texts["case-header"] and "2026-10-31" in texts["case-header"]
-    assert "Ada Okonkwo" in texts["person"] and "P6" in texts["person"]
+    assert "Ada Okonkwo" in texts["person"] and "id " not in texts["person"]  # the id: in the case label
+    assert "Case 06CR7/P6" in texts["case-header"]
     assert "05CR6/P6" in texts["others"]
     assert "clerk: recorded service; served 2026-09-01" in texts["history"]
     assert [c.record_id for c in d.charges] == ["B4"] and any(x.startswith("Result: petition") for x in d.charges[0].lines)

@@ -161,16 +161,37 @@ def test_escape_cancels_and_a_sample_case_opens_and_comes_back(bdb):
     assert approved(bdb) == [] and store_rows(bdb, "SELECT count(*) FROM bulk_actions") == [(0,)]
 
 
-def test_nothing_marked_says_how_to_mark(bdb):
+def test_routine_confirmations_go_to_the_status_bar_not_notifications(bdb):
+    """Nothing marked, marks cleared, a mark-all dropped by a filter change, a bulk approval with
+    nothing skipped: each says so in the status bar; no notification is raised."""
     app = make_app(bdb)
 
-    async def scenario(pilot):
-        await press(pilot, "A")
-        return screen_name(app), app.screen.app._notifications
+    def bar() -> str:
+        return str(app.screen.query_one("#status-bar").render())
 
-    name, notes = run(app, scenario)
+    async def scenario(pilot):
+        seen = []
+        await press(pilot, "A")
+        seen.append(bar())
+        await to_automatic(pilot)
+        await press(pilot, "asterisk", "asterisk")  # mark all, then clear the marks
+        seen.append(bar())
+        await press(pilot, "asterisk", "s")  # mark all, then another filter: the mark-all goes
+        seen.append(bar())
+        await press(pilot, "s", "s", "s", "s", "s")  # back to every status (automatic track)
+        await press(pilot, "asterisk", "A", "enter")
+        await settle(pilot, 8)
+        seen.append(bar())
+        return screen_name(app), seen, list(app._notifications)
+
+    name, (nothing, cleared, dropped, done), notes = run(app, scenario)
     assert name == "QueueScreen"
-    assert any("No case is marked" in n.message for n in notes)
+    assert nothing == "No case is marked: space marks one case, * every case of this queue."
+    assert cleared == "Marks cleared."
+    assert dropped == "Filter changed: the mark-all is cleared; cases marked one by one stay marked."
+    assert all(len(x) <= 78 for x in (nothing, cleared, dropped, done))  # whole at 80 columns
+    assert done == f"Bulk approval 1: {N_AUTO} case(s) approved, 0 skipped."
+    assert notes == []
 
 
 def test_u_after_a_bulk_approval_undoes_it_all_or_the_last_case(bdb):
@@ -198,3 +219,19 @@ def test_u_after_a_bulk_approval_undoes_it_all_or_the_last_case(bdb):
     assert store_rows(bdb, "SELECT count(*) FROM reviews WHERE action = 'undo' AND bulk_id = 2") == [(N_AUTO - 1,)]
     assert store_rows(bdb, "SELECT kind, undoes FROM bulk_actions ORDER BY id") == [("approve", None), ("undo", 1)]
     assert chain_ok(bdb)
+
+
+def test_bulk_codes_all_named_when_there_is_room_and_notes_never_hidden():
+    from clearterm.domain.decision import NOTE_CODES
+    from clearterm.tui.screens.bulk import codes_text
+
+    note = sorted(NOTE_CODES)[0]
+    by_code = [(f"REASON_CODE_{i:02d}", 100 - i) for i in range(12)] + [(note, 1)]
+    every = str(codes_text(by_code))
+    assert all(f"{code} {n}" in every for code, n in by_code) and "more" not in every
+    short = str(codes_text(by_code, fits=lambda t: len(t) <= 120))  # little room: the rarest reasons go
+    assert len(short) <= 120 and f"{note} 1" in short and "REASON_CODE_00 100" in short
+    hidden = int(short.split("+")[1].split()[0])
+    assert short.endswith(f"+{hidden} more code(s)") and hidden == sum(f"{c} {n}" not in short for c, n in by_code)
+    none = str(codes_text([(note, 3)], fits=lambda t: False))  # no room at all: the note stays
+    assert none == f"By reason code and note: {note} 3"

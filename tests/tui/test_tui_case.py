@@ -37,6 +37,35 @@ FOUR = [
 ]
 
 
+#: A four-charge petition with a further reason ("Also VIOLENT_UNDETERMINED": a co-charge that may
+#: be violent) under a full-length Cook County label (25 characters), as the audit of issue 15 found.
+ALSO = [dict(record_id=f"V{i}", case_number="2004MC10203040", person_id="IR10203040", offense_date="2004-12-20",
+             last_name="Esterhazy", first_name="Andrea", date_of_birth="1980-06-05", arresting_agency="CHICAGO PD",
+             disposition="Plea Of Guilty", disposition_date="2006-06-24", county="Cook", **charge)
+        for i, charge in enumerate([
+            dict(statute="720 ILCS 550/4(d)", offense_class="4", offense_description="POSSESSION OF CANNABIS",
+                 sentence="Prison"),
+            dict(statute="720 ILCS 600/3.5", offense_class="A", offense_description="POSSESSION OF DRUG PARAPHERNALIA",
+                 sentence="Probation"),
+            dict(statute="720 ILCS 600/3.5", offense_class="A", offense_description="POSSESSION OF DRUG PARAPHERNALIA",
+                 sentence="Court Supervision"),
+            dict(statute="720 ILCS 5/21-1(a)(1)", offense_class="A", offense_description="CRIMINAL DAMAGE TO PROPERTY",
+                 sentence="Supervision"),
+        ], 1)]
+
+
+@pytest.fixture(scope="module")
+def also_base(tmp_path_factory) -> Path:
+    return build_tui_store(tmp_path_factory.mktemp("also") / "also.db", rows=ROWS + ALSO)
+
+
+@pytest.fixture
+def also_db(also_base, tmp_path) -> Path:
+    target = tmp_path / "also.db"  # a copy: a workstation reopens on the case last viewed
+    shutil.copy(also_base, target)
+    return target
+
+
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory) -> Path:
     return build_tui_store(tmp_path_factory.mktemp("case") / "base.db", rows=ROWS + FOUR)
@@ -100,6 +129,55 @@ def test_four_charge_case_fits_80x24_with_its_first_explanation(db):
     # age at offense with no date of birth (never "born unknown" beside it), and the agency
     assert "age 19 at offense" in text["person"] and "born" not in text["person"]
     assert "agency CHICAGO POLICE DEPT" in text["person"]
+
+
+def test_four_charge_case_with_a_further_reason_fits_80x24_codes_included(also_db):
+    """The audit's case: a petition with four charges, its first explanation carrying an "Also"
+    reason, under a 25-character label. The header, the person, every charge, both sentences and
+    the Codes line are on the 80x24 screen without scrolling."""
+    app = make_app(also_db)
+
+    async def scenario(pilot):
+        await open_case(pilot, "2004MC10203040/IR10203040")
+        s = app.screen
+        body = s.query_one("#case-body").region
+        return screen_lines(app), body, s.query_one("#explanation").region, case_text(app)
+
+    lines, body, explanation, text = run(app, scenario, size=(80, 24))
+    assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
+    screen = "\n".join(lines)
+    assert explanation.bottom <= body.bottom  # the whole explanation in view
+    assert "Case 2004MC10203040/IR10203040  petition track" in lines[1]
+    assert "not assigned" in screen and "not\n" not in screen  # the holder whole, not cut in two
+    assert sum(line.lstrip()[:2] in ("1 ", "2 ", "3 ", "4 ") and "720 ILCS" in line for line in lines) == 4
+    assert "Result: petition (MOTION_ELIGIBLE)" in screen and "Also VIOLENT_UNDETERMINED" in screen
+    assert "person must check it" in screen
+    assert "Codes: MOTION_ELIGIBLE, VIOLENT_UNDETERMINED" in screen
+    assert "Person Andrea Esterhazy  born 1980-06-05, 24 at offense  agency CHICAGO PD" in text["person"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_case_numbers_whole_in_the_queue_and_labels_whole_in_the_deadlines_view(also_db, size):
+    """A 14-character Cook County case number is shown whole in the queue's Case column (Person
+    takes the rest); the deadlines view, which has no Person column, shows the whole 25-character
+    label, "not served" whole and its title within the width."""
+    app = make_app(also_db)
+
+    async def scenario(pilot):
+        await settle(pilot)
+        queue = screen_lines(app)
+        app.show_deadlines("all")
+        await settle(pilot)
+        return queue, screen_lines(app)
+
+    queue, deadlines = run(app, scenario, size=size)
+    row = next(line for line in queue if "2004MC10203040" in line)
+    assert row.split()[:2] == ["2004MC10203040", "IR10203040"]  # the number whole, then the person
+    assert any(line.split()[:2] == ["10CR1/P1", "P1"] for line in queue)  # a short label still shown whole
+    assert "…" not in deadlines[1] and deadlines[1].strip().endswith("then unserved")
+    row = next(line for line in deadlines if "2004MC10203040" in line)
+    assert row.split()[:5] == ["not", "served", "-", "-", "2004MC10203040/IR10203040"]
+    assert all(len(line) <= size[0] for line in queue + deadlines)
 
 
 def test_up_down_pick_the_charge_explained_and_t_its_trail(db):
@@ -258,7 +336,7 @@ def test_queue_opens_on_mine_and_m_toggles_it(db, login):
 
     (opened, whole, again), bob_row = run(app, scenario, size=(80, 24))
     assert opened[0] == "alice" and opened[1] == mine and len(mine) == 2
-    assert opened[2].startswith("1-2 of 2  ·  Queue: mine") and "held by alice" in opened[2]
+    assert opened[2].startswith("1-2 of 2 · Queue: mine") and "held by alice" in opened[2]
     assert whole[0] is None and len(whole[1]) == 9 and "Queue: whole queue" in whole[2]
     assert again[1] == mine
     assert bob_row.holder == "bob"
@@ -356,9 +434,11 @@ def test_search_looks_through_the_whole_queue_and_escape_clears_filters(db):
         return filtered, found, info, after_search, app.queue_filter, labels(app)
 
     filtered, found, info, after_search, cleared, shown = run(app, scenario, size=(80, 24))
-    assert "automatic track (escape clears)" in filtered
+    assert "automatic track (esc clears)" in filtered
     assert sorted(found) == ["05CR6/P6", "06CR7/P6"]
-    assert 'search "Okonkwo" in the whole queue (filters cleared: automatic track)' in info
+    # the search and the filters it cleared, named in full within 80 columns (a second line if need be)
+    assert info.split("\n") == ['1-2 of 2 · search "Okonkwo" in the whole queue',
+                                 "filters cleared: automatic track · not assigned"]
     assert after_search.search is None
     from clearterm.tui.backend import QueueFilter
 
@@ -424,13 +504,17 @@ def test_header_and_info_line_fit_80_columns_at_scale(db):
         app.queue_filter = app.queue_filter.with_(track="automatic", tranche=1, status="deferred",
                                                   holder="alice")
         app.queue_screen.position = (1_000, 1_234_567)
+        app.queue_screen.show_info()
         await pilot.pause()
         return str(app.header_text()), app.queue_screen.info_text(), screen_lines(app)
 
     header, info, lines = run(app, scenario, size=(80, 24))
     assert len(header) <= 78 and "1,034,567 of 1,234,567 decided (123,456 deferred)" in header
-    assert info.startswith("1,001-1,009 of 1,234,567  ·  Queue: mine, automatic track, tranche 1, deferred")
+    # every part whole, in lines of at most 78 cells (80 less the padding), on the screen too
+    assert info.split("\n") == ["1,001-1,009 of 1,234,567",
+                                 "Queue: mine, automatic track, tranche 1, deferred (esc clears) · not assigned"]
     assert all(len(line) <= 80 for line in lines)
+    assert all(x in "\n".join(lines) for x in info.split("\n"))
 
 
 def test_charge_cells_are_text_not_markup(tmp_path):

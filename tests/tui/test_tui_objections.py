@@ -117,6 +117,42 @@ def test_objection_dialog_focus_order_enter_without_ground_and_errors_clear(db):
     assert "needs its supporting facts" in no_facts and cleared_facts == ""
 
 
+def test_tabbing_back_into_a_filled_field_keeps_its_text(db):
+    """Inputs do not select their text on focus: the audit's flow (facts, ctrl+s with no ground,
+    the error sends focus to the grounds, tab back, type) adds to the facts, never replaces them.
+    The same for the service date field and the note dialog."""
+    app = make_app(db)
+
+    async def scenario(pilot):
+        await open_case(pilot, "14CR2/P3")  # no service date recorded: the dialog asks for one
+        await press(pilot, "o", "tab")
+        await pilot.press(*"FACTS x")
+        await press(pilot, "ctrl+s")  # no ground: the error, focus to the grounds
+        refused = text_of(app, "#dialog-error"), app.focused.id
+        await press(pilot, "tab")  # grounds -> facts
+        back_in = app.focused.id
+        await pilot.press(*" and more")
+        await press(pilot, "tab")  # facts -> service date
+        await pilot.press(*"2026-11")
+        await press(pilot, "tab", "tab", "tab")  # round again: grounds, facts, service date
+        await pilot.press(*"-02")
+        facts = app.screen.query_one("#note").value, app.screen.query_one("#served").value
+        await press(pilot, "escape", "y")  # discard: nothing recorded
+        await press(pilot, "N")
+        await pilot.press(*"first half")
+        await press(pilot, "shift+tab", "tab")  # away and back
+        await pilot.press(*", second half")
+        note = app.screen.query_one("#note-text").value
+        await press(pilot, "escape")
+        return refused, back_in, facts, note
+
+    refused, back_in, facts, note = run(app, scenario)
+    assert refused[0].startswith("Choose a ground first") and refused[1] == "grounds" and back_in == "note"
+    assert facts == ("FACTS x and more", "2026-11-02")
+    assert note == "first half, second half"
+    assert reviews(db) == []
+
+
 def test_objection_dialog_asks_before_discarding_typed_text(db):
     app = make_app(db)
 
@@ -183,10 +219,19 @@ def test_v_off_the_petition_track_says_why_in_the_status_line(db):
     async def scenario(pilot):
         await open_case(pilot, "10CR1/P1")
         await press(pilot, "v")
-        return screen_name(app), text_of(app, "#status-bar")
+        said = screen_name(app), text_of(app, "#status-bar")
+        await press(pilot, "n")  # another case: the line about 10CR1 goes
+        moved = app.screen.detail.label, text_of(app, "#status-bar")
+        await press(pilot, "escape", "t", "escape")  # a filter, then escape clears it: said on the queue
+        cleared = text_of(app, "#status-bar")
+        await press(pilot, "t")  # another filter: that line goes
+        return said, moved, cleared, text_of(app, "#status-bar")
 
-    name, line = run(app, scenario)
-    assert name == "CaseScreen" and "v: case 10CR1/P1 is on the automatic track; service dates apply" in line
+    (name, line), moved, cleared, filtered = run(app, scenario)
+    assert name == "CaseScreen" and line == "v: service dates are for petitions only; this case is on the automatic track."
+    assert len(line) <= 78  # the whole reason at 80 columns
+    assert moved[0] != "10CR1/P1" and moved[1] == ""
+    assert cleared == "Filters cleared: the whole queue." and filtered == ""
 
 
 def test_deadlines_view_overdue_first_then_days_left_then_unserved(db):

@@ -48,6 +48,23 @@ def four_app(four_db, tmp_path):
     return ReviewApp(db, "alice", today=TODAY, tz=timezone.utc)
 
 
+@pytest.fixture(scope="module")
+def also_db(tmp_path_factory):
+    from test_tui import ROWS
+    from test_tui_case import ALSO
+
+    return build_tui_store(tmp_path_factory.mktemp("snapalso") / "also.db", rows=ROWS + ALSO)
+
+
+@pytest.fixture
+def also_app(also_db, tmp_path):
+    from clearterm.tui.app import ReviewApp
+
+    db = tmp_path / "also.db"
+    shutil.copy(also_db, db)
+    return ReviewApp(db, "alice", today=TODAY, tz=timezone.utc)
+
+
 @pytest.fixture
 def ansi_app(snap_db, tmp_path):
     from clearterm.tui.app import ReviewApp
@@ -72,6 +89,14 @@ async def on_four_charges(pilot):
     pilot.app.jump_to_case("17CR4/P4")  # four charges, a violent co-charge, no date of birth
     await settle(pilot)
     await pilot.pause(0.1)  # the footer enables `o` (a petition) after the refresh that shows the case
+    await settle(pilot)
+
+
+async def on_also(pilot):
+    await settle(pilot)
+    pilot.app.jump_to_case("2004MC10203040/IR10203040")  # four charges, "Also VIOLENT_UNDETERMINED", a 25-cell label
+    await settle(pilot)
+    await pilot.pause(0.1)
     await settle(pilot)
 
 
@@ -121,6 +146,11 @@ def test_case(snap_compare, app, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_case_four_charges(snap_compare, four_app, size):
     assert snap_compare(four_app, terminal_size=size, run_before=on_four_charges)
+
+
+def test_case_four_charges_with_a_further_reason(snap_compare, also_app):
+    """At 80x24: the whole first explanation, its "Also" sentence and the Codes line, in view."""
+    assert snap_compare(also_app, terminal_size=(80, 24), run_before=on_also)
 
 
 def test_queue_16_colours(snap_compare, ansi_app):

@@ -53,12 +53,13 @@ class ReviewScreen(BulkRunner, Screen):
         self.app.set_status(text)
 
     def _petition(self, t: QueueRow, key: str, what: str) -> bool:
-        """Whether ``t`` is a petition; if not, say why ``key`` does nothing, in the status bar."""
+        """Whether ``t`` is a petition; if not, say why ``key`` does nothing, in the status bar.
+        "This case" (not its label, up to 25 characters) keeps the whole reason within 80 columns;
+        the line goes when another case is shown or highlighted (``ReviewApp.context_changed``)."""
         if t.track == "petition":
             return True
         track = f"on the {t.track} track" if t.track else "not on a relief track"
-        self.show_status(f"{key}: case {label_of(t)} is {track}; {what} apply to petitions only "
-                         "(the person's own petition to the court).")
+        self.show_status(f"{key}: {what} are for petitions only; this case is {track}.")
         return False
 
     def update_status(self) -> None:

@@ -20,36 +20,60 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from clearterm.domain.decision import NOTE_CODES
 from clearterm.tui import bindings
 from clearterm.tui.messages import BulkDone, BulkFailed, BulkProgress, CaseLoaded
 
-SHOWN_CODES = 6  # reason codes listed by name (the rest counted)
 SHOWN_LEFT = 3  # cases left alone listed by name (the rest counted)
+CODES = "By reason code and note: "
 
 
 def _tranche(t: int | None) -> str:
     return "none" if t is None else str(t)
 
 
-def summary_text(plan, with_notes: bool) -> Text:
+def codes_text(by_code, *, fits=None) -> Text:
+    """Every reason code and note with its count of cases, most first. ``fits(text)``: whether
+    the line(s) fit the room the dialog has; while they do not, the least frequent reason codes
+    are counted instead of named (``+N more codes``). Note codes are never left out: they are what
+    "leave out cases with notes" is about."""
+    items = [(code, f"{code} {n:,}") for code, n in by_code]
+    hidden = 0
+
+    def text() -> Text:
+        more = f"  +{hidden} more code(s)" if hidden else ""
+        return Text(CODES + ("  ".join(shown for _, shown in items) or "-") + more)
+
+    t = text()
+    while fits is not None and not fits(t):
+        droppable = [i for i, (code, _) in enumerate(items) if code not in NOTE_CODES]
+        if not droppable:
+            break
+        del items[droppable[-1]]
+        hidden += 1
+        t = text()
+    return t
+
+
+def summary_text(plan, with_notes: bool, *, fits=None) -> Text:
+    """What the marks hold; ``fits``: see :func:`codes_text`."""
     s = plan.summary(with_notes)
     t = Text()
     t.append(f"{s.cases:,} case(s), {s.charges:,} charge(s) will be approved", style="bold")
     t.append(" (pending, automatic track)\n")
     t.append("Tranche " + (" · ".join(f"{_tranche(k)}: {n:,}" for k, n in s.by_tranche) or "-") + "\n")
-    codes = [f"{code} {n:,}" for code, n in s.by_code[:SHOWN_CODES]]
-    if len(s.by_code) > SHOWN_CODES:
-        codes.append(f"+{len(s.by_code) - SHOWN_CODES} more")
-    t.append("By reason code and note: " + ("  ".join(codes) or "-") + "\n")
+    head = t.copy()
+    tail = Text()
     box = "[ ]" if with_notes else "[x]"
     noted = sum(1 for c in plan.cases if c.notes)
     state = "none has notes" if not noted else f"{noted:,} with notes: {'included' if with_notes else 'left out'}"
-    t.append(f"{box} leave out cases with notes ({state})   n: toggle\n")
+    tail.append(f"\n{box} leave out cases with notes ({state})   n: toggle\n")
     if plan.left_alone_count:
         named = ", ".join(f"{label} ({why.split(':')[0]})" for label, why in plan.left_alone[:SHOWN_LEFT])
         more = plan.left_alone_count - min(len(plan.left_alone), SHOWN_LEFT)
-        t.append(f"Left alone: {plan.left_alone_count:,}: {named}" + (f" and {more:,} more" if more else "") + "\n")
-    return t
+        tail.append(f"Left alone: {plan.left_alone_count:,}: {named}" + (f" and {more:,} more" if more else "") + "\n")
+    codes = codes_text(s.by_code, fits=None if fits is None else (lambda c: fits(Text.assemble(head, c, tail))))
+    return Text.assemble(head, codes, tail)
 
 
 def sample_text(sample) -> Text:
@@ -60,6 +84,9 @@ def sample_text(sample) -> Text:
     if not sample:
         t.append(" (none)\n")
     return t
+
+
+DIALOG_MAX = 100  # #dialog.wide's max-width (app.tcss)
 
 
 class BulkDialog(ModalScreen[bool | None]):
@@ -87,8 +114,25 @@ class BulkDialog(ModalScreen[bool | None]):
 
     def _show(self) -> None:
         self.sample = self.plan.sample(self.with_notes, rng=random.Random(self.seed))
-        self.query_one("#bulk-summary", Static).update(summary_text(self.plan, self.with_notes))  # data: Text
-        self.query_one("#bulk-sample", Static).update(sample_text(self.sample))
+        sample = sample_text(self.sample)
+        width, height = self.app.size
+        inner = min(width, DIALOG_MAX) - 4  # less the dialog's border and padding
+        # the rows the summary may take: the screen less the border, title, sample, error and keys lines
+        room = height - 2 - 1 - self._rows(sample, inner) - 1 - 1
+
+        def fits(text: Text) -> bool:
+            return self._rows(text, inner) <= room
+
+        summary = summary_text(self.plan, self.with_notes, fits=fits)
+        self.query_one("#bulk-summary", Static).update(summary)  # data: Text
+        self.query_one("#bulk-sample", Static).update(sample)
+
+    def _rows(self, text: Text, width: int) -> int:
+        """The lines ``text`` takes at ``width`` (as the dialog's Static wraps it)."""
+        return len(text.wrap(self.app.console, max(1, width)))
+
+    def on_resize(self, event) -> None:
+        self._show()
 
     def action_toggle_notes(self) -> None:
         self.with_notes = not self.with_notes
@@ -110,7 +154,8 @@ class BulkDialog(ModalScreen[bool | None]):
 
 
 class CasePreview(ModalScreen[None]):
-    """One case of the sample, read-only: its charges, decisions and explanations."""
+    """One case of the sample, read-only: the person (name, birth or age, agency), its charges,
+    decisions and explanations."""
 
     BINDINGS = bindings.PREVIEW
 
@@ -134,7 +179,7 @@ class CasePreview(ModalScreen[None]):
         self.post_message(CaseLoaded(self.app.backend.load_case(case_id, mark=False), 0))
 
     def on_case_loaded(self, msg: CaseLoaded) -> None:
-        from clearterm.tui.render import case_header, charges_table, explanation_text
+        from clearterm.tui.render import case_header, charges_table, explanation_text, person_text
 
         self.detail = msg.detail
         body = self.query_one("#preview-charges", Static)
@@ -144,8 +189,8 @@ class CasePreview(ModalScreen[None]):
         from rich.console import Group
 
         width = max(40, self.size.width - 8)
-        body.update(Group(case_header(msg.detail), charges_table(msg.detail, 0, width),
-                          explanation_text(msg.detail, 0)))
+        body.update(Group(case_header(msg.detail, width), person_text(msg.detail), charges_table(msg.detail, 0, width),
+                          explanation_text(msg.detail, 0, width=width)))
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -183,12 +228,13 @@ class BulkRunner:
     """Running a bulk action from a screen (mixed into the review screens): a thread worker
     steps through it (each step one short transaction; the workstation stays usable), posts
     :class:`BulkProgress` after each step and :class:`BulkDone` (or :class:`BulkFailed`) at the
-    end. Progress shows on the queue's status line; one notification at the start and the end."""
+    end. Progress shows on the queue's info line; the outcome on the status line (a notification
+    when cases were skipped, or on an error)."""
 
     def start_bulk(self, kind: str, arg, filter: dict | None = None) -> None:
         app = self.app
         if app.bulk_running:
-            self.notify("A bulk action is still running.", severity="warning")
+            app.set_status("A bulk action is still running.", about_case=False)
             return
         app.bulk_running = True
         app.bulk_status = f"bulk {'approval' if kind == 'approve' else 'undo'}: starting"
@@ -239,7 +285,10 @@ class BulkRunner:
         self._bulk_ended(text + ".")
         if r.kind == "approve":
             self.app.queue_screen.bulk_approved()
-        self.notify(text + ".", severity="warning" if r.skipped else "information", timeout=12 if r.skipped else 6)
+        if r.skipped:  # cases changed meanwhile: a notification, to be read
+            self.notify(text + ".", severity="warning", timeout=12)
+        else:  # routine: the status line
+            self.app.set_status(text + ".", about_case=False)
         self.app.queue_screen.reload()
         self.app.refresh_counts()
 

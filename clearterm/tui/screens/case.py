@@ -80,7 +80,8 @@ class CaseScreen(ReviewScreen):
         self.row = d.row
         self.detail = d
         self.app.current = d.row
-        self.query_one("#case-header", Static).update(case_header(d))
+        self.app.context_changed()  # a status line about another case goes
+        self._show_header()
         note = self.query_one("#notice", Static)
         note.update(Text(self.notice))  # data (a case label): no markup
         note.set_class(bool(self.notice), "shown")
@@ -104,9 +105,15 @@ class CaseScreen(ReviewScreen):
         self.selected = max(0, min(self.selected, len(d.charges) - 1))
         width = max(40, self.app.size.width - 4)  # less the body's padding and its (always kept) scrollbar gutter
         self.query_one("#charges", Static).update(charges_table(d, self.selected, width))
-        self.query_one("#explanation", Static).update(explanation_text(d, self.selected, trail=self.trail))
+        self.query_one("#explanation", Static).update(explanation_text(d, self.selected, trail=self.trail,
+                                                                      width=width))
+
+    def _show_header(self) -> None:
+        if self.detail is not None:  # less the header's padding
+            self.query_one("#case-header", Static).update(case_header(self.detail, self.app.size.width - 2))
 
     def on_resize(self, event) -> None:
+        self._show_header()
         self._show_charges()
 
     def action_trail(self) -> None:

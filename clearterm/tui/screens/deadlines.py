@@ -21,10 +21,16 @@ from clearterm.tui.messages import DeadlinesLoaded, PageEdge, RowSelected
 from clearterm.tui.render import deadline_text, status_text
 from clearterm.tui.table import QueueTable
 
-VIEW_TEXT = {"all": "undecided petitions: overdue first, then by days left, then not served",
+#: The title line's words (each fits 80 columns after "Deadlines: ").
+VIEW_TEXT = {"all": "undecided petitions: overdue first, by days left, then unserved",
              "overdue": "overdue petitions, the longest overdue first",
              "soon": "petitions due within 14 days, soonest first",
              "unserved": "petitions without a service date"}
+
+
+#: The columns other than Case: "Days left" holds "not served" and "OVERDUE 999d" whole.
+FIXED = (("Days left", 12), ("Due", 10), ("Served", 10), ("Status", 9))
+MIN_CASE = 14  # the Case column's least width (a Cook County case number)
 
 
 class DeadlinesScreen(Screen):
@@ -45,11 +51,20 @@ class DeadlinesScreen(Screen):
         yield KeysFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        t = self.query_one(QueueTable)
-        for name, width in (("Days left", 9), ("Due", 10), ("Served", 10), ("Case", 16), ("Status", 9)):
-            t.add_column(name, width)
-        t.focus()
+        self._layout(self.app.size.width)
+        self.query_one(QueueTable).focus()
         self._load(None)
+
+    def _layout(self, width: int) -> None:
+        """The Case column as wide as the page's longest case label (``CASE/PERSON``, the view
+        has no Person column), as long as the terminal has the room; the others fixed."""
+        t = self.query_one(QueueTable)
+        room = width - sum(w for _, w in FIXED) - 2 * t.PAD * (len(FIXED) + 1)
+        case_w = max(len("Case"), min(max([MIN_CASE, *(len(label_of(r)) for r in self.rows)]), room))
+        t.set_columns([*FIXED[:3], ("Case", case_w), *FIXED[3:]])
+
+    def on_resize(self, event) -> None:
+        self._layout(event.size.width)
 
     def _load(self, after: tuple | None) -> None:
         self._token += 1
@@ -67,6 +82,7 @@ class DeadlinesScreen(Screen):
         if not self.pages or self.pages[-1] != msg.after:
             self.pages.append(msg.after)
         self.rows = msg.rows
+        self._layout(self.app.size.width)
         self.query_one(QueueTable).set_rows([
             (Text("not served", style="dim") if r.days_left is None else deadline_text(r) if (r.days_left or 0) < 0
              else Text(f"{r.days_left}"), r.deadline or "-", r.service_date or "-", label_of(r),

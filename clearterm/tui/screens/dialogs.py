@@ -126,11 +126,12 @@ class ObjectionDialog(GuardedDialog):
             grounds.border_title = f"Ground (press {bindings.GROUND_KEYS_RANGE})"
             yield grounds
             yield Label("Chosen: none", id="chosen")
-            note = Input(placeholder="the facts that support the ground", id="note")
+            # select_on_focus=False: tabbing back into a field and typing adds to its text, never replaces it
+            note = Input(placeholder="the facts that support the ground", id="note", select_on_focus=False)
             note.border_title = "Supporting facts (required)"
             yield note
             if self.recorded_served is None:
-                served = Input(placeholder="YYYY-MM-DD", id="served")
+                served = Input(placeholder="YYYY-MM-DD", id="served", select_on_focus=False)
                 served.border_title = "Service date (none recorded yet; required)"
                 yield served
             yield Static("", id="dialog-error")
@@ -274,11 +275,11 @@ class ServiceDialog(GuardedDialog):
         with Vertical(id="dialog"):
             yield Label(Text(f"Service date of the petition in case {self.label}"), id="dialog-title")
             yield Label(f"Recorded now: {self.current}" if self.current else "None recorded yet.")
-            served = Input(placeholder="YYYY-MM-DD", id="served")
+            served = Input(placeholder="YYYY-MM-DD", id="served", select_on_focus=False)
             served.border_title = "Date served (YYYY-MM-DD)"
             yield served
             if self.current:
-                reason = Input(placeholder="why the recorded date is wrong", id="reason")
+                reason = Input(placeholder="why the recorded date is wrong", id="reason", select_on_focus=False)
                 reason.border_title = "Reason for the change (required)"
                 yield reason
             yield Static("", id="dialog-error")
@@ -342,7 +343,8 @@ class ExcludeDialog(GuardedDialog):
         with Vertical(id="dialog"):
             yield Label(Text(f"Exclude case {self.label} from relief"), id="dialog-title")
             yield Label("Reason (required):")
-            yield Input(placeholder="why this case is left out", id="reason", compact=True)
+            yield Input(placeholder="why this case is left out", id="reason", compact=True,
+                        select_on_focus=False)
             yield Static("", id="dialog-error")
             yield Label("enter record   escape cancel", classes="dialog-keys")
 

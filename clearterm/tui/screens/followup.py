@@ -97,12 +97,12 @@ class RulingDialog(ModalScreen[RulingAnswer | None]):
             yield OptionList(*[Option(Text(f"[ ] {k}  {r}"), id=r) for k, r in RULING_CHOICES], id="rulings",
                              compact=True)
             yield Label("Date (YYYY-MM-DD):")
-            yield Input(value=self.today.isoformat(), id="ruling-date", compact=True)
+            yield Input(value=self.today.isoformat(), id="ruling-date", compact=True, select_on_focus=False)
             yield Label("Next court date (continued only):")
-            yield Input(placeholder="YYYY-MM-DD", id="next-date", compact=True)
+            yield Input(placeholder="YYYY-MM-DD", id="next-date", compact=True, select_on_focus=False)
             yield Label("Judge, order number (optional):")
-            yield Input(placeholder="judge", id="judge", compact=True)
-            yield Input(placeholder="order number", id="order-number", compact=True)
+            yield Input(placeholder="judge", id="judge", compact=True, select_on_focus=False)
+            yield Input(placeholder="order number", id="order-number", compact=True, select_on_focus=False)
             yield Static("", id="dialog-error")
             yield Label("g d c s w choose   ctrl+s record   escape cancel", classes="dialog-keys")
 

@@ -27,7 +27,7 @@ class NoteDialog(ModalScreen[str | None]):
             yield Label(Text(f"Note on case {self.label} (no decision; audited)"), id="dialog-title")  # data: no markup
             yield Label("Note:")
             yield Input(placeholder="what the next reviewer should know", id="note-text", compact=True,
-                        max_length=MAX_NOTE)
+                        max_length=MAX_NOTE, select_on_focus=False)  # tabbing back keeps the text
             yield Static("", id="dialog-error")
             yield Label("enter record   escape cancel", classes="dialog-keys")
 

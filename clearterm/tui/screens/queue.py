@@ -33,11 +33,32 @@ from clearterm.tui.screens.base import ReviewScreen
 
 
 TRACK_CYCLE: tuple[str | None, ...] = (None, *TRACKS)
-#: (label, width) of the queue's columns; Person (0) takes what the others leave.
-COLUMNS = (("Case", 13), ("Person", 0), ("Track", 9), ("Tr", 2), ("Ch", 3), ("Status", 9), ("Deadline", 19))
+#: (label, width) of the queue's columns; Case (None) is as wide as the page's case numbers
+#: (:func:`case_width`), Person (0) takes what the others leave.
+COLUMNS = (("Case", None), ("Person", 0), ("Track", 9), ("Tr", 2), ("Ch", 3), ("Status", 9), ("Deadline", 19))
 HOLDER_COLUMN = ("Holder", 10)
 HOLDER_FROM = 100  # terminal columns from which the Holder column is shown
 MIN_PERSON = 9
+#: The Case column's least width: a Cook County case number (``2013MC43991859``) whole, so the
+#: column keeps its width from page to page; wider when a page holds a longer case number.
+MIN_CASE = 14
+
+
+def case_width(rows: list[QueueRow], width: int, holder: bool) -> int:
+    """The Case column's width: every case number on the page whole (at least :data:`MIN_CASE`),
+    as long as the Person column keeps :data:`MIN_PERSON` cells at this terminal ``width``."""
+    fixed = sum(w or 0 for _, w in COLUMNS) + (HOLDER_COLUMN[1] if holder else 0)
+    pads = 2 * QueueTable.PAD * (len(COLUMNS) + holder)
+    room = width - fixed - pads - MIN_PERSON
+    return max(len("Case"), min(max([MIN_CASE, *(len(r.case_number) for r in rows)]), room))
+
+
+def case_cell(row: QueueRow, width: int) -> str:
+    """The case as the Case column shows it: ``CASE/PERSON`` when that fits whole, else the case
+    number (the Person column names the person)."""
+    label = label_of(row)
+    return label if len(label) <= width else row.case_number
+INFO_SEP = " · "  # between the parts of the info line
 COUNT_AFTER = 0.5  # seconds after the last action before the queue's place is recounted
 STATUS_CYCLE: tuple[str | None, ...] = (None, *STATUSES)
 
@@ -77,17 +98,23 @@ class QueueScreen(ReviewScreen):
     def on_resize(self, event) -> None:
         if self._layout(event.size.width) and self.rows:
             self._fill(self.rows, self.query_one(QueueTable).cursor_row, count="none")
+        else:
+            self._info()  # the info line's parts, packed again at this width
 
     def _layout(self, width: int) -> bool:
-        """Set the columns for ``width``: Person gets the rest; Holder from :data:`HOLDER_FROM`.
-        Whether the set of columns changed (the rows are then rebuilt)."""
+        """Set the columns for ``width`` and the page shown: Case fits the page's case numbers,
+        Person gets the rest; Holder from :data:`HOLDER_FROM`. Whether the columns changed (the
+        rows are then rebuilt)."""
         t = self.query_one(QueueTable)
         holder = width >= HOLDER_FROM
         cols = [*COLUMNS, HOLDER_COLUMN] if holder else list(COLUMNS)
+        case_w = case_width(self.rows, width, holder)
+        cols = [(name, case_w if w is None else w) for name, w in cols]
         rest = width - sum(w for _, w in cols) - 2 * t.PAD * len(cols)
-        changed = holder != self.holder_column or not t.columns
+        columns = [(name, w or max(MIN_PERSON, rest)) for name, w in cols]
+        changed = holder != self.holder_column or not t.columns or t.columns[0] != columns[0]
         self.holder_column = holder
-        t.set_columns([(name, w or max(MIN_PERSON, rest)) for name, w in cols])
+        t.set_columns(columns)
         return changed
 
     # -- the current case ------------------------------------------------------------------------
@@ -101,6 +128,7 @@ class QueueScreen(ReviewScreen):
     def _highlighted(self, event: RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.rows):
             self.app.current = self.rows[event.cursor_row]
+            self.app.context_changed()  # a status line about another case goes
             self._info()
         self.refresh_bindings()
 
@@ -143,8 +171,10 @@ class QueueScreen(ReviewScreen):
         "none" (known already)."""
         self.rows = rows
         t = self.query_one(QueueTable)
+        self._layout(self.app.size.width)  # the Case column fits this page's case numbers
         holder = self.holder_column
-        t.set_rows([(label_of(r) if len(label_of(r)) <= 13 else r.case_number, r.person_id, r.track or "-",
+        case_w = t.columns[0][1]
+        t.set_rows([(case_cell(r, case_w), r.person_id, r.track or "-",
                      str(r.tranche) if r.tranche is not None else "-", str(r.charges), status_text(r.status, r.life),
                      deadline_text(r), *((r.holder or "-",) if holder else ())) for r in rows], cursor=select)
         if rows:
@@ -157,7 +187,8 @@ class QueueScreen(ReviewScreen):
             self.position = (0, 0)
         if self.marks.all_of is not None and self.marks.all_of != self.app.queue_filter:
             self.marks = Marks(ids=self.marks.ids)
-            self.notify("The filter changed: the mark-all is cleared (cases marked one by one stay marked).")
+            self.app.set_status("Filter changed: the mark-all is cleared; cases marked one by one stay marked.",
+                                about_case=False)
         self._show_marks()
         self._info()
         self.loaded = True
@@ -184,19 +215,12 @@ class QueueScreen(ReviewScreen):
             self.position = (msg.first, msg.total)
             self._info()
 
-    def info_text(self) -> str:
-        """Position in the whole filtered queue, the filters, the highlighted case's holder: one line
-        (cut with an ellipsis at the screen's width)."""
+    def info_parts(self) -> list[str]:
+        """What the info line says, in order: a bulk action's progress and the marks, the page's
+        place in the whole filtered queue, the filters (or the search and the filters it cleared),
+        the highlighted case's holder (when no Holder column shows it)."""
         f = self.app.queue_filter
         n = len(self.rows)
-        if f.search:
-            what = f'search "{f.search}" in the whole queue'
-            if self.app.cleared_filters:
-                what += f" (filters cleared: {self.app.cleared_filters})"
-        else:
-            what = f"Queue: {f.describe()}"
-            if f.filtered:
-                what += " (escape clears)"
         if not n:
             pos = "no cases match"
         elif self.position is None:
@@ -204,15 +228,33 @@ class QueueScreen(ReviewScreen):
         else:
             first, total = self.position
             pos = f"{first + 1:,}-{first + n:,} of {total:,}"
-        # marks and a bulk action's progress first, then the place: a long filter line is cut at its end
-        parts = [x for x in (self.app.bulk_status, self.marks.describe()) if x] + [pos, what]
+        parts = [x for x in (self.app.bulk_status, self.marks.describe()) if x] + [pos]
+        if f.search:
+            parts.append(f'search "{f.search}" in the whole queue')
+            if self.app.cleared_filters:
+                parts.append(f"filters cleared: {self.app.cleared_filters}")
+        else:
+            parts.append(f"Queue: {f.describe()}" + (" (esc clears)" if f.filtered else ""))
         t = self.target()
         if t is not None and not self.holder_column:
             parts.append(f"held by {t.holder}" if t.holder else "not assigned")
-        return "  ·  ".join(parts)
+        return parts
+
+    def info_text(self, width: int | None = None) -> str:
+        """:meth:`info_parts` joined by `` · `` into lines of at most ``width`` cells (default: the
+        screen's, less the padding), a part moved whole to the next line when it does not fit: the
+        line under the table grows to two (or three) lines rather than cut anything off."""
+        width = (width or self.app.size.width) - 2
+        lines: list[str] = []
+        for part in self.info_parts():
+            if lines and len(lines[-1]) + len(INFO_SEP) + len(part) <= width:
+                lines[-1] += INFO_SEP + part
+            else:
+                lines.append(part)
+        return "\n".join(lines)
 
     def _info(self) -> None:
-        info = Text(self.info_text(), no_wrap=True, overflow="ellipsis")  # a search: no markup
+        info = Text(self.info_text(), overflow="fold")  # a search: no markup; wraps rather than cuts
         self.query_one("#queue-info", Static).update(info)
 
     def show_info(self) -> None:
@@ -297,7 +339,7 @@ class QueueScreen(ReviewScreen):
             self.app.search(None)
         elif self.app.queue_filter.filtered:
             self.app.set_filter(QueueFilter())
-            self.app.set_status("Filters cleared: the whole queue.")
+            self.app.set_status("Filters cleared: the whole queue.", about_case=False)
 
     # -- marks and bulk approval (clearterm/tui/screens/bulk.py) --------------------------------------------
     def _show_marks(self) -> None:
@@ -325,7 +367,7 @@ class QueueScreen(ReviewScreen):
         f = self.app.queue_filter
         if self.marks.all_of == f:
             self.clear_marks()
-            self.notify("Marks cleared.")
+            self.app.set_status("Marks cleared.", about_case=False)
             return
         self.marks = Marks(ids=self.marks.ids, all_of=f)
         self._show_marks()
@@ -343,11 +385,11 @@ class QueueScreen(ReviewScreen):
 
     def action_approve_marked(self) -> None:
         if self.marks.empty:
-            self.notify("No case is marked: space marks the highlighted case, * every case of this queue.",
-                        severity="warning")
+            self.app.set_status("No case is marked: space marks one case, * every case of this queue.",
+                                about_case=False)
             return
         if self.app.bulk_running:
-            self.notify("A bulk action is still running.", severity="warning")
+            self.app.set_status("A bulk action is still running.", about_case=False)
             return
         self._plan_worker(self.marks)
 
