@@ -96,6 +96,11 @@ def quarantine(
                   empty="no row is quarantined")], fmt)
 
 
+#: Fields of petitions and rulings whose dates the quarantine names as they are: dates of the
+#: court's and the Clerk's calendar, not of the person (a date of birth stays masked).
+COURT_DATE_FIELDS = frozenset({"filed_date", "served_date", "hearing_date", "ruling_date", "next_court_date"})
+
+
 def masked_reason(field: str | None, message: str) -> str:
     """A quarantine reason as shown: the offending value replaced by its shape.
 
@@ -105,6 +110,8 @@ def masked_reason(field: str | None, message: str) -> str:
     """
     if not field or not message.startswith(field + " ") or message.startswith(field + " ("):
         return message  # a field alone, or a value by its shape already (this version)
+    if field in COURT_DATE_FIELDS:
+        return message  # the dates of service and of court: the office's own, never personal
     rest = message[len(field) + 1:]
     cut = rest.rfind(" is ")
     if cut < 0:

@@ -371,3 +371,7 @@ def test_quarantine_masks_values_that_stores_of_earlier_versions_quoted():
     assert "Quillfeatherz" not in old and old.endswith("repeats line 2 of this file")
     new = "offense_date (a 13-character text) is not a recognised date format"
     assert masked_reason("offense_date", new) == new
+    # petitions and rulings name the dates of service and court (issue 16); a birth date stays masked
+    served = "served_date 2027-01-10 is before filed_date 2027-01-12"
+    assert masked_reason("served_date", served) == served
+    assert "1961-04-02" not in masked_reason("date_of_birth", "date_of_birth 1961-04-02 is after the offense date")
