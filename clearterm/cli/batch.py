@@ -124,6 +124,9 @@ def show(
         from clearterm.services.lifecycle import state_counts
 
         states = state_counts(store.conn, b.id)
+        from clearterm.storage.lifecycle import filing_rows
+
+        filings = filing_rows(store.conn, b.id)
     by_status: dict[str, int] = {}
     for c in cases:
         by_status[c.status] = by_status.get(c.status, 0) + 1
@@ -137,7 +140,13 @@ def show(
         say(f"signed {b.signed_at} by {b.signed_by}: {b.documents:,} documents, {b.pages:,} pages; "
             f"manifest sha256 {b.manifest_sha256}")
         say(f"audit anchor {b.anchor_seq}:{b.anchor_hash}; signing entry {b.signed_audit_seq}")
-    elif b.status == "publishing":
+    for _fid, kind, filed, court, room, call, _actor, _at in filings:  # issue 16: where the batch stands in court
+        where = "".join(f", {w}" for w in (f"courtroom {room}" if room else "", f"call {call}" if call else "") if w)
+        say(f"filed {filed}, court date {court}{where}" if kind == "filed" else f"next court date {court}{where}"
+            f" (recorded {filed})")
+    if b.status == "signed" and not filings:
+        say(f"not filed yet: clearterm batch file {b.id} --court-date DATE")
+    if b.status == "publishing":
         say("being signed: its directory is being put in place by a running 'clearterm batch sign'")
     elif changed:
         say(f"{len(changed):,} case(s) changed since the batch was made: rebuild before signing "
@@ -154,7 +163,11 @@ def show(
     emit([cases_listing] if fmt is OutputFormat.table else
          [Listing("batch", "Batch", ("id", "label", "track", "tranche", "status", "cases", "created_at", "created_by",
                                      "signed_at", "signed_by", "documents", "pages", "manifest_sha256", "anchor_seq",
-                                     "anchor_hash", "changed_cases"), [batch]), cases_listing], fmt)
+                                     "anchor_hash", "changed_cases"), [batch]),
+          Listing("states", "Cases by state", ("state", "cases"), list(states.items()), empty="no state yet"),
+          Listing("filings", "Filing and court dates", ("kind", "filed_or_recorded", "court_date", "courtroom", "call"),
+                  [(k, f, c, r, cl) for _i, k, f, c, r, cl, _a, _t in filings], empty="not filed"),
+          cases_listing], fmt)
     if len(cases) > limit:
         say(f"... and {len(cases) - limit:,} more (--limit)")
 

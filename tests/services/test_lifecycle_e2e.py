@@ -167,6 +167,13 @@ def test_states_counts_and_the_audit_after_the_story(world, login):
     assert events[:2] == ["batch_filed", "rulings_imported"] and "batch_court_date" in events
     res = run(world, "batch", "show", str(world["auto"].id))
     assert res.exit_code == 0 and "filed 1, continued 1, granted 1, denied 1" in res.output, res.output
+    D = world["D"]
+    assert f"filed {D(1)}, court date {D(10)}, courtroom 101" in res.output  # where it stands in court
+    doc = json.loads(run(world, "batch", "show", str(world["auto"].id), "--format", "json").stdout)
+    assert doc["states"] == [{"state": k, "cases": v} for k, v in
+                             {"filed": 1, "continued": 1, "granted": 1, "denied": 1}.items()]
+    assert doc["filings"][0]["kind"] == "filed" and doc["filings"][0]["court_date"] == D(10)
+    assert doc["filings"][0]["courtroom"] == "101" and len(doc["filings"]) >= 1
     from clearterm.storage.reviews import queue_page
 
     with open_store(world["db"]) as s:
