@@ -255,7 +255,7 @@ def test_item6_workstation_draws_no_controls(hostile_db):
         assert "\x1b]0;" not in text and "\x1b[2J" not in text, what
         assert "\x07" not in text and "\x08" not in text and "\x7f" not in text, what
         assert "\x9b" not in text and "\x9d" not in text, what
-    assert "13CR1␛]0;PWN…" in seen["queue"]  # cut to its column (13 cells), visibly
+    assert "13CR1␛]0;PWNED" in seen["queue"]  # the whole case number in its column, its controls visible
     # shown, visibly (Rich's Text drops BEL and backspace itself: they are simply not there)
     assert "13CR1␛]0;PWNED␛[2J/P1" in seen["case"]
     assert "Ann␛[31mRED␡ Zed" in seen["case"]
