@@ -28,6 +28,7 @@ from clearterm.domain.rules.marks import deciding_marks
 from clearterm.storage import Store, open_store
 from clearterm.storage.casework import CaseNote, batch_of_case, case_notes, connect_reader, held_count
 from clearterm.storage.decisions import recorded_policy
+from clearterm.storage.lifecycle import lifecycle_row
 from clearterm.storage.records import load_co_charges
 from clearterm.storage.transactions import read_snapshot
 from clearterm.storage.reviews import (
@@ -139,6 +140,7 @@ class CaseDetail:
     age: tuple[int | None, str] = (None, "unknown")  # at the offense, and from what (domain.rules.age_at_offense)
     agency: str | None = None  # the arresting agency
     batch: tuple[str, str] | None = None  # (label, state) of the batch holding the case
+    court: tuple[str | None, str | None] = (None, None)  # (court date, ruling date) after filing (issue 16)
 
     @property
     def frozen(self) -> bool:
@@ -299,6 +301,7 @@ class Backend:
                 late = late_objection_ids(conn, case_id)
                 notes = case_notes(conn, case_id)
                 batch = batch_of_case(conn, case_id)
+                life = lifecycle_row(conn, case_id)
             if mark:
                 mark_viewed(conn, self.reviewer, case_id)
             recs = [rec for rec, _dec in pairs]
@@ -308,7 +311,8 @@ class Backend:
             age = next((a for a in (age_at_offense(r) for r in recs) if a[0] is not None), (None, "unknown"))
             agency = next((r.arresting_agency for r in recs if r.arresting_agency), None)
             return CaseDetail(row, name, dob, tuple(charges), tuple(others), tuple(history), late,
-                              served_before(history), research, tuple(notes), age, agency, batch)
+                              served_before(history), research, tuple(notes), age, agency, batch,
+                              (life[2], life[3]) if life else (None, None))
 
     def _charges(self, pairs: list[tuple]) -> list[Charge]:
         """The case's charges for the screen: facts, decision, trail, and the co-charge marks."""

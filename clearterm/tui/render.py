@@ -83,6 +83,11 @@ def case_header(detail: CaseDetail, width: int | None = None) -> Text:
     if row.life:  # issue 16: the state after the decision
         t.append("  now ")
         t.append(row.life.replace("_", " ").upper(), style="bold")
+        court, ruled = detail.court
+        if row.life in ("filed", "continued") and court:
+            t.append(f" court {court}")  # the (next) court date: where the case stands
+        elif ruled and row.life not in ("batched", "signed"):
+            t.append(f" ruled {ruled}")
     holder = f"  held by {row.holder}" if row.holder else "  not assigned"
     fits = width is None or t.cell_len + len(holder) <= width
     if fits:

@@ -110,3 +110,26 @@ def test_ruling_on_a_case_not_filed_is_a_notice(db):
     notice = run(app, scenario)
     assert notice.startswith("Ruling not recorded: case 98CR8/P8: case_number is a case in no batch")
     assert store_rows(db, "SELECT count(*) FROM rulings") == [(0,)]
+
+
+def test_case_header_shows_the_court_date_then_the_ruling_date(filed_db):
+    """Issue 16: a filed case shows where it stands in court (its court date) and, once ruled, the
+    date of the ruling, on the case screen's first line."""
+    from clearterm.tui.render import case_header
+
+    app = make_app(filed_db)
+
+    async def scenario(pilot):
+        await open_case(pilot, "10CR1/P1")
+        filed = case_header(app.screen.detail).plain
+        await press(pilot, "R")
+        await press(pilot, "g")
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        await press(pilot, "escape")
+        await open_case(pilot, "10CR1/P1")
+        return filed, case_header(app.screen.detail).plain
+
+    filed, ruled = run(app, scenario)
+    assert "now FILED court 2026-11-10" in filed, filed
+    assert "now GRANTED ruled 2026-11-21" in ruled, ruled
