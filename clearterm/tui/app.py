@@ -411,6 +411,13 @@ class ReviewApp(App[None]):
             return
         self.post_message(Notice(f"Recorded {r.ruling} on {r.ruling_date} for case {r.label}: now {r.state}.",
                                  about_case=True))
+        self.call_from_thread(self._reload_case, row.case_id)
+
+    def _reload_case(self, case_id: int) -> None:
+        """Draw the case again if it is on screen (its state and dates changed)."""
+        screen = self.screen
+        if isinstance(screen, CaseScreen) and screen.detail is not None and screen.detail.case_id == case_id:
+            screen.show(screen.detail.row, notice=screen.notice)
 
     # -- keys ----------------------------------------------------------------------------------------
     def action_help(self) -> None:
