@@ -16,9 +16,7 @@ never their content). Errors (:class:`LetterError`) name batches, cases and pers
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone
@@ -27,13 +25,13 @@ from pathlib import Path
 from clearterm import settings
 from clearterm.documents import model as dm
 from clearterm.documents.export import PRIVATE_DIR, pid_alive, write_private
-from clearterm.documents.letters import LetterError, Mailing, is_mailable, render_letters, unmailable
+from clearterm.documents.letters import (MAIL_LIST_COLUMNS, LetterError, Mailing, is_mailable, mail_list_csv,
+                                         render_letters, unmailable)
 from clearterm.documents.notices import NoticeRenderer, agencies, agencies_of_case, notice_csv
 from clearterm.documents.render import safe_name
 from clearterm.documents.templates import TemplateError, Templates
 from clearterm.domain.cases import case_label
 from clearterm.domain.dates import utc_now_iso
-from clearterm.domain.text import csv_row
 from clearterm.services import access
 from clearterm.services.batches import BatchError, BatchInfo, batch_cases, build_documents_batch, find_batch
 from clearterm.storage import audit
@@ -45,8 +43,6 @@ __all__ = ["LetterError", "LettersMade", "NoticesMade", "make_letters", "record_
 
 KINDS = ("granted", "denied")
 MAX_NAMED = 12
-MAIL_LIST_COLUMNS = ("mail_order", "person_id", "case_numbers", "languages", "name", "secondary_line",
-                     "delivery_line", "city", "state", "zip5", "zip4", "first_page", "pages", "usps_standardised")
 
 
 @dataclass(frozen=True)
@@ -136,18 +132,6 @@ def _write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     return written
 
 
-def _mail_list(mailings) -> bytes:
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf)
-    w.writerow(MAIL_LIST_COLUMNS)
-    for n, m in enumerate(mailings, 1):
-        a = m.address
-        w.writerow(csv_row((n, m.person_id, ";".join(m.case_numbers), ";".join(m.languages), a.name, a.secondary,
-                            a.delivery, a.city, a.state, a.zip5, a.zip4, m.first_page, m.pages,
-                            "yes" if a.standardised else "no")))
-    return buf.getvalue().encode("utf-8")
-
-
 def make_letters(store: Store, batch_ref, *, kind: str, out_dir: Path, actor: str, today: date,
                  leave_out_unmailable: bool = False) -> LettersMade:
     """The letters of ``kind`` (granted or denied) for a batch, and their mail list (see module)."""
@@ -170,7 +154,7 @@ def make_letters(store: Store, batch_ref, *, kind: str, out_dir: Path, actor: st
     except TemplateError as exc:
         raise LetterError(str(exc)) from None
     stem = f"{safe_name(batch.label)}-{kind}"
-    files = {f"{stem}-letters.pdf": rendered.data, f"{stem}-mail-list.csv": _mail_list(rendered.mailings)}
+    files = {f"{stem}-letters.pdf": rendered.data, f"{stem}-mail-list.csv": mail_list_csv(rendered.mailings)}
     pdf, mail_list = _write_files(out_dir, files)
     with store.write() as conn:
         audit.append(conn, at=utc_now_iso(), actor=actor, event="letters.made", detail={
